@@ -1,0 +1,30 @@
+"""Vietnamese text at the boundaries: NFC everywhere, and a search fold that knows đ.
+
+SQLite's unicode61 tokenizer removes diacritics but leaves đ alone, so "duc" would never find
+"Đức"; we fold ourselves and index the folded text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def nfc(text: str) -> str:
+    """Normalise to NFC and collapse runs of whitespace (input methods send both forms)."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip every diacritic and map đ→d: the key used for search."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return _SPACES.sub(" ", stripped.lower()).strip()
+
+
+def ascii_fold(text: str) -> str:
+    """Keep case, drop diacritics, đ→d: the last-resort form for printers with no Vietnamese."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
