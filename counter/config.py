@@ -238,9 +238,7 @@ def _counter(r: _Reader) -> CounterConfig:
         try:
             uuid.UUID(device_id)
         except ValueError:
-            r.problems.append(
-                f'[counter] device_id: expected "auto" or a UUID, got {device_id!r}'
-            )
+            r.problems.append(f'[counter] device_id: expected "auto" or a UUID, got {device_id!r}')
     language = r.get("counter", t, "language", str, d.language)
     if language not in ("vi", "en"):
         r.problems.append(f'[counter] language: expected "vi" or "en", got {language!r}')
@@ -278,9 +276,7 @@ def _office_hours(r: _Reader) -> OfficeHours:
         afternoon_end=r.clock("office_hours", t, "afternoon_end", d.afternoon_end),
         weekdays=d.weekdays,
     )
-    if not (
-        hours.morning_start < hours.morning_end <= hours.afternoon_start < hours.afternoon_end
-    ):
+    if not (hours.morning_start < hours.morning_end <= hours.afternoon_start < hours.afternoon_end):
         r.problems.append(
             "[office_hours]: expected morning_start < morning_end <= afternoon_start < "
             "afternoon_end"

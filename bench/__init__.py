@@ -1,0 +1,1 @@
+"""Benchmarks: figures printed with a baseline from the same run, never asserted in tests."""

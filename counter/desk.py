@@ -1,0 +1,417 @@
+"""The counter desk: the one service the UI and the CLI talk to.
+
+A keypress becomes a call here; each state change is one transaction that writes the dossier
+row, its timeline event, its audit entry and its outbox entry together. Screens never see
+SQLite, only these methods and the dataclasses they return.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from counter import audit, auth, codes, search
+from counter.auth import Officer
+from counter.catalogue import Catalogue, Procedure, load_catalogue
+from counter.config import Config
+from counter.dossiers import (
+    Dossier,
+    DossierDraft,
+    TimelineEvent,
+    documents_json,
+    dossier_from_row,
+    search_text,
+    validate_draft,
+)
+from counter.errors import AuthError, InvalidInput, NotFound
+from counter.lifecycle import ACTIONS, STATUSES, next_status
+from counter.store import Store
+from counter.text import nfc
+from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
+from counter.worktime import WorkCalendar
+
+OUTBOX_SCHEMA_VERSION = 1
+
+_DOSSIER_SELECT = (
+    "SELECT d.*, o.full_name AS officer_name FROM dossiers d "
+    "LEFT JOIN officers o ON o.id = d.officer_id "
+)
+
+
+@dataclass(frozen=True)
+class DossierPage:
+    dossiers: list[Dossier]
+    total: int
+    page: int
+    page_size: int
+    more: bool = False
+
+
+class Desk:
+    """Everything a counter does, for one store and one logged-in officer at a time."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        catalogue: Catalogue,
+        *,
+        clock: Clock = system_clock,
+    ):
+        self.config = config
+        self.store = store
+        self.catalogue = catalogue
+        self.calendar = WorkCalendar(config.office_hours, config.holidays)
+        self.clock = clock
+        self.officer: Officer | None = None
+        self.device_id = self._device_id()
+        self.device_secret = self._device_secret()
+
+    @classmethod
+    def open(cls, config: Config, *, clock: Clock = system_clock) -> Desk:
+        store = Store(config.db_path)
+        return cls(config, store, load_catalogue(config.counter.catalogue), clock=clock)
+
+    def close(self) -> None:
+        self.store.close()
+
+    # -- identity of this device -------------------------------------------------------
+
+    def _device_id(self) -> str:
+        configured = self.config.counter.device_id
+        stored = self.store.get_setting("device_id")
+        if configured != "auto":
+            if stored != configured:
+                self.store.set_setting("device_id", configured)
+            return configured
+        if stored is None:
+            stored = str(uuidlib.uuid4())
+            self.store.set_setting("device_id", stored)
+        return stored
+
+    def _device_secret(self) -> bytes:
+        """Per-device key of the receipt lookup tokens; the portal learns it at enrollment."""
+        stored = self.store.get_setting("device_secret")
+        if stored is None:
+            stored = secrets.token_hex(32)
+            self.store.set_setting("device_secret", stored)
+        return bytes.fromhex(stored)
+
+    def now(self) -> datetime:
+        return to_vn(self.clock())
+
+    # -- officers ------------------------------------------------------------------------
+
+    def login(self, username: str, secret: str) -> Officer:
+        self.officer = auth.login(self.store, self.config.auth, username, secret, self.now())
+        return self.officer
+
+    def logout(self) -> None:
+        if self.officer:
+            auth.logout(self.store, self.officer, self.now())
+        self.officer = None
+
+    def create_officer(self, username: str, full_name: str, role: str, secret: str) -> Officer:
+        if self.officer is not None:
+            auth.require_supervisor(self.officer)
+        return auth.create_officer(
+            self.store,
+            username=username,
+            full_name=full_name,
+            role=role,
+            secret=secret,
+            now=self.now(),
+            by=self.officer,
+        )
+
+    def has_officers(self) -> bool:
+        return self.store.conn.execute("SELECT 1 FROM officers LIMIT 1").fetchone() is not None
+
+    def _require_officer(self) -> Officer:
+        if self.officer is None:
+            raise AuthError("Cần đăng nhập trước", "Please log in first")
+        return self.officer
+
+    # -- catalogue and deadlines ----------------------------------------------------------
+
+    def procedure(self, code: str) -> Procedure:
+        return self.catalogue.get(code)
+
+    def due_at(self, procedure: Procedure, received_at: datetime | None = None) -> datetime:
+        """The legal due moment if the dossier were received now (shown live in the form)."""
+        received = received_at or self.now()
+        return self.calendar.due_at(
+            received, procedure.duration, procedure.duration_unit, procedure.cutoff
+        )
+
+    # -- receiving -----------------------------------------------------------------------
+
+    def receive(self, draft: DossierDraft) -> Dossier:
+        """Validate, allocate the code and save in one durable transaction."""
+        officer = self._require_officer()
+        procedure = self.catalogue.get(draft.procedure_code)
+        draft = validate_draft(draft, procedure)
+        now = self.now()
+        due = self.due_at(procedure, now)
+        dossier_uuid = str(uuidlib.uuid4())
+        with self.store.write() as db:
+            code = codes.allocate_code(
+                db, self.config.agency.code, self.config.counter.number, now.date()
+            )
+            rep = draft.representative
+            row: dict[str, Any] = {
+                "uuid": dossier_uuid,
+                "code": code,
+                "procedure_code": procedure.code,
+                "procedure_name": procedure.name,
+                "field": procedure.field,
+                "applicant_kind": draft.applicant.kind,
+                "applicant_name": draft.applicant.name,
+                "applicant_id": draft.applicant.id_number,
+                "applicant_phone": draft.applicant.phone,
+                "applicant_email": draft.applicant.email,
+                "applicant_address": draft.applicant.address,
+                "representative_name": rep.name if rep else "",
+                "representative_id": rep.id_number if rep else "",
+                "representative_phone": rep.phone if rep else "",
+                "representative_paper": rep.paper if rep else "",
+                "documents": documents_json(draft.documents),
+                "sets_count": draft.sets_count,
+                "fee_amount": draft.fee_amount or 0,
+                "payment_method": draft.payment_method,
+                "channel": 1,
+                "delivery": draft.delivery,
+                "duration": procedure.duration,
+                "duration_unit": procedure.duration_unit,
+                "status": "received",
+                "status_code": STATUSES["received"].dvcqg,
+                "received_at": iso(now),
+                "due_at": iso(due),
+                "officer_id": officer.id,
+                "counter_no": self.config.counter.number,
+                "device_id": self.device_id,
+                "ticket": draft.ticket,
+                "note": draft.note,
+                "search_text": search_text(code, draft.applicant, rep),
+                "updated_at": iso(now),
+                "version": 1,
+            }
+            db["dossiers"].insert(row)
+            self._event(
+                db, row, "receive", None, "received", officer, now, {"due_at": row["due_at"]}
+            )
+        return self.get(dossier_uuid)
+
+    def _event(
+        self,
+        db: Any,
+        row: dict[str, Any],
+        action: str,
+        from_status: str | None,
+        to_status: str,
+        officer: Officer,
+        now: datetime,
+        details: dict[str, Any],
+    ) -> None:
+        """Timeline event + audit entry + outbox entry, inside the caller's transaction."""
+        body = json.dumps(details, ensure_ascii=False, sort_keys=True)
+        cur = db.conn.execute(
+            "INSERT INTO dossier_events(dossier_uuid, at, action, from_status, to_status, "
+            "officer_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (row["uuid"], iso(now), action, from_status, to_status, officer.id, body),
+        )
+        audit.record(
+            db,
+            at=iso(now),
+            action=f"dossier.{action}",
+            officer_id=officer.id,
+            username=officer.username,
+            obj=f"dossier:{row['code']}",
+            details={"from": from_status, "to": to_status, **details},
+        )
+        snapshot = {k: v for k, v in row.items() if k != "search_text"}
+        payload = {
+            "device_id": self.device_id,
+            "dossier_uuid": row["uuid"],
+            "event": {
+                "id": cur.lastrowid,
+                "at": iso(now),
+                "action": action,
+                "from_status": from_status,
+                "to_status": to_status,
+                "officer": officer.username,
+                "details": details,
+            },
+            "dossier": snapshot,
+        }
+        db.conn.execute(
+            "INSERT INTO outbox(kind, schema_version, payload, created_at) VALUES (?, ?, ?, ?)",
+            (
+                "dossier.event",
+                OUTBOX_SCHEMA_VERSION,
+                json.dumps(payload, ensure_ascii=False, sort_keys=True),
+                iso(now),
+            ),
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def act(self, dossier_uuid: str, action: str, **details: Any) -> Dossier:
+        """Apply one lifecycle action; IllegalTransition or InvalidInput change nothing."""
+        officer = self._require_officer()
+        if action not in ACTIONS or action == "receive":
+            raise InvalidInput(
+                "action", f"Thao tác không hợp lệ: {action}", f"Invalid action: {action}"
+            )
+        details = {k: nfc(v) if isinstance(v, str) else v for k, v in details.items()}
+        self._check_details(action, details)
+        now = self.now()
+        with self.store.write() as db:
+            row = db.conn.execute(
+                "SELECT * FROM dossiers WHERE uuid = ?", (dossier_uuid,)
+            ).fetchone()
+            if row is None:
+                raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
+            cols = [c[0] for c in db.conn.execute("SELECT * FROM dossiers LIMIT 0").description]
+            current = dict(zip(cols, row, strict=True))
+            old_status = current["status"]
+            new_status = next_status(action, old_status, current["paused_from_status"])
+            changes: dict[str, Any] = {
+                "status": new_status,
+                "status_code": STATUSES[new_status].dvcqg,
+                "updated_at": iso(now),
+                "version": current["version"] + 1,
+            }
+            if action == "request_supplement":
+                changes |= {"paused_at": iso(now), "paused_from_status": old_status}
+            elif action == "supplement":
+                paused = parse_iso(current["paused_at"])
+                new_due = self.calendar.extend_for_pause(parse_iso(current["due_at"]), paused, now)
+                changes |= {"paused_at": None, "paused_from_status": None, "due_at": iso(new_due)}
+                details = {
+                    **details,
+                    "due_at": iso(new_due),
+                    "paused_minutes": self.calendar.working_minutes_between(paused, now),
+                }
+            elif action == "result_ready":
+                changes |= {"finished_at": iso(now)}
+                details = {
+                    **details,
+                    "timeliness": self.calendar.finish_status(now, parse_iso(current["due_at"])),
+                }
+            elif action == "return_result":
+                changes |= {"returned_at": iso(now), "returned_to": details["to"]}
+            elif action in ("refuse", "withdraw", "stop"):
+                changes |= {
+                    "finished_at": iso(now),
+                    "closed_reason": details["reason"],
+                    "paused_at": None,
+                }
+            db["dossiers"].update(dossier_uuid, changes)
+            current |= changes
+            self._event(db, current, action, old_status, new_status, officer, now, details)
+        return self.get(dossier_uuid)
+
+    @staticmethod
+    def _check_details(action: str, details: dict[str, Any]) -> None:
+        if action == "request_supplement":
+            items = [nfc(i) for i in details.get("items", []) if nfc(i)]
+            if not items:
+                raise InvalidInput(
+                    "items", "Ghi rõ giấy tờ cần bổ sung", "List the documents to supplement"
+                )
+            if not details.get("reason"):
+                raise InvalidInput(
+                    "reason",
+                    "Ghi rõ lý do yêu cầu bổ sung",
+                    "Give the reason for the supplement request",
+                )
+            details["items"] = items
+        elif action in ("refuse", "withdraw", "stop"):
+            if not details.get("reason"):
+                raise InvalidInput("reason", "Ghi rõ lý do", "Give the reason")
+        elif action == "return_result" and not details.get("to"):
+            raise InvalidInput("to", "Ghi rõ người nhận kết quả", "Say who collected the result")
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, dossier_uuid: str) -> Dossier:
+        rows = list(self.store.db.query(_DOSSIER_SELECT + "WHERE d.uuid = ?", [dossier_uuid]))
+        if not rows:
+            raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
+        return dossier_from_row(rows[0])
+
+    def by_code(self, code: str) -> Dossier:
+        rows = list(
+            self.store.db.query(_DOSSIER_SELECT + "WHERE d.code = ?", [code.strip().upper()])
+        )
+        if not rows:
+            raise NotFound(f"Không tìm thấy hồ sơ {code}", f"No dossier {code}")
+        return dossier_from_row(rows[0])
+
+    def timeline(self, dossier_uuid: str) -> list[TimelineEvent]:
+        return [
+            TimelineEvent(
+                id=r["id"],
+                at=parse_iso(r["at"]),
+                action=r["action"],
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                officer_name=r["officer_name"] or "",
+                details=json.loads(r["details"]),
+            )
+            for r in self.store.db.query(
+                "SELECT e.*, o.full_name AS officer_name FROM dossier_events e "
+                "LEFT JOIN officers o ON o.id = e.officer_id "
+                "WHERE e.dossier_uuid = ? ORDER BY e.id",
+                [dossier_uuid],
+            )
+        ]
+
+    def received_on(self, day: date, page: int = 0, page_size: int = 50) -> DossierPage:
+        """The dossiers received on one day, newest first, one page at a time."""
+        start = datetime.combine(day, datetime.min.time(), tzinfo=self.now().tzinfo)
+        lo, hi = iso(start), iso(start + timedelta(days=1))
+        total = self.store.conn.execute(
+            "SELECT count(*) FROM dossiers WHERE received_at >= ? AND received_at < ?", (lo, hi)
+        ).fetchone()[0]
+        rows = self.store.db.query(
+            _DOSSIER_SELECT + "WHERE d.received_at >= ? AND d.received_at < ? "
+            "ORDER BY d.received_at DESC LIMIT ? OFFSET ?",
+            [lo, hi, page_size, page * page_size],
+        )
+        return DossierPage([dossier_from_row(r) for r in rows], int(total), page, page_size)
+
+    def today(self, page: int = 0, page_size: int = 50) -> DossierPage:
+        return self.received_on(self.now().date(), page, page_size)
+
+    def search(self, query: str, page: int = 0, page_size: int = 20) -> DossierPage:
+        result = search.search(self.store.db, query, page, page_size)
+        found = {d.uuid: d for d in self._many(result.uuids)}
+        return DossierPage(
+            [found[u] for u in result.uuids if u in found],
+            result.total,
+            result.page,
+            result.page_size,
+            result.more,
+        )
+
+    def _many(self, uuids: list[str]) -> list[Dossier]:
+        if not uuids:
+            return []
+        marks = ",".join("?" * len(uuids))
+        return [
+            dossier_from_row(r)
+            for r in self.store.db.query(_DOSSIER_SELECT + f"WHERE d.uuid IN ({marks})", uuids)
+        ]
+
+    def outbox_pending(self) -> int:
+        return int(
+            self.store.conn.execute(
+                "SELECT count(*) FROM outbox WHERE acked_at IS NULL AND rejected_reason IS NULL"
+            ).fetchone()[0]
+        )

@@ -1,0 +1,286 @@
+"""Dossiers: the draft an officer fills, its validation, and the saved record.
+
+A draft is checked field by field (InvalidInput names the field) before anything is written;
+the saved `Dossier` is rebuilt from its row so screens and printing never see SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from counter import validation
+from counter.catalogue import Procedure
+from counter.errors import InvalidInput
+from counter.lifecycle import STATUSES
+from counter.text import fold, nfc
+from counter.timeutil import parse_iso
+
+PAYMENT_METHODS = {
+    "cash": ("Tiền mặt", "Cash"),
+    "transfer": ("Chuyển khoản / VietQR", "Bank transfer / VietQR"),
+    "exempt": ("Miễn phí, lệ phí", "Exempt"),
+}
+APPLICANT_KINDS = ("person", "organisation")
+
+
+@dataclass(frozen=True)
+class DocumentItem:
+    name: str
+    form: str
+    count: int = 1
+    received: bool = True
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    kind: str = "person"
+
+
+@dataclass(frozen=True)
+class Representative:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    paper: str = ""  # the authorisation paper (giấy ủy quyền …)
+
+
+@dataclass(frozen=True)
+class DossierDraft:
+    procedure_code: str
+    applicant: Applicant
+    documents: tuple[DocumentItem, ...]
+    representative: Representative | None = None
+    sets_count: int = 1
+    payment_method: str = "cash"
+    fee_amount: int | None = None  # None: the catalogue fee
+    delivery: str = "counter"
+    note: str = ""
+    ticket: str = ""
+
+
+def documents_from_procedure(procedure: Procedure) -> tuple[DocumentItem, ...]:
+    """The checklist pre-filled from the catalogue: required items ticked, optional ones not."""
+    return tuple(
+        DocumentItem(d.name, d.form, d.count, received=d.required, required=d.required)
+        for d in procedure.documents
+    )
+
+
+def validate_draft(draft: DossierDraft, procedure: Procedure) -> DossierDraft:
+    """Return the draft normalised (NFC, canonical numbers) or raise InvalidInput."""
+    a = draft.applicant
+    if a.kind not in APPLICANT_KINDS:
+        raise InvalidInput("applicant.kind", "Loại người nộp không hợp lệ", "Bad applicant kind")
+    if a.kind == "person":
+        name = validation.person_name(a.name, "applicant.name")
+        id_number = validation.national_id(a.id_number, "applicant.id_number")
+    else:
+        name = validation.organisation_name(a.name, "applicant.name")
+        id_number = validation.tax_code(a.id_number, "applicant.id_number")
+    applicant = Applicant(
+        kind=a.kind,
+        name=name,
+        id_number=id_number,
+        phone=validation.optional(validation.phone, a.phone, "applicant.phone"),
+        email=validation.optional(validation.email, a.email, "applicant.email"),
+        address=validation.optional(validation.address, a.address, "applicant.address"),
+    )
+    rep = draft.representative
+    if rep is not None and (rep.name.strip() or rep.id_number.strip() or rep.phone.strip()):
+        rep = Representative(
+            name=validation.person_name(rep.name, "representative.name"),
+            id_number=validation.national_id(rep.id_number, "representative.id_number"),
+            phone=validation.optional(validation.phone, rep.phone, "representative.phone"),
+            paper=nfc(rep.paper),
+        )
+    else:
+        rep = None
+    docs = []
+    for i, d in enumerate(draft.documents):
+        if d.count < 1 or d.count > 99:
+            raise InvalidInput(
+                f"documents.{i}",
+                f"Số lượng “{d.name}” phải từ 1 đến 99",
+                f"Count of “{d.name}” must be 1–99",
+            )
+        docs.append(replace(d, name=nfc(d.name)))
+    missing = [d.name for d in docs if d.required and not d.received]
+    if missing:
+        raise InvalidInput(
+            "documents",
+            "Thiếu giấy tờ bắt buộc: "
+            + "; ".join(missing)
+            + ". Hướng dẫn công dân bổ sung (Mẫu 02) hoặc từ chối (Mẫu 03).",
+            "Required documents missing: " + "; ".join(missing),
+        )
+    if not any(d.received for d in docs):
+        raise InvalidInput(
+            "documents", "Chưa đánh dấu giấy tờ nào đã nhận", "No document is marked as received"
+        )
+    if not 1 <= draft.sets_count <= 20:
+        raise InvalidInput("sets_count", "Số bộ hồ sơ phải từ 1 đến 20", "Sets must be 1–20")
+    if draft.payment_method not in PAYMENT_METHODS:
+        raise InvalidInput(
+            "payment_method", "Hình thức nộp phí không hợp lệ", "Unknown payment method"
+        )
+    fee = procedure.fee if draft.fee_amount is None else draft.fee_amount
+    if draft.payment_method == "exempt":
+        fee = 0
+    if fee < 0 or fee > 100_000_000:
+        raise InvalidInput("fee_amount", "Số tiền phí, lệ phí không hợp lệ", "Invalid fee amount")
+    if draft.delivery not in procedure.delivery:
+        raise InvalidInput(
+            "delivery",
+            "Thủ tục này không hỗ trợ hình thức nhận kết quả đã chọn",
+            "This procedure does not offer that delivery option",
+        )
+    return replace(
+        draft,
+        applicant=applicant,
+        representative=rep,
+        documents=tuple(docs),
+        fee_amount=fee,
+        note=nfc(draft.note),
+        ticket=nfc(draft.ticket).upper(),
+    )
+
+
+def search_text(code: str, applicant: Applicant, rep: Representative | None) -> str:
+    """What the search index sees: folded names plus every form of code, ID and phone."""
+    parts = [fold(applicant.name), code.lower()]
+    tail = code.rsplit("-", 2)
+    if len(tail) == 3:
+        parts += [f"{tail[1]}-{tail[2]}", tail[2]]
+    parts += [applicant.id_number, applicant.phone]
+    if applicant.phone.startswith("0"):
+        parts.append("84" + applicant.phone[1:])
+    if rep:
+        parts += [fold(rep.name), rep.id_number, rep.phone]
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Dossier:
+    uuid: str
+    code: str
+    procedure_code: str
+    procedure_name: str
+    field: str
+    applicant: Applicant
+    representative: Representative | None
+    documents: tuple[DocumentItem, ...]
+    sets_count: int
+    fee_amount: int
+    payment_method: str
+    delivery: str
+    duration: float
+    duration_unit: str
+    status: str
+    received_at: datetime
+    due_at: datetime
+    paused_at: datetime | None
+    paused_from_status: str | None
+    finished_at: datetime | None
+    returned_at: datetime | None
+    returned_to: str
+    closed_reason: str
+    officer_id: int
+    counter_no: int
+    device_id: str
+    ticket: str
+    note: str
+    version: int
+    officer_name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status_code(self) -> int:
+        return STATUSES[self.status].dvcqg
+
+    def status_label(self, lang: str = "vi") -> str:
+        s = STATUSES[self.status]
+        return s.en if lang == "en" else s.vi
+
+    def is_overdue(self, now: datetime) -> bool:
+        """Computed, never stored: the clock runs and the due moment has passed."""
+        return STATUSES[self.status].clock_running and now > self.due_at
+
+
+def _dt(value: str | None) -> datetime | None:
+    return parse_iso(value) if value else None
+
+
+def dossier_from_row(row: dict[str, Any]) -> Dossier:
+    rep = None
+    if row.get("representative_name"):
+        rep = Representative(
+            row["representative_name"],
+            row["representative_id"],
+            row["representative_phone"],
+            row["representative_paper"],
+        )
+    received = parse_iso(row["received_at"])
+    due = parse_iso(row["due_at"])
+    return Dossier(
+        uuid=row["uuid"],
+        code=row["code"],
+        procedure_code=row["procedure_code"],
+        procedure_name=row["procedure_name"],
+        field=row["field"],
+        applicant=Applicant(
+            kind=row["applicant_kind"],
+            name=row["applicant_name"],
+            id_number=row["applicant_id"],
+            phone=row["applicant_phone"],
+            email=row["applicant_email"],
+            address=row["applicant_address"],
+        ),
+        representative=rep,
+        documents=tuple(DocumentItem(**d) for d in json.loads(row["documents"])),
+        sets_count=row["sets_count"],
+        fee_amount=row["fee_amount"],
+        payment_method=row["payment_method"],
+        delivery=row["delivery"],
+        duration=row["duration"],
+        duration_unit=row["duration_unit"],
+        status=row["status"],
+        received_at=received,
+        due_at=due,
+        paused_at=_dt(row["paused_at"]),
+        paused_from_status=row["paused_from_status"],
+        finished_at=_dt(row["finished_at"]),
+        returned_at=_dt(row["returned_at"]),
+        returned_to=row["returned_to"],
+        closed_reason=row["closed_reason"],
+        officer_id=row["officer_id"],
+        counter_no=row["counter_no"],
+        device_id=row["device_id"],
+        ticket=row["ticket"],
+        note=row["note"],
+        version=row["version"],
+        officer_name=row.get("officer_name") or "",
+    )
+
+
+def documents_json(docs: tuple[DocumentItem, ...]) -> str:
+    return json.dumps([asdict(d) for d in docs], ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    id: int
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str
+    officer_name: str
+    details: dict[str, Any]

@@ -1,0 +1,230 @@
+"""The counter's SQLite store: one file, WAL, versioned migrations, durable commits.
+
+Every state change goes through `Store.write()`, one `BEGIN IMMEDIATE` transaction that holds
+the row, its timeline event, its audit entry and its outbox entry together. With
+`synchronous=FULL` a commit that returned is on disk: a dossier the officer saw saved survives
+`kill -9` and power loss.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    """Officers, dossiers, timeline, audit, code sequences, outbox, settings."""
+    db.executescript(
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE officers (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            full_name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('officer', 'supervisor')),
+            secret_hash TEXT NOT NULL,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE dossiers (
+            uuid TEXT PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            procedure_code TEXT NOT NULL,
+            procedure_name TEXT NOT NULL,
+            field TEXT NOT NULL,
+            applicant_kind TEXT NOT NULL DEFAULT 'person',
+            applicant_name TEXT NOT NULL,
+            applicant_id TEXT NOT NULL DEFAULT '',
+            applicant_phone TEXT NOT NULL DEFAULT '',
+            applicant_email TEXT NOT NULL DEFAULT '',
+            applicant_address TEXT NOT NULL DEFAULT '',
+            representative_name TEXT NOT NULL DEFAULT '',
+            representative_id TEXT NOT NULL DEFAULT '',
+            representative_phone TEXT NOT NULL DEFAULT '',
+            representative_paper TEXT NOT NULL DEFAULT '',
+            documents TEXT NOT NULL DEFAULT '[]',
+            sets_count INTEGER NOT NULL DEFAULT 1,
+            fee_amount INTEGER NOT NULL DEFAULT 0,
+            payment_method TEXT NOT NULL DEFAULT 'cash',
+            channel INTEGER NOT NULL DEFAULT 1,
+            delivery TEXT NOT NULL DEFAULT 'counter',
+            duration REAL NOT NULL,
+            duration_unit TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_code INTEGER NOT NULL,
+            received_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            paused_at TEXT,
+            paused_from_status TEXT,
+            finished_at TEXT,
+            returned_at TEXT,
+            returned_to TEXT NOT NULL DEFAULT '',
+            closed_reason TEXT NOT NULL DEFAULT '',
+            officer_id INTEGER NOT NULL REFERENCES officers(id),
+            counter_no INTEGER NOT NULL,
+            device_id TEXT NOT NULL,
+            ticket TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT '',
+            search_text TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX dossiers_received ON dossiers(received_at);
+        CREATE INDEX dossiers_status ON dossiers(status, due_at);
+        CREATE INDEX dossiers_applicant_id ON dossiers(applicant_id);
+        CREATE INDEX dossiers_phone ON dossiers(applicant_phone);
+        CREATE TABLE dossier_events (
+            id INTEGER PRIMARY KEY,
+            dossier_uuid TEXT NOT NULL REFERENCES dossiers(uuid),
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            officer_id INTEGER,
+            details TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX dossier_events_dossier ON dossier_events(dossier_uuid, id);
+        CREATE TRIGGER dossier_events_no_update BEFORE UPDATE ON dossier_events
+            BEGIN SELECT RAISE(ABORT, 'dossier_events is append-only'); END;
+        CREATE TRIGGER dossier_events_no_delete BEFORE DELETE ON dossier_events
+            BEGIN SELECT RAISE(ABORT, 'dossier_events is append-only'); END;
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            officer_id INTEGER,
+            username TEXT NOT NULL DEFAULT '',
+            action TEXT NOT NULL,
+            object TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}',
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        );
+        CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+        CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+        CREATE TABLE code_sequences (
+            day TEXT NOT NULL,
+            counter_no INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL,
+            PRIMARY KEY (day, counter_no)
+        );
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            acked_at TEXT,
+            rejected_reason TEXT
+        );
+        """
+    )
+
+
+def _v2(db: sqlite_utils.Database) -> None:
+    """Diacritic- and đ-folded full-text index over code, names, ID number and phone."""
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE dossier_search USING fts5(
+            search_text,
+            content='dossiers',
+            content_rowid='rowid',
+            tokenize="unicode61 remove_diacritics 2 tokenchars '.-'",
+            prefix='2 3 4'
+        );
+        INSERT INTO dossier_search(rowid, search_text) SELECT rowid, search_text FROM dossiers;
+        CREATE TRIGGER dossiers_search_ai AFTER INSERT ON dossiers BEGIN
+            INSERT INTO dossier_search(rowid, search_text) VALUES (new.rowid, new.search_text);
+        END;
+        CREATE TRIGGER dossiers_search_au AFTER UPDATE OF search_text ON dossiers BEGIN
+            INSERT INTO dossier_search(dossier_search, rowid, search_text)
+                VALUES ('delete', old.rowid, old.search_text);
+            INSERT INTO dossier_search(rowid, search_text) VALUES (new.rowid, new.search_text);
+        END;
+        """
+    )
+
+
+# Index i holds the migration that takes the schema from version i to i + 1.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Store:
+    """An open counter database. Not thread-safe: give each thread its own Store."""
+
+    def __init__(self, path: Path | str, *, migrate: bool = True):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        self.db = sqlite_utils.Database(conn)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if migrate:
+            self.migrate()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        """Apply each missing migration in its own transaction, bumping user_version with it."""
+        current = self.version
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path}: schema version {current} is newer than this app ({SCHEMA_VERSION})"
+            )
+        for version in range(current, target):
+            with self.write():
+                MIGRATIONS[version](self.db)
+                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """One durable write transaction (BEGIN IMMEDIATE … COMMIT), rolled back on error."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def get_setting(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def close(self) -> None:
+        self.conn.close()

@@ -1,0 +1,78 @@
+"""`counter` on the command line: the one place that knows every part.
+
+Kept thin and outside the core; the UI, the printers and the servers are imported lazily so
+`counter --help` is instant and `counter/` never reaches up into them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from counter.config import ConfigError, load_config
+from counter.errors import CounterError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="counter",
+        description="Phần mềm quầy một cửa — one-stop counter. With no command, opens the app.",
+    )
+    p.add_argument(
+        "--config", type=Path, help="config file (default: $COUNTER_CONFIG or ./config.toml)"
+    )
+    p.add_argument("--lang", choices=["vi", "en"], help="interface language (overrides config)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("tui", help="open the counter app (the default)")
+    sub.add_parser("check-config", help="validate the config file and say what is wrong")
+    demo = sub.add_parser("demo", help="fill an empty store with demo officers and dossiers")
+    demo.add_argument("--days", type=int, default=4)
+    off = sub.add_parser("officer-add", help="create an officer account (asks for the PIN)")
+    off.add_argument("username")
+    off.add_argument("full_name")
+    off.add_argument("--role", choices=["officer", "supervisor"], default="officer")
+    find = sub.add_parser("search", help="search dossiers by code, name, ID number or phone")
+    find.add_argument("query")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"Cấu hình không hợp lệ / invalid configuration: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    command = args.command or "tui"
+    if command == "check-config":
+        print(f"OK: {config.source or '(built-in defaults)'}")
+        return
+    try:
+        if command == "tui":
+            from screens.app import run_app
+
+            run_app(config, lang=args.lang)
+            return
+        from counter.desk import Desk
+
+        desk = Desk.open(config)
+        try:
+            if command == "demo":
+                from counter.demo import seed_demo
+
+                made = seed_demo(desk, days=args.days)
+                print(f"{made} hồ sơ mẫu đã được tạo" if made else "Kho dữ liệu đã có dữ liệu")
+            elif command == "officer-add":
+                secret = getpass.getpass("Mã PIN / mật khẩu: ")
+                officer = desk.create_officer(args.username, args.full_name, args.role, secret)
+                print(f"Đã tạo tài khoản {officer.username} ({officer.role})")
+            elif command == "search":
+                for d in desk.search(args.query).dossiers:
+                    print(f"{d.code}\t{d.applicant.name}\t{d.procedure_name}\t{d.status_label()}")
+        finally:
+            desk.close()
+    except CounterError as exc:
+        print(exc.message(args.lang or config.counter.language), file=sys.stderr)
+        raise SystemExit(1) from None

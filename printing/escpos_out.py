@@ -1,0 +1,107 @@
+"""A rendered 1-bit image to ESC/POS bytes with python-escpos (`GS v 0` raster).
+
+Every job starts with `ESC @`. The image is sent in bands: runs of blank rows cost one byte a
+row, and each inked band is cut just after its rightmost dot, which keeps a full 80 mm receipt
+small enough for slow serial links. Narrow bands print left-aligned, so nothing moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from escpos.capabilities import get_profile
+from escpos.printer import Dummy
+from PIL import Image
+
+from .errors import PrinterConfigError
+
+INIT = b"\x1b@"
+ALIGN_LEFT = b"\x1ba\x00"
+MIN_GAP = 4  # blank runs shorter than this stay inside the band (a header costs 8 bytes)
+FEED_LINES = 4
+
+
+def dummy(profile: str) -> Dummy:
+    """A python-escpos Dummy for `profile`, refusing unknown profile names clearly."""
+    try:
+        get_profile(profile)
+    except KeyError:
+        raise PrinterConfigError(
+            f"máy in: không có hồ sơ (profile) '{profile}' trong escpos-printer-db",
+            f"printer profile {profile!r} is not in escpos-printer-db",
+        ) from None
+    return Dummy(profile=profile)
+
+
+def profile_width(profile: str) -> int | None:
+    """The profile's printable width in dots, or None when the database does not know it."""
+    pixels = get_profile(profile).profile_data.get("media", {}).get("width", {}).get("pixels")
+    return pixels if isinstance(pixels, int) else None
+
+
+def check_width(profile: str, width: int) -> None:
+    limit = profile_width(profile)
+    if limit is not None and width > limit:
+        raise PrinterConfigError(
+            f"máy in {profile} chỉ in được {limit} chấm mỗi dòng; đặt paper_width_dots = {limit}",
+            f"profile {profile} prints at most {limit} dots; set paper_width_dots = {limit}",
+        )
+
+
+def bands(image: Image.Image) -> Iterator[tuple[int, int, int]]:
+    """(top, bottom, width) of each band; width 0 marks a blank run."""
+    img = image.convert("1")
+    w, h = img.size
+    ink = [img.crop((0, y, w, y + 1)).getbbox() is not None for y in range(h)]
+    inv = img.point(lambda v: 255 - v)  # getbbox finds non-zero: make ink non-zero
+    ink = [inv.crop((0, y, w, y + 1)).getbbox() is not None for y in range(h)]
+    y = 0
+    while y < h:
+        start = y
+        if not ink[y]:
+            while y < h and not ink[y]:
+                y += 1
+            if y - start >= MIN_GAP or start == 0 or y == h:
+                yield start, y, 0
+                continue
+        while y < h:
+            if ink[y]:
+                y += 1
+                continue
+            gap = y
+            while gap < h and not ink[gap]:
+                gap += 1
+            if gap - y >= MIN_GAP or gap == h:
+                break
+            y = gap
+        box = inv.crop((0, start, w, y)).getbbox()
+        right = box[2] if box else 8
+        yield start, y, min(w, (right + 7) // 8 * 8)
+
+
+def add_image(p: Dummy, image: Image.Image) -> None:
+    """Append `image` to the job as left-aligned `GS v 0` bands."""
+    img = image.convert("1")
+    for top, bottom, width in bands(img):
+        if width == 0:
+            band = Image.new("1", (8, bottom - top), 1)
+        else:
+            band = img.crop((0, top, width, bottom))
+        p.image(band, impl="bitImageRaster", fragment_height=1024)
+
+
+def raster_job(image: Image.Image, profile: str, *, cut: bool = True) -> bytes:
+    """`ESC @`, the image as raster bands, then feed and cut."""
+    check_width(profile, image.width)
+    p = dummy(profile)
+    p._raw(INIT + ALIGN_LEFT)
+    add_image(p, image)
+    finish(p, cut)
+    return bytes(p.output)
+
+
+def finish(p: Dummy, cut: bool) -> None:
+    if cut:
+        p.cut()
+    else:
+        p.print_and_feed(FEED_LINES)

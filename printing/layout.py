@@ -1,0 +1,183 @@
+"""Documents to blocks, in the wording of the Circular 03/2025 forms."""
+
+from __future__ import annotations
+
+from counter.timeutil import fmt_vn
+
+from .blocks import QR, Big, Block, Column, Rule, Space, Table, kv, para
+from .documents import (
+    Document,
+    ReceiptData,
+    RefusalData,
+    SelfTestPage,
+    SupplementData,
+    TicketData,
+)
+from .testpage import self_test_blocks
+
+ONE_STOP = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
+
+
+def money(amount: int) -> str:
+    """50000 -> '50.000 đồng' (Vietnamese groups thousands with dots)."""
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def _header(agency: str, centre: str, form_number: str) -> list[Block]:
+    out: list[Block] = []
+    if agency:
+        out.append(para(agency.upper(), bold=True, align="center"))
+    if centre:
+        out.append(para(centre, align="center", size="small"))
+    out.append(para(ONE_STOP, bold=True, align="center"))
+    out.append(para(f"Mẫu số {form_number}", align="right", size="small"))
+    return out
+
+
+def _numbered(items: tuple[str, ...]) -> list[Block]:
+    return [para(f"{i}. {item}") for i, item in enumerate(items, 1)]
+
+
+def receipt(d: ReceiptData) -> list[Block]:
+    out = _header(d.agency_name, d.centre, d.form_number)
+    if d.reprint:
+        out.append(para("BẢN IN LẠI", bold=True, align="center", size="large"))
+    if d.copy_label:
+        out.append(para(d.copy_label, align="center", size="small"))
+    out += [
+        Rule(),
+        para("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", bold=True, align="center", size="large"),
+        Space(),
+        para("Mã hồ sơ", align="center", size="small"),
+        para(d.code, bold=True, align="center", size="large"),
+        Rule(dashed=True),
+        kv("Tiếp nhận hồ sơ của", d.applicant_name, bold_value=True),
+        kv("Số định danh cá nhân/tổ chức", d.applicant_id),
+    ]
+    if d.applicant_phone:
+        out.append(kv("Điện thoại", d.applicant_phone))
+    if d.representative_name:
+        out.append(kv("Người được ủy quyền", d.representative_name))
+    procedure = d.procedure_name + (f" (mã {d.procedure_code})" if d.procedure_code else "")
+    out.append(kv("Nội dung yêu cầu giải quyết", procedure))
+    out.append(para("1. Thành phần hồ sơ nộp gồm:", bold=True))
+    if d.documents:
+        cols = (
+            Column("TT", 1.0, "center"),
+            Column("Tên giấy tờ", 5.0),
+            Column("Bản chính/ bản sao", 2.6, "center"),
+            Column("SL", 1.1, "center"),
+        )
+        rows = tuple(
+            (str(i), name, form, f"{count:02d}")
+            for i, (name, form, count) in enumerate(d.documents, 1)
+        )
+        out.append(Table(cols, rows))
+    out.append(kv("2. Số lượng hồ sơ", f"{d.sets_count:02d} bộ"))
+    if d.duration_text:
+        out.append(kv("3. Thời gian giải quyết theo quy định", d.duration_text))
+    out += [
+        kv("4. Thời gian nhận hồ sơ", fmt_vn(d.received_at)),
+        kv("5. Thời gian trả kết quả", fmt_vn(d.due_at), bold_value=True),
+        kv("6. Đăng ký nhận kết quả tại", d.delivery_label),
+    ]
+    fee = money(d.fee_amount) if d.fee_amount else "Không"
+    if d.fee_amount and d.payment_label:
+        fee += f" ({d.payment_label})"
+    out.append(kv("Phí, lệ phí", fee))
+    if d.officer_name:
+        out.append(kv("Người tiếp nhận", d.officer_name))
+    if d.counter_no is not None:
+        out.append(kv("Quầy số", str(d.counter_no)))
+    out += [Rule(), QR(d.lookup_url, "Quét mã QR để tra cứu tiến độ giải quyết hồ sơ")]
+    if d.lookup_website:
+        out.append(para(f"Tra cứu tại: {d.lookup_website}", align="center", size="small"))
+    if d.hotline:
+        out.append(para(f"Đường dây nóng: {d.hotline}", align="center", size="small"))
+    if d.vietqr_payload:
+        out += [Rule(dashed=True), QR(d.vietqr_payload, "Quét mã để nộp phí qua ngân hàng")]
+        if d.fee_amount:
+            out.append(para(f"Số tiền: {money(d.fee_amount)}", bold=True, align="center"))
+    out += [
+        Rule(),
+        para("Khi đến nhận kết quả, mang theo Giấy này", bold=True, align="center"),
+    ]
+    return out
+
+
+def ticket(d: TicketData) -> list[Block]:
+    out: list[Block] = [
+        para(d.centre, bold=True, align="center", size="small"),
+        Rule(),
+        para("SỐ THỨ TỰ CỦA ÔNG/BÀ", align="center"),
+        Big(d.number),
+        para(d.area_name, bold=True, align="center"),
+    ]
+    if d.counter_no is not None:
+        out.append(para(f"Mời đến quầy số {d.counter_no}", bold=True, align="center"))
+    ahead = "Không có ai" if d.people_ahead == 0 else f"Có {d.people_ahead} người"
+    out += [
+        para(f"{ahead} đang chờ trước Ông/Bà", align="center"),
+        para(f"Lấy số lúc {fmt_vn(d.issued_at)}", align="center", size="small"),
+        Rule(dashed=True),
+        para("Vui lòng chờ đến khi được gọi số", align="center", size="small"),
+    ]
+    return out
+
+
+def supplement(d: SupplementData) -> list[Block]:
+    out = _header(d.agency_name, "", d.form_number)
+    out += [
+        Rule(),
+        para("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", bold=True, align="center", size="large"),
+        Space(),
+        kv("Mã hồ sơ", d.code, bold_value=True),
+        kv("Người nộp hồ sơ", d.applicant),
+        kv("Thủ tục", d.procedure),
+        para("Nội dung yêu cầu bổ sung, hoàn thiện:", bold=True),
+        *_numbered(d.items),
+        kv("Lý do", d.reason),
+        kv("Người tiếp nhận", d.officer),
+        kv("Thời gian", fmt_vn(d.at)),
+    ]
+    if d.hotline:
+        out.append(para(f"Mọi vướng mắc xin liên hệ: {d.hotline}", align="center", size="small"))
+    out += [Rule(), para("Xin lỗi Ông/Bà vì sự bất tiện này", align="center", size="small")]
+    return out
+
+
+def refusal(d: RefusalData) -> list[Block]:
+    out = _header(d.agency_name, "", d.form_number)
+    out += [
+        Rule(),
+        para("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", bold=True, align="center", size="large"),
+        Space(),
+    ]
+    if d.code:
+        out.append(kv("Mã hồ sơ", d.code, bold_value=True))
+    out += [
+        kv("Người nộp hồ sơ", d.applicant),
+        kv("Thủ tục", d.procedure),
+        para("Lý do từ chối:", bold=True),
+        *_numbered(d.reasons),
+        kv("Người tiếp nhận", d.officer),
+        kv("Thời gian", fmt_vn(d.at)),
+        Rule(),
+        para("Xin lỗi Ông/Bà vì sự bất tiện này", align="center", size="small"),
+    ]
+    return out
+
+
+def layout(doc: Document) -> list[Block]:
+    """The blocks of any printable document."""
+    if isinstance(doc, ReceiptData):
+        return receipt(doc)
+    if isinstance(doc, TicketData):
+        return ticket(doc)
+    if isinstance(doc, SupplementData):
+        return supplement(doc)
+    if isinstance(doc, RefusalData):
+        return refusal(doc)
+    if isinstance(doc, SelfTestPage):
+        return self_test_blocks(doc)
+    raise TypeError(f"not a printable document: {type(doc).__name__}")
