@@ -200,7 +200,7 @@ class Desk:
                 "updated_at": iso(now),
                 "version": 1,
             }
-            db["dossiers"].insert(row)
+            db.table("dossiers").insert(row)
             self._event(
                 db, row, "receive", None, "received", officer, now, {"due_at": row["due_at"]}
             )
@@ -311,7 +311,7 @@ class Desk:
                     "closed_reason": details["reason"],
                     "paused_at": None,
                 }
-            db["dossiers"].update(dossier_uuid, changes)
+            db.table("dossiers").update(dossier_uuid, changes)
             current |= changes
             self._event(db, current, action, old_status, new_status, officer, now, details)
         return self.get(dossier_uuid)

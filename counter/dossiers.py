@@ -7,7 +7,7 @@ the saved `Dossier` is rebuilt from its row so screens and printing never see SQ
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -200,7 +200,6 @@ class Dossier:
     note: str
     version: int
     officer_name: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def status_code(self) -> int:

@@ -52,8 +52,7 @@ def _exact(db: sqlite_utils.Database, query: str) -> list[str]:
                 (digits, digits),
             )
         ]
-    seen: set[str] = set()
-    return [u for u in rows if not (u in seen or seen.add(u))]
+    return list(dict.fromkeys(rows))
 
 
 def search(db: sqlite_utils.Database, query: str, page: int = 0, page_size: int = 20) -> SearchPage:

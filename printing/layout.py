@@ -49,7 +49,7 @@ def receipt(d: ReceiptData) -> list[Block]:
         para("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", bold=True, align="center", size="large"),
         Space(),
         para("Mã hồ sơ", align="center", size="small"),
-        para(d.code, bold=True, align="center", size="large"),
+        Big(d.code, scale=1.3),
         Rule(dashed=True),
         kv("Tiếp nhận hồ sơ của", d.applicant_name, bold_value=True),
         kv("Số định danh cá nhân/tổ chức", d.applicant_id),
@@ -85,10 +85,13 @@ def receipt(d: ReceiptData) -> list[Block]:
     if d.fee_amount and d.payment_label:
         fee += f" ({d.payment_label})"
     out.append(kv("Phí, lệ phí", fee))
-    if d.officer_name:
-        out.append(kv("Người tiếp nhận", d.officer_name))
-    if d.counter_no is not None:
-        out.append(kv("Quầy số", str(d.counter_no)))
+    officer = ", ".join(
+        p
+        for p in (d.officer_name, f"quầy số {d.counter_no}" if d.counter_no is not None else "")
+        if p
+    )
+    if officer:
+        out.append(kv("Người tiếp nhận", officer))
     out += [Rule(), QR(d.lookup_url, "Quét mã QR để tra cứu tiến độ giải quyết hồ sơ")]
     if d.lookup_website:
         out.append(para(f"Tra cứu tại: {d.lookup_website}", align="center", size="small"))

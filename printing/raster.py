@@ -40,8 +40,8 @@ class Metrics:
 def metrics(width: int) -> Metrics:
     if width not in PAPER_WIDTHS:
         raise ValueError(f"paper width must be one of {PAPER_WIDTHS} dots, got {width}")
-    normal = 24 if width >= 512 else 21
-    sizes = {"small": normal - 4, "normal": normal, "large": normal + 6}
+    normal = 20 if width >= 512 else 19
+    sizes = {"small": normal - 3, "normal": normal, "large": normal + 5}
     return Metrics(width, width // 48, sizes)
 
 
@@ -217,7 +217,7 @@ class Canvas:
     def qr(self, block: QR) -> None:
         img = qr_image(block.data, self.m.inner)
         draw = self.need(img.height)
-        self.img.paste(img.convert("L"), ((self.m.width - img.width) // 2, self.y))
+        self.img.paste(img.convert("L"), ((self.m.width - img.width) // 4 * 2, self.y))
         del draw
         self.y += img.height
         if block.caption:
@@ -241,13 +241,14 @@ def qr_matrix(data: str, room: int) -> tuple[list[list[bool]], int]:
         code.make(fit=True)
         matrix = code.get_matrix()
         module = min(room // (len(matrix) + 2 * QUIET), MAX_MODULE)
+        module -= module % 2  # even sizes print losslessly at quadruple density
         if module >= MIN_MODULE:
             return matrix, module
     raise ValueError(f"QR data too long for {room} dots at {MIN_MODULE} dots per module")
 
 
 def qr_image(data: str, room: int) -> Image.Image:
-    """A 1-bit QR with its quiet zone, as large as allowed (up to 6 dots a module)."""
+    """A 1-bit QR with its quiet zone, as large as allowed (4 or 6 dots a module)."""
     matrix, module = qr_matrix(data, room)
     side = (len(matrix) + 2 * QUIET) * module
     img = Image.new("1", (side, side), 1)

@@ -1,0 +1,75 @@
+"""Shared fixtures: a throwaway store per test, a frozen Vietnam clock, no developer config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from counter.config import Config, parse_config
+from counter.desk import Desk
+from counter.timeutil import VN_TZ
+
+# A Thursday morning, a normal working day (26/11/2026).
+FROZEN_NOW = datetime(2026, 11, 26, 9, 30, tzinfo=VN_TZ)
+
+HOLIDAY_OVERRIDES = {
+    "2025": {"working_days": ["2025-04-26"]},
+    "2026": {"working_days": ["2026-08-22"]},
+}
+
+
+class FrozenClock:
+    """A clock tests move by hand: `clock.now = …`."""
+
+    def __init__(self, now: datetime = FROZEN_NOW):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def _no_developer_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Never read the developer's own config or write into the checkout."""
+    monkeypatch.delenv("COUNTER_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def make_config(tmp_path: Path, **sections: dict) -> Config:
+    raw: dict = {
+        "counter": {"data_dir": str(tmp_path / "data"), "number": 3, "demo_data": False},
+        "holidays": HOLIDAY_OVERRIDES,
+        "printer": {"transport": "preview", "target": str(tmp_path / "receipts")},
+    }
+    for name, values in sections.items():
+        raw.setdefault(name, {}).update(values)
+    return parse_config(raw, source=tmp_path / "config.toml")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def desk(config: Config, clock: FrozenClock) -> Iterator[Desk]:
+    """A desk with one officer (canbo/1234) and one supervisor (giamsat/5678), logged out."""
+    d = Desk.open(config, clock=clock)
+    d.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
+    d.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def officer_desk(desk: Desk) -> Desk:
+    desk.login("canbo", "1234")
+    return desk

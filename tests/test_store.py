@@ -1,0 +1,107 @@
+"""Store: pragmas, migrations from empty and from every earlier version, append-only tables."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from counter.store import MIGRATIONS, SCHEMA_VERSION, Store
+
+
+def test_new_store_is_wal_full_sync_and_current(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c.db")
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+    assert store.version == SCHEMA_VERSION
+    assert {"dossiers", "dossier_events", "audit", "outbox", "officers"} <= set(
+        store.db.table_names()
+    )
+
+
+@pytest.mark.parametrize("start", range(SCHEMA_VERSION))
+def test_migrates_from_each_earlier_version(tmp_path: Path, start: int) -> None:
+    """A store left at any older version upgrades in place and keeps its rows."""
+    path = tmp_path / "old.db"
+    old = Store(path, migrate=False)
+    old.migrate(target=start)
+    if start >= 1:
+        old.conn.execute("INSERT INTO settings(key, value) VALUES ('device_id', 'kept')")
+    old.close()
+    store = Store(path)
+    assert store.version == SCHEMA_VERSION == len(MIGRATIONS)
+    if start >= 1:
+        assert store.get_setting("device_id") == "kept"
+    # The search index exists and is fed by the triggers after any upgrade path.
+    assert store.conn.execute("SELECT count(*) FROM dossier_search").fetchone()[0] == 0
+
+
+def test_migration_backfills_search_index(tmp_path: Path, config, clock) -> None:
+    """Rows written at version 1 are searchable after the v2 migration."""
+    from counter.desk import Desk
+    from tests.helpers import draft_for
+
+    path = tmp_path / "data" / "counter.db"
+    old = Store(path, migrate=False)
+    old.migrate(target=1)
+    old.close()
+    # Write a dossier at v1 by hand-running the desk against a v1 store is not possible
+    # (the desk needs v2), so write v2, drop the index and re-run the v2 migration.
+    desk = Desk.open(config, clock=clock)
+    desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
+    desk.login("canbo", "1234")
+    dossier = desk.receive(draft_for(desk))
+    desk.store.conn.executescript(
+        "DROP TRIGGER dossiers_search_ai; DROP TRIGGER dossiers_search_au; "
+        "DROP TABLE dossier_search; PRAGMA user_version = 1;"
+    )
+    desk.close()
+    desk = Desk.open(config, clock=clock)
+    assert [d.uuid for d in desk.search("nguyen").dossiers] == [dossier.uuid]
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(RuntimeError, match="newer"):
+        Store(path)
+
+
+def test_write_rolls_back_everything_on_error(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c.db")
+    with pytest.raises(ZeroDivisionError), store.write() as db:
+        db.conn.execute("INSERT INTO settings(key, value) VALUES ('a', '1')")
+        _ = 1 / 0
+    assert store.get_setting("a") is None
+
+
+@pytest.mark.parametrize("table", ["dossier_events", "audit"])
+def test_history_tables_are_append_only(tmp_path: Path, table: str) -> None:
+    store = Store(tmp_path / "c.db")
+    if table == "audit":
+        store.conn.execute(
+            "INSERT INTO audit(at, action, prev_hash, hash) VALUES ('x', 'y', 'p', 'h')"
+        )
+    else:
+        store.conn.execute(
+            "INSERT INTO officers(username, full_name, role, secret_hash, created_at) "
+            "VALUES ('a', 'A', 'officer', 'h', 'x')"
+        )
+        store.conn.execute(
+            "INSERT INTO dossiers(uuid, code, procedure_code, procedure_name, field, "
+            "applicant_name, duration, duration_unit, status, status_code, received_at, due_at, "
+            "officer_id, counter_no, device_id, updated_at) VALUES ('u', 'c', 'p', 'n', 'f', "
+            "'a', 1, 'working_days', 'received', 2, 'x', 'y', 1, 1, 'd', 'x')"
+        )
+        store.conn.execute(
+            "INSERT INTO dossier_events(dossier_uuid, at, action, to_status) "
+            "VALUES ('u', 'x', 'receive', 'received')"
+        )
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute(f"UPDATE {table} SET at = 'changed'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute(f"DELETE FROM {table}")
