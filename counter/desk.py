@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from counter import audit, auth, codes, search
+from counter import audit, auth, codes, receipts, search, spool
 from counter.auth import Officer
 from counter.catalogue import Catalogue, Procedure, load_catalogue
 from counter.config import Config
@@ -30,7 +30,7 @@ from counter.dossiers import (
 from counter.errors import AuthError, InvalidInput, NotFound
 from counter.lifecycle import ACTIONS, STATUSES, next_status
 from counter.store import Store
-from counter.text import nfc
+from counter.text import nfc, nfc_lines
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 from counter.worktime import WorkCalendar
 
@@ -204,7 +204,109 @@ class Desk:
             self._event(
                 db, row, "receive", None, "received", officer, now, {"due_at": row["due_at"]}
             )
-        return self.get(dossier_uuid)
+            saved = self.get(dossier_uuid)
+            self._print(
+                db,
+                "receipt",
+                saved,
+                receipts.receipt_document(self.config, saved, procedure, self.device_secret),
+                now,
+            )
+        return saved
+
+    @property
+    def default_printer(self) -> str:
+        return self.config.printers[0].name
+
+    def _print(
+        self,
+        db: Any,
+        kind: str,
+        dossier: Dossier,
+        document: dict[str, Any],
+        now: datetime,
+        *,
+        reprint: bool = False,
+        printer: str | None = None,
+    ) -> int:
+        """Queue a print job in the caller's transaction: it prints when the printer can."""
+        target = printer or self.default_printer
+        copies = next((p.copies for p in self.config.printers if p.name == target), 1)
+        return spool.enqueue(
+            db,
+            kind=kind,
+            ref=dossier.uuid,
+            printer=target,
+            document=document,
+            now=now,
+            copies=copies if kind == "receipt" else 1,
+            reprint=reprint,
+        )
+
+    def reprint(self, dossier_uuid: str, printer: str | None = None) -> int:
+        """Print the receipt again, marked BẢN IN LẠI; audited."""
+        officer = self._require_officer()
+        dossier = self.get(dossier_uuid)
+        procedure = self.catalogue.get(dossier.procedure_code)
+        now = self.now()
+        with self.store.write() as db:
+            job = self._print(
+                db,
+                "receipt",
+                dossier,
+                receipts.receipt_document(self.config, dossier, procedure, self.device_secret),
+                now,
+                reprint=True,
+                printer=printer,
+            )
+            audit.record(
+                db,
+                at=iso(now),
+                action="print.reprint",
+                officer_id=officer.id,
+                username=officer.username,
+                obj=f"dossier:{dossier.code}",
+                details={"job": job},
+            )
+        return job
+
+    def receipt_fields(self, dossier: Dossier) -> dict[str, Any]:
+        """The receipt as it would print now (for the on-screen preview)."""
+        return receipts.receipt_document(
+            self.config, dossier, self.catalogue.get(dossier.procedure_code), self.device_secret
+        )
+
+    def lookup_url(self, dossier: Dossier) -> str:
+        return receipts.dossier_lookup_url(self.config, dossier, self.device_secret)
+
+    def print_jobs(self, dossier_uuid: str | None = None) -> list[spool.PrintJob]:
+        """Pending jobs (status bar / spool screen), or every job of one dossier."""
+        if dossier_uuid:
+            return spool.jobs_for(self.store, dossier_uuid)
+        return spool.pending_jobs(self.store)
+
+    def retry_print(self, job_id: int) -> None:
+        spool.retry_now(self.store, job_id, self.now())
+
+    def cancel_print(self, job_id: int) -> None:
+        officer = self._require_officer()
+        with self.store.write() as db:
+            spool.cancel(self.store, job_id)
+            audit.record(
+                db,
+                at=iso(self.now()),
+                action="print.cancel",
+                officer_id=officer.id,
+                username=officer.username,
+                obj=f"print_job:{job_id}",
+            )
+
+    def redirect_print(self, job_id: int, printer: str) -> None:
+        if printer not in {p.name for p in self.config.printers}:
+            raise InvalidInput(
+                "printer", f"Không có máy in tên {printer}", f"No printer named {printer}"
+            )
+        spool.redirect(self.store, job_id, printer, self.now())
 
     def _event(
         self,
@@ -267,7 +369,7 @@ class Desk:
             raise InvalidInput(
                 "action", f"Thao tác không hợp lệ: {action}", f"Invalid action: {action}"
             )
-        details = {k: nfc(v) if isinstance(v, str) else v for k, v in details.items()}
+        details = {k: nfc_lines(v) if isinstance(v, str) else v for k, v in details.items()}
         self._check_details(action, details)
         now = self.now()
         with self.store.write() as db:
@@ -314,7 +416,32 @@ class Desk:
             db.table("dossiers").update(dossier_uuid, changes)
             current |= changes
             self._event(db, current, action, old_status, new_status, officer, now, details)
-        return self.get(dossier_uuid)
+            saved = self.get(dossier_uuid)
+            if action == "request_supplement":
+                self._print(
+                    db,
+                    "supplement",
+                    saved,
+                    receipts.supplement_document(
+                        self.config,
+                        saved,
+                        details["items"],
+                        details["reason"],
+                        officer.full_name,
+                        now,
+                    ),
+                    now,
+                )
+            elif action == "refuse":
+                reasons = [r for r in details["reason"].splitlines() if r.strip()]
+                self._print(
+                    db,
+                    "refusal",
+                    saved,
+                    receipts.refusal_document(self.config, saved, reasons, officer.full_name, now),
+                    now,
+                )
+        return saved
 
     @staticmethod
     def _check_details(action: str, details: dict[str, Any]) -> None:

@@ -157,8 +157,69 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3(db: sqlite_utils.Database) -> None:
+    """The print spool: each job is a row written with the dossier or ticket it prints."""
+    db.executescript(
+        """
+        CREATE TABLE print_jobs (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL DEFAULT '',
+            printer TEXT NOT NULL,
+            document TEXT NOT NULL,
+            copies INTEGER NOT NULL DEFAULT 1,
+            reprint INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT,
+            bytes_sha256 TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX print_jobs_pending ON print_jobs(status, next_attempt_at);
+        CREATE INDEX print_jobs_ref ON print_jobs(ref);
+        """
+    )
+
+
+def _v4(db: sqlite_utils.Database) -> None:
+    """Sync state: outbox attempts, the pending index, changes pulled from the portal, ratings."""
+    db.executescript(
+        """
+        ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE outbox ADD COLUMN last_error TEXT;
+        CREATE INDEX outbox_pending ON outbox(seq)
+            WHERE acked_at IS NULL AND rejected_reason IS NULL;
+        CREATE INDEX outbox_rejected ON outbox(seq) WHERE rejected_reason IS NOT NULL;
+        CREATE TABLE pulled_changes (
+            change_id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            dossier_uuid TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            applied_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('applied', 'rejected')),
+            reason TEXT NOT NULL DEFAULT '',
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX pulled_changes_rejected ON pulled_changes(status);
+        CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY,
+            change_id INTEGER NOT NULL UNIQUE,
+            dossier_uuid TEXT NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            comment TEXT NOT NULL DEFAULT '',
+            rated_at TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX ratings_dossier ON ratings(dossier_uuid);
+        """
+    )
+
+
 # Index i holds the migration that takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

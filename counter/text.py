@@ -28,3 +28,8 @@ def ascii_fold(text: str) -> str:
     """Keep case, drop diacritics, đ→d: the last-resort form for printers with no Vietnamese."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def nfc_lines(text: str) -> str:
+    """NFC per line for multi-line fields (reasons, lists): lines kept, blank ones dropped."""
+    return "\n".join(line for line in (nfc(x) for x in text.splitlines()) if line)

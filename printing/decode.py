@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from PIL import Image
 
-_ESC_ONE_ARG = set(b"!-2EGJMRS\\$DVat3dpc")
-_ESC_NO_ARG = set(b"@2")
+_ESC_LENGTH = {ord("@"): 2, ord("2"): 2, ord("$"): 4, ord("\\"): 4} | {
+    c: 3 for c in b"!-EGJMRVat3d"
+}
+_GS_LENGTH = {ord("L"): 4, ord("W"): 4} | {c: 3 for c in b"!BHfhw"}
 
 
 def raster_blocks(data: bytes) -> list[Image.Image]:
@@ -20,14 +22,9 @@ def raster_blocks(data: bytes) -> list[Image.Image]:
         b = data[i]
         if b == 0x1B and i + 1 < n:
             cmd = data[i + 1]
-            if (cmd in _ESC_NO_ARG and cmd != ord("2")) or cmd == ord("2"):
-                i += 2 if cmd in (ord("@"), ord("2")) else 3
-            elif cmd in (ord("$"), ord("\\")):
-                i += 4
-            elif cmd in _ESC_ONE_ARG:
-                i += 3
-            else:
+            if cmd not in _ESC_LENGTH:
                 raise ValueError(f"unknown ESC command 0x{cmd:02x} at byte {i}")
+            i += _ESC_LENGTH[cmd]
         elif b == 0x1D and i + 1 < n:
             cmd = data[i + 1]
             if cmd == ord("v") and data[i + 2] == ord("0"):
@@ -47,8 +44,8 @@ def raster_blocks(data: bytes) -> list[Image.Image]:
                 i += 5 + (data[i + 3] | data[i + 4] << 8)
             elif cmd == ord("V"):
                 i += 4 if data[i + 2] in (65, 66) else 3
-            elif cmd in b"!BLWHfhkw":
-                i += 4 if cmd in b"LW" else 3
+            elif cmd in _GS_LENGTH:
+                i += _GS_LENGTH[cmd]
             else:
                 raise ValueError(f"unknown GS command 0x{cmd:02x} at byte {i}")
         else:

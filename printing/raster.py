@@ -14,7 +14,7 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_L, ERROR_CORRECT_M
 
-from .blocks import QR, Align, Big, Block, Column, Rule, Space, Span, Table, Text
+from .blocks import QR, Align, Big, Block, Rule, Space, Span, Table, Text
 from .fonts import font
 
 PAPER_WIDTHS = (384, 512, 576)
@@ -203,7 +203,7 @@ class Canvas:
             start, x = self.y, self.m.margin
             for cell, w, col in zip(cells, widths, block.columns, strict=True):
                 self.y = start
-                self.text_lines(cell, size, x + pad, w - 2 * pad, _cell_align(col))
+                self.text_lines(cell, size, x + pad, w - 2 * pad, col.align)
                 x += w
             self.y = start + height
             draw = self.need(2)
@@ -216,9 +216,8 @@ class Canvas:
 
     def qr(self, block: QR) -> None:
         img = qr_image(block.data, self.m.inner)
-        draw = self.need(img.height)
+        self.need(img.height)
         self.img.paste(img.convert("L"), ((self.m.width - img.width) // 4 * 2, self.y))
-        del draw
         self.y += img.height
         if block.caption:
             self.text(Text((Span(block.caption),), "center", "small"))
@@ -227,10 +226,6 @@ class Canvas:
         h = round(line_height(self.m.sizes["normal"]) * block.lines)
         self.need(h)
         self.y += h
-
-
-def _cell_align(col: Column) -> Align:
-    return col.align
 
 
 def qr_matrix(data: str, room: int) -> tuple[list[list[bool]], int]:

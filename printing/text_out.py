@@ -85,10 +85,13 @@ class TextWriter:
         if line:
             out.append(line)
         for pieces in out:
-            for text, bold in pieces:
-                self.raw(b"\x1bE\x01" if bold else b"\x1bE\x00")
+            bold = False
+            for text, want in pieces:
+                if text != " " and want != bold:
+                    self.raw(b"\x1bE\x01" if want else b"\x1bE\x00")
+                    bold = want
                 self.put(text)
-            self.raw(b"\x1bE\x00\n")
+            self.raw(b"\x1bE\x00\n" if bold else b"\n")
 
     def text(self, block: Text) -> None:
         if block.size == "large":

@@ -36,6 +36,16 @@ class NetworkTransport:
                 sock.settimeout(timeout)
                 sock.sendall(data)
                 sock.shutdown(socket.SHUT_WR)
+                # A port-9100 printer closes its side once it has read the whole job; waiting
+                # for that close is the only delivery receipt raw TCP gives. A stalled printer
+                # times out here and one that dropped the job resets: both stay in the spool.
+                while sock.recv(4096):
+                    pass
+        except (ConnectionResetError, BrokenPipeError, ConnectionAbortedError):
+            raise PrinterUnavailable(
+                f"Máy in {where} ngắt kết nối giữa chừng: lệnh in sẽ được gửi lại",
+                f"printer {where} reset the connection mid-job",
+            ) from None
         except ConnectionRefusedError:
             raise PrinterUnavailable(
                 f"Máy in {where} từ chối kết nối: máy đang tắt hoặc sai cổng",

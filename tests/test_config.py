@@ -20,8 +20,18 @@ def test_shipped_example_is_valid_and_complete() -> None:
     assert cfg.printers[0].transport == "preview"
     assert cfg.holidays[2026].working_days  # make-up Saturday 22/8/2026
     text = (ROOT / "config.toml").read_text(encoding="utf-8")
-    for section in ("[agency]", "[counter]", "[office_hours]", "[holidays.2026]", "[auth]",
-                    "[printer]", "[portal]", "[queue]", "[bank]", "[keys]"):
+    for section in (
+        "[agency]",
+        "[counter]",
+        "[office_hours]",
+        "[holidays.2026]",
+        "[auth]",
+        "[printer]",
+        "[portal]",
+        "[queue]",
+        "[bank]",
+        "[keys]",
+    ):
         assert section in text
 
 
@@ -34,28 +44,30 @@ def test_defaults_without_any_file() -> None:
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ('[counter]\nnumber = 0', "[counter] number: expected a counter number from 1 to 99"),
+        ("[counter]\nnumber = 0", "[counter] number: expected a counter number from 1 to 99"),
         ('[counter]\nnumber = "ba"', "[counter] number: expected an integer"),
         ('[counter]\nlanguage = "fr"', '[counter] language: expected "vi" or "en"'),
         ('[counter]\ntimezone = "UTC"', "[counter] timezone"),
         ('[counter]\ndevice_id = "abc"', '[counter] device_id: expected "auto" or a UUID'),
         ('[agency]\ncode = "h26 x"', "[agency] code: expected the agency's mã định danh"),
-        ('[office_hours]\nmorning_start = "25:00"', '[office_hours] morning_start: expected'),
+        ('[office_hours]\nmorning_start = "25:00"', "[office_hours] morning_start: expected"),
         ('[office_hours]\nmorning_end = "14:00"', "morning_start < morning_end"),
-        ('[office_hours]\nweekdays = [0, 8]', "[office_hours] weekdays"),
+        ("[office_hours]\nweekdays = [0, 8]", "[office_hours] weekdays"),
         ('[holidays.2026]\nworking_days = ["2026-02-30"]', "expected a date YYYY-MM-DD"),
         ('[holidays.2026]\ndays_off = ["2025-01-01"]', "is not in 2026"),
-        ('[holidays.2026]\ndays_off = ["2026-08-22"]\nworking_days = ["2026-08-22"]',
-         "both a day off and a working day"),
+        (
+            '[holidays.2026]\ndays_off = ["2026-08-22"]\nworking_days = ["2026-08-22"]',
+            "both a day off and a working day",
+        ),
         ('[printer]\ntransport = "bluetooth"', "[printer] transport: expected one of"),
-        ('[printer]\npaper_width_dots = 600', "[printer] paper_width_dots"),
+        ("[printer]\npaper_width_dots = 600", "[printer] paper_width_dots"),
         ('[printer]\nmode = "utf8"', "[printer] mode"),
         ('[portal]\nurl = "ftp://x"', "[portal] url"),
         ('[bank]\nbin = "97041"\naccount = "1"', "[bank] bin"),
         ('[bank]\nbin = "970415"', "set both bin and account"),
         ('[keys]\n"dossier.new" = ""', "[keys] dossier.new"),
-        ('[counterr]\nnumber = 1', "[counterr]: unknown section"),
-        ('[counter]\nnumbr = 1', "[counter] numbr: unknown key"),
+        ("[counterr]\nnumber = 1", "[counterr]: unknown section"),
+        ("[counter]\nnumbr = 1", "[counter] numbr: unknown key"),
         ("[counter\n", "not valid TOML"),
     ],
 )
@@ -78,9 +90,17 @@ def test_cli_refuses_to_start_half_configured(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
     path.write_text("[counter]\nnumber = 123\n", encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-c", "from counter_cli import main; main()", "--config", str(path),
-         "check-config"],
-        capture_output=True, text=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-c",
+            "from counter_cli import main; main()",
+            "--config",
+            str(path),
+            "check-config",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert result.returncode == 2
     assert "[counter] number" in result.stderr
@@ -90,7 +110,8 @@ def test_cli_refuses_to_start_half_configured(tmp_path: Path) -> None:
 def test_cli_help_lists_commands() -> None:
     result = subprocess.run(
         [sys.executable, "-c", "from counter_cli import main; main()", "--help"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0
     for command in ("demo", "search", "officer-add", "check-config"):

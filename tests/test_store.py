@@ -39,27 +39,29 @@ def test_migrates_from_each_earlier_version(tmp_path: Path, start: int) -> None:
 
 
 def test_migration_backfills_search_index(tmp_path: Path, config, clock) -> None:
-    """Rows written at version 1 are searchable after the v2 migration."""
+    """A dossier written by a version-1 app is searchable after upgrading."""
     from counter.desk import Desk
-    from tests.helpers import draft_for
 
-    path = tmp_path / "data" / "counter.db"
+    path = config.db_path
     old = Store(path, migrate=False)
     old.migrate(target=1)
-    old.close()
-    # Write a dossier at v1 by hand-running the desk against a v1 store is not possible
-    # (the desk needs v2), so write v2, drop the index and re-run the v2 migration.
-    desk = Desk.open(config, clock=clock)
-    desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
-    desk.login("canbo", "1234")
-    dossier = desk.receive(draft_for(desk))
-    desk.store.conn.executescript(
-        "DROP TRIGGER dossiers_search_ai; DROP TRIGGER dossiers_search_au; "
-        "DROP TABLE dossier_search; PRAGMA user_version = 1;"
+    old.conn.execute(
+        "INSERT INTO officers(username, full_name, role, secret_hash, created_at) "
+        "VALUES ('a', 'A', 'officer', 'h', 'x')"
     )
-    desk.close()
+    old.conn.execute(
+        "INSERT INTO dossiers(uuid, code, procedure_code, procedure_name, field, "
+        "applicant_name, duration, duration_unit, status, status_code, received_at, due_at, "
+        "officer_id, counter_no, device_id, updated_at, search_text) VALUES ('u1', "
+        "'000.00.12.H26-261126-030001', '1.001193', 'Đăng ký khai sinh', 'Hộ tịch', "
+        "'Nguyễn Văn Đức', 0, 'working_days', 'received', 2, '2026-11-26T09:00:00+07:00', "
+        "'2026-11-26T17:00:00+07:00', 1, 3, 'd', '2026-11-26T09:00:00+07:00', "
+        "'nguyen van duc 000.00.12.h26-261126-030001')"
+    )
+    old.close()
     desk = Desk.open(config, clock=clock)
-    assert [d.uuid for d in desk.search("nguyen").dossiers] == [dossier.uuid]
+    assert [d.uuid for d in desk.search("duc").dossiers] == ["u1"]
+    desk.close()
 
 
 def test_newer_schema_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,119 @@
+"""Transports against real sockets and folders: exact bytes, clear failures."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from counter.config import PrinterConfig
+from counter.timeutil import VN_TZ
+from printing.documents import TicketData
+from printing.errors import PrinterConfigError, PrinterUnavailable
+from printing.render import render_job
+from printing.transports import (
+    FileTransport,
+    NetworkTransport,
+    PreviewTransport,
+    open_transport,
+    parse_host_port,
+)
+
+AT = datetime(2026, 11, 26, 8, 15, tzinfo=VN_TZ)
+
+
+def _job() -> bytes:
+    return render_job(TicketData("A015", "Tư pháp", AT, 2, "Trung tâm"), PrinterConfig()).data
+
+
+class Listener:
+    """A one-shot raw-9100 printer on 127.0.0.1 that stops by itself."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(1)
+        self.server.settimeout(5)
+        self.port = self.server.getsockname()[1]
+        self.received = b""
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        with self.server:
+            conn, _ = self.server.accept()
+            with conn:
+                conn.settimeout(5)
+                chunks = []
+                while chunk := conn.recv(65536):
+                    chunks.append(chunk)
+                self.received = b"".join(chunks)
+
+
+def test_network_transport_delivers_exact_bytes() -> None:
+    data = _job()
+    listener = Listener()
+    transport = open_transport(
+        PrinterConfig(transport="network", target=f"127.0.0.1:{listener.port}")
+    )
+    assert isinstance(transport, NetworkTransport)
+    transport.send(data, timeout=5)
+    listener.thread.join(5)
+    assert listener.received == data
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_refused_connection_is_printer_unavailable() -> None:
+    with pytest.raises(PrinterUnavailable) as err:
+        NetworkTransport("127.0.0.1", _free_port()).send(b"\x1b@", timeout=2)
+    assert "từ chối kết nối" in err.value.reason_vi
+
+
+def test_host_port_parsing() -> None:
+    assert parse_host_port("192.168.1.50") == ("192.168.1.50", 9100)
+    assert parse_host_port("printer.local:9101") == ("printer.local", 9101)
+    assert parse_host_port("[fe80::1]:9100") == ("fe80::1", 9100)
+    for bad in ("", "a:b:c", "host:70000"):
+        with pytest.raises(PrinterConfigError):
+            parse_host_port(bad)
+
+
+def test_preview_writes_png_and_bin(tmp_path: Path) -> None:
+    data = _job()
+    transport = open_transport(PrinterConfig(transport="preview", target=str(tmp_path / "out")))
+    assert isinstance(transport, PreviewTransport)
+    transport.send(data, job_id="job-1")
+    assert (tmp_path / "out" / "job-1.bin").read_bytes() == data
+    with Image.open(tmp_path / "out" / "job-1.png") as png:
+        assert png.width == 576 and png.height > 100
+
+
+def test_file_transport_appends_and_reports_errors(tmp_path: Path) -> None:
+    target = tmp_path / "lp0"
+    FileTransport(target).send(b"one")
+    FileTransport(target).send(b"two")
+    assert target.read_bytes() == b"onetwo"
+    with pytest.raises(PrinterUnavailable):
+        FileTransport(tmp_path / "missing" / "lp0").send(b"x")
+
+
+def test_bad_targets_are_config_errors() -> None:
+    with pytest.raises(PrinterConfigError):
+        open_transport(PrinterConfig(transport="usb", target="printer"))
+    with pytest.raises(PrinterConfigError):
+        open_transport(PrinterConfig(transport="bluetooth"))
+
+
+def test_cups_failure_is_unavailable() -> None:
+    transport = open_transport(PrinterConfig(transport="cups", target="no-such-queue-xyz"))
+    with pytest.raises(PrinterUnavailable):
+        transport.send(b"\x1b@", timeout=5)
