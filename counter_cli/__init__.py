@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     off.add_argument("username")
     off.add_argument("full_name")
     off.add_argument("--role", choices=["officer", "supervisor"], default="officer")
+    sub.add_parser("doctor", help="check config, store, printers, portal; say what is wrong")
+    printer = sub.add_parser("printer", help="printer tools")
+    printer_sub = printer.add_subparsers(dest="printer_command", metavar="ACTION", required=True)
+    test = printer_sub.add_parser("test", help="print a test page with every Vietnamese letter")
+    test.add_argument("--printer", help="printer name from config (default: the first)")
     find = sub.add_parser("search", help="search dossiers by code, name, ID number or phone")
     find.add_argument("query")
     return p
@@ -50,6 +55,17 @@ def main(argv: list[str] | None = None) -> None:
         print(f"OK: {config.source or '(built-in defaults)'}")
         return
     try:
+        if command == "doctor":
+            from counter_cli.doctor import run_doctor
+
+            ok, checks = run_doctor(config)
+            print("\n".join(c.line() for c in checks))
+            raise SystemExit(0 if ok else 1)
+        if command == "printer":
+            from counter_cli.doctor import print_test_page
+
+            print(print_test_page(config, args.printer))
+            return
         if command == "tui":
             from screens.app import run_app
 

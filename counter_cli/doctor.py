@@ -1,0 +1,154 @@
+"""`counter doctor` and `counter printer test`: say what is wrong, in plain words.
+
+The doctor checks each part a counter depends on — config, store, catalogue, printers,
+portal, queue hub — without changing anything, and prints one line per check.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from counter.config import Config, PrinterConfig
+from counter.errors import CounterError
+from counter.timeutil import system_clock
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    what: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.what}: {self.detail}"
+
+
+def _store(config: Config) -> Check:
+    from counter.store import SCHEMA_VERSION, Store
+
+    try:
+        store = Store(config.db_path)
+        try:
+            result = store.conn.execute("PRAGMA quick_check").fetchone()[0]
+            version = store.version
+        finally:
+            store.close()
+    except Exception as exc:
+        return Check(False, "Kho dữ liệu", f"không mở được {config.db_path}: {exc}")
+    if result != "ok":
+        return Check(False, "Kho dữ liệu", f"{config.db_path} bị hỏng: {result}")
+    return Check(True, "Kho dữ liệu", f"{config.db_path} (phiên bản {version}/{SCHEMA_VERSION})")
+
+
+def _catalogue(config: Config) -> Check:
+    from counter.catalogue import load_catalogue
+
+    try:
+        cat = load_catalogue(config.counter.catalogue)
+    except Exception as exc:
+        return Check(False, "Danh mục thủ tục", str(exc))
+    return Check(
+        True, "Danh mục thủ tục", f"{len(cat.procedures)} thủ tục, {len(cat.fields())} lĩnh vực"
+    )
+
+
+def printer_reachable(printer: PrinterConfig, timeout: float = 3.0) -> tuple[bool, str]:
+    """Can we reach the printer without printing anything?"""
+    if printer.transport in ("preview", "file"):
+        path = Path(printer.target)
+        folder = path if printer.transport == "preview" else path.parent
+        if folder.exists() and not os.access(folder, os.W_OK):
+            return False, f"không ghi được vào {folder}"
+        if not folder.exists() and not os.access(folder.parent, os.W_OK):
+            return False, f"không tạo được thư mục {folder}"
+        return True, f"ghi vào {path}"
+    if printer.transport == "network":
+        from printing.transports import parse_host_port
+
+        host, port = parse_host_port(printer.target)
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return True, f"kết nối được {host}:{port}"
+        except OSError as exc:
+            return (
+                False,
+                f"không kết nối được {host}:{port} ({exc.strerror or exc}): "
+                "kiểm tra nguồn, dây mạng và địa chỉ IP",
+            )
+    if printer.transport == "cups":
+        lpstat = shutil.which("lpstat")
+        if lpstat is None:
+            return False, "máy chưa cài CUPS (lệnh lpstat)"
+        done = subprocess.run(
+            [lpstat, "-p", printer.target], capture_output=True, text=True, timeout=timeout
+        )
+        return done.returncode == 0, (done.stdout or done.stderr).strip() or printer.target
+    if printer.transport == "serial":
+        return Path(printer.target.split(":")[0]).exists(), f"cổng {printer.target}"
+    return True, f"{printer.transport} {printer.target} (chỉ kiểm tra khi in thử)"
+
+
+def _printer(printer: PrinterConfig) -> Iterator[Check]:
+    from printing.render import render_job
+    from printing.testpage import build_self_test
+
+    what = f"Máy in “{printer.name}”"
+    try:
+        render_job(build_self_test(printer, system_clock()), printer)
+    except CounterError as exc:
+        yield Check(False, what, exc.vi)
+        return
+    ok, detail = printer_reachable(printer)
+    yield Check(
+        ok, what, f"{printer.profile}, {printer.mode}, {printer.paper_width_dots} chấm; {detail}"
+    )
+
+
+def _http(what: str, url: str, timeout: float) -> Check:
+    import httpx
+
+    try:
+        response = httpx.get(url, timeout=timeout)
+    except httpx.HTTPError as exc:
+        return Check(False, what, f"không kết nối được {url}: {exc}")
+    if response.status_code >= 500:
+        return Check(False, what, f"{url} trả lỗi {response.status_code}")
+    return Check(True, what, f"{url} trả lời ({response.status_code})")
+
+
+def run_doctor(config: Config) -> tuple[bool, list[Check]]:
+    checks = [
+        Check(True, "Cấu hình", str(config.source or "mặc định")),
+        _store(config),
+        _catalogue(config),
+    ]
+    for printer in config.printers:
+        checks.extend(_printer(printer))
+    if config.portal.url:
+        checks.append(_http("Cổng dịch vụ công", config.portal.url, 5.0))
+    else:
+        checks.append(Check(True, "Cổng dịch vụ công", "chưa cấu hình (chỉ làm việc ngoại tuyến)"))
+    if config.queue.hub_url:
+        checks.append(_http("Máy chủ hàng đợi", config.queue.hub_url, 3.0))
+    return all(c.ok for c in checks), checks
+
+
+def print_test_page(config: Config, name: str | None) -> str:
+    """Send the self-test page (every Vietnamese letter) straight to a printer."""
+    from printing.render import render_job
+    from printing.testpage import build_self_test
+    from printing.transports import open_transport
+
+    printer = next((p for p in config.printers if name in (None, p.name)), None)
+    if printer is None:
+        names = ", ".join(p.name for p in config.printers)
+        raise CounterError(f"Không có máy in “{name}” (có: {names})")
+    job = render_job(build_self_test(printer, system_clock()), printer)
+    open_transport(printer).send(job.data, 10.0, job_id="test-page")
+    return f"Đã gửi trang in thử tới “{printer.name}” ({len(job.data)} byte, chế độ {job.mode})"
