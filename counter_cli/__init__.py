@@ -38,13 +38,22 @@ def _parser() -> argparse.ArgumentParser:
     printer_sub = printer.add_subparsers(dest="printer_command", metavar="ACTION", required=True)
     test = printer_sub.add_parser("test", help="print a test page with every Vietnamese letter")
     test.add_argument("--printer", help="printer name from config (default: the first)")
+    sub.add_parser("sync", help="run one sync with the portal now and report what it did")
+    portal = sub.add_parser("portal", help="run the central portal (same as counter-portal)",
+                            add_help=False)
+    portal.add_argument("portal_args", nargs=argparse.REMAINDER)
     find = sub.add_parser("search", help="search dossiers by code, name, ID number or phone")
     find.add_argument("query")
     return p
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["portal"]:  # the portal has its own options and config
+        from portal.cli import main as portal_main
+
+        raise SystemExit(portal_main(raw[1:]))
+    args = _parser().parse_args(raw)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
@@ -65,6 +74,11 @@ def main(argv: list[str] | None = None) -> None:
             from counter_cli.doctor import print_test_page
 
             print(print_test_page(config, args.printer))
+            return
+        if command == "sync":
+            from counter.sync import run_sync_command
+
+            print(run_sync_command(config))
             return
         if command == "tui":
             from screens.app import run_app

@@ -1,0 +1,1064 @@
+"""Offline-first sync with the central portal: push the outbox, pull central changes.
+
+Protocol v1 is written down in docs/sync-protocol.md. In short:
+
+- **Push.** Outbox entries go in `seq` order, in batches, each batch naming the entry just
+  before it (`after_seq`). The portal applies each (device, seq) once and in order and answers
+  what it applied, what it rejected and why. Only then, in one local transaction, are the
+  entries marked `acked_at` (or `rejected_reason`): the checkpoint never moves ahead of the
+  portal (PouchDB #1240). A lost answer only means the batch is sent again, and the portal
+  reports it as duplicates.
+- **Rejected entries do not block.** The portal records a rejection in its own log and counts
+  the sequence as processed; the counter keeps the entry with its reason (shown on the
+  "rejected entries" screen) and goes on with the next one.
+- **Pull.** Changes made centrally (back-office status, corrections, citizens' ratings) come
+  since a cursor. Each is applied in one transaction with the cursor, its `pulled_changes` row,
+  the dossier update, its timeline event and audit entry, and an outbox entry that tells the
+  portal the counter applied it. Status changes obey `counter.lifecycle`: an illegal one is
+  recorded as rejected (and reported to the portal), never applied, never a crash.
+- **Errors** are classed `retry` (network, timeouts, 5xx: back off with jitter and try again),
+  `rejected` (recorded with its reason) and `reauth` (the credential was revoked: enroll again
+  with a new code).
+
+Everything here runs off the UI thread: `sync_once()` opens its own Store when given a path,
+and `SyncWorker` loops it in a daemon thread. The UI only reads `sync_status()` and
+`rejected_entries()`, which touch SQLite and never the network.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from counter import audit
+from counter.config import Config
+from counter.dossiers import Applicant, Representative, search_text
+from counter.lifecycle import ACTIONS, STATUSES
+from counter.store import Store
+from counter.text import nfc
+from counter.timeutil import Clock, iso, parse_iso, system_clock
+from counter.worktime import WorkCalendar
+
+PROTOCOL_VERSION = 1
+API = "/api/v1"
+OUTBOX_SCHEMA_VERSION = 1  # of the entries written here; same as counter.desk's
+DEFAULT_MAX_BATCH = 500
+DEFAULT_MAX_BODY = 4 * 1024 * 1024
+PULL_PAGE = 200
+CORRECTABLE_FIELDS = ("applicant_phone", "applicant_email", "applicant_address", "note")
+
+# Keys in the `settings` table.
+K_TOKEN = "sync.token"
+K_AGENCY = "sync.agency_code"
+K_COUNTER = "sync.counter_no"
+K_URL = "sync.portal_url"
+K_CODE = "sync.enrollment_code"
+K_CURSOR = "sync.cursor"
+K_MAX_BATCH = "sync.max_batch"
+K_MAX_BODY = "sync.max_body_bytes"
+K_MAX_PULL = "sync.max_pull"
+K_LAST_SUCCESS = "sync.last_success"
+K_LAST_ATTEMPT = "sync.last_attempt"
+K_LAST_ERROR = "sync.last_error"
+K_ONLINE = "sync.online"
+K_FAILURES = "sync.failures"
+K_SKEW = "sync.clock_skew_seconds"
+
+_PENDING = "acked_at IS NULL AND rejected_reason IS NULL"
+
+
+class SyncError(Exception):
+    """A sync round that could not finish; `error_class` says what to do about it."""
+
+    def __init__(self, error_class: str, code: str, message: str):
+        super().__init__(f"{code}: {message}")
+        self.error_class = error_class  # "retry" | "rejected" | "reauth"
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows; read from SQLite only, never from the network."""
+
+    configured: bool
+    enrolled: bool
+    online: bool | None  # None: no sync attempted yet
+    pending: int
+    rejected: int
+    last_success: datetime | None
+    last_attempt: datetime | None
+    last_error: str | None
+    clock_skew_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class RejectedEntry:
+    """One rejected item for the "rejected entries" screen.
+
+    `source` is "push" (an outbox entry the portal refused) or "pull" (a central change the
+    counter could not apply). `ref` is the outbox seq or the portal's change id.
+    """
+
+    source: str
+    ref: int
+    kind: str
+    at: datetime | None
+    dossier_uuid: str
+    dossier_code: str
+    action: str
+    reason: str
+
+
+@dataclass
+class SyncReport:
+    """What one `sync_once` did."""
+
+    enrolled: bool = False
+    pushed: int = 0
+    applied: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    pull_applied: int = 0
+    pull_rejected: int = 0
+    pending: int = 0
+    error: SyncError | None = None
+    skipped: str = ""
+    rejections: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.skipped
+
+    def text(self) -> str:
+        if self.skipped:
+            return f"Sync skipped: {self.skipped}. {self.pending} entries waiting."
+        lines = []
+        if self.enrolled:
+            lines.append("Enrolled with the portal.")
+        lines.append(
+            f"Pushed {self.pushed} entries: {self.applied} applied, {self.duplicates} already "
+            f"there, {self.rejected} rejected."
+        )
+        for seq, reason in self.rejections[:10]:
+            lines.append(f"  rejected #{seq}: {reason}")
+        lines.append(
+            f"Pulled {self.pulled} changes: {self.pull_applied} applied, "
+            f"{self.pull_rejected} rejected."
+        )
+        if self.error is not None:
+            lines.append(f"Sync stopped ({self.error.error_class}): {self.error.message}")
+        lines.append(f"{self.pending} entries waiting.")
+        return "\n".join(lines)
+
+
+# -- backoff ---------------------------------------------------------------------------
+
+
+def backoff_delay(
+    failures: int, *, base: float = 2.0, cap: float = 300.0, rng: random.Random | None = None
+) -> float:
+    """Exponential backoff with full jitter: uniform(0, min(cap, base · 2^(failures-1)))."""
+    if failures <= 0:
+        return 0.0
+    ceiling = min(cap, base * (2 ** min(failures - 1, 32)))
+    return (rng or random).uniform(ceiling / 10, ceiling)
+
+
+# -- reading for the UI ----------------------------------------------------------------
+
+
+def pending_count(store: Store) -> int:
+    return int(store.conn.execute(f"SELECT count(*) FROM outbox WHERE {_PENDING}").fetchone()[0])
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return parse_iso(text)
+    except ValueError:
+        return None
+
+
+def sync_status(store: Store, config: Config | None = None) -> SyncStatus:
+    """The status bar's figures: online, waiting, rejected, last success, last error."""
+    get = store.get_setting
+    online = get(K_ONLINE)
+    skew = get(K_SKEW)
+    rejected = store.conn.execute(
+        "SELECT (SELECT count(*) FROM outbox WHERE rejected_reason IS NOT NULL) + "
+        "(SELECT count(*) FROM pulled_changes WHERE status = 'rejected')"
+    ).fetchone()[0]
+    return SyncStatus(
+        configured=bool(config.portal.url) if config is not None else get(K_URL) is not None,
+        enrolled=get(K_TOKEN) is not None,
+        online=None if online is None else online == "1",
+        pending=pending_count(store),
+        rejected=int(rejected),
+        last_success=_when(get(K_LAST_SUCCESS)),
+        last_attempt=_when(get(K_LAST_ATTEMPT)),
+        last_error=get(K_LAST_ERROR) or None,
+        clock_skew_seconds=None if skew is None else float(skew),
+    )
+
+
+def rejected_entries(store: Store, limit: int = 500) -> list[RejectedEntry]:
+    """Everything rejected, newest first: outbox entries and central changes, with reasons."""
+    out: list[RejectedEntry] = []
+    for seq, kind, payload, created_at, reason in store.conn.execute(
+        "SELECT seq, kind, payload, created_at, rejected_reason FROM outbox "
+        "WHERE rejected_reason IS NOT NULL ORDER BY seq DESC LIMIT ?",
+        (limit,),
+    ):
+        try:
+            p = json.loads(payload)
+        except ValueError:
+            p = {}
+        p = p if isinstance(p, dict) else {}
+        dossier: dict[str, Any] = p["dossier"] if isinstance(p.get("dossier"), dict) else {}
+        event: dict[str, Any] = p["event"] if isinstance(p.get("event"), dict) else {}
+        out.append(
+            RejectedEntry(
+                source="push",
+                ref=int(seq),
+                kind=kind,
+                at=_when(created_at),
+                dossier_uuid=str(p.get("dossier_uuid", "")),
+                dossier_code=str(dossier.get("code", "")),
+                action=str(event.get("action", "")),
+                reason=reason,
+            )
+        )
+    for change_id, kind, uuid, applied_at, reason, data in store.conn.execute(
+        "SELECT p.change_id, p.kind, p.dossier_uuid, p.applied_at, p.reason, p.data "
+        "FROM pulled_changes p WHERE p.status = 'rejected' ORDER BY p.change_id DESC LIMIT ?",
+        (limit,),
+    ):
+        row = store.conn.execute("SELECT code FROM dossiers WHERE uuid = ?", (uuid,)).fetchone()
+        info = json.loads(data) if data else {}
+        out.append(
+            RejectedEntry(
+                source="pull",
+                ref=int(change_id),
+                kind=kind,
+                at=_when(applied_at),
+                dossier_uuid=uuid,
+                dossier_code=row[0] if row else "",
+                action=str(info.get("action") or info.get("to_status") or ""),
+                reason=reason,
+            )
+        )
+    out.sort(key=lambda r: r.at.timestamp() if r.at else 0.0, reverse=True)
+    return out
+
+
+# -- identity and enrollment -----------------------------------------------------------
+
+
+def _identity(store: Store, config: Config) -> tuple[str, str]:
+    """The device id and secret, created as `Desk` would if the desk never ran."""
+    import secrets
+    import uuid
+
+    device_id = store.get_setting("device_id")
+    if device_id is None:
+        configured = config.counter.device_id
+        device_id = configured if configured != "auto" else str(uuid.uuid4())
+        store.set_setting("device_id", device_id)
+    secret = store.get_setting("device_secret")
+    if secret is None:
+        secret = secrets.token_hex(32)
+        store.set_setting("device_secret", secret)
+    return device_id, secret
+
+
+def _error_of(resp: httpx.Response) -> SyncError:
+    try:
+        err = resp.json()["error"]
+        cls, code, message = str(err["class"]), str(err["code"]), str(err["message"])
+    except (ValueError, KeyError, TypeError):
+        cls = "reauth" if resp.status_code == 401 else "retry"
+        code, message = f"http_{resp.status_code}", resp.text[:200] or resp.reason_phrase
+    if resp.status_code >= 500:
+        cls = "retry"
+    return SyncError(cls, code, f"HTTP {resp.status_code}: {message}")
+
+
+def _limits(store: Store, limits: Any) -> None:
+    if isinstance(limits, dict):
+        if isinstance(limits.get("max_batch"), int):
+            store.set_setting(K_MAX_BATCH, str(limits["max_batch"]))
+        if isinstance(limits.get("max_body_bytes"), int):
+            store.set_setting(K_MAX_BODY, str(limits["max_body_bytes"]))
+        if isinstance(limits.get("max_pull"), int):
+            store.set_setting(K_MAX_PULL, str(limits["max_pull"]))
+
+
+def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]:
+    """Register this device with `config.portal.enrollment_code`; store the credential."""
+    code = config.portal.enrollment_code.strip()
+    if not code:
+        raise SyncError(
+            "reauth",
+            "no_enrollment_code",
+            "this counter is not enrolled: put the code from the portal admin in "
+            "[portal] enrollment_code",
+        )
+    device_id, secret = _identity(store, config)
+    resp = client.post(
+        f"{API}/enroll",
+        json={
+            "enrollment_code": code,
+            "device_id": device_id,
+            "device_secret": secret,
+            "agency_code": config.agency.code,
+            "counter_no": config.counter.number,
+            "protocol": PROTOCOL_VERSION,
+        },
+    )
+    if resp.status_code != 200:
+        err = _error_of(resp)
+        if err.error_class == "rejected":  # a bad code: nothing will fix it but a new one
+            err = SyncError("reauth", err.code, err.message)
+        raise err
+    data = resp.json()
+    if data.get("agency_code") != config.agency.code or data.get("counter_no") != (
+        config.counter.number
+    ):
+        raise SyncError(
+            "reauth",
+            "counter_mismatch",
+            f"the portal enrolled this device as counter {data.get('counter_no')} of "
+            f"{data.get('agency_code')}, the config says counter {config.counter.number} of "
+            f"{config.agency.code}",
+        )
+    with store.write():
+        store.set_setting(K_TOKEN, str(data["token"]))
+        store.set_setting(K_AGENCY, str(data["agency_code"]))
+        store.set_setting(K_COUNTER, str(data["counter_no"]))
+        store.set_setting(K_URL, config.portal.url)
+        store.set_setting(K_CODE, code)
+        _limits(store, data.get("limits"))
+    return dict(data)
+
+
+# -- push ------------------------------------------------------------------------------
+
+
+def _auth(store: Store) -> dict[str, str]:
+    return {"authorization": f"Bearer {store.get_setting(K_TOKEN)}"}
+
+
+def _int_setting(store: Store, key: str, default: int) -> int:
+    value = store.get_setting(key)
+    return int(value) if value and value.isdigit() else default
+
+
+def _batch_body(
+    store: Store, max_batch: int, max_body: int, clock: Clock
+) -> tuple[int, list[int], bytes] | None:
+    """The next batch as request bytes: the stored payload JSON goes out verbatim."""
+    rows = store.conn.execute(
+        f"SELECT seq, kind, schema_version, payload, created_at FROM outbox WHERE {_PENDING} "
+        "ORDER BY seq LIMIT ?",
+        (max_batch,),
+    ).fetchall()
+    if not rows:
+        return None
+    after = store.conn.execute(
+        "SELECT coalesce(max(seq), 0) FROM outbox WHERE seq < ?", (rows[0][0],)
+    ).fetchone()[0]
+    head = f'{{"after_seq":{int(after)},"entries":['.encode()
+    parts: list[bytes] = []
+    size = len(head) + 2
+    seqs: list[int] = []
+    for seq, kind, version, payload, created_at in rows:
+        part = (
+            f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
+            f'"created_at":{json.dumps(created_at)},"payload":{payload}}}'
+        ).encode()
+        if size + len(part) + 1 > max_body:
+            if parts:
+                break
+            # One entry larger than the portal accepts: send a stub so the portal records
+            # the rejection and the sequence goes on (the entry stays here, with its reason).
+            reason = f"entry is {len(part)} bytes, over the portal's limit of {max_body}"
+            part = (
+                f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
+                f'"created_at":{json.dumps(created_at)},"payload":null,'
+                f'"local_reject":{json.dumps(reason)}}}'
+            ).encode()
+            parts.append(part)
+            seqs.append(int(seq))
+            break
+        parts.append(part)
+        seqs.append(int(seq))
+        size += len(part) + 1
+    return int(after), seqs, head + b",".join(parts) + b"]}"
+
+
+def _mark_failed(store: Store, seqs: list[int], error: str) -> None:
+    if not seqs:
+        return
+    with store.write():
+        store.conn.execute(
+            f"UPDATE outbox SET attempts = attempts + 1, last_error = ? "
+            f"WHERE seq BETWEEN ? AND ? AND {_PENDING}",
+            (error[:500], seqs[0], seqs[-1]),
+        )
+
+
+def push(
+    store: Store,
+    client: httpx.Client,
+    report: SyncReport,
+    *,
+    clock: Clock = system_clock,
+    max_batch: int | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Push every pending outbox entry, batch after batch; raise SyncError on failure."""
+    batch = max_batch or _int_setting(store, K_MAX_BATCH, DEFAULT_MAX_BATCH)
+    max_body = _int_setting(store, K_MAX_BODY, DEFAULT_MAX_BODY)
+    rewound = False
+    while stop is None or not stop.is_set():
+        built = _batch_body(store, batch, max_body, clock)
+        if built is None:
+            return
+        after, seqs, body = built
+        try:
+            resp = client.post(
+                f"{API}/push",
+                content=body,
+                headers={**_auth(store), "content-type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            _mark_failed(store, seqs, f"network: {exc!r}")
+            raise SyncError("retry", "network", f"portal unreachable: {exc!r}") from None
+        if resp.status_code == 413:
+            err = _error_of(resp)
+            try:
+                limit = int(resp.json()["error"].get("max_batch", 0))
+                body_limit = int(resp.json()["error"].get("max_body_bytes", 0))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                limit = body_limit = 0
+            if body_limit:
+                max_body = body_limit
+                store.set_setting(K_MAX_BODY, str(body_limit))
+            new_batch = min(limit, batch) if limit and limit < len(seqs) else len(seqs) // 2
+            if new_batch < 1:
+                raise err
+            batch = max(1, new_batch)
+            continue
+        if resp.status_code != 200:
+            err = _error_of(resp)
+            _mark_failed(store, seqs, err.message)
+            raise err
+        try:
+            data = resp.json()
+            through = int(data["accepted_through"])
+            rejected = {int(r["seq"]): str(r["reason"]) for r in data.get("rejected") or []}
+            halt = data.get("halt")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SyncError("retry", "bad_answer", f"unreadable push answer: {exc!r}") from None
+        now = iso(clock())
+        with store.write():
+            for seq, reason in rejected.items():
+                if after < seq <= through:
+                    store.conn.execute(
+                        "UPDATE outbox SET rejected_reason = ?, acked_at = NULL, last_error = ? "
+                        "WHERE seq = ?",
+                        (reason, reason, seq),
+                    )
+            store.conn.execute(
+                f"UPDATE outbox SET acked_at = ?, last_error = NULL "
+                f"WHERE seq > ? AND seq <= ? AND {_PENDING}",
+                (now, after, through),
+            )
+        done = sum(1 for s in seqs if s <= through)
+        report.pushed += done
+        report.rejected += sum(1 for s in rejected if after < s <= through)
+        report.rejections += [(s, r) for s, r in rejected.items() if after < s <= through]
+        report.applied += int(data.get("applied", 0))
+        report.duplicates += int(data.get("duplicates", 0))
+        _skew(store, data.get("server_time"), clock)
+        if isinstance(halt, dict):
+            code = str(halt.get("code", "halt"))
+            message = str(halt.get("message", ""))
+            portal_last = halt.get("last_seq")
+            if (
+                code == "sequence_gap"
+                and isinstance(portal_last, int)
+                and not rewound
+                and portal_last < after
+            ):
+                # The portal lost entries it had acknowledged (restored from a backup):
+                # send them again from where it stands; it skips what it has.
+                with store.write():
+                    store.conn.execute(
+                        "UPDATE outbox SET acked_at = NULL, rejected_reason = NULL WHERE seq > ?",
+                        (portal_last,),
+                    )
+                rewound = True
+                continue
+            raise SyncError(str(halt.get("class", "retry")), code, message)
+        if done == 0:
+            raise SyncError("retry", "no_progress", "the portal accepted nothing from the batch")
+
+
+def _skew(store: Store, server_time: Any, clock: Clock) -> None:
+    if not isinstance(server_time, str):
+        return
+    try:
+        skew = (clock() - datetime.fromisoformat(server_time)).total_seconds()
+    except (ValueError, TypeError):
+        return
+    if abs(skew) > 5 or store.get_setting(K_SKEW) is not None:
+        store.set_setting(K_SKEW, f"{skew:.0f}")
+
+
+# -- pull ------------------------------------------------------------------------------
+
+
+@dataclass
+class _PullContext:
+    device_id: str
+    calendar: WorkCalendar
+    now: datetime
+
+
+def pull(
+    store: Store,
+    client: httpx.Client,
+    config: Config,
+    report: SyncReport,
+    *,
+    clock: Clock = system_clock,
+    stop: threading.Event | None = None,
+) -> None:
+    """Fetch and apply central changes since the stored cursor, page by page."""
+    device_id, _ = _identity(store, config)
+    ctx = _PullContext(device_id, WorkCalendar(config.office_hours, config.holidays), clock())
+    page = min(PULL_PAGE, _int_setting(store, K_MAX_PULL, PULL_PAGE))
+    while stop is None or not stop.is_set():
+        cursor = _int_setting(store, K_CURSOR, 0)
+        try:
+            resp = client.get(
+                f"{API}/changes",
+                params={"after": cursor, "limit": page},
+                headers=_auth(store),
+            )
+        except httpx.HTTPError as exc:
+            raise SyncError("retry", "network", f"portal unreachable: {exc!r}") from None
+        if resp.status_code != 200:
+            raise _error_of(resp)
+        try:
+            data = resp.json()
+            changes = list(data["changes"])
+            more = bool(data.get("more"))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SyncError("retry", "bad_answer", f"unreadable changes: {exc!r}") from None
+        if not changes:
+            return
+        ctx.now = clock()
+        with store.write():
+            for change in changes:
+                _apply_one(store, ctx, change, report)
+            last = max(int(c["id"]) for c in changes)
+            if last > cursor:
+                store.set_setting(K_CURSOR, str(last))
+        if not more:
+            return
+
+
+def _apply_one(store: Store, ctx: _PullContext, change: dict[str, Any], report: SyncReport) -> None:
+    """Apply one change inside the page's transaction; a failure rejects it, not the page."""
+    try:
+        change_id = int(change["id"])
+    except (KeyError, TypeError, ValueError):
+        return
+    if store.conn.execute(
+        "SELECT 1 FROM pulled_changes WHERE change_id = ?", (change_id,)
+    ).fetchone():
+        return  # applied before (the cursor write raced a crash, or a replayed page)
+    kind = str(change.get("kind", ""))
+    uuid = str(change.get("dossier_uuid", ""))
+    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    assert isinstance(data, dict)
+    report.pulled += 1
+    try:
+        with store.db.atomic():
+            if kind == "dossier.status":
+                reason = _apply_status(store, ctx, change_id, uuid, data)
+            elif kind == "dossier.correction":
+                reason = _apply_correction(store, ctx, change_id, uuid, data)
+            elif kind == "rating":
+                reason = _apply_rating(store, ctx, change_id, uuid, data)
+            else:
+                reason = f"unknown_kind: this counter does not know changes of kind {kind!r}"
+    except Exception as exc:  # a bad change must never stop the counter
+        reason = f"error: {type(exc).__name__}: {exc}"
+    store.conn.execute(
+        "INSERT INTO pulled_changes(change_id, kind, dossier_uuid, created_at, applied_at, "
+        "status, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            change_id,
+            kind,
+            uuid,
+            str(change.get("created_at", "")),
+            iso(ctx.now),
+            "rejected" if reason else "applied",
+            reason,
+            json.dumps(data, ensure_ascii=False, sort_keys=True),
+        ),
+    )
+    if reason:
+        report.pull_rejected += 1
+        audit.record(
+            store.db,
+            at=iso(ctx.now),
+            action="sync.change_rejected",
+            username="portal",
+            obj=f"change:{change_id}",
+            details={"kind": kind, "dossier": uuid, "reason": reason},
+        )
+        if kind.startswith("dossier."):
+            _outcome_entry(store, ctx, change_id, uuid, "refused", reason)
+    else:
+        report.pull_applied += 1
+
+
+def _row(store: Store, uuid: str) -> dict[str, Any] | None:
+    cur = store.conn.execute("SELECT * FROM dossiers WHERE uuid = ?", (uuid,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cur.description], row, strict=True))
+
+
+def _outbox(store: Store, kind: str, payload: dict[str, Any], at: datetime) -> None:
+    store.conn.execute(
+        "INSERT INTO outbox(kind, schema_version, payload, created_at) VALUES (?, ?, ?, ?)",
+        (
+            kind,
+            OUTBOX_SCHEMA_VERSION,
+            json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            iso(at),
+        ),
+    )
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "search_text"}
+
+
+def _outcome_entry(
+    store: Store, ctx: _PullContext, change_id: int, uuid: str, outcome: str, reason: str
+) -> None:
+    """Tell the portal what became of a change that made no timeline event here.
+
+    `refused`: the counter did not apply it (the snapshot is its state of truth); `applied`:
+    there was nothing to do (the dossier was already in that state).
+    """
+    row = _row(store, uuid)
+    if row is None:
+        return
+    _outbox(
+        store,
+        "dossier.change_outcome",
+        {
+            "device_id": ctx.device_id,
+            "dossier_uuid": uuid,
+            "change_id": change_id,
+            "outcome": outcome,
+            "reason": reason,
+            "dossier": _snapshot(row),
+        },
+        ctx.now,
+    )
+
+
+def _record(
+    store: Store,
+    ctx: _PullContext,
+    row: dict[str, Any],
+    action: str,
+    from_status: str | None,
+    at: datetime,
+    by: str,
+    details: dict[str, Any],
+) -> None:
+    """Timeline event (no officer) + audit entry + outbox entry, as `Desk._event` writes."""
+    body = json.dumps(details, ensure_ascii=False, sort_keys=True)
+    cur = store.conn.execute(
+        "INSERT INTO dossier_events(dossier_uuid, at, action, from_status, to_status, "
+        "officer_id, details) VALUES (?, ?, ?, ?, ?, NULL, ?)",
+        (row["uuid"], iso(at), action, from_status, row["status"], body),
+    )
+    audit.record(
+        store.db,
+        at=iso(ctx.now),
+        action=f"dossier.{action}",
+        officer_id=None,
+        username="portal",
+        obj=f"dossier:{row['code']}",
+        details={"from": from_status, "to": row["status"], "by": by, **details},
+    )
+    _outbox(
+        store,
+        "dossier.event",
+        {
+            "device_id": ctx.device_id,
+            "dossier_uuid": row["uuid"],
+            "event": {
+                "id": cur.lastrowid,
+                "at": iso(at),
+                "action": action,
+                "from_status": from_status,
+                "to_status": row["status"],
+                "officer": f"portal:{by}" if by else "portal",
+                "details": details,
+            },
+            "dossier": _snapshot(row),
+        },
+        ctx.now,
+    )
+
+
+def _change_time(data: dict[str, Any], ctx: _PullContext) -> datetime:
+    try:
+        return parse_iso(str(data["at"]))
+    except (KeyError, ValueError):
+        return ctx.now
+
+
+def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
+    """The lifecycle action that moves `status` to `to_status`, if the lifecycle allows one."""
+    for action in ACTIONS.values():
+        if action.key == "receive" or status not in action.sources:
+            continue
+        target = action.target if action.target is not None else (paused_from or "received")
+        if target == to_status:
+            return action.key
+    return None
+
+
+def _apply_status(
+    store: Store, ctx: _PullContext, change_id: int, uuid: str, data: dict[str, Any]
+) -> str:
+    row = _row(store, uuid)
+    if row is None:
+        return f"unknown_dossier: no dossier {uuid} on this counter"
+    to_status = str(data.get("to_status", ""))
+    if to_status not in STATUSES:
+        return f"unknown_status: {to_status!r}"
+    old = row["status"]
+    if old == to_status:  # already there (the officer did it too): nothing to change
+        _outcome_entry(store, ctx, change_id, uuid, "applied", "already in that status")
+        return ""
+    action = find_action(old, to_status, row["paused_from_status"])
+    if action is None:
+        return (
+            f"illegal_transition: the dossier is {STATUSES[old].en.lower()} here, it cannot "
+            f"become {STATUSES[to_status].en.lower()}"
+        )
+    at = _change_time(data, ctx)
+    by = nfc(str(data.get("by", "")))
+    note = nfc(str(data.get("note", "")))
+    details: dict[str, Any] = {"change_id": change_id, "action": action, "by": by}
+    if note:
+        details["note"] = note
+    changes: dict[str, Any] = {
+        "status": to_status,
+        "status_code": STATUSES[to_status].dvcqg,
+        "updated_at": iso(at),
+        "version": row["version"] + 1,
+    }
+    cal = ctx.calendar
+    if action == "request_supplement":
+        changes |= {"paused_at": iso(at), "paused_from_status": old}
+    elif action == "supplement":
+        paused = parse_iso(row["paused_at"]) if row["paused_at"] else at
+        new_due = cal.extend_for_pause(parse_iso(row["due_at"]), paused, max(at, paused))
+        changes |= {"paused_at": None, "paused_from_status": None, "due_at": iso(new_due)}
+        details["due_at"] = iso(new_due)
+    elif action == "result_ready":
+        changes |= {"finished_at": iso(at)}
+        details["timeliness"] = cal.finish_status(at, parse_iso(row["due_at"]))
+    elif action == "return_result":
+        to = nfc(str(data.get("to") or note or by or "portal"))
+        changes |= {"returned_at": iso(at), "returned_to": to}
+        details["to"] = to
+    elif action in ("refuse", "withdraw", "stop"):
+        changes |= {
+            "finished_at": iso(at),
+            "closed_reason": note or "back office",
+            "paused_at": None,
+        }
+    _update(store, uuid, changes)
+    row |= changes
+    _record(store, ctx, row, "portal.status", old, at, by, details)
+    return ""
+
+
+def _update(store: Store, uuid: str, changes: dict[str, Any]) -> None:
+    cols = ", ".join(f"{k} = ?" for k in changes)
+    store.conn.execute(f"UPDATE dossiers SET {cols} WHERE uuid = ?", (*changes.values(), uuid))
+
+
+def _apply_correction(
+    store: Store, ctx: _PullContext, change_id: int, uuid: str, data: dict[str, Any]
+) -> str:
+    row = _row(store, uuid)
+    if row is None:
+        return f"unknown_dossier: no dossier {uuid} on this counter"
+    fields = data.get("fields")
+    if not isinstance(fields, dict) or not fields:
+        return "malformed: a correction without fields"
+    bad = sorted(k for k in fields if k not in CORRECTABLE_FIELDS)
+    if bad:
+        return f"not_correctable: {', '.join(bad)} cannot be corrected from the portal"
+    values = {k: nfc(str(v)).strip() for k, v in fields.items()}
+    before = {k: row[k] for k in values}
+    at = _change_time(data, ctx)
+    changes: dict[str, Any] = {**values, "updated_at": iso(at), "version": row["version"] + 1}
+    merged = row | values
+    applicant = Applicant(
+        name=merged["applicant_name"],
+        id_number=merged["applicant_id"],
+        phone=merged["applicant_phone"],
+        email=merged["applicant_email"],
+        address=merged["applicant_address"],
+        kind=merged["applicant_kind"],
+    )
+    rep = (
+        Representative(
+            merged["representative_name"],
+            merged["representative_id"],
+            merged["representative_phone"],
+            merged["representative_paper"],
+        )
+        if merged["representative_name"]
+        else None
+    )
+    changes["search_text"] = search_text(row["code"], applicant, rep)
+    _update(store, uuid, changes)
+    row |= changes
+    by = nfc(str(data.get("by", "")))
+    details = {
+        "change_id": change_id,
+        "by": by,
+        "fields": {k: {"from": before[k], "to": values[k]} for k in values},
+    }
+    _record(store, ctx, row, "portal.correction", row["status"], at, by, details)
+    return ""
+
+
+def _apply_rating(
+    store: Store, ctx: _PullContext, change_id: int, uuid: str, data: dict[str, Any]
+) -> str:
+    if _row(store, uuid) is None:
+        return f"unknown_dossier: no dossier {uuid} on this counter"
+    score = data.get("score")
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        return f"malformed: rating score {score!r}"
+    store.conn.execute(
+        "INSERT INTO ratings(change_id, dossier_uuid, score, comment, rated_at, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            change_id,
+            uuid,
+            score,
+            nfc(str(data.get("comment", ""))),
+            iso(_change_time(data, ctx)),
+            iso(ctx.now),
+        ),
+    )
+    audit.record(
+        store.db,
+        at=iso(ctx.now),
+        action="sync.rating",
+        username="portal",
+        obj=f"dossier:{uuid}",
+        details={"change_id": change_id, "score": score},
+    )
+    return ""
+
+
+# -- one round -------------------------------------------------------------------------
+
+
+def make_client(config: Config) -> httpx.Client:
+    """An httpx client with the configured timeout (connect capped at 10 s)."""
+    timeout = config.portal.timeout_seconds
+    return httpx.Client(
+        base_url=config.portal.url,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        headers={"user-agent": f"counter-sync/{PROTOCOL_VERSION}"},
+    )
+
+
+def sync_once(
+    target: Store | Path | str,
+    config: Config,
+    *,
+    client: httpx.Client | None = None,
+    clock: Clock = system_clock,
+    max_batch: int | None = None,
+    stop: threading.Event | None = None,
+) -> SyncReport:
+    """Enroll if needed, push the whole outbox, pull central changes; never raises SyncError.
+
+    Give a path (e.g. `config.db_path`) from a worker thread: a Store of its own is opened
+    and closed here. Network I/O happens outside any database transaction, so the UI's writes
+    never wait on the portal.
+    """
+    store = target if isinstance(target, Store) else Store(target)
+    own_client = client is None
+    report = SyncReport()
+    try:
+        if not config.portal.url:
+            report.skipped = "no portal configured ([portal] url is empty)"
+            report.pending = pending_count(store)
+            return report
+        http = client or make_client(config)
+        try:
+            _run(store, config, http, report, clock=clock, max_batch=max_batch, stop=stop)
+        finally:
+            if own_client:
+                http.close()
+        report.pending = pending_count(store)
+        return report
+    finally:
+        if store is not target:
+            store.close()
+
+
+def _run(
+    store: Store,
+    config: Config,
+    http: httpx.Client,
+    report: SyncReport,
+    *,
+    clock: Clock,
+    max_batch: int | None,
+    stop: threading.Event | None,
+) -> None:
+    store.set_setting(K_LAST_ATTEMPT, iso(clock()))
+    try:
+        try:
+            if store.get_setting(K_TOKEN) is None or (
+                store.get_setting(K_URL) not in (None, config.portal.url)
+            ):
+                enroll(store, config, http)
+                report.enrolled = True
+            push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
+            pull(store, http, config, report, clock=clock, stop=stop)
+        except httpx.HTTPError as exc:
+            raise SyncError("retry", "network", f"portal unreachable: {exc!r}") from None
+    except SyncError as exc:
+        report.error = exc
+        with store.write():
+            store.set_setting(K_LAST_ERROR, f"{exc.error_class}: {exc.message}"[:500])
+            store.set_setting(K_ONLINE, "0" if exc.error_class == "retry" else "1")
+            failures = _int_setting(store, K_FAILURES, 0) + 1
+            store.set_setting(K_FAILURES, str(failures))
+            if exc.error_class == "reauth" and exc.code in ("unauthenticated", "device_revoked"):
+                # The credential is dead; forget it so that a new enrollment code is used.
+                store.conn.execute("DELETE FROM settings WHERE key = ?", (K_TOKEN,))
+        return
+    with store.write():
+        store.set_setting(K_LAST_SUCCESS, iso(clock()))
+        store.set_setting(K_LAST_ERROR, "")
+        store.set_setting(K_ONLINE, "1")
+        store.set_setting(K_FAILURES, "0")
+
+
+def run_sync_command(config: Config, *, client: httpx.Client | None = None) -> str:
+    """`counter sync`: one round from the command line; the report text (for scripts)."""
+    report = sync_once(config.db_path, config, client=client)
+    return report.text()
+
+
+# -- background worker -----------------------------------------------------------------
+
+
+class SyncWorker:
+    """Runs `sync_once` every `sync_interval_seconds` in a daemon thread, backing off on errors.
+
+    Survives crashes by design: all progress is in SQLite, so a restarted worker resumes
+    where the last acknowledged batch left off. `sync_now()` wakes it; `on_status` (called in
+    the worker thread) receives the fresh `SyncStatus` after each round.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        clock: Clock = system_clock,
+        rng: random.Random | None = None,
+    ):
+        self.config = config
+        self.on_status = on_status
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rounds = 0
+
+    def start(self) -> SyncWorker:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="counter-sync", daemon=True)
+            self._thread.start()
+        return self
+
+    def sync_now(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        failures = 0
+        interval = self.config.portal.sync_interval_seconds
+        while not self._stop.is_set():
+            try:
+                report = sync_once(
+                    self.config.db_path, self.config, clock=self.clock, stop=self._stop
+                )
+                failures = 0 if report.ok or report.skipped else failures + 1
+            except Exception:  # a bug must not kill the worker; back off and try again
+                failures += 1
+            self.rounds += 1
+            if self.on_status is not None:
+                try:
+                    store = Store(self.config.db_path)
+                    try:
+                        self.on_status(sync_status(store, self.config))
+                    finally:
+                        store.close()
+                except Exception:
+                    pass
+            delay = (
+                interval
+                if failures == 0
+                else backoff_delay(failures, base=min(interval, 2.0), cap=300.0, rng=self.rng)
+            )
+            self._wake.wait(delay)
+            self._wake.clear()

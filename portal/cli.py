@@ -1,0 +1,126 @@
+"""`counter-portal` (or `python -m portal`): serve the portal, or run a back-office command.
+
+counter-portal                         serve on 127.0.0.1:8700, ./portal-data/portal.db
+counter-portal serve --port 8800 --db /srv/portal.db
+counter-portal enroll-code 000.00.12.H26 3
+counter-portal devices
+counter-portal revoke DEVICE_ID
+counter-portal set-status CODE_OR_UUID processing --by "Phòng Tư pháp"
+counter-portal correct CODE_OR_UUID applicant_phone=0912345678 --by "..."
+counter-portal rate CODE_OR_UUID 5 --comment "..."
+counter-portal rejections
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from portal import admin
+from portal.server import DEFAULT_CONFIG, load_settings, open_storage, serve
+from portal.storage import StorageError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="counter-portal", description="The central portal.")
+    p.add_argument("--config", type=Path, help="a TOML file overriding the built-in defaults")
+    p.add_argument("--db", type=Path, help="the SQLite file (default ./portal-data/portal.db)")
+    sub = p.add_subparsers(dest="command")
+    s = sub.add_parser("serve", help="run the HTTP API (the default)")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    sub.add_parser("show-config", help="print the built-in default configuration")
+    e = sub.add_parser("enroll-code", help="create a one-time enrollment code for a counter")
+    e.add_argument("agency_code")
+    e.add_argument("counter_no", type=int)
+    e.add_argument("--ttl-hours", type=float, default=168)
+    sub.add_parser("devices", help="list enrolled devices")
+    r = sub.add_parser("revoke", help="revoke a device's credential")
+    r.add_argument("device_id")
+    st = sub.add_parser("set-status", help="back office: move a dossier to a new status")
+    st.add_argument("dossier", help="dossier code or UUID")
+    st.add_argument("status", help="e.g. processing, result_ready, supplement_requested")
+    st.add_argument("--by", default="back-office")
+    st.add_argument("--note", default="")
+    st.add_argument("--to", default="", help="who collected the result (returned)")
+    c = sub.add_parser("correct", help="back office: correct contact details or the note")
+    c.add_argument("dossier")
+    c.add_argument("fields", nargs="+", help="field=value")
+    c.add_argument("--by", default="back-office")
+    rt = sub.add_parser("rate", help="record a citizen's rating (1–5)")
+    rt.add_argument("dossier")
+    rt.add_argument("score", type=int)
+    rt.add_argument("--comment", default="")
+    rj = sub.add_parser("rejections", help="list entries the portal rejected, with reasons")
+    rj.add_argument("--device")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "serve"
+    try:
+        settings = load_settings(
+            args.config,
+            db_path=args.db,
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+        )
+    except (OSError, ValueError) as exc:
+        print(f"counter-portal: {exc}", file=sys.stderr)
+        return 2
+    if command == "serve":
+        print(
+            f"counter-portal: http://{settings.host}:{settings.port}/api/v1 "
+            f"(db {settings.db_path})",
+            flush=True,
+        )
+        serve(settings)
+        return 0
+    if command == "show-config":
+        print(DEFAULT_CONFIG, end="")
+        return 0
+    storage = open_storage(settings)
+    try:
+        if command == "enroll-code":
+            print(
+                admin.create_enrollment_code(
+                    storage, args.agency_code, args.counter_no, ttl_hours=args.ttl_hours
+                )
+            )
+        elif command == "devices":
+            for d in admin.list_devices(storage):
+                state = f"revoked {d.revoked_at}" if d.revoked_at else "active"
+                print(
+                    f"{d.device_id}  {d.agency_code}  counter {d.counter_no:>2}  "
+                    f"last_seq {d.last_seq}  {state}"
+                )
+        elif command == "revoke":
+            d = admin.revoke_device(storage, args.device_id)
+            print(f"revoked {d.device_id} at {d.revoked_at}")
+        elif command == "set-status":
+            ch = admin.set_dossier_status(
+                storage, args.dossier, args.status, by=args.by, note=args.note, to=args.to
+            )
+            print(f"change {ch.id}: {args.dossier} → {args.status} (waiting for the counter)")
+        elif command == "correct":
+            fields = dict(f.split("=", 1) for f in args.fields if "=" in f)
+            ch = admin.correct_dossier(storage, args.dossier, fields, by=args.by)
+            print(f"change {ch.id}: correction of {args.dossier} queued for the counter")
+        elif command == "rate":
+            ch = admin.record_rating(storage, args.dossier, args.score, args.comment)
+            print(f"change {ch.id}: rating {args.score} recorded")
+        elif command == "rejections":
+            for r in admin.rejected_entries(storage, args.device):
+                print(f"{r['device_id']}  #{r['seq']}  {r['kind']}  {r['reason']}")
+    except StorageError as exc:
+        print(f"counter-portal: {exc.code}: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        storage.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

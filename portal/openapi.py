@@ -1,0 +1,313 @@
+"""The OpenAPI 3.1 description of protocol v1, served at /api/v1/openapi.json.
+
+Written by hand (the app is Starlette, not FastAPI); `tests/test_portal_api.py` checks that
+it names exactly the routes the app serves and that the limits it states are the live ones.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from portal.app import Limits
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _resp(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {
+        400: "Body is not JSON (class retry)",
+        401: "Missing, replaced or revoked credential (class reauth)",
+        403: "Enrollment refused (class rejected)",
+        409: "Counter already held by another device (class rejected)",
+        413: "Batch or body over the limits (class retry: send smaller batches)",
+        422: "Malformed request (class rejected)",
+        500: "Portal failure (class retry)",
+    }
+    return {str(c): _resp(text[c], _ERROR) for c in codes}
+
+
+def openapi_spec(limits: Limits) -> dict[str, Any]:
+    bearer: list[dict[str, list[str]]] = [{"device": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Counter ↔ portal sync API",
+            "version": "1",
+            "description": (
+                "Protocol v1 between one-stop counter devices and the central portal. "
+                "See docs/sync-protocol.md for the ordering and exactly-once argument."
+            ),
+        },
+        "servers": [{"url": "/"}],
+        "paths": {
+            "/api/v1/health": {
+                "get": {
+                    "summary": "Liveness and protocol version (no credential)",
+                    "responses": {
+                        "200": _resp("Up", {"$ref": "#/components/schemas/Health"}),
+                    },
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "summary": "This description",
+                    "responses": {"200": _resp("OpenAPI document", {"type": "object"})},
+                }
+            },
+            "/api/v1/enroll": {
+                "post": {
+                    "summary": "Register a device with a one-time enrollment code",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/EnrollRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _resp("Enrolled", {"$ref": "#/components/schemas/Enrolled"}),
+                        **_errors(400, 403, 409, 413, 422, 500),
+                    },
+                }
+            },
+            "/api/v1/device": {
+                "get": {
+                    "summary": "The authenticated device, its last applied sequence, the limits",
+                    "security": bearer,
+                    "responses": {
+                        "200": _resp("Device", {"$ref": "#/components/schemas/DeviceInfo"}),
+                        **_errors(401, 500),
+                    },
+                }
+            },
+            "/api/v1/push": {
+                "post": {
+                    "summary": "Apply a batch of outbox entries, each (device, seq) once, in order",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/PushRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _resp(
+                            "What was applied", {"$ref": "#/components/schemas/PushResult"}
+                        ),
+                        **_errors(400, 401, 413, 422, 500),
+                    },
+                }
+            },
+            "/api/v1/changes": {
+                "get": {
+                    "summary": "Changes made centrally for this device's dossiers since a cursor",
+                    "security": bearer,
+                    "parameters": [
+                        {
+                            "name": "after",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 0, "default": 0},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "default": limits.max_pull,
+                                "description": f"pages are cut to {limits.max_pull}",
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": _resp("Changes", {"$ref": "#/components/schemas/Changes"}),
+                        **_errors(401, 422, 500),
+                    },
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "device": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The token returned by /api/v1/enroll",
+                }
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "required": ["class", "code", "message"],
+                            "properties": {
+                                "class": {"enum": ["retry", "rejected", "reauth"]},
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "max_batch": {"type": "integer"},
+                                "max_body_bytes": {"type": "integer"},
+                            },
+                        }
+                    },
+                },
+                "Health": {
+                    "type": "object",
+                    "properties": {
+                        "status": {"const": "ok"},
+                        "protocol": {"const": 1},
+                        "server_time": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "Limits": {
+                    "type": "object",
+                    "properties": {
+                        "max_batch": {"type": "integer", "const": limits.max_batch},
+                        "max_body_bytes": {"type": "integer", "const": limits.max_body_bytes},
+                        "max_pull": {"type": "integer", "const": limits.max_pull},
+                    },
+                },
+                "EnrollRequest": {
+                    "type": "object",
+                    "required": [
+                        "enrollment_code",
+                        "device_id",
+                        "device_secret",
+                        "agency_code",
+                        "counter_no",
+                    ],
+                    "properties": {
+                        "enrollment_code": {"type": "string", "example": "K7QM-3XWD-P9TA"},
+                        "device_id": {"type": "string", "format": "uuid"},
+                        "device_secret": {
+                            "type": "string",
+                            "description": "hex key of the receipt lookup tokens",
+                        },
+                        "agency_code": {"type": "string", "example": "000.00.12.H26"},
+                        "counter_no": {"type": "integer", "minimum": 1, "maximum": 99},
+                    },
+                },
+                "Enrolled": {
+                    "type": "object",
+                    "properties": {
+                        "protocol": {"const": 1},
+                        "device_id": {"type": "string"},
+                        "token": {"type": "string"},
+                        "agency_code": {"type": "string"},
+                        "counter_no": {"type": "integer"},
+                        "last_seq": {"type": "integer"},
+                        "limits": {"$ref": "#/components/schemas/Limits"},
+                    },
+                },
+                "DeviceInfo": {
+                    "type": "object",
+                    "properties": {
+                        "protocol": {"const": 1},
+                        "device_id": {"type": "string"},
+                        "agency_code": {"type": "string"},
+                        "counter_no": {"type": "integer"},
+                        "last_seq": {"type": "integer"},
+                        "limits": {"$ref": "#/components/schemas/Limits"},
+                        "kinds": {"type": "object", "additionalProperties": {"type": "integer"}},
+                        "server_time": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "Entry": {
+                    "type": "object",
+                    "required": ["seq", "kind", "schema_version", "created_at", "payload"],
+                    "properties": {
+                        "seq": {"type": "integer", "minimum": 1},
+                        "kind": {"enum": ["dossier.event", "dossier.change_outcome"]},
+                        "schema_version": {"type": "integer", "minimum": 1},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "payload": {"type": ["object", "null"]},
+                        "local_reject": {
+                            "type": "string",
+                            "description": "set by the counter for an entry it cannot send",
+                        },
+                    },
+                },
+                "PushRequest": {
+                    "type": "object",
+                    "required": ["after_seq", "entries"],
+                    "properties": {
+                        "after_seq": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "seq of the outbox entry just before the first one",
+                        },
+                        "entries": {
+                            "type": "array",
+                            "maxItems": limits.max_batch,
+                            "items": {"$ref": "#/components/schemas/Entry"},
+                        },
+                    },
+                },
+                "PushResult": {
+                    "type": "object",
+                    "properties": {
+                        "last_seq": {"type": "integer"},
+                        "accepted_through": {"type": "integer"},
+                        "applied": {"type": "integer"},
+                        "duplicates": {"type": "integer"},
+                        "rejected": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "seq": {"type": "integer"},
+                                    "reason": {"type": "string"},
+                                },
+                            },
+                        },
+                        "halt": {
+                            "oneOf": [
+                                {"type": "null"},
+                                {
+                                    "type": "object",
+                                    "properties": {
+                                        "class": {"enum": ["retry", "rejected", "reauth"]},
+                                        "code": {"enum": ["sequence_gap", "schema_unsupported"]},
+                                        "message": {"type": "string"},
+                                        "last_seq": {"type": "integer"},
+                                    },
+                                },
+                            ]
+                        },
+                        "server_time": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "Change": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "kind": {"enum": ["dossier.status", "dossier.correction", "rating"]},
+                        "dossier_uuid": {"type": "string", "format": "uuid"},
+                        "created_at": {"type": "string", "format": "date-time"},
+                        "data": {"type": "object"},
+                    },
+                },
+                "Changes": {
+                    "type": "object",
+                    "properties": {
+                        "changes": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Change"},
+                        },
+                        "cursor": {"type": "integer"},
+                        "more": {"type": "boolean"},
+                        "server_time": {"type": "string", "format": "date-time"},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,860 @@
+"""The portal's storage: the ingest log, the projections, devices and the changes to pull.
+
+`Storage` is the small interface the HTTP app and the admin commands use; `SQLiteStorage` is
+the default implementation (one file, WAL, `synchronous=FULL`, versioned migrations). A
+PostgreSQL implementation only has to provide the same methods with the same transactions.
+
+Exactly-once ingest (protocol v1, docs/sync-protocol.md): each device has `last_seq`, the
+highest outbox sequence the portal has applied *or rejected*. A pushed batch is processed in
+sequence order inside one transaction that also advances `last_seq`; an entry at or below
+`last_seq` is a duplicate and changes nothing; an entry above it is processed only if its
+predecessor (the batch's `after_seq`, then the previous entry) is `last_seq`, so nothing is
+skipped. The answer is sent only after the commit, and the counter moves its checkpoint only
+after the answer, so a lost answer means a harmless duplicate on the next push.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from counter.codes import parse_code
+from counter.lifecycle import ACTIONS, STATUSES
+
+PROTOCOL_VERSION = 1
+# Entry kinds this portal understands, with the newest payload schema version of each.
+SUPPORTED_KINDS: dict[str, int] = {"dossier.event": 1, "dossier.change_outcome": 1}
+# Dossier fields the back office may correct (pushed to the counter as `dossier.correction`).
+CORRECTABLE_FIELDS = ("applicant_phone", "applicant_email", "applicant_address", "note")
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class StorageError(Exception):
+    """A refusal with a machine-readable code (the HTTP layer maps it to a status)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Device:
+    device_id: str
+    agency_code: str
+    counter_no: int
+    device_secret: str
+    enrolled_at: str
+    revoked_at: str | None
+    last_seq: int
+    last_seen_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One outbox entry as pushed; `payload` is the decoded JSON (None for an oversize stub)."""
+
+    seq: int
+    kind: str
+    schema_version: int
+    created_at: str
+    payload: Any
+    local_reject: str = ""
+
+
+@dataclass(frozen=True)
+class Halt:
+    """Why processing of a batch stopped early; the entries before it were processed."""
+
+    error_class: str  # "retry" | "rejected" | "reauth"
+    code: str
+    message: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PushOutcome:
+    last_seq: int
+    accepted_through: int
+    applied: int = 0
+    duplicates: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+    halt: Halt | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    id: int
+    kind: str
+    dossier_uuid: str
+    created_at: str
+    data: dict[str, Any]
+
+
+class Storage(Protocol):
+    """What the app and the admin commands need from a storage backend."""
+
+    def create_enrollment_code(
+        self, agency_code: str, counter_no: int, *, ttl_hours: float = 168
+    ) -> str: ...
+    def enroll(
+        self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
+    ) -> tuple[Device, str]: ...
+    def authenticate(self, token: str) -> Device: ...
+    def revoke(self, device_id: str) -> Device: ...
+    def device(self, device_id: str) -> Device | None: ...
+    def devices(self) -> list[Device]: ...
+    def ingest(self, device: Device, after_seq: int, entries: list[Entry]) -> PushOutcome: ...
+    def changes_since(
+        self, device_id: str, cursor: int, limit: int
+    ) -> tuple[list[Change], bool]: ...
+    def set_status(
+        self, dossier: str, to_status: str, *, by: str, note: str = "", to: str = ""
+    ) -> Change: ...
+    def correct(self, dossier: str, fields: dict[str, str], *, by: str) -> Change: ...
+    def add_rating(self, dossier: str, score: int, comment: str = "") -> Change: ...
+    def dossier(self, ref: str) -> dict[str, Any] | None: ...
+    def rejections(self, device_id: str | None = None) -> list[dict[str, Any]]: ...
+    def close(self) -> None: ...
+
+
+# -- SQLite ------------------------------------------------------------------------------
+
+
+def _m1(conn: sqlite3.Connection) -> None:
+    """Devices, enrollment codes, the ingest log, the projections and the changes to pull."""
+    _script(
+        conn,
+        """
+        CREATE TABLE enrollment_codes (
+            code_hash TEXT PRIMARY KEY,
+            agency_code TEXT NOT NULL,
+            counter_no INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            used_by TEXT
+        );
+        CREATE TABLE devices (
+            device_id TEXT PRIMARY KEY,
+            agency_code TEXT NOT NULL,
+            counter_no INTEGER NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            device_secret TEXT NOT NULL,
+            enrolled_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            last_seen_at TEXT
+        );
+        CREATE TABLE ingest (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            payload_hash TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('applied', 'rejected')),
+            reason TEXT NOT NULL DEFAULT '',
+            payload TEXT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID;
+        CREATE INDEX ingest_rejected ON ingest(status) WHERE status = 'rejected';
+        CREATE TABLE dossiers (
+            uuid TEXT PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            code TEXT NOT NULL UNIQUE,
+            agency_code TEXT NOT NULL,
+            counter_no INTEGER NOT NULL,
+            procedure_code TEXT NOT NULL,
+            procedure_name TEXT NOT NULL,
+            applicant_name TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_code INTEGER NOT NULL,
+            received_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            finished_at TEXT,
+            returned_at TEXT,
+            ticket TEXT NOT NULL DEFAULT '',
+            version INTEGER NOT NULL,
+            updated_at TEXT NOT NULL,
+            synced_at TEXT NOT NULL,
+            snapshot TEXT NOT NULL
+        );
+        CREATE INDEX dossiers_device ON dossiers(device_id);
+        CREATE TABLE dossier_events (
+            device_id TEXT NOT NULL,
+            event_id INTEGER NOT NULL,
+            dossier_uuid TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            officer TEXT NOT NULL DEFAULT '',
+            details TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (device_id, event_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX dossier_events_dossier ON dossier_events(dossier_uuid, at);
+        CREATE TABLE tickets (
+            dossier_uuid TEXT PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            ticket TEXT NOT NULL,
+            day TEXT NOT NULL
+        );
+        CREATE TABLE ratings (
+            id INTEGER PRIMARY KEY,
+            dossier_uuid TEXT NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            comment TEXT NOT NULL DEFAULT '',
+            rated_at TEXT NOT NULL
+        );
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            device_id TEXT NOT NULL,
+            dossier_uuid TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL DEFAULT '',
+            outcome TEXT NOT NULL DEFAULT 'pending'
+                CHECK (outcome IN ('pending', 'applied', 'refused')),
+            outcome_reason TEXT NOT NULL DEFAULT '',
+            outcome_at TEXT
+        );
+        CREATE INDEX changes_device ON changes(device_id, id);
+        """,
+    )
+
+
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    """Run statements one by one (executescript would COMMIT the migration's transaction)."""
+    for statement in sql.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SQLiteStorage:
+    """The default storage: one SQLite file; one connection guarded by a lock (one writer)."""
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.clock = clock
+        self._lock = threading.RLock()
+        self.conn = sqlite3.connect(
+            self.path, isolation_level=None, timeout=10, check_same_thread=False
+        )
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA busy_timeout = 10000")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.migrate()
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        current = self.version
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path}: portal schema {current} is newer than this portal ({SCHEMA_VERSION})"
+            )
+        for version in range(current, SCHEMA_VERSION):
+            with self._tx():
+                MIGRATIONS[version](self.conn)
+                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def _now(self) -> str:
+        return _iso(self.clock())
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    # -- devices ---------------------------------------------------------------------------
+
+    def create_enrollment_code(
+        self, agency_code: str, counter_no: int, *, ttl_hours: float = 168
+    ) -> str:
+        """A one-time code (e.g. `K7QM-3XWD-P9TA`) for one counter of one agency."""
+        if not 1 <= counter_no <= 99:
+            raise StorageError("invalid_counter", f"counter number must be 1–99, got {counter_no}")
+        if not agency_code.strip():
+            raise StorageError("invalid_agency", "agency code is empty")
+        raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+        code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+        now = self.clock()
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO enrollment_codes(code_hash, agency_code, counter_no, created_at, "
+                "expires_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    _sha256(_normal_code(code)),
+                    agency_code.strip(),
+                    counter_no,
+                    _iso(now),
+                    _iso(now + timedelta(hours=ttl_hours)),
+                ),
+            )
+        return code
+
+    def enroll(
+        self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
+    ) -> tuple[Device, str]:
+        """Register (or re-register) a device; returns it with its new bearer token.
+
+        The same device may repeat an enrollment with the code it used (its answer may have
+        been lost); a device revoked since must get a new code.
+        """
+        now = self._now()
+        token = secrets.token_urlsafe(32)
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT * FROM enrollment_codes WHERE code_hash = ?",
+                (_sha256(_normal_code(code)),),
+            ).fetchone()
+            if row is None:
+                raise StorageError("invalid_code", "unknown enrollment code")
+            if row["used_by"] is not None and row["used_by"] != device_id:
+                raise StorageError("code_used", "this enrollment code was used by another device")
+            if row["used_by"] is None and row["expires_at"] < now:
+                raise StorageError("code_expired", "this enrollment code has expired")
+            if (row["agency_code"], row["counter_no"]) != (agency_code, counter_no):
+                raise StorageError(
+                    "counter_mismatch",
+                    f"the code is for counter {row['counter_no']} of agency "
+                    f"{row['agency_code']}, this device is configured as counter {counter_no} "
+                    f"of agency {agency_code}",
+                )
+            existing = c.execute(
+                "SELECT * FROM devices WHERE device_id = ?", (device_id,)
+            ).fetchone()
+            if (
+                existing is not None
+                and existing["revoked_at"] is not None
+                and row["used_at"] is not None
+                and row["used_at"] <= existing["revoked_at"]
+            ):
+                raise StorageError(
+                    "device_revoked", "this device was revoked: ask for a new enrollment code"
+                )
+            taken = c.execute(
+                "SELECT device_id FROM devices WHERE agency_code = ? AND counter_no = ? "
+                "AND revoked_at IS NULL AND device_id != ?",
+                (agency_code, counter_no, device_id),
+            ).fetchone()
+            if taken is not None:
+                raise StorageError(
+                    "counter_taken",
+                    f"counter {counter_no} of agency {agency_code} is held by device "
+                    f"{taken[0]}: revoke it first (dossier codes must stay unique)",
+                )
+            if existing is None:
+                c.execute(
+                    "INSERT INTO devices(device_id, agency_code, counter_no, token_hash, "
+                    "device_secret, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (device_id, agency_code, counter_no, _sha256(token), device_secret, now),
+                )
+            else:
+                c.execute(
+                    "UPDATE devices SET agency_code = ?, counter_no = ?, token_hash = ?, "
+                    "device_secret = ?, enrolled_at = ?, revoked_at = NULL WHERE device_id = ?",
+                    (agency_code, counter_no, _sha256(token), device_secret, now, device_id),
+                )
+            c.execute(
+                "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
+                (now, device_id, row["code_hash"]),
+            )
+        device = self.device(device_id)
+        assert device is not None
+        return device, token
+
+    def authenticate(self, token: str) -> Device:
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT * FROM devices WHERE token_hash = ?", (_sha256(token),)
+            ).fetchone()
+        if row is None:
+            raise StorageError("unauthenticated", "unknown or replaced device credential")
+        device = _device(row)
+        if device.revoked_at is not None:
+            raise StorageError("device_revoked", "this device was revoked by the portal admin")
+        return device
+
+    def revoke(self, device_id: str) -> Device:
+        with self._tx() as c:
+            cur = c.execute(
+                "UPDATE devices SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL",
+                (self._now(), device_id),
+            )
+            if cur.rowcount == 0 and self.device(device_id) is None:
+                raise StorageError("not_found", f"no device {device_id}")
+        device = self.device(device_id)
+        assert device is not None
+        return device
+
+    def device(self, device_id: str) -> Device | None:
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT * FROM devices WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return None if row is None else _device(row)
+
+    def devices(self) -> list[Device]:
+        with self._lock:
+            rows = self.conn.execute("SELECT * FROM devices ORDER BY enrolled_at").fetchall()
+        return [_device(r) for r in rows]
+
+    # -- push ------------------------------------------------------------------------------
+
+    def ingest(self, device: Device, after_seq: int, entries: list[Entry]) -> PushOutcome:
+        """Apply a batch once and in order, in one transaction; see the module docstring."""
+        now = self._now()
+        with self._tx() as c:
+            row = c.execute(
+                "SELECT last_seq, revoked_at FROM devices WHERE device_id = ?", (device.device_id,)
+            ).fetchone()
+            if row is None or row["revoked_at"] is not None:
+                raise StorageError("device_revoked", "this device was revoked")
+            last = int(row["last_seq"])
+            out = PushOutcome(last_seq=last, accepted_through=after_seq)
+            prev = after_seq
+            for entry in entries:
+                if entry.seq <= last:
+                    self._duplicate(c, device, entry, out)
+                elif prev != last:
+                    out.halt = Halt(
+                        "retry",
+                        "sequence_gap",
+                        f"entry {entry.seq} follows {prev}, but the portal has applied "
+                        f"up to {last}: resend from {last}",
+                        {"last_seq": last},
+                    )
+                    break
+                else:
+                    version = SUPPORTED_KINDS.get(entry.kind)
+                    if version is not None and entry.schema_version > version:
+                        out.halt = Halt(
+                            "retry",
+                            "schema_unsupported",
+                            f"{entry.kind} schema {entry.schema_version} is newer than this "
+                            f"portal ({version}): the portal must be upgraded",
+                            {"kind": entry.kind, "max_schema_version": version},
+                        )
+                        break
+                    reason = self._apply(c, device, entry, now)
+                    text = canonical_json(entry.payload)
+                    c.execute(
+                        "INSERT INTO ingest(device_id, seq, kind, schema_version, created_at, "
+                        "received_at, payload_hash, status, reason, payload) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            device.device_id,
+                            entry.seq,
+                            entry.kind,
+                            entry.schema_version,
+                            entry.created_at,
+                            now,
+                            _entry_hash(entry, text),
+                            "rejected" if reason else "applied",
+                            reason,
+                            text,
+                        ),
+                    )
+                    if reason:
+                        out.rejected.append((entry.seq, reason))
+                    else:
+                        out.applied += 1
+                    last = entry.seq
+                out.accepted_through = entry.seq
+                prev = entry.seq
+            c.execute(
+                "UPDATE devices SET last_seq = ?, last_seen_at = ? WHERE device_id = ?",
+                (last, now, device.device_id),
+            )
+            out.last_seq = last
+        return out
+
+    def _duplicate(
+        self, c: sqlite3.Connection, device: Device, entry: Entry, out: PushOutcome
+    ) -> None:
+        """An entry already processed: report its recorded outcome, change nothing."""
+        out.duplicates += 1
+        row = c.execute(
+            "SELECT payload_hash, status, reason FROM ingest WHERE device_id = ? AND seq = ?",
+            (device.device_id, entry.seq),
+        ).fetchone()
+        if row is None:
+            return
+        if row["payload_hash"] != _entry_hash(entry, canonical_json(entry.payload)):
+            out.rejected.append(
+                (
+                    entry.seq,
+                    "sequence_reused: the portal already holds a different entry with this "
+                    "sequence number (was the counter's database replaced?)",
+                )
+            )
+        elif row["status"] == "rejected":
+            out.rejected.append((entry.seq, row["reason"]))
+
+    def _apply(self, c: sqlite3.Connection, device: Device, entry: Entry, now: str) -> str:
+        """Project one entry; return '' when applied or the reason it is rejected."""
+        if entry.local_reject:
+            return f"counter_rejected: {entry.local_reject}"
+        if entry.kind not in SUPPORTED_KINDS:
+            return f"unknown_kind: this portal does not know entries of kind {entry.kind!r}"
+        p = entry.payload
+        if not isinstance(p, dict):
+            return "malformed: the payload is not a JSON object"
+        if p.get("device_id") != device.device_id:
+            return f"wrong_device: the entry names device {p.get('device_id')!r}"
+        snap = p.get("dossier")
+        if not isinstance(snap, dict) or snap.get("uuid") != p.get("dossier_uuid"):
+            return "malformed: the dossier snapshot is missing or names another dossier"
+        missing = [
+            k
+            for k in ("code", "status", "version", "received_at", "due_at", "procedure_code")
+            if k not in snap
+        ]
+        if missing:
+            return f"malformed: the dossier snapshot lacks {', '.join(missing)}"
+        if snap["status"] not in STATUSES:
+            return f"malformed: unknown status {snap['status']!r}"
+        parsed = parse_code(str(snap["code"]))
+        if parsed is None:
+            return f"malformed: {snap['code']!r} is not a dossier code"
+        if parsed.agency != device.agency_code or parsed.counter_no != device.counter_no:
+            return (
+                f"wrong_counter: dossier code {snap['code']} is not from counter "
+                f"{device.counter_no} of agency {device.agency_code}"
+            )
+        owner = c.execute(
+            "SELECT device_id, version FROM dossiers WHERE uuid = ?", (snap["uuid"],)
+        ).fetchone()
+        if owner is not None and owner["device_id"] != device.device_id:
+            return f"wrong_device: dossier {snap['uuid']} belongs to another device"
+        clash = c.execute(
+            "SELECT uuid FROM dossiers WHERE code = ? AND uuid != ?", (snap["code"], snap["uuid"])
+        ).fetchone()
+        if clash is not None:
+            return f"code_clash: dossier code {snap['code']} is already used by another dossier"
+        if entry.kind == "dossier.event":
+            event = p.get("event")
+            if not isinstance(event, dict) or not isinstance(event.get("id"), int):
+                return "malformed: the event is missing or has no id"
+        if owner is None or int(snap["version"]) >= int(owner["version"]):
+            self._project(c, device, snap, now)
+        if entry.kind == "dossier.event":
+            self._event(c, device, entry.seq, snap["uuid"], p["event"])
+        else:  # dossier.change_outcome: a change the counter refused, or had nothing to do for
+            outcome = "applied" if p.get("outcome") == "applied" else "refused"
+            self._outcome(c, device, p.get("change_id"), outcome, str(p.get("reason", "")), now)
+        return ""
+
+    def _project(
+        self, c: sqlite3.Connection, device: Device, snap: dict[str, Any], now: str
+    ) -> None:
+        parsed = parse_code(str(snap["code"]))
+        assert parsed is not None
+        values = (
+            snap["uuid"],
+            device.device_id,
+            snap["code"],
+            parsed.agency,
+            parsed.counter_no,
+            snap.get("procedure_code", ""),
+            snap.get("procedure_name", ""),
+            snap.get("applicant_name", ""),
+            snap["status"],
+            int(snap.get("status_code") or STATUSES[snap["status"]].dvcqg),
+            snap["received_at"],
+            snap["due_at"],
+            snap.get("finished_at"),
+            snap.get("returned_at"),
+            snap.get("ticket") or "",
+            int(snap["version"]),
+            snap.get("updated_at") or now,
+            now,
+            canonical_json(snap),
+        )
+        c.execute(
+            "INSERT INTO dossiers(uuid, device_id, code, agency_code, counter_no, procedure_code, "
+            "procedure_name, applicant_name, status, status_code, received_at, due_at, "
+            "finished_at, returned_at, ticket, version, updated_at, synced_at, snapshot) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(uuid) DO UPDATE SET code = excluded.code, "
+            "procedure_code = excluded.procedure_code, procedure_name = excluded.procedure_name, "
+            "applicant_name = excluded.applicant_name, status = excluded.status, "
+            "status_code = excluded.status_code, received_at = excluded.received_at, "
+            "due_at = excluded.due_at, finished_at = excluded.finished_at, "
+            "returned_at = excluded.returned_at, ticket = excluded.ticket, "
+            "version = excluded.version, updated_at = excluded.updated_at, "
+            "synced_at = excluded.synced_at, snapshot = excluded.snapshot",
+            values,
+        )
+        if snap.get("ticket"):
+            c.execute(
+                "INSERT INTO tickets(dossier_uuid, device_id, ticket, day) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(dossier_uuid) DO UPDATE SET ticket = excluded.ticket",
+                (snap["uuid"], device.device_id, snap["ticket"], str(snap["received_at"])[:10]),
+            )
+
+    def _event(
+        self, c: sqlite3.Connection, device: Device, seq: int, uuid: str, event: dict[str, Any]
+    ) -> None:
+        details = event.get("details") or {}
+        c.execute(
+            "INSERT INTO dossier_events(device_id, event_id, dossier_uuid, seq, at, action, "
+            "from_status, to_status, officer, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (
+                device.device_id,
+                event["id"],
+                uuid,
+                seq,
+                str(event.get("at", "")),
+                str(event.get("action", "")),
+                event.get("from_status"),
+                str(event.get("to_status", "")),
+                str(event.get("officer") or ""),
+                canonical_json(details),
+            ),
+        )
+        if isinstance(details, dict) and details.get("change_id") is not None:
+            self._outcome(c, device, details["change_id"], "applied", "", str(event.get("at", "")))
+
+    def _outcome(
+        self,
+        c: sqlite3.Connection,
+        device: Device,
+        change_id: Any,
+        outcome: str,
+        reason: str,
+        at: str,
+    ) -> None:
+        if not isinstance(change_id, int):
+            return
+        c.execute(
+            "UPDATE changes SET outcome = ?, outcome_reason = ?, outcome_at = ? "
+            "WHERE id = ? AND device_id = ?",
+            (outcome, reason, at, change_id, device.device_id),
+        )
+
+    # -- pull ------------------------------------------------------------------------------
+
+    def changes_since(self, device_id: str, cursor: int, limit: int) -> tuple[list[Change], bool]:
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT id, kind, dossier_uuid, data, created_at FROM changes "
+                "WHERE device_id = ? AND id > ? ORDER BY id LIMIT ?",
+                (device_id, cursor, limit + 1),
+            ).fetchall()
+        changes = [
+            Change(r["id"], r["kind"], r["dossier_uuid"], r["created_at"], json.loads(r["data"]))
+            for r in rows[:limit]
+        ]
+        return changes, len(rows) > limit
+
+    # -- back office -----------------------------------------------------------------------
+
+    def _find(self, c: sqlite3.Connection, ref: str) -> sqlite3.Row:
+        row = c.execute(
+            "SELECT * FROM dossiers WHERE uuid = ? OR code = ?", (ref.strip(), ref.strip().upper())
+        ).fetchone()
+        if row is None:
+            raise StorageError("not_found", f"no dossier {ref} on the portal")
+        return row
+
+    def _change(
+        self,
+        c: sqlite3.Connection,
+        row: sqlite3.Row,
+        kind: str,
+        data: dict[str, Any],
+        by: str,
+        now: str,
+    ) -> Change:
+        cur = c.execute(
+            "INSERT INTO changes(device_id, dossier_uuid, kind, data, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (row["device_id"], row["uuid"], kind, canonical_json(data), now, by),
+        )
+        assert cur.lastrowid is not None
+        return Change(cur.lastrowid, kind, row["uuid"], now, data)
+
+    def set_status(
+        self, dossier: str, to_status: str, *, by: str, note: str = "", to: str = ""
+    ) -> Change:
+        """The back office moves a dossier (e.g. to `processing`, `result_ready`)."""
+        if to_status not in STATUSES:
+            raise StorageError(
+                "invalid_status", f"unknown status {to_status!r} (known: {', '.join(STATUSES)})"
+            )
+        now = self._now()
+        with self._tx() as c:
+            row = self._find(c, dossier)
+            snap = json.loads(row["snapshot"])
+            action = find_action(row["status"], to_status, snap.get("paused_from_status"))
+            if action is None:
+                raise StorageError(
+                    "illegal_transition",
+                    f"dossier {row['code']} is {row['status']}: it cannot move to {to_status}",
+                )
+            if action in ("refuse", "withdraw", "stop") and not note:
+                raise StorageError("reason_required", f"{action} needs a reason (--note)")
+            if action == "return_result" and not (to or note):
+                raise StorageError("recipient_required", "say who collected the result (--to)")
+            c.execute(
+                "UPDATE dossiers SET status = ?, status_code = ? WHERE uuid = ?",
+                (to_status, STATUSES[to_status].dvcqg, row["uuid"]),
+            )
+            data = {"to_status": to_status, "action": action, "note": note, "by": by, "at": now}
+            if to:
+                data["to"] = to
+            return self._change(c, row, "dossier.status", data, by, now)
+
+    def correct(self, dossier: str, fields: dict[str, str], *, by: str) -> Change:
+        """The back office corrects contact details or the note of a dossier."""
+        bad = sorted(set(fields) - set(CORRECTABLE_FIELDS))
+        if bad or not fields:
+            raise StorageError(
+                "invalid_field",
+                f"only {', '.join(CORRECTABLE_FIELDS)} can be corrected (got {bad or 'nothing'})",
+            )
+        now = self._now()
+        with self._tx() as c:
+            row = self._find(c, dossier)
+            return self._change(
+                c, row, "dossier.correction", {"fields": fields, "by": by, "at": now}, by, now
+            )
+
+    def add_rating(self, dossier: str, score: int, comment: str = "") -> Change:
+        """A citizen's rating of the service (1–5), passed on to the counter that served."""
+        if not 1 <= score <= 5:
+            raise StorageError("invalid_score", f"a rating is 1–5, got {score}")
+        now = self._now()
+        with self._tx() as c:
+            row = self._find(c, dossier)
+            cur = c.execute(
+                "INSERT INTO ratings(dossier_uuid, score, comment, rated_at) VALUES (?, ?, ?, ?)",
+                (row["uuid"], score, comment, now),
+            )
+            data = {"rating_id": cur.lastrowid, "score": score, "comment": comment, "at": now}
+            return self._change(c, row, "rating", data, "citizen", now)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def dossier(self, ref: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT * FROM dossiers WHERE uuid = ? OR code = ?",
+                (ref.strip(), ref.strip().upper()),
+            ).fetchone()
+        return None if row is None else dict(row)
+
+    def timeline(self, dossier_uuid: str) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT * FROM dossier_events WHERE dossier_uuid = ? ORDER BY seq",
+                (dossier_uuid,),
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    def change(self, change_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            row = self.conn.execute("SELECT * FROM changes WHERE id = ?", (change_id,)).fetchone()
+        return None if row is None else dict(row)
+
+    def rejections(self, device_id: str | None = None) -> list[dict[str, Any]]:
+        sql = (
+            "SELECT device_id, seq, kind, created_at, received_at, reason FROM ingest "
+            "WHERE status = 'rejected'"
+        )
+        args: tuple[Any, ...] = ()
+        if device_id:
+            sql += " AND device_id = ?"
+            args = (device_id,)
+        with self._lock:
+            rows = self.conn.execute(sql + " ORDER BY received_at, seq", args).fetchall()
+        return [dict(r) for r in rows]
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Read-only SQL for tests and reports."""
+        with self._lock:
+            return [tuple(r) for r in self.conn.execute(sql, args).fetchall()]
+
+
+def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
+    """The lifecycle action that moves `status` to `to_status`, if one may."""
+    for action in ACTIONS.values():
+        if action.key == "receive" or status not in action.sources:
+            continue
+        target = action.target if action.target is not None else (paused_from or "received")
+        if target == to_status:
+            return action.key
+    return None
+
+
+def _normal_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _entry_hash(entry: Entry, payload_text: str) -> str:
+    return _sha256(f"{entry.kind}\n{entry.schema_version}\n{payload_text}")
+
+
+def _device(row: sqlite3.Row) -> Device:
+    return Device(
+        device_id=row["device_id"],
+        agency_code=row["agency_code"],
+        counter_no=int(row["counter_no"]),
+        device_secret=row["device_secret"],
+        enrolled_at=row["enrolled_at"],
+        revoked_at=row["revoked_at"],
+        last_seq=int(row["last_seq"]),
+        last_seen_at=row["last_seen_at"],
+    )

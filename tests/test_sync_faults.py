@@ -1,0 +1,442 @@
+"""Sync under faults: a fault-injecting HTTP proxy, a portal killed mid-batch, a counter killed
+mid-push, a skewed clock, and fifty counters reconnecting at once.
+
+After healing, the portal must hold exactly each counter's dossiers and events: none lost,
+none twice (`assert_converged`), and every central change applied or refused exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from counter.sync import sync_once, sync_status
+from portal import admin
+from portal.server import ThreadedPortal
+from portal.storage import SQLiteStorage, StorageError
+from tests.conftest import FROZEN_NOW, FrozenClock
+from tests.test_sync_support import (
+    AGENCY,
+    ROOT,
+    Counter,
+    PortalProcess,
+    assert_converged,
+    make_counter,
+    receive_some,
+)
+
+SEEDS = [int(s) for s in os.environ.get("SYNC_FAULT_SEEDS", "1,2,3,4,5,6,7,8,9,10").split(",")]
+
+
+def _read_message(sock: socket.socket, buf: bytearray) -> bytes | None:
+    """One HTTP/1.1 message (head + Content-Length body) from `sock`, or None at EOF."""
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    head_end = buf.index(b"\r\n\r\n") + 4
+    length = 0
+    for line in bytes(buf[:head_end]).split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(buf) < head_end + length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    message = bytes(buf[: head_end + length])
+    del buf[: head_end + length]
+    return message
+
+
+class FaultProxy:
+    """A real TCP proxy on 127.0.0.1 that understands just enough HTTP to misbehave per request.
+
+    Faults, drawn from a seeded RNG: drop the request; answer 503 without forwarding; forward
+    and answer 500 (applied, but the counter is told it failed); forward and cut the response
+    mid-way; forward twice (duplicate); forward now and replay it later (a stale duplicate
+    arriving after newer requests: reordering); delay; hold it past the client's timeout and
+    deliver it late anyway.
+    """
+
+    FAULTS = (
+        ("drop", 0.07),
+        ("503", 0.05),
+        ("500_after", 0.06),
+        ("cut", 0.08),
+        ("duplicate", 0.08),
+        ("replay_later", 0.08),
+        ("delay", 0.08),
+        ("late", 0.03),
+    )
+
+    def __init__(self, upstream_port: int, seed: int, *, late_seconds: float = 1.3):
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.enabled = True
+        self.late_seconds = late_seconds
+        self.counts: dict[str, int] = {}
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.inflight = 0  # requests being handled or replayed
+        self.idle = threading.Condition(self.lock)
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _busy(self, delta: int) -> None:
+        with self.lock:
+            self.inflight += delta
+            self.idle.notify_all()
+
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _draw(self) -> str:
+        with self.lock:
+            if not self.enabled:
+                return "pass"
+            r = self.rng.random()
+            for name, p in self.FAULTS:
+                if r < p:
+                    self.counts[name] = self.counts.get(name, 0) + 1
+                    return name
+                r -= p
+            return "pass"
+
+    def _forward(self, request: bytes) -> bytes | None:
+        try:
+            with socket.create_connection(self.upstream, timeout=30) as up:
+                up.sendall(request)
+                return _read_message(up, bytearray())
+        except OSError:
+            return None
+
+    def _replay(self, request: bytes, delay: float) -> None:
+        try:
+            time.sleep(delay)
+            self._forward(request)
+        finally:
+            self._busy(-1)
+
+    def _serve(self, conn: socket.socket) -> None:
+        buf = bytearray()
+        with conn:
+            while True:
+                try:
+                    request = _read_message(conn, buf)
+                except OSError:
+                    return
+                if request is None:
+                    return
+                fault = self._draw()
+                self._busy(+1)
+                try:
+                    if fault == "drop":
+                        return
+                    if fault == "503":
+                        conn.sendall(_plain(503, b"Service Unavailable"))
+                        return
+                    if fault == "delay":
+                        time.sleep(self.rng.uniform(0.02, 0.3))
+                    if fault == "late":
+                        time.sleep(self.late_seconds)  # the client has given up by now
+                        self._forward(request)
+                        return
+                    if fault == "duplicate":
+                        self._forward(request)
+                    if fault == "replay_later":
+                        self._busy(+1)
+                        threading.Thread(
+                            target=self._replay,
+                            args=(request, self.rng.uniform(0.05, 1.0)),
+                            daemon=True,
+                        ).start()
+                    response = self._forward(request)
+                    if response is None:
+                        return
+                    if fault == "500_after":
+                        conn.sendall(_plain(500, b"Internal Server Error"))
+                        return
+                    if fault == "cut":
+                        conn.sendall(response[: max(1, len(response) // 2)])
+                        return
+                    conn.sendall(response)
+                except OSError:
+                    return
+                finally:
+                    self._busy(-1)
+
+    def settle(self) -> None:
+        """Stop injecting faults and wait for stale replays still in flight."""
+        with self.lock:
+            self.enabled = False
+            assert self.idle.wait_for(lambda: self.inflight == 0, timeout=15)
+
+    def close(self) -> None:
+        self.closed = True
+        self.listener.close()
+
+
+def _plain(status: int, text: bytes) -> bytes:
+    reason = {500: b"Internal Server Error", 503: b"Service Unavailable"}[status]
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n"
+        b"connection: close\r\n\r\n%s" % (status, reason, len(text), text)
+    )
+
+
+def _sync_until_clean(counter: Counter, *, rounds: int = 20) -> None:
+    for _ in range(rounds):
+        report = sync_once(counter.store, counter.config)
+        if report.ok and report.pending == 0 and report.pulled == 0 and report.pushed == 0:
+            return
+    raise AssertionError(f"did not converge: {report.text()}")
+
+
+@pytest.fixture
+def portal(tmp_path: Path) -> Iterator[ThreadedPortal]:
+    with ThreadedPortal(tmp_path / "portal" / "portal.db") as p:
+        yield p
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_faulty_network_loses_and_doubles_nothing(
+    tmp_path: Path, portal: ThreadedPortal, seed: int
+) -> None:
+    rng = random.Random(seed)
+    proxy = FaultProxy(portal.port, seed, late_seconds=1.3)
+    try:
+        code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
+        c = make_counter(tmp_path, 3, proxy.url, code, timeout=1.0)
+        changes: list[int] = []
+        for _ in range(10):
+            receive_some(c, rng.randint(1, 4))
+            synced = portal.storage.query(
+                "SELECT uuid FROM dossiers WHERE status = 'received' ORDER BY uuid"
+            )
+            if synced and rng.random() < 0.6:
+                target = rng.choice(synced)[0]
+                try:
+                    ch = admin.set_dossier_status(portal.storage, target, "processing", by="bo")
+                    changes.append(ch.id)
+                except StorageError:
+                    pass
+            if rng.random() < 0.3:  # the officer moves a dossier too (may race the portal)
+                local = c.store.conn.execute(
+                    "SELECT uuid FROM dossiers WHERE status = 'processing' LIMIT 1"
+                ).fetchone()
+                if local:
+                    c.desk.act(local[0], "result_ready")
+            sync_once(c.store, c.config, max_batch=rng.choice([1, 2, 3, 5, 8]))
+        proxy.settle()
+        _sync_until_clean(c)
+        assert_converged(portal.storage, c.store)
+        # Every central change reached the counter once, and the portal knows its outcome.
+        pulled = [r[0] for r in c.store.conn.execute("SELECT change_id FROM pulled_changes")]
+        assert sorted(pulled) == sorted(changes)
+        for change_id in changes:
+            outcome = portal.storage.change(change_id)
+            assert outcome is not None and outcome["outcome"] in ("applied", "refused")
+        echoed = [
+            json.loads(r[0])["change_id"]
+            for r in c.store.conn.execute(
+                "SELECT details FROM dossier_events WHERE action = 'portal.status'"
+            )
+        ]
+        assert len(echoed) == len(set(echoed)), "a central change was applied twice"
+        for change_id in echoed:
+            assert portal.storage.change(change_id)["outcome"] == "applied"  # type: ignore[index]
+        assert sum(proxy.counts.values()) > 0, "the proxy injected no fault"
+    finally:
+        proxy.close()
+
+
+def test_portal_killed_mid_batch_and_restarted(tmp_path: Path) -> None:
+    proc = PortalProcess(tmp_path / "portal" / "portal.db")
+    (tmp_path / "portal").mkdir()
+    proc.start()
+    try:
+        code = proc.admin("enroll-code", AGENCY, "3")
+        c = make_counter(tmp_path, 3, proc.url, code, timeout=2.0)
+        receive_some(c, 600)  # 900 entries
+        rng = random.Random(20261126)
+        kills = 0
+        left: list[int] = []
+        for _ in range(4):
+            worker = threading.Thread(
+                target=sync_once, args=(c.config.db_path, c.config), kwargs={"max_batch": 10}
+            )
+            start = _portal_last_seq(proc.db)
+            worker.start()
+            # Kill the portal once it has taken a random number of entries: mid-backlog.
+            threshold = start + rng.randint(15, 150)
+            deadline = time.monotonic() + 20
+            while _portal_last_seq(proc.db) < threshold and time.monotonic() < deadline:
+                time.sleep(0.002)
+            proc.kill()
+            kills += 1
+            worker.join(30)
+            left.append(sync_status(c.store, c.config).pending)
+            proc.start()
+            receive_some(c, 20)
+        _sync_until_clean(c)
+        # Back-office change through the admin command, pulled after all the restarts.
+        some = c.store.conn.execute(
+            "SELECT code, uuid FROM dossiers WHERE status = 'received' LIMIT 1"
+        ).fetchone()
+        proc.admin("set-status", some[0], "processing", "--by", "Phòng Tư pháp")
+        _sync_until_clean(c)
+        assert c.desk.get(some[1]).status == "processing"
+        proc.stop()
+        storage = SQLiteStorage(tmp_path / "portal" / "portal.db")
+        try:
+            assert_converged(storage, c.store)
+        finally:
+            storage.close()
+        assert kills == 4
+        assert any(0 < n < 900 for n in left), f"no kill landed mid-batch: {left}"
+    finally:
+        proc.kill()
+
+
+def _portal_last_seq(db: Path) -> int:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("SELECT max(last_seq) FROM devices").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0] or 0)
+
+
+_CHILD = """
+import sys
+from counter.config import load_config
+from counter.sync import sync_once
+config = load_config(sys.argv[1])
+print("ready", flush=True)
+while True:
+    r = sync_once(config.db_path, config, max_batch=25)
+    print(r.pushed, flush=True)
+    if r.pending == 0:
+        break
+"""
+
+
+def test_counter_killed_mid_push(tmp_path: Path, portal: ThreadedPortal) -> None:
+    code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
+    c = make_counter(tmp_path, 3, portal.url, code)
+    receive_some(c, 800)  # 1 200 entries
+    cfg = tmp_path / "counter.toml"
+    cfg.write_text(
+        f'[counter]\ndata_dir = "{c.config.data_dir}"\nnumber = 3\ndemo_data = false\n'
+        f'[portal]\nurl = "{portal.url}"\nenrollment_code = "{code}"\n',
+        encoding="utf-8",
+    )
+    rng = random.Random(7)
+    left: list[int] = []
+    for _ in range(5):
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(cfg)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.3))
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=10)
+        left.append(sync_status(c.store, c.config).pending)
+        receive_some(c, 10)
+    assert any(0 < n < 1200 for n in left), f"no kill landed mid-push: {left}"
+    _sync_until_clean(c)
+    assert_converged(portal.storage, c.store)
+
+
+def test_skewed_counter_clocks(tmp_path: Path, portal: ThreadedPortal) -> None:
+    """A counter three days ahead and one a year behind: order is by sequence, not by time."""
+    ahead = make_counter(
+        tmp_path,
+        3,
+        portal.url,
+        admin.create_enrollment_code(portal.storage, AGENCY, 3),
+        clock=FrozenClock(FROZEN_NOW + timedelta(days=3)),
+    )
+    behind_clock = FrozenClock(FROZEN_NOW - timedelta(days=365))
+    behind = make_counter(
+        tmp_path,
+        4,
+        portal.url,
+        admin.create_enrollment_code(portal.storage, AGENCY, 4),
+        clock=behind_clock,
+    )
+    for c in (ahead, behind):
+        receive_some(c, 5)
+    for c, clock in ((ahead, ahead.desk.clock), (behind, behind_clock)):
+        report = sync_once(c.store, c.config, clock=clock)
+        assert report.ok, report.text()
+        assert_converged(portal.storage, c.store)
+    # The back office acts "before" the counter's own events by the counter's clock.
+    uuid = behind.store.conn.execute(
+        "SELECT uuid FROM dossiers WHERE status = 'processing' LIMIT 1"
+    ).fetchone()[0]
+    admin.set_dossier_status(portal.storage, uuid, "result_ready", by="bo")
+    assert sync_once(behind.store, behind.config, clock=behind_clock).ok
+    assert behind.desk.get(uuid).status == "result_ready"
+    assert sync_once(behind.store, behind.config, clock=behind_clock).ok
+    assert_converged(portal.storage, behind.store)
+    skew = sync_status(behind.store, behind.config).clock_skew_seconds
+    assert skew is not None and skew < -300 * 86400  # shown, so IT can fix the clock
+
+
+def test_fifty_counters_reconnect_at_once(tmp_path: Path, portal: ThreadedPortal) -> None:
+    n_counters = int(os.environ.get("SYNC_COUNTERS", "50"))
+    per_counter = int(os.environ.get("SYNC_DOSSIERS", "40"))
+    counters = []
+    for number in range(1, n_counters + 1):
+        code = admin.create_enrollment_code(portal.storage, AGENCY, number)
+        c = make_counter(tmp_path, number, portal.url, code)
+        receive_some(c, per_counter)  # offline: all of it waits in the outbox
+        counters.append(c)
+    configs = [(c.config.db_path, c.config) for c in counters]
+    with ThreadPoolExecutor(max_workers=n_counters) as pool:
+        reports = list(pool.map(lambda a: sync_once(a[0], a[1], max_batch=50), configs))
+    for report in reports:
+        assert report.ok and report.pending == 0, report.text()
+    for c in counters:
+        assert_converged(portal.storage, c.store)
+    total = portal.storage.query("SELECT count(*) FROM dossiers")[0][0]
+    assert total == n_counters * per_counter
+    assert len({r[0] for r in portal.storage.query("SELECT code FROM dossiers")}) == total
+    for c in counters:
+        c.desk.close()
