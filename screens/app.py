@@ -1,0 +1,238 @@
+"""The counter's Textual app: screens, app-wide keys, command palette, and the scanner.
+
+The barcode scanner is handled here, before any screen sees the keys, so a receipt scanned on
+any screen (even into a focused field) opens its dossier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Input, TextArea
+
+from counter.config import Config
+from counter.desk import Desk
+from counter.dossiers import Dossier
+from counter.errors import NotFound
+from screens.dossier import DossierScreen
+from screens.i18n import tr
+from screens.intake import IntakeScreen
+from screens.keys import KEYS, bind, translate_bindings
+from screens.login import LoginScreen
+from screens.main import MainScreen
+from screens.modals import HelpScreen
+from screens.scan import Scan, find_scan, in_url, looks_scanned
+from screens.search import SearchScreen
+
+__all__ = ["KEYS", "CounterApp", "run_app"]
+
+_NEEDS_LOGIN = {"search", "today", "logout", "new_dossier"}
+
+
+class CounterApp(App[None]):
+    """One officer at one counter, all day, keyboard first."""
+
+    CSS_PATH = "counter.tcss"
+    TITLE = "counter"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    BINDINGS = [  # noqa: RUF012
+        bind("app.help", "help", key_display="F1"),
+        bind("app.search", "search", priority=True, key_display="^F"),
+        bind("app.search_slash", "search", show=False),
+        bind("app.palette", "command_palette", show=False, priority=True),
+        bind("app.today", "today", show=False),
+        bind("app.logout", "logout", show=False),
+        bind("app.language", "switch_language", show=False),
+        bind("app.quit", "quit", show=False, priority=True),
+    ]
+
+    def __init__(self, desk: Desk, lang: str = "vi") -> None:
+        super().__init__()
+        self.desk = desk
+        self.lang = lang if lang in ("vi", "en") else "vi"
+        self.scan_buffer = ""
+        translate_bindings(self, self.lang)
+
+    def on_mount(self) -> None:
+        self.set_keymap(dict(self.desk.config.keys))
+        self.title = tr(self.lang, "app.title")
+        if self.desk.officer is None:
+            self.push_screen(LoginScreen())
+        else:
+            self.push_screen(MainScreen())
+
+    def t(self, key: str, **values: object) -> str:
+        return tr(self.lang, key, **values)
+
+    # -- screens ---------------------------------------------------------------------------
+
+    def after_login(self) -> None:
+        self.scan_buffer = ""
+        self.switch_screen(MainScreen())
+
+    async def _pop_to_base(self) -> None:
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+
+    async def _pop_modals(self) -> None:
+        while isinstance(self.screen, ModalScreen) and len(self.screen_stack) > 2:
+            await self.pop_screen()
+
+    async def open_dossier(self, dossier: Dossier) -> None:
+        """Show one dossier on top of where the officer is (replacing an open dossier)."""
+        await self._pop_modals()
+        if isinstance(self.screen, DossierScreen):
+            await self.switch_screen(DossierScreen(dossier))
+        else:
+            await self.push_screen(DossierScreen(dossier))
+
+    async def open_dossier_uuid(self, dossier_uuid: str) -> None:
+        try:
+            dossier = self.desk.get(dossier_uuid)
+        except NotFound as exc:
+            self.notify(exc.message(self.lang), severity="error")
+            return
+        await self.open_dossier(dossier)
+
+    def show_received(self, dossier: Dossier) -> None:
+        """After the confirmation: the new dossier replaces the form."""
+        if isinstance(self.screen, IntakeScreen):
+            self.switch_screen(DossierScreen(dossier))
+        else:
+            self.push_screen(DossierScreen(dossier))
+
+    # -- app-wide actions ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in _NEEDS_LOGIN and self.desk.officer is None)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    async def action_search(self) -> None:
+        if isinstance(self.screen, SearchScreen):
+            self.screen.focus_input()
+            return
+        await self._pop_modals()
+        await self.push_screen(SearchScreen())
+
+    async def action_today(self) -> None:
+        await self._pop_to_base()
+        if not isinstance(self.screen, MainScreen):
+            await self.switch_screen(MainScreen())
+
+    def action_new_dossier(self) -> None:
+        if not isinstance(self.screen, IntakeScreen):
+            self.push_screen(IntakeScreen())
+
+    async def action_logout(self) -> None:
+        self.desk.logout()
+        self.scan_buffer = ""
+        await self._pop_to_base()
+        await self.switch_screen(LoginScreen())
+        self.notify(self.t("app.logged_out"), timeout=3)
+
+    async def action_switch_language(self) -> None:
+        """Switch vi ⇄ en; the screens are rebuilt so every label follows."""
+        self.lang = "en" if self.lang == "vi" else "vi"
+        translate_bindings(self, self.lang)
+        self.title = self.t("app.title")
+        await self._pop_to_base()
+        await self.switch_screen(MainScreen() if self.desk.officer else LoginScreen())
+        self.notify(self.t("app.lang_switched"), timeout=3)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        t = self.t
+        if self.desk.officer is not None:
+            yield SystemCommand(t("cmd.new"), t("cmd.new.help"), self.action_new_dossier)
+            yield SystemCommand(t("cmd.search"), t("cmd.search.help"), self.action_search)
+            yield SystemCommand(t("cmd.today"), t("cmd.today.help"), self.action_today)
+            yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.action_logout)
+        yield SystemCommand(t("cmd.language"), t("cmd.language.help"), self.action_switch_language)
+        yield SystemCommand(t("cmd.help"), t("cmd.help.help"), self.action_help)
+        yield SystemCommand(t("cmd.quit"), t("cmd.quit.help"), self.action_quit)
+
+    # -- the barcode scanner ---------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and self.desk.officer is not None
+            and await self._scanner_key(event)
+        ):
+            return
+        if isinstance(event, events.Paste) and not event.is_forwarded:
+            self.scan_buffer = (self.scan_buffer + event.text.strip())[-500:]
+        await super().on_event(event)
+
+    async def _scanner_key(self, event: events.Key) -> bool:
+        """Feed one key to the scan buffer; True when the key was consumed by a scan."""
+        if event.key == "enter":
+            buffer, self.scan_buffer = self.scan_buffer, ""
+            scan = find_scan(buffer, self.desk.config.agency.code)
+            if scan is None:
+                if in_url(buffer):
+                    self.notify(self.t("app.not_found_scan", code=buffer), severity="error")
+                    return True
+                return False
+            self._remove_scanned(scan.text)
+            await self.open_scan(scan)
+            return True
+        if event.is_printable and event.character:
+            self.scan_buffer = (self.scan_buffer + event.character)[-500:]
+            # While a URL is being scanned its letters must not trigger screen keys.
+            return in_url(self.scan_buffer) and not isinstance(self.focused, Input | TextArea)
+        if event.key not in ("shift", "capslock"):
+            self.scan_buffer = ""
+        return False
+
+    def _remove_scanned(self, text: str) -> None:
+        focused = self.focused
+        if isinstance(focused, Input) and focused.value.endswith(text):
+            focused.value = focused.value[: len(focused.value) - len(text)]
+        elif isinstance(focused, TextArea) and focused.text.endswith(text):
+            focused.text = focused.text[: len(focused.text) - len(text)]
+
+    async def open_scan(self, scan: Scan) -> None:
+        dossier = None
+        if scan.dossier_uuid:
+            try:
+                dossier = self.desk.get(scan.dossier_uuid)
+            except NotFound:
+                dossier = None
+        if dossier is None:
+            try:
+                dossier = self.desk.by_code(scan.code)
+            except NotFound:
+                self.notify(self.t("app.not_found_scan", code=scan.code), severity="error")
+                return
+        await self.open_dossier(dossier)
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        """A lookup URL that reached an Input some other way (pasted, typed) opens too."""
+        if self.desk.officer is None or not looks_scanned(event.value):
+            return
+        scan = find_scan(event.value.strip(), self.desk.config.agency.code)
+        if scan is not None:
+            event.input.value = ""
+            await self.open_scan(scan)
+
+
+def run_app(config: Config, lang: str | None = None) -> None:
+    """Open the store, add demo data on a first run if configured, run until the officer quits."""
+    from counter.demo import seed_demo
+
+    desk = Desk.open(config)
+    try:
+        if config.counter.demo_data and not desk.has_officers():
+            seed_demo(desk)
+        CounterApp(desk, lang=lang or config.counter.language).run()
+    finally:
+        desk.close()

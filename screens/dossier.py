@@ -1,0 +1,236 @@
+"""One dossier: every field, its documents, due date, overdue flag and timeline.
+
+Lifecycle keys come from `allowed_actions(status)`: a key the status does not allow is hidden
+and does nothing. A refusal by the desk (the dossier changed elsewhere, a missing reason) is
+shown as an error line and changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Static
+
+from counter.dossiers import PAYMENT_METHODS, Dossier
+from counter.errors import CounterError, InvalidInput
+from counter.lifecycle import ACTIONS, allowed_actions, status_label
+from counter.timeutil import fmt_short, fmt_vn
+from screens.base import CounterScreen
+from screens.i18n import money
+from screens.keys import KEYS, bind
+from screens.modals import ActionForm, FormField
+from screens.widgets import DELIVERY_LABELS, FORM_LABELS, label
+
+LIFECYCLE = (
+    "start_processing",
+    "request_supplement",
+    "supplement",
+    "refuse",
+    "result_ready",
+    "return_result",
+    "withdraw",
+    "stop",
+)
+
+
+class DossierScreen(CounterScreen):
+    """Detail of one dossier, with the actions its status allows."""
+
+    BINDINGS = [  # noqa: RUF012
+        *(bind(f"dossier.{a}", f"act('{a}')") for a in LIFECYCLE),
+        bind("dossier.back", "back"),
+    ]
+
+    def __init__(self, dossier: Dossier) -> None:
+        super().__init__()
+        self.dossier = dossier
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="detail-title", classes="screen-title")
+        yield Static("", id="detail-actions", classes="hint")
+        yield Static("", id="detail-error", classes="error")
+        with VerticalScroll(id="detail-scroll"), Horizontal(id="detail-columns"):
+            with Vertical(classes="column"):
+                yield Static("", id="detail-main")
+                yield Static("", id="detail-applicant")
+            with Vertical(classes="column"):
+                yield Static("", id="detail-documents")
+                yield Static("", id="detail-timeline")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#detail-error", Static).display = False
+        self.render_dossier()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.dossier = self.desk.get(self.dossier.uuid)
+        self.render_dossier()
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def _kv(self, text: Text, key: str, value: str, style: str = "") -> None:
+        if value:
+            text.append(f"{self.t(key)}: ", style="bold")
+            text.append(value + "\n", style=style)
+
+    def render_dossier(self) -> None:
+        d = self.dossier
+        lang = self.lang
+        now = self.desk.now()
+        overdue = d.is_overdue(now)
+        title = Text(self.t("detail.title", code=d.code), style="bold")
+        title.append("  ")
+        title.append(f" {status_label(d.status, lang)} ", style="reverse")
+        if overdue:
+            title.append("  ")
+            title.append(f" {self.t('detail.overdue')} ", style="bold white on red")
+        self.query_one("#detail-title", Static).update(title)
+        self.query_one("#detail-actions", Static).update(self.actions_line())
+
+        main = Text()
+        self._kv(main, "detail.procedure", f"{d.procedure_code} · {d.procedure_name}")
+        self._kv(main, "detail.field", d.field)
+        self._kv(main, "detail.received", fmt_vn(d.received_at))
+        self._kv(main, "detail.due", fmt_vn(d.due_at), "bold red" if overdue else "bold")
+        self._kv(main, "detail.officer", d.officer_name)
+        fee = money(d.fee_amount) + " đ" if d.fee_amount else self.t("form.fee.free")
+        method = PAYMENT_METHODS.get(d.payment_method, (d.payment_method, d.payment_method))
+        self._kv(main, "detail.fee", f"{fee} · {method[1] if lang == 'en' else method[0]}")
+        self._kv(main, "detail.delivery", label(DELIVERY_LABELS, d.delivery, lang))
+        self._kv(main, "detail.sets", str(d.sets_count))
+        self._kv(main, "detail.returned_to", d.returned_to)
+        self._kv(main, "detail.closed_reason", d.closed_reason)
+        self._kv(main, "detail.note", d.note)
+        self.query_one("#detail-main", Static).update(main)
+
+        a = d.applicant
+        person = Text()
+        person.append(f"{self.t('detail.applicant')}", style="bold underline")
+        person.append(f" ({self.t('detail.kind.' + a.kind)})\n")
+        person.append(a.name + "\n", style="bold")
+        self._kv(person, "detail.id", a.id_number)
+        self._kv(person, "detail.phone", a.phone)
+        self._kv(person, "detail.email", a.email)
+        self._kv(person, "detail.address", a.address)
+        if d.representative is not None:
+            r = d.representative
+            person.append(f"{self.t('detail.rep')}\n", style="bold underline")
+            person.append(r.name + "\n", style="bold")
+            self._kv(person, "detail.id", r.id_number)
+            self._kv(person, "detail.phone", r.phone)
+            self._kv(person, "form.rep.paper", r.paper)
+        self.query_one("#detail-applicant", Static).update(person)
+
+        docs = Text()
+        docs.append(self.t("detail.documents") + "\n", style="bold underline")
+        for i, item in enumerate(d.documents, 1):
+            mark = "✓" if item.received else "✗"
+            docs.append(f"{i}. {mark} ", style="green" if item.received else "red")
+            docs.append(item.name)
+            docs.append(f" — {label(FORM_LABELS, item.form, lang)} ×{item.count}\n", style="italic")
+        self.query_one("#detail-documents", Static).update(docs)
+
+        timeline = Text()
+        timeline.append(self.t("detail.timeline") + "\n", style="bold underline")
+        for event in self.desk.timeline(d.uuid):
+            action = ACTIONS.get(event.action)
+            name = (action.en if lang == "en" else action.vi) if action else event.action
+            timeline.append(f"{fmt_short(event.at)}  ", style="bold")
+            timeline.append(name)
+            if event.officer_name:
+                timeline.append(f" · {event.officer_name}", style="dim")
+            timeline.append("\n")
+            for key in ("items", "reason", "to"):
+                value = event.details.get(key)
+                if isinstance(value, list):
+                    for item in value:
+                        timeline.append(f"    – {item}\n", style="italic")
+                elif value:
+                    timeline.append(f"    {value}\n", style="italic")
+        self.query_one("#detail-timeline", Static).update(timeline)
+        self.refresh_bindings()
+
+    def actions_line(self) -> Text:
+        """Every allowed action with its (possibly remapped) key; the footer may be too narrow."""
+        allowed = allowed_actions(self.dossier.status)
+        if not allowed:
+            return Text(self.t("detail.no_actions"), style="italic")
+        keymap = getattr(self.app, "_keymap", {})
+        line = Text(f"{self.t('detail.actions')}: ", style="bold")
+        for i, action in enumerate(allowed):
+            binding_id = f"dossier.{action.key}"
+            keys = keymap.get(binding_id) or KEYS[binding_id][0]
+            if i:
+                line.append(" · ")
+            line.append(keys.split(",")[0], style="bold reverse")
+            line.append(" " + (action.en if self.lang == "en" else action.vi))
+        return line
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "act":
+            allowed = {a.key for a in allowed_actions(self.dossier.status)}
+            return bool(parameters) and parameters[0] in allowed
+        return True
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one("#detail-error", Static)
+        error.update(Text(message))
+        error.display = bool(message)
+
+    def apply(self, action: str, **details: Any) -> str | None:
+        """Ask the desk; return the refusal text (and the field) or None when done."""
+        try:
+            self.desk.act(self.dossier.uuid, action, **details)
+        except InvalidInput as exc:
+            return f"{exc.message(self.lang)}\x00{exc.field}"
+        except CounterError as exc:
+            return exc.message(self.lang)
+        self.show_error("")
+        self.reload()
+        name = ACTIONS[action].en if self.lang == "en" else ACTIONS[action].vi
+        self.notify(self.t("detail.done", action=name), timeout=3)
+        return None
+
+    def action_act(self, action: str) -> None:
+        spec = ACTIONS[action]
+        title = f"{spec.en if self.lang == 'en' else spec.vi} — {self.dossier.code}"
+        fields: list[FormField] = []
+        convert: dict[str, Any] = {}
+        if action == "request_supplement":
+            fields = [
+                FormField("items", self.t("modal.items"), multiline=True),
+                FormField("reason", self.t("modal.reason")),
+            ]
+            convert["items"] = lambda v: [line.strip() for line in v.splitlines() if line.strip()]
+        elif action == "refuse":
+            fields = [FormField("reason", self.t("modal.reasons"), multiline=True)]
+            convert["reason"] = lambda v: "; ".join(
+                line.strip() for line in v.splitlines() if line.strip()
+            )
+        elif action == "return_result":
+            fields = [FormField("to", self.t("modal.to"), value=self.dossier.applicant.name)]
+        elif action in ("withdraw", "stop"):
+            fields = [FormField("reason", self.t("modal.reason"))]
+        if not fields:
+            problem = self.apply(action)
+            if problem:
+                self.show_error(problem.partition("\x00")[0])
+                self.notify(problem.partition("\x00")[0], severity="error", timeout=5)
+            return
+
+        def submit(values: dict[str, str]) -> str | None:
+            details = {k: convert.get(k, str.strip)(v) for k, v in values.items()}
+            return self.apply(action, **details)
+
+        self.app.push_screen(ActionForm(title, fields, submit))
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,223 @@
+"""Every word the screens show, in Vietnamese (the default, full diacritics) and English.
+
+One flat table keeps translations reviewable in one place; `tr` falls back to Vietnamese and
+then to the key itself, so a missing entry is visible on screen instead of crashing the counter.
+"""
+
+from __future__ import annotations
+
+LANGS = ("vi", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # -- application ------------------------------------------------------------------------
+    "app.title": ("Quầy một cửa", "One-stop counter"),
+    "app.counter": ("Quầy số {n}", "Counter {n}"),
+    "app.printer_preview": ("Máy in: xem trước", "Printer: preview"),
+    "app.sync_off": ("Đồng bộ: chưa cấu hình", "Sync: not configured"),
+    "app.sync_pending": ("Đồng bộ: {n} chờ gửi", "Sync: {n} pending"),
+    "app.pending": ("{n} chờ gửi", "{n} pending"),
+    "app.sync_ok": ("Đồng bộ: đã xong", "Sync: up to date"),
+    "app.not_found_scan": (
+        "Không tìm thấy hồ sơ theo mã vừa quét: {code}",
+        "No dossier for the scanned code: {code}",
+    ),
+    "app.lang_switched": ("Đã chuyển sang tiếng Việt", "Switched to English"),
+    "app.logged_out": ("Đã đăng xuất", "Logged out"),
+    "app.error": ("Lỗi", "Error"),
+    # -- commands (palette) ------------------------------------------------------------------
+    "cmd.new": ("Tiếp nhận hồ sơ mới", "New dossier"),
+    "cmd.new.help": ("Mở biểu mẫu tiếp nhận hồ sơ (F2)", "Open the intake form (F2)"),
+    "cmd.search": ("Tìm hồ sơ", "Search dossiers"),
+    "cmd.search.help": (
+        "Tìm theo mã, họ tên, số định danh, điện thoại",
+        "By code, name, ID number or phone",
+    ),
+    "cmd.today": ("Danh sách hồ sơ hôm nay", "Today's dossiers"),
+    "cmd.today.help": ("Về màn hình chính", "Back to the main screen"),
+    "cmd.logout": ("Đăng xuất", "Log out"),
+    "cmd.logout.help": ("Kết thúc phiên làm việc", "End this session"),
+    "cmd.language": ("Chuyển ngôn ngữ (English)", "Switch language (Tiếng Việt)"),
+    "cmd.language.help": ("Tiếng Việt ⇄ English", "English ⇄ Tiếng Việt"),
+    "cmd.help": ("Trợ giúp phím tắt", "Keyboard help"),
+    "cmd.help.help": ("Các phím của màn hình hiện tại (F1)", "Keys of this screen (F1)"),
+    "cmd.quit": ("Thoát chương trình", "Quit"),
+    "cmd.quit.help": ("Đóng ứng dụng", "Close the app"),
+    # -- login ---------------------------------------------------------------------------------
+    "login.title": ("Đăng nhập", "Log in"),
+    "login.username": ("Tên đăng nhập", "Username"),
+    "login.secret": ("Mã PIN / mật khẩu", "PIN / password"),
+    "login.hint": ("Enter để đăng nhập", "Enter to log in"),
+    "login.demo": (
+        "Tài khoản mẫu: canbo / 1234 (cán bộ), giamsat / 5678 (giám sát)",
+        "Demo accounts: canbo / 1234 (officer), giamsat / 5678 (supervisor)",
+    ),
+    "login.empty": ("Nhập tên đăng nhập và mã PIN", "Enter your username and PIN"),
+    # -- main ------------------------------------------------------------------------------------
+    "main.title": ("Hồ sơ tiếp nhận hôm nay — {date}", "Dossiers received today — {date}"),
+    "main.empty": (
+        "Chưa có hồ sơ nào hôm nay. Nhấn F2 để tiếp nhận hồ sơ mới.",
+        "No dossier yet today. Press F2 to receive one.",
+    ),
+    "main.page": ("Trang {page}/{pages} · {total} hồ sơ", "Page {page}/{pages} · {total} dossiers"),
+    "col.code": ("Mã hồ sơ", "Code"),
+    "col.received": ("Giờ nhận", "Received"),
+    "col.applicant": ("Người nộp", "Applicant"),
+    "col.procedure": ("Thủ tục", "Procedure"),
+    "col.status": ("Trạng thái", "Status"),
+    "col.due": ("Hẹn trả", "Due"),
+    "col.overdue": ("QUÁ HẠN", "OVERDUE"),
+    # -- search ----------------------------------------------------------------------------------
+    "search.title": ("Tìm hồ sơ", "Search dossiers"),
+    "search.placeholder": (
+        "Mã hồ sơ, họ tên (không dấu cũng được), số định danh, điện thoại…",
+        "Code, name (accents optional), ID number, phone…",
+    ),
+    "search.none": ("Không tìm thấy hồ sơ phù hợp", "No matching dossier"),
+    "search.prompt": ("Gõ để tìm; Enter mở hồ sơ", "Type to search; Enter opens"),
+    "search.page": (
+        "Trang {page}/{pages} · {total} kết quả",
+        "Page {page}/{pages} · {total} results",
+    ),
+    # -- intake form ----------------------------------------------------------------------------
+    "form.title": ("Tiếp nhận hồ sơ mới", "New dossier"),
+    "form.procedure": ("Thủ tục hành chính", "Procedure"),
+    "form.procedure.placeholder": (
+        "Gõ mã hoặc tên thủ tục (vd: khai sinh)",
+        "Type a code or name (e.g. khai sinh)",
+    ),
+    "form.procedure.none": ("Chưa chọn thủ tục", "No procedure chosen"),
+    "form.procedure.nomatch": ("Không có thủ tục phù hợp", "No matching procedure"),
+    "form.procedure.missing": (
+        "Chọn thủ tục hành chính trước khi lưu",
+        "Choose the procedure before saving",
+    ),
+    "form.applicant": ("Người nộp hồ sơ", "Applicant"),
+    "form.organisation": ("Tổ chức / doanh nghiệp", "Organisation / company"),
+    "form.name.person": ("Họ và tên", "Full name"),
+    "form.name.org": ("Tên tổ chức", "Organisation name"),
+    "form.id.person": ("Số định danh", "Personal ID no."),
+    "form.id.org": ("Mã số thuế", "Tax code"),
+    "form.phone": ("Điện thoại", "Phone"),
+    "form.email": ("Email", "Email"),
+    "form.address": ("Địa chỉ", "Address"),
+    "form.rep": ("Người đại diện / được ủy quyền", "Representative"),
+    "form.rep.toggle": (
+        "Ctrl+R: thêm người đại diện / được ủy quyền",
+        "Ctrl+R: add a representative",
+    ),
+    "form.rep.name": ("Họ tên người đại diện", "Representative's name"),
+    "form.rep.id": ("Số định danh người đại diện", "Representative's ID number"),
+    "form.rep.phone": ("Điện thoại người đại diện", "Representative's phone"),
+    "form.rep.paper": ("Giấy ủy quyền", "Authorisation paper"),
+    "form.documents": ("Thành phần hồ sơ", "Documents"),
+    "form.documents.hint": (
+        "Space: đã nhận/chưa · +/-: số lượng · o: bản chính/bản sao",
+        "Space: received · +/-: count · o: original/copy",
+    ),
+    "form.documents.empty": ("Chọn thủ tục để hiện danh mục giấy tờ", "Choose a procedure first"),
+    "form.sets": ("Số bộ", "Sets"),
+    "form.fee": ("Phí, lệ phí", "Fee"),
+    "form.fee.value": ("{amount} đồng", "{amount} VND"),
+    "form.fee.free": ("Miễn phí", "Free"),
+    "form.payment": ("Hình thức nộp phí", "Payment"),
+    "form.delivery": ("Nhận kết quả", "Delivery"),
+    "form.note": ("Ghi chú", "Note"),
+    "form.due": ("Hẹn trả kết quả", "Due"),
+    "form.due.none": ("— (chọn thủ tục)", "— (choose a procedure)"),
+    "form.duration": ("Thời hạn giải quyết", "Legal duration"),
+    "form.saved": ("Đã tiếp nhận hồ sơ", "Dossier received"),
+    "form.confirm.hint": ("Enter: mở hồ sơ", "Enter: open the dossier"),
+    "form.fix": ("Kiểm tra lại: {msg}", "Check: {msg}"),
+    # -- detail ----------------------------------------------------------------------------------
+    "detail.title": ("Hồ sơ {code}", "Dossier {code}"),
+    "detail.status": ("Trạng thái", "Status"),
+    "detail.overdue": ("QUÁ HẠN", "OVERDUE"),
+    "detail.procedure": ("Thủ tục", "Procedure"),
+    "detail.field": ("Lĩnh vực", "Field"),
+    "detail.received": ("Tiếp nhận lúc", "Received at"),
+    "detail.due": ("Hẹn trả", "Due"),
+    "detail.officer": ("Cán bộ tiếp nhận", "Received by"),
+    "detail.applicant": ("Người nộp", "Applicant"),
+    "detail.kind.person": ("Cá nhân", "Person"),
+    "detail.kind.organisation": ("Tổ chức", "Organisation"),
+    "detail.id": ("Số định danh / MST", "ID / tax code"),
+    "detail.phone": ("Điện thoại", "Phone"),
+    "detail.email": ("Email", "Email"),
+    "detail.address": ("Địa chỉ", "Address"),
+    "detail.rep": ("Người đại diện", "Representative"),
+    "detail.documents": ("Thành phần hồ sơ", "Documents"),
+    "detail.doc.received": ("đã nhận", "received"),
+    "detail.doc.missing": ("chưa nhận", "missing"),
+    "detail.sets": ("Số bộ", "Sets"),
+    "detail.fee": ("Phí, lệ phí", "Fee"),
+    "detail.delivery": ("Nhận kết quả", "Delivery"),
+    "detail.returned_to": ("Người nhận kết quả", "Collected by"),
+    "detail.closed_reason": ("Lý do", "Reason"),
+    "detail.note": ("Ghi chú", "Note"),
+    "detail.timeline": ("Quá trình xử lý", "Timeline"),
+    "detail.actions": ("Thao tác", "Actions"),
+    "detail.no_actions": ("Hồ sơ đã kết thúc", "The dossier is closed"),
+    "detail.done": ("{action}: xong", "{action}: done"),
+    # -- modals ------------------------------------------------------------------------------------
+    "modal.confirm": ("Ctrl+S: xác nhận · Esc: hủy", "Ctrl+S: confirm · Esc: cancel"),
+    "modal.items": ("Giấy tờ cần bổ sung (mỗi dòng một loại)", "Documents to add (one per line)"),
+    "modal.reason": ("Lý do", "Reason"),
+    "modal.reasons": ("Lý do từ chối", "Reasons for refusal"),
+    "modal.to": ("Người nhận kết quả", "Collected by"),
+    "help.title": ("Trợ giúp — {screen}", "Help — {screen}"),
+    "help.keys": ("Phím tắt", "Keys"),
+    "help.close": ("Esc hoặc F1 để đóng", "Esc or F1 to close"),
+    "help.common": (
+        "Ở mọi màn hình: F1 trợ giúp · Ctrl+F hoặc / tìm hồ sơ · Ctrl+P bảng lệnh · "
+        "quét mã QR trên giấy biên nhận để mở ngay hồ sơ.",
+        "Everywhere: F1 help · Ctrl+F or / search · Ctrl+P command palette · "
+        "scan a receipt QR to open its dossier.",
+    ),
+    "screen.LoginScreen": ("Đăng nhập", "Log in"),
+    "screen.MainScreen": ("Hồ sơ hôm nay", "Today's dossiers"),
+    "screen.IntakeScreen": ("Tiếp nhận hồ sơ", "New dossier"),
+    "screen.DossierScreen": ("Chi tiết hồ sơ", "Dossier"),
+    "screen.SearchScreen": ("Tìm hồ sơ", "Search"),
+    "guide.LoginScreen": (
+        "Nhập tên đăng nhập và mã PIN rồi nhấn Enter. Nhập sai 5 lần, tài khoản bị khóa tạm thời.",
+        "Type your username and PIN, then Enter. Five wrong tries lock the account for a while.",
+    ),
+    "guide.MainScreen": (
+        "Danh sách hồ sơ nhận hôm nay, mới nhất ở trên; hồ sơ quá hạn tô đỏ. Mũi tên để chọn, "
+        "Enter để mở, F2 để tiếp nhận hồ sơ mới, PageDown/PageUp để sang trang.",
+        "Today's dossiers, newest first; overdue ones in red. Arrows select, Enter opens, "
+        "F2 receives a new dossier, PageDown/PageUp change page.",
+    ),
+    "guide.IntakeScreen": (
+        "Gõ tên hoặc mã thủ tục, chọn bằng mũi tên và Enter. Tab để sang ô tiếp theo: họ tên, "
+        "số định danh, điện thoại… Danh mục giấy tờ đã điền sẵn theo thủ tục. Ngày hẹn trả "
+        "hiện ngay khi chọn thủ tục. Ctrl+S để lưu.",
+        "Type a procedure name or code, pick it with the arrows and Enter. Tab moves to the "
+        "next field. The documents checklist is pre-filled. The due date shows as soon as a "
+        "procedure is chosen. Ctrl+S saves.",
+    ),
+    "guide.DossierScreen": (
+        "Thông tin đầy đủ của hồ sơ và quá trình xử lý. Chỉ các thao tác hợp lệ với trạng thái "
+        "hiện tại mới hiện ở chân màn hình. Esc để quay lại.",
+        "The whole dossier and its timeline. Only the actions its status allows are shown "
+        "in the footer. Esc goes back.",
+    ),
+    "guide.SearchScreen": (
+        "Tìm theo mã hồ sơ, họ tên (gõ không dấu được), số định danh hoặc điện thoại. Mũi "
+        "tên xuống để chọn, Enter để mở, PageDown/PageUp để sang trang.",
+        "Search by code, name (accents optional), ID number or phone. Arrow down to pick, "
+        "Enter to open, PageDown/PageUp to change page.",
+    ),
+}
+
+
+def tr(lang: str, key: str, **values: object) -> str:
+    """The text of `key` in `lang`, formatted with `values`."""
+    pair = TEXT.get(key)
+    text = key if pair is None else pair[1] if lang == "en" else pair[0]
+    return text.format(**values) if values else text
+
+
+def money(amount: int) -> str:
+    """Vietnamese thousands separator: 50000 → "50.000"."""
+    return f"{amount:,}".replace(",", ".")

@@ -1,0 +1,102 @@
+"""Every key binding of the app, by id, so `[keys]` in config.toml can remap any of them.
+
+`KEYS` is the table the README documents: id → (default keys, Vietnamese, English). Screens
+build their `BINDINGS` through `bind()`, and `translate_bindings()` swaps the descriptions to
+the app's language when a screen is created. Lifecycle keys avoid the letters of "https" and
+the characters of dossier codes, so a barcode scanner typing into a screen never fires one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from textual.binding import Binding
+from textual.dom import DOMNode
+
+KEYS: dict[str, tuple[str, str, str]] = {
+    # app-wide
+    "app.help": ("f1", "Trợ giúp", "Help"),
+    "app.search": ("ctrl+f", "Tìm", "Search"),
+    "app.search_slash": ("slash", "Tìm", "Search"),
+    "app.palette": ("ctrl+p", "Lệnh", "Commands"),
+    "app.today": ("f4", "Hôm nay", "Today"),
+    "app.logout": ("ctrl+l", "Đăng xuất", "Log out"),
+    "app.language": ("f12", "English", "Tiếng Việt"),
+    "app.quit": ("ctrl+q", "Thoát", "Quit"),
+    # main screen (today's list)
+    "dossier.new": ("f2,n", "Hồ sơ mới", "New"),
+    "main.refresh": ("f5", "Tải lại", "Reload"),
+    "main.next_page": ("pagedown", "Trang sau", "Next page"),
+    "main.prev_page": ("pageup", "Trang trước", "Prev page"),
+    # intake form
+    "dossier.save": ("ctrl+s", "Lưu", "Save"),
+    "form.kind": ("ctrl+o", "Cá nhân/Tổ chức", "Person/Org"),
+    "form.representative": ("ctrl+r", "Người đại diện", "Representative"),
+    "form.cancel": ("escape", "Hủy", "Cancel"),
+    "picker.down": ("down", "Thủ tục sau", "Next match"),
+    "picker.up": ("up", "Thủ tục trước", "Previous match"),
+    "docs.toggle": ("space", "Đã nhận", "Received"),
+    "docs.more": ("plus,equals_sign", "+1", "+1"),
+    "docs.less": ("minus", "-1", "-1"),
+    "docs.form": ("o", "Bản chính/sao", "Original/copy"),
+    # dossier detail: lifecycle actions
+    "dossier.start_processing": ("x", "Chuyển xử lý", "Process"),
+    "dossier.request_supplement": ("b", "Yêu cầu bổ sung", "Supplement"),
+    "dossier.supplement": ("n", "Nhận bổ sung", "Supplied"),
+    "dossier.refuse": ("r", "Từ chối", "Refuse"),
+    "dossier.result_ready": ("k", "Có kết quả", "Result ready"),
+    "dossier.return_result": ("g", "Trả kết quả", "Return"),
+    "dossier.withdraw": ("w", "Rút hồ sơ", "Withdraw"),
+    "dossier.stop": ("d", "Dừng xử lý", "Stop"),
+    "dossier.back": ("escape", "Quay lại", "Back"),
+    # search
+    "search.next_page": ("pagedown", "Trang sau", "Next page"),
+    "search.prev_page": ("pageup", "Trang trước", "Prev page"),
+    "search.results": ("down", "Kết quả", "Results"),
+    "search.back": ("escape", "Quay lại", "Back"),
+    # modals
+    "modal.confirm": ("ctrl+s", "Xác nhận", "Confirm"),
+    "modal.ok": ("enter", "Mở hồ sơ", "Open"),
+    "modal.cancel": ("escape", "Hủy", "Cancel"),
+    "help.close": ("escape,f1", "Đóng", "Close"),
+}
+
+
+def bind(
+    binding_id: str,
+    action: str,
+    *,
+    show: bool = True,
+    priority: bool = False,
+    key_display: str | None = None,
+) -> Binding:
+    """A Binding with its id and its default keys from `KEYS`."""
+    keys, vi, _en = KEYS[binding_id]
+    return Binding(
+        keys, action, vi, show=show, priority=priority, id=binding_id, key_display=key_display
+    )
+
+
+def description(binding_id: str | None, lang: str, fallback: str) -> str:
+    if binding_id is None or binding_id not in KEYS:
+        return fallback
+    _keys, vi, en = KEYS[binding_id]
+    return en if lang == "en" else vi
+
+
+def translate_bindings(node: DOMNode, lang: str) -> None:
+    """Give this node's bindings the descriptions of `lang` (Binding is frozen: replace it)."""
+    mapping = node._bindings.key_to_bindings
+    for key, bindings in list(mapping.items()):
+        mapping[key] = [
+            replace(b, description=description(b.id, lang, b.description)) if b.id else b
+            for b in bindings
+        ]
+
+
+def keymap_table() -> str:
+    """The Markdown table of binding ids for the README."""
+    lines = ["| id | phím mặc định / default keys | mô tả | description |", "|---|---|---|---|"]
+    for binding_id, (keys, vi, en) in KEYS.items():
+        lines.append(f"| `{binding_id}` | `{keys}` | {vi} | {en} |")
+    return "\n".join(lines)
