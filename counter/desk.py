@@ -536,6 +536,18 @@ class Desk:
             for r in self.store.db.query(_DOSSIER_SELECT + f"WHERE d.uuid IN ({marks})", uuids)
         ]
 
+    def sync_status(self) -> Any:
+        """The sync state for the status bar (read from SQLite, never the network)."""
+        from counter import sync
+
+        return sync.sync_status(self.store, self.config)
+
+    def rejected_entries(self) -> list[Any]:
+        """Entries the portal refused (or central changes we could not apply), with reasons."""
+        from counter import sync
+
+        return sync.rejected_entries(self.store)
+
     def outbox_pending(self) -> int:
         return int(
             self.store.conn.execute(

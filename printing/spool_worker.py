@@ -43,12 +43,12 @@ _KINDS: dict[str, type] = {
 SEND_TIMEOUT_SECONDS = 10.0
 
 
-def build_documents(job: spool.PrintJob) -> list[Document]:
-    """The document(s) of a job: one per copy (liên), each labelled, reprints marked."""
-    cls = _KINDS[job.kind]
+def document_from_fields(kind: str, document: dict[str, Any], **extra: Any) -> Document:
+    """Rebuild a printable document from the JSON fields saved with its job."""
+    cls = _KINDS[kind]
     names = {f.name for f in fields(cls)}
     values: dict[str, Any] = {}
-    for key, value in job.document.items():
+    for key, value in document.items():
         if key not in names:
             continue
         if key in DATETIME_FIELDS and isinstance(value, str):
@@ -56,12 +56,19 @@ def build_documents(job: spool.PrintJob) -> list[Document]:
         elif isinstance(value, list):
             value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
         values[key] = value
+    doc: Document = cls(**values, **extra)
+    return doc
+
+
+def build_documents(job: spool.PrintJob) -> list[Document]:
+    """The document(s) of a job: one per copy (liên), each labelled, reprints marked."""
     if job.kind != "receipt":
-        return [cls(**values)]
+        return [document_from_fields(job.kind, job.document)]
     if job.copies < 2:
-        return [cls(**values, reprint=job.reprint)]
+        return [document_from_fields(job.kind, job.document, reprint=job.reprint)]
     return [
-        cls(**values, reprint=job.reprint, copy_label=label) for label in COPY_LABELS[: job.copies]
+        document_from_fields(job.kind, job.document, reprint=job.reprint, copy_label=label)
+        for label in COPY_LABELS[: job.copies]
     ]
 
 

@@ -17,6 +17,8 @@ from counter.config import Config
 from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import NotFound
+from counter.sync import SyncWorker
+from printing.spool_worker import SpoolWorker
 from screens.dossier import DossierScreen
 from screens.i18n import tr
 from screens.intake import IntakeScreen
@@ -26,10 +28,11 @@ from screens.main import MainScreen
 from screens.modals import HelpScreen
 from screens.scan import Scan, find_scan, in_url, looks_scanned
 from screens.search import SearchScreen
+from screens.status import SystemStatusScreen
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
-_NEEDS_LOGIN = {"search", "today", "logout", "new_dossier"}
+_NEEDS_LOGIN = {"search", "today", "logout", "new_dossier", "status", "sync_now"}
 
 
 class CounterApp(App[None]):
@@ -47,17 +50,78 @@ class CounterApp(App[None]):
         bind("app.logout", "logout", show=False),
         bind("app.language", "switch_language", show=False),
         bind("app.quit", "quit", show=False, priority=True),
+        bind("app.status", "status", show=False),
+        bind("app.sync_now", "sync_now", show=False),
     ]
 
-    def __init__(self, desk: Desk, lang: str = "vi") -> None:
+    def __init__(self, desk: Desk, lang: str = "vi", *, background: bool = False) -> None:
+        """`background` starts the print spool and sync workers (run_app does; tests choose)."""
         super().__init__()
         self.desk = desk
         self.lang = lang if lang in ("vi", "en") else "vi"
         self.scan_buffer = ""
+        self.background = background
+        self.spool_worker: SpoolWorker | None = None
+        self.sync_worker: SyncWorker | None = None
         translate_bindings(self, self.lang)
+
+    # -- background workers: the print spool and sync never block a keypress ---------------
+
+    def _start_workers(self) -> None:
+        config = self.desk.config
+        self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
+        self.spool_worker.start()
+        if config.portal.url:
+            self.sync_worker = SyncWorker(
+                config, on_status=lambda _status: self._from_worker()
+            ).start()
+
+    def _from_worker(self) -> None:
+        """Called in a worker thread; the app may be closing, which is no error."""
+        if not self.is_running:
+            return
+        try:
+            self.call_from_thread(self.refresh_status)
+        except Exception:
+            pass
+
+    def on_unmount(self) -> None:
+        # Daemon threads: a job cut short by quitting stays pending and prints next time.
+        if self.spool_worker is not None:
+            self.spool_worker.stop(timeout=1.0)
+        if self.sync_worker is not None:
+            self.sync_worker.stop(timeout=1.0)
+
+    def wake_printer(self) -> None:
+        if self.spool_worker is not None:
+            self.spool_worker.wake()
+
+    def refresh_status(self) -> None:
+        """A worker finished a round: redraw what shows printer and sync state."""
+        if not self.screen_stack:
+            return
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            screen.update_status()
+        elif isinstance(screen, SystemStatusScreen):
+            screen.reload()
+
+    def action_status(self) -> None:
+        if not isinstance(self.screen, SystemStatusScreen):
+            self.push_screen(SystemStatusScreen())
+
+    def action_sync_now(self) -> None:
+        if not self.desk.config.portal.url:
+            self.notify(self.t("app.sync_not_configured"), severity="warning", timeout=4)
+            return
+        if self.sync_worker is not None:
+            self.sync_worker.sync_now()
+        self.notify(self.t("app.sync_started"), timeout=2)
 
     def on_mount(self) -> None:
         self.set_keymap(dict(self.desk.config.keys))
+        if self.background:
+            self._start_workers()
         self.title = tr(self.lang, "app.title")
         if self.desk.officer is None:
             self.push_screen(LoginScreen())
@@ -153,6 +217,8 @@ class CounterApp(App[None]):
             yield SystemCommand(t("cmd.new"), t("cmd.new.help"), self.action_new_dossier)
             yield SystemCommand(t("cmd.search"), t("cmd.search.help"), self.action_search)
             yield SystemCommand(t("cmd.today"), t("cmd.today.help"), self.action_today)
+            yield SystemCommand(t("cmd.status"), t("cmd.status.help"), self.action_status)
+            yield SystemCommand(t("cmd.sync"), t("cmd.sync.help"), self.action_sync_now)
             yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.action_logout)
         yield SystemCommand(t("cmd.language"), t("cmd.language.help"), self.action_switch_language)
         yield SystemCommand(t("cmd.help"), t("cmd.help.help"), self.action_help)
@@ -233,6 +299,6 @@ def run_app(config: Config, lang: str | None = None) -> None:
     try:
         if config.counter.demo_data and not desk.has_officers():
             seed_demo(desk)
-        CounterApp(desk, lang=lang or config.counter.language).run()
+        CounterApp(desk, lang=lang or config.counter.language, background=True).run()
     finally:
         desk.close()

@@ -42,6 +42,8 @@ class DossierScreen(CounterScreen):
     BINDINGS = [  # noqa: RUF012
         *(bind(f"dossier.{a}", f"act('{a}')") for a in LIFECYCLE),
         bind("dossier.back", "back"),
+        bind("dossier.preview", "preview"),
+        bind("dossier.reprint", "reprint"),
     ]
 
     def __init__(self, dossier: Dossier) -> None:
@@ -212,7 +214,7 @@ class DossierScreen(CounterScreen):
             convert["items"] = lambda v: [line.strip() for line in v.splitlines() if line.strip()]
         elif action == "refuse":
             fields = [FormField("reason", self.t("modal.reasons"), multiline=True)]
-            convert["reason"] = lambda v: "; ".join(
+            convert["reason"] = lambda v: "\n".join(
                 line.strip() for line in v.splitlines() if line.strip()
             )
         elif action == "return_result":
@@ -234,3 +236,17 @@ class DossierScreen(CounterScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_preview(self) -> None:
+        from screens.status import ReceiptPreview
+
+        self.app.push_screen(ReceiptPreview(self.dossier))
+
+    def action_reprint(self) -> None:
+        try:
+            job = self.desk.reprint(self.dossier.uuid)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="error")
+            return
+        self.capp.wake_printer()
+        self.notify(self.t("receipt.reprinted", job=job), timeout=3)

@@ -23,6 +23,8 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "app.logout": ("ctrl+l", "Đăng xuất", "Log out"),
     "app.language": ("f12", "English", "Tiếng Việt"),
     "app.quit": ("ctrl+q", "Thoát", "Quit"),
+    "app.status": ("f3", "Máy in & đồng bộ", "Printer & sync"),
+    "app.sync_now": ("ctrl+u", "Đồng bộ ngay", "Sync now"),
     # main screen (today's list)
     "dossier.new": ("f2,n", "Hồ sơ mới", "New"),
     "main.refresh": ("f5", "Tải lại", "Reload"),
@@ -49,6 +51,16 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "dossier.withdraw": ("w", "Rút hồ sơ", "Withdraw"),
     "dossier.stop": ("d", "Dừng xử lý", "Stop"),
     "dossier.back": ("escape", "Quay lại", "Back"),
+    "dossier.preview": ("v", "Xem giấy biên nhận", "Receipt"),
+    "dossier.reprint": ("i", "In lại", "Reprint"),
+    # receipt preview
+    "receipt.reprint": ("i", "In lại", "Reprint"),
+    "receipt.close": ("escape", "Đóng", "Close"),
+    # printer and sync status
+    "status.retry": ("r", "In lại ngay", "Retry now"),
+    "status.cancel": ("delete", "Hủy lệnh in", "Cancel job"),
+    "status.move": ("m", "Chuyển máy in", "Other printer"),
+    "status.back": ("escape", "Quay lại", "Back"),
     # search
     "search.next_page": ("pagedown", "Trang sau", "Next page"),
     "search.prev_page": ("pageup", "Trang trước", "Prev page"),

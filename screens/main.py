@@ -15,6 +15,7 @@ from counter.auth import ROLE_LABELS
 from counter.desk import DossierPage
 from screens.base import CounterScreen
 from screens.keys import bind
+from screens.status import printer_text, sync_text
 from screens.widgets import StatusBar, fill_dossier_table
 
 PAGE_SIZE = 20
@@ -66,7 +67,8 @@ class MainScreen(CounterScreen):
             vi, en = ROLE_LABELS.get(officer.role, (officer.role, officer.role))
             bar.role = en if self.lang == "en" else vi
         bar.counter_no = self.desk.config.counter.number
-        bar.pending = self.desk.outbox_pending()
+        bar.printer = printer_text(self.desk, self.lang)
+        bar.sync = sync_text(self.desk, self.lang)
 
     def action_reload(self) -> None:
         self.reload()

@@ -54,14 +54,14 @@ class StatusBar(Widget):
     officer: reactive[str] = reactive("")
     role: reactive[str] = reactive("")
     counter_no: reactive[int] = reactive(0)
-    printer: reactive[str] = reactive("")
-    sync: reactive[str] = reactive("")
+    printer: reactive[str | Text] = reactive("")
+    sync: reactive[str | Text] = reactive("")
     pending: reactive[int] = reactive(0)
     lang: reactive[str] = reactive("vi")
 
     def render(self) -> Text:
         sep = ("  │  ", "dim")
-        parts: list[str | tuple[str, str]] = []
+        parts: list[str | Text | tuple[str, str]] = []
         if self.officer:
             parts += [(self.officer, "bold"), f" ({self.role})", sep]
         parts += [(tr(self.lang, "app.counter", n=self.counter_no), "bold"), sep]

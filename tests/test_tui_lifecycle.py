@@ -85,7 +85,7 @@ async def test_refuse_with_reasons(officer_desk: Desk) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ActionForm))
         await pilot.press(*"Không thuộc thẩm quyền", "enter", *"Hồ sơ giả mạo", "ctrl+s")
         await wait_for(pilot, lambda: _status(desk, dossier) == "refused")
-        assert desk.get(dossier.uuid).closed_reason == "Không thuộc thẩm quyền; Hồ sơ giả mạo"
+        assert desk.get(dossier.uuid).closed_reason == "Không thuộc thẩm quyền\nHồ sơ giả mạo"
 
 
 async def test_return_result_prefilled_with_applicant(officer_desk: Desk) -> None:

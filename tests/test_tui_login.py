@@ -31,7 +31,7 @@ async def test_login_ok_opens_main(desk: Desk) -> None:
         bar = text(app.screen.query_one("#status-bar"))
         assert "Trần Thị Mai" in bar
         assert "Quầy số 3" in bar
-        assert "Máy in: xem trước" in bar
+        assert "Máy in: sẵn sàng (preview)" in bar
         assert "Đồng bộ: chưa cấu hình" in bar
 
 

@@ -1,0 +1,214 @@
+"""Printer and sync state: the status-bar words, the receipt preview and the status screen.
+
+The officer sees at a glance whether receipts are waiting and whether the portal is reachable,
+and can retry, cancel or move a print job, or sync now. Nothing here waits on the network or
+the printer: the screen only reads what the background workers left in the store.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Footer, Static
+
+from counter.desk import Desk
+from counter.dossiers import Dossier
+from counter.errors import CounterError
+from counter.timeutil import fmt_short
+from printing.plain import preview_text
+from printing.spool_worker import build_documents, document_from_fields
+from screens.base import CounterModal, CounterScreen
+from screens.i18n import tr
+from screens.keys import bind
+
+KIND_LABELS = {
+    "receipt": ("Giấy tiếp nhận", "Receipt"),
+    "supplement": ("Phiếu bổ sung", "Supplement slip"),
+    "refusal": ("Phiếu từ chối", "Refusal slip"),
+    "ticket": ("Phiếu số thứ tự", "Queue ticket"),
+    "testpage": ("Trang in thử", "Test page"),
+}
+
+
+def printer_text(desk: Desk, lang: str) -> Text:
+    """ "Máy in: sẵn sàng" or how many jobs wait and why, in red when the printer fails."""
+    jobs = desk.print_jobs()
+    name = desk.default_printer
+    if not jobs:
+        return Text(tr(lang, "status.printer_ok", name=name))
+    failing = [j for j in jobs if j.last_error]
+    if failing:
+        return Text(tr(lang, "status.printer_error", n=len(jobs)), style="bold white on red")
+    return Text(tr(lang, "status.printer_busy", n=len(jobs)))
+
+
+def sync_text(desk: Desk, lang: str) -> Text:
+    s = desk.sync_status()
+    if not s.configured:
+        text = Text(tr(lang, "app.sync_off"))
+    elif s.online is False:
+        text = Text(tr(lang, "status.sync_offline"), style="bold yellow")
+    elif s.last_success is not None:
+        text = Text(tr(lang, "status.sync_ok", at=f"{s.last_success:%H:%M}"))
+    else:
+        text = Text(tr(lang, "status.sync_never"))
+    if s.pending:
+        text.append(" · " + tr(lang, "app.pending", n=s.pending))
+    if s.rejected:
+        text.append(" · " + tr(lang, "status.rejected", n=s.rejected), style="bold red")
+    return text
+
+
+def receipt_preview(desk: Desk, dossier: Dossier, width: int = 48) -> str:
+    """The receipt exactly as the spool would print it now, as text with a scannable QR."""
+    jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt"]
+    if jobs:
+        document = build_documents(jobs[-1])[0]
+    else:  # a dossier older than the spool: the fields as they would print now
+        document = document_from_fields("receipt", desk.receipt_fields(dossier))
+    return preview_text(document, width)
+
+
+class ReceiptPreview(CounterModal[None]):
+    """What the citizen's receipt says, before or after printing; `i` prints it again."""
+
+    BINDINGS = [  # noqa: RUF012
+        bind("receipt.reprint", "reprint"),
+        bind("receipt.close", "close"),
+    ]
+
+    def __init__(self, dossier: Dossier) -> None:
+        super().__init__()
+        self.dossier = dossier
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="receipt-box"):
+            yield Static(self.t("receipt.title", code=self.dossier.code), classes="screen-title")
+            yield Static(Text(receipt_preview(self.desk, self.dossier)), id="receipt-paper")
+        yield Footer()
+
+    def action_reprint(self) -> None:
+        try:
+            job = self.desk.reprint(self.dossier.uuid)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="error")
+            return
+        self.capp.wake_printer()
+        self.notify(self.t("receipt.reprinted", job=job), timeout=3)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class SystemStatusScreen(CounterScreen):
+    """Pending print jobs (retry, cancel, move) and the sync state with rejected entries."""
+
+    BINDINGS = [  # noqa: RUF012
+        bind("status.retry", "retry"),
+        bind("status.cancel", "cancel_job"),
+        bind("status.move", "move"),
+        bind("status.back", "back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.t("status.title"), classes="screen-title")
+        yield Static("", id="status-printer")
+        jobs: DataTable[str] = DataTable(id="print-jobs", cursor_type="row")
+        yield jobs
+        yield Static("", id="status-sync")
+        rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row")
+        yield rejected
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one("#print-jobs", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        desk, lang = self.desk, self.lang
+        self.query_one("#status-printer", Static).update(
+            Text.assemble((self.t("status.jobs") + " ", "bold"), printer_text(desk, lang))
+        )
+        table: DataTable[str] = self.query_one("#print-jobs", DataTable)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for header in (
+            "status.col.job",
+            "status.col.kind",
+            "status.col.printer",
+            "status.col.tries",
+            "status.col.error",
+        ):
+            table.add_column(self.t(header))
+        for job in desk.print_jobs():
+            kind = KIND_LABELS.get(job.kind, (job.kind, job.kind))
+            table.add_row(
+                str(job.id),
+                (kind[1] if lang == "en" else kind[0]) + (" *" if job.reprint else ""),
+                job.printer,
+                str(job.attempts),
+                job.last_error or self.t("status.waiting"),
+                key=str(job.id),
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
+        status = desk.sync_status()
+        sync = Text.assemble((self.t("status.sync") + " ", "bold"), sync_text(desk, lang))
+        if status.last_error:
+            sync.append("\n" + self.t("status.last_error", error=status.last_error), style="red")
+        if status.last_success:
+            sync.append("\n" + self.t("status.last_success", at=fmt_short(status.last_success)))
+        self.query_one("#status-sync", Static).update(sync)
+        rejected: DataTable[str] = self.query_one("#rejected", DataTable)
+        rejected.clear(columns=True)
+        for header in ("status.col.code", "status.col.action", "status.col.reason"):
+            rejected.add_column(self.t(header))
+        for entry in desk.rejected_entries():
+            rejected.add_row(entry.dossier_code, entry.action, entry.reason)
+
+    def _job_id(self) -> int | None:
+        table: DataTable[str] = self.query_one("#print-jobs", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return int(key) if key else None
+
+    def _do(self, fn: object, *args: object) -> None:
+        job_id = self._job_id()
+        if job_id is None:
+            self.notify(self.t("status.no_job"), timeout=3)
+            return
+        try:
+            assert callable(fn)
+            fn(job_id, *args)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="error")
+        self.capp.wake_printer()
+        self.reload()
+
+    def action_retry(self) -> None:
+        self._do(self.desk.retry_print)
+
+    def action_cancel_job(self) -> None:
+        self._do(self.desk.cancel_print)
+
+    def action_move(self) -> None:
+        """Send the job to the next configured printer (the spare one)."""
+        job_id = self._job_id()
+        job = next((j for j in self.desk.print_jobs() if j.id == job_id), None)
+        names = [p.name for p in self.desk.config.printers]
+        if job is None or len(names) < 2:
+            self.notify(self.t("status.no_other_printer"), timeout=4)
+            return
+        target = (
+            names[(names.index(job.printer) + 1) % len(names)] if job.printer in names else names[0]
+        )
+        self._do(self.desk.redirect_print, target)
+
+    def action_back(self) -> None:
+        self.dismiss()
