@@ -6,6 +6,7 @@ any screen (even into a focused field) opens its dossier.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from textual import events
@@ -80,10 +81,8 @@ class CounterApp(App[None]):
         """Called in a worker thread; the app may be closing, which is no error."""
         if not self.is_running:
             return
-        try:
+        with contextlib.suppress(Exception):
             self.call_from_thread(self.refresh_status)
-        except Exception:
-            pass
 
     def on_unmount(self) -> None:
         # Daemon threads: a job cut short by quitting stays pending and prints next time.
