@@ -15,6 +15,8 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from counter.queue import QueueSettings, parse_queue_config
+
 ENV_CONFIG = "COUNTER_CONFIG"
 
 AGENCY_CODE_RE = re.compile(r"^[0-9A-Z]+(\.[0-9A-Z]+)*$")
@@ -96,14 +98,6 @@ class PortalConfig:
 
 
 @dataclass(frozen=True)
-class QueueConfig:
-    hub_url: str = ""  # empty: the queue engine runs inside the app (single counter)
-    areas: tuple[str, ...] = ()
-    issue_start: time = time(8, 0)
-    issue_end: time = time(16, 0)
-
-
-@dataclass(frozen=True)
 class BankConfig:
     bin: str = ""
     account: str = ""
@@ -119,7 +113,7 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     printers: tuple[PrinterConfig, ...] = (PrinterConfig(),)
     portal: PortalConfig = field(default_factory=PortalConfig)
-    queue: QueueConfig = field(default_factory=QueueConfig)
+    queue: QueueSettings = field(default_factory=QueueSettings)
     bank: BankConfig = field(default_factory=BankConfig)
     keys: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
@@ -457,23 +451,9 @@ def _portal(r: _Reader) -> PortalConfig:
     )
 
 
-def _queue(r: _Reader) -> QueueConfig:
-    t = r.section("queue")
-    r.unknown("queue", t, {"hub_url", "areas", "issue_start", "issue_end"})
-    d = QueueConfig()
-    hub = r.get("queue", t, "hub_url", str, d.hub_url).strip().rstrip("/")
-    if hub and not re.match(r"^https?://[^\s/]+", hub):
-        r.problems.append(f"[queue] hub_url: expected an http(s) address or empty, got {hub!r}")
-    areas = t.get("areas", [])
-    if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
-        r.problems.append(f"[queue] areas: expected a list of area prefixes, got {areas!r}")
-        areas = []
-    return QueueConfig(
-        hub_url=hub,
-        areas=tuple(areas),
-        issue_start=r.clock("queue", t, "issue_start", d.issue_start),
-        issue_end=r.clock("queue", t, "issue_end", d.issue_end),
-    )
+def _queue(r: _Reader) -> QueueSettings:
+    """The [queue] section is parsed by the queue engine's own reader (same error style)."""
+    return parse_queue_config(r.section("queue"), r.problems)
 
 
 def _bank(r: _Reader) -> BankConfig:

@@ -218,8 +218,15 @@ def _v4(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """Queue numbers: tickets, their events, per-counter call state, idempotent requests."""
+    from counter.queue import create_queue_tables
+
+    create_queue_tables(db)
+
+
 # Index i holds the migration that takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

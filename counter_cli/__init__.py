@@ -13,6 +13,7 @@ from pathlib import Path
 
 from counter.config import ConfigError, load_config
 from counter.errors import CounterError
+from counter.export_cli import add_audit_arguments, add_export_arguments
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,9 +40,32 @@ def _parser() -> argparse.ArgumentParser:
     test = printer_sub.add_parser("test", help="print a test page with every Vietnamese letter")
     test.add_argument("--printer", help="printer name from config (default: the first)")
     sub.add_parser("sync", help="run one sync with the portal now and report what it did")
-    portal = sub.add_parser("portal", help="run the central portal (same as counter-portal)",
-                            add_help=False)
+    portal = sub.add_parser(
+        "portal", help="run the central portal (same as counter-portal)", add_help=False
+    )
     portal.add_argument("portal_args", nargs=argparse.REMAINDER)
+    hub = sub.add_parser(
+        "hub", help="run the centre queue hub (shared queue, waiting-hall board)", add_help=False
+    )
+    hub.add_argument("hub_args", nargs=argparse.REMAINDER)
+    sub.add_parser("board", help="full-screen waiting-hall board in this terminal")
+    kiosk = sub.add_parser("kiosk", help="citizens' number kiosk (prints tickets)")
+    kiosk.add_argument(
+        "--reception", action="store_true", help="reception-desk mode: an officer issues numbers"
+    )
+    export = sub.add_parser(
+        "export",
+        help="supervisor: export the daily log (Sổ theo dõi hồ sơ), "
+        "statistics or the queue log, signed",
+    )
+    add_export_arguments(export)
+    audit_cmd = sub.add_parser("audit", help="supervisor: verify the audit trail and exports")
+    audit_sub = audit_cmd.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    add_audit_arguments(
+        audit_sub.add_parser(
+            "verify", help="check the store's hash-chained audit trail and exported files"
+        )
+    )
     find = sub.add_parser("search", help="search dossiers by code, name, ID number or phone")
     find.add_argument("query")
     return p
@@ -53,6 +77,11 @@ def main(argv: list[str] | None = None) -> None:
         from portal.cli import main as portal_main
 
         raise SystemExit(portal_main(raw[1:]))
+    if raw[:1] == ["hub"]:  # so is the queue hub
+        from portal.hub import main as hub_main
+
+        hub_main(raw[1:])
+        return
     args = _parser().parse_args(raw)
     try:
         config = load_config(args.config)
@@ -80,6 +109,33 @@ def main(argv: list[str] | None = None) -> None:
 
             print(run_sync_command(config))
             return
+        if command == "board":
+            from screens.board import run_board
+
+            run_board(config)
+            return
+        if command == "kiosk":
+            from screens.kiosk import run_kiosk
+
+            run_kiosk(config, reception=args.reception)
+            return
+        if command == "export":
+            from counter.export_cli import run_export_command
+            from counter.queue_reports import log_provider
+            from counter.store import Store
+
+            store = Store(config.db_path)
+            try:
+                print(run_export_command(config, args, queue_log=log_provider(store)))
+            finally:
+                store.close()
+            return
+        if command == "audit":
+            from counter.export_cli import run_audit_command
+
+            ok, report = run_audit_command(config, args)
+            print(report)
+            raise SystemExit(0 if ok else 1)
         if command == "tui":
             from screens.app import run_app
 

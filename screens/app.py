@@ -18,6 +18,9 @@ from counter.config import Config
 from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import NotFound
+from counter.queue_client import QueueService, open_queue
+from counter.queue_reports import figures_provider, log_provider
+from counter.stats import QueueFiguresProvider
 from counter.sync import SyncWorker
 from printing.spool_worker import SpoolWorker
 from screens.dossier import DossierScreen
@@ -27,13 +30,23 @@ from screens.keys import KEYS, bind, translate_bindings
 from screens.login import LoginScreen
 from screens.main import MainScreen
 from screens.modals import HelpScreen
+from screens.queue_panel import QueuePanel
 from screens.scan import Scan, find_scan, in_url, looks_scanned
 from screens.search import SearchScreen
 from screens.status import SystemStatusScreen
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
-_NEEDS_LOGIN = {"search", "today", "logout", "new_dossier", "status", "sync_now"}
+_NEEDS_LOGIN = {
+    "search",
+    "today",
+    "logout",
+    "new_dossier",
+    "status",
+    "sync_now",
+    "supervisor",
+    "export",
+}
 
 
 class CounterApp(App[None]):
@@ -53,12 +66,22 @@ class CounterApp(App[None]):
         bind("app.quit", "quit", show=False, priority=True),
         bind("app.status", "status", show=False),
         bind("app.sync_now", "sync_now", show=False),
+        bind("app.supervisor", "supervisor", show=False),
     ]
 
-    def __init__(self, desk: Desk, lang: str = "vi", *, background: bool = False) -> None:
-        """`background` starts the print spool and sync workers (run_app does; tests choose)."""
+    def __init__(
+        self,
+        desk: Desk,
+        lang: str = "vi",
+        *,
+        background: bool = False,
+        queue: QueueService | None = None,
+    ) -> None:
+        """`background` starts the print spool and sync workers (run_app does; tests choose);
+        `queue` docks the queue panel on the main screen (local engine or the centre hub)."""
         super().__init__()
         self.desk = desk
+        self.queue = queue
         self.lang = lang if lang in ("vi", "en") else "vi"
         self.scan_buffer = ""
         self.background = background
@@ -108,6 +131,33 @@ class CounterApp(App[None]):
     def action_status(self) -> None:
         if not isinstance(self.screen, SystemStatusScreen):
             self.push_screen(SystemStatusScreen())
+
+    def _queue_figures(self) -> QueueFiguresProvider | None:
+        return figures_provider(self.queue) if self.queue is not None else None
+
+    def action_supervisor(self) -> None:
+        """Today at a glance (supervisors only; others see the refusal on the screen)."""
+        from screens.supervisor import SupervisorScreen
+
+        self.push_screen(
+            SupervisorScreen(
+                self.desk,
+                open_dossier=self._open_dossier_soon,
+                open_export=self.action_export,
+                queue_figures=self._queue_figures(),
+            )
+        )
+
+    def _open_dossier_soon(self, dossier_uuid: str) -> None:
+        self.run_worker(self.open_dossier_uuid(dossier_uuid))
+
+    def action_export(self) -> None:
+        from screens.export_screen import ExportScreen
+
+        queue_log = log_provider(self.desk.store) if self.queue is not None else None
+        self.push_screen(
+            ExportScreen(self.desk, queue_figures=self._queue_figures(), queue_log=queue_log)
+        )
 
     def action_sync_now(self) -> None:
         if not self.desk.config.portal.url:
@@ -159,6 +209,23 @@ class CounterApp(App[None]):
             self.notify(exc.message(self.lang), severity="error")
             return
         await self.open_dossier(dossier)
+
+    def current_ticket(self) -> str:
+        """The queue ticket being served at this counter ('' without a queue or ticket)."""
+        panel = self._queue_panel()
+        return panel.ticket_number if panel is not None else ""
+
+    def link_ticket(self, dossier: Dossier) -> None:
+        panel = self._queue_panel()
+        if panel is not None and dossier.ticket:
+            panel.link_dossier(dossier.code)
+
+    def _queue_panel(self) -> QueuePanel | None:
+        for screen in self.screen_stack:
+            found = screen.query(QueuePanel)
+            if found:
+                return found.first()
+        return None
 
     def show_received(self, dossier: Dossier) -> None:
         """After the confirmation: the new dossier replaces the form."""
@@ -218,6 +285,11 @@ class CounterApp(App[None]):
             yield SystemCommand(t("cmd.today"), t("cmd.today.help"), self.action_today)
             yield SystemCommand(t("cmd.status"), t("cmd.status.help"), self.action_status)
             yield SystemCommand(t("cmd.sync"), t("cmd.sync.help"), self.action_sync_now)
+            if self.desk.officer.is_supervisor:
+                yield SystemCommand(
+                    t("cmd.supervisor"), t("cmd.supervisor.help"), self.action_supervisor
+                )
+                yield SystemCommand(t("cmd.export"), t("cmd.export.help"), self.action_export)
             yield SystemCommand(t("cmd.logout"), t("cmd.logout.help"), self.action_logout)
         yield SystemCommand(t("cmd.language"), t("cmd.language.help"), self.action_switch_language)
         yield SystemCommand(t("cmd.help"), t("cmd.help.help"), self.action_help)
@@ -298,6 +370,12 @@ def run_app(config: Config, lang: str | None = None) -> None:
     try:
         if config.counter.demo_data and not desk.has_officers():
             seed_demo(desk)
-        CounterApp(desk, lang=lang or config.counter.language, background=True).run()
+        queue = open_queue(config)
+        try:
+            CounterApp(
+                desk, lang=lang or config.counter.language, background=True, queue=queue
+            ).run()
+        finally:
+            queue.close()
     finally:
         desk.close()

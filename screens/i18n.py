@@ -74,6 +74,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "Waiting print jobs, sync state, rejected entries (F3)",
     ),
     "cmd.sync": ("Đồng bộ ngay", "Sync now"),
+    "cmd.supervisor": ("Tổng quan hôm nay", "Today at a glance"),
+    "cmd.supervisor.help": (
+        "Số liệu hồ sơ, tỷ lệ đúng hạn, hàng đợi (Ctrl+T, lãnh đạo/giám sát)",
+        "Dossier figures, on-time rate, queue (Ctrl+T, supervisors)",
+    ),
+    "cmd.export": ("Xuất sổ theo dõi hồ sơ", "Export the daily log"),
+    "cmd.export.help": (
+        "Sổ theo dõi hồ sơ (Mẫu 07), thống kê, nhật ký hàng đợi — có chữ ký số",
+        "Register book (form 07), statistics, queue log — signed",
+    ),
     "cmd.sync.help": (
         "Gửi và nhận dữ liệu với cổng dịch vụ công (Ctrl+U)",
         "Push and pull with the portal (Ctrl+U)",

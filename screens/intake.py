@@ -402,6 +402,7 @@ class IntakeScreen(CounterScreen):
             payment_method=str(payment),
             delivery=str(delivery),
             note=value("note"),
+            ticket=self.capp.current_ticket(),
         )
 
     def show_problem(self, field: str, message: str) -> None:
@@ -427,6 +428,7 @@ class IntakeScreen(CounterScreen):
             self.show_problem("procedure", exc.message(self.lang))
             return
         self.query_one("#form-error", Static).display = False
+        self.capp.link_ticket(dossier)
 
         def opened(_: object) -> None:
             self.capp.show_received(dossier)

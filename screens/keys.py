@@ -25,6 +25,7 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "app.quit": ("ctrl+q", "Thoát", "Quit"),
     "app.status": ("f3", "Máy in & đồng bộ", "Printer & sync"),
     "app.sync_now": ("ctrl+u", "Đồng bộ ngay", "Sync now"),
+    "app.supervisor": ("ctrl+t", "Tổng quan (giám sát)", "Overview (supervisor)"),
     # main screen (today's list)
     "dossier.new": ("f2,n", "Hồ sơ mới", "New"),
     "main.refresh": ("f5", "Tải lại", "Reload"),
@@ -61,6 +62,14 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "status.cancel": ("delete", "Hủy lệnh in", "Cancel job"),
     "status.move": ("m", "Chuyển máy in", "Other printer"),
     "status.back": ("escape", "Quay lại", "Back"),
+    # queue panel (main screen)
+    "queue.call_next": ("f6", "Gọi số tiếp", "Call next"),
+    "queue.recall": ("f7", "Gọi lại", "Recall"),
+    "queue.no_show": ("f8", "Vắng mặt", "No-show"),
+    "queue.hold": ("f9", "Tạm hoãn", "Hold"),
+    "queue.transfer": ("f10", "Chuyển", "Transfer"),
+    "queue.finish": ("f11", "Xong", "Finish"),
+    "queue.call_number": ("shift+f6", "Gọi số…", "Call number…"),
     # search
     "search.next_page": ("pagedown", "Trang sau", "Next page"),
     "search.prev_page": ("pageup", "Trang trước", "Prev page"),

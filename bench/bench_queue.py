@@ -1,0 +1,258 @@
+"""Benchmark: the queue hub's "call next" under 50 counters, and a ticket from issue to bytes.
+
+    .venv/bin/python -m bench.bench_queue            # 50 counters × 40 calls, 200 tickets
+    .venv/bin/python -m bench.bench_queue --quick    # 50 counters × 10 calls, 50 tickets
+
+1. The hub runs in its own process (`portal.hub.main`, uvicorn) on 127.0.0.1 with a store
+   pre-filled with tickets. 50 counters (asyncio tasks, one connection each) press "call next"
+   together (a thread and a keep-alive connection each, in 2 client processes), in rounds:
+   every counter fires, all wait for their answer, next round: the worst burst a centre makes. Latency p50/p95 per call. Baseline in the same run and the same
+   harness: GET /api/ping on the same hub (HTTP + uvicorn floor, no SQLite). Target p95 ≤ 20 ms.
+2. Issue a ticket on a local counter store (engine + print job in one transaction), then render
+   the job to ESC/POS bytes (layout, Pillow raster): time to bytes ready. Baseline: the
+   python-escpos plain image path (`Dummy().image()` of a same-size picture). Target ≤ 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime
+from datetime import time as dtime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNTERS = 50
+CALL_TARGET_MS = 20.0
+ISSUE_TARGET_MS = 50.0
+
+HUB_CONFIG = """
+[agency]
+centre = "Trung tâm Phục vụ hành chính công (bench)"
+[queue]
+issue_start = "00:00"
+issue_end = "23:59"
+max_per_person_per_day = 0
+max_per_person_per_area = 0
+[[queue.area]]
+prefix = "A"
+name = "Hộ tịch – Chứng thực"
+last = 9999
+[[queue.area]]
+prefix = "B"
+name = "Cư trú"
+last = 9999
+"""
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _free_port() -> int:
+    from portal.hub.server import bind
+
+    sock = bind()
+    port = int(sock.getsockname()[1])
+    sock.close()
+    return port
+
+
+def _counter_worker(args: tuple[int, list[int], str, int, bool]) -> list[float]:
+    """One client process: a thread per counter, each on its own keep-alive connection
+    (http.client: the lightest client, so the harness is not what gets measured)."""
+    port, counters, path, rounds, post = args
+    out: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(counters))
+
+    def run(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine: list[float] = []
+        for i in range(rounds + 1):
+            barrier.wait()
+            body = json.dumps({"request_id": str(uuid.uuid4())}).encode() if post else None
+            started = time.perf_counter()
+            conn.request(
+                "POST" if post else "GET",
+                path.format(n=n),
+                body=body,
+                headers={"Content-Type": "application/json"},
+            )
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"HTTP {resp.status}")
+            if i:  # the first round opens the connections
+                mine.append((time.perf_counter() - started) * 1000)
+        conn.close()
+        with lock:
+            out.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in counters]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def _load(port: int, path: str, rounds: int, post: bool, procs: int = 2) -> list[float]:
+    """50 counters pressing together, round after round, from `procs` client processes."""
+    groups = [list(range(1 + i, COUNTERS + 1, procs)) for i in range(procs)]
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        parts = pool.map(_counter_worker, [(port, g, path, rounds, post) for g in groups])
+    return [x for part in parts for x in part]
+
+
+def bench_hub(rounds: int) -> dict[str, float]:
+    from counter.queue import QueueEngine, create_queue_tables
+    from counter.store import Store
+    from portal.hub import load_hub_config
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-queue-"))
+    cfg = tmp / "hub.toml"
+    cfg.write_text(HUB_CONFIG, encoding="utf-8")
+    settings, _ = load_hub_config(cfg)
+    db = tmp / "hub.sqlite3"
+    store = Store(db, migrate=False)
+    with store.write() as d:
+        create_queue_tables(d, if_not_exists=True)
+    engine = QueueEngine(store, settings)
+    need = COUNTERS * (rounds + 1) + 50
+    with store.write():
+        for i in range(need):
+            engine.issue("AB"[i % 2], priority="elderly" if i % 9 == 0 else "")
+    store.close()
+
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from portal.hub import main; main(sys.argv[1:])",
+         "--port", str(port), "--db", str(db), "--config", str(cfg)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                httpx.get(url + "/api/ping", timeout=0.5)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("hub did not start") from None
+                time.sleep(0.05)
+        ping = _load(port, "/api/ping", rounds, post=False)
+        calls = _load(port, "/api/counters/{n}/call-next", rounds, post=True)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return {
+        "calls": len(calls),
+        "call_p50": statistics.median(calls),
+        "call_p95": _pct(calls, 95),
+        "ping_p50": statistics.median(ping),
+        "ping_p95": _pct(ping, 95),
+    }
+
+
+def bench_issue(n: int) -> dict[str, float]:
+    from escpos.printer import Dummy
+    from PIL import Image
+
+    from counter.config import parse_config
+    from counter.queue import QueueSettings
+    from counter.queue_client import LocalQueue
+    from counter.spool import jobs_for
+    from counter.timeutil import VN_TZ
+    from printing.spool_worker import job_bytes
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ticket-"))
+    config = parse_config(
+        {"counter": {"data_dir": str(tmp / "data"), "demo_data": False},
+         "printer": {"transport": "preview", "target": str(tmp / "out")}},
+        source=tmp / "config.toml",
+    )  # fmt: skip
+    printer = config.printers[0]
+    noon = datetime.now(VN_TZ).replace(hour=10, minute=0)
+    q = LocalQueue(
+        config.db_path,
+        QueueSettings(
+            max_per_person_per_day=0, max_per_person_per_area=0,
+            issue_start=dtime(0, 0), issue_end=dtime(23, 59),
+        ),
+        counter_no=1, centre=config.agency.centre, clock=lambda: noon,
+    )  # fmt: skip
+    times: list[float] = []
+    size = (printer.paper_width_dots, 400)
+    for i in range(n + 3):
+        started = time.perf_counter()
+        t = q.issue("A", printer=printer.name)
+        job = jobs_for(q._store, f"ticket:{t.day}:{t.number}")[0]
+        data = job_bytes(job, printer)
+        if i >= 3:  # warm-up: fonts loaded, caches filled
+            times.append((time.perf_counter() - started) * 1000)
+        size = (printer.paper_width_dots, max(1, len(data) // (printer.paper_width_dots // 8)))
+    q.close()
+    base: list[float] = []
+    picture = Image.new("1", size, 1)
+    for i in range(n + 3):
+        started = time.perf_counter()
+        d = Dummy()
+        d.image(picture)
+        _ = d.output
+        if i >= 3:
+            base.append((time.perf_counter() - started) * 1000)
+    return {
+        "issue_p50": statistics.median(times),
+        "issue_p95": _pct(times, 95),
+        "escpos_p50": statistics.median(base),
+        "escpos_p95": _pct(base, 95),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    args = p.parse_args(argv)
+    rounds = 10 if args.quick else 40
+    hub = bench_hub(rounds)
+    print(f"hub call-next, {COUNTERS} concurrent counters, {int(hub['calls'])} calls:")
+    print(
+        f"  call-next  p50 {hub['call_p50']:6.2f} ms   p95 {hub['call_p95']:6.2f} ms   "
+        f"(target p95 ≤ {CALL_TARGET_MS:.0f} ms: "
+        f"{'OK' if hub['call_p95'] <= CALL_TARGET_MS else 'MISSED'})"
+    )
+    print(
+        f"  baseline GET /api/ping  p50 {hub['ping_p50']:6.2f} ms   p95 {hub['ping_p95']:6.2f} ms"
+        f"   (call-next / ping p95: {hub['call_p95'] / hub['ping_p95']:.1f}×)"
+    )
+    issue = bench_issue(50 if args.quick else 200)
+    print("issue a ticket → ESC/POS bytes ready (local engine, raster):")
+    print(
+        f"  issue+render  p50 {issue['issue_p50']:6.2f} ms   p95 {issue['issue_p95']:6.2f} ms   "
+        f"(target ≤ {ISSUE_TARGET_MS:.0f} ms: "
+        f"{'OK' if issue['issue_p95'] <= ISSUE_TARGET_MS else 'MISSED'})"
+    )
+    print(
+        f"  baseline python-escpos Dummy().image() same size  p50 {issue['escpos_p50']:6.2f} ms"
+        f"   p95 {issue['escpos_p95']:6.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

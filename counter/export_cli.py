@@ -1,0 +1,212 @@
+"""`counter export …` and `counter audit verify …`: the arguments and what they run.
+
+Made for scheduled jobs: the PIN comes from $COUNTER_PIN (or a prompt when a person is at the
+terminal), dates can be relative (`today`, `yesterday`, `--month last`), and the command prints
+the paths it wrote and exits non-zero on any refusal (the caller turns CounterError into exit
+status 1). The CLI entry point (counter_cli) wires these in; nothing here imports the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import re
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from counter import audit_verify, exports
+from counter.config import Config
+from counter.errors import AuthError, InvalidInput
+from counter.store import Store
+from counter.timeutil import Clock
+
+PIN_ENV = "COUNTER_PIN"
+
+
+def add_export_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `counter export`."""
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--date",
+        help="one day: YYYY-MM-DD, DD/MM/YYYY, 'today' or 'yesterday' (default: today)",
+    )
+    when.add_argument("--from", dest="date_from", help="first day of a range (with --to)")
+    when.add_argument(
+        "--month", help="a whole month: YYYY-MM, 'this' or 'last' (the previous month)"
+    )
+    parser.add_argument("--to", dest="date_to", help="last day of the range (with --from)")
+    parser.add_argument(
+        "--kind",
+        choices=sorted(exports.KINDS),
+        default="book",
+        help="book: Sổ theo dõi hồ sơ (Mẫu 07); stats: statistics workbook; queue: queue log",
+    )
+    parser.add_argument(
+        "--format", choices=["xlsx", "csv", "both"], default="both", help="default: both"
+    )
+    books = parser.add_mutually_exclusive_group()
+    books.add_argument("--field", help="only this lĩnh vực (exact name, e.g. 'Hộ tịch')")
+    books.add_argument("--per-field", action="store_true", help="one book per lĩnh vực")
+    parser.add_argument("--out", type=Path, help="output folder (default: <data_dir>/exports)")
+    parser.add_argument(
+        "--user",
+        required=True,
+        help=f"supervisor username; the PIN comes from ${PIN_ENV} or a prompt",
+    )
+
+
+def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `counter audit verify`."""
+    parser.add_argument(
+        "paths", nargs="*", type=Path, help="export folders or *.manifest.json files to check"
+    )
+    parser.add_argument(
+        "--no-store", action="store_true", help="check only the files, not the store's audit trail"
+    )
+    parser.add_argument(
+        "--public-key",
+        action="append",
+        default=[],
+        help="trusted device public key (hex, from a manifest checked before); repeatable",
+    )
+
+
+# -- dates -------------------------------------------------------------------------------
+
+
+def parse_day(text: str, today: date) -> date:
+    value = text.strip().lower()
+    if value in ("today", "hom-nay", "homnay"):
+        return today
+    if value in ("yesterday", "hom-qua", "homqua"):
+        return today - timedelta(days=1)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
+        if m:
+            return date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        pass
+    raise InvalidInput(
+        "date",
+        f"Ngày không hợp lệ: {text} (dùng YYYY-MM-DD hoặc DD/MM/YYYY)",
+        f"Invalid date: {text} (use YYYY-MM-DD or DD/MM/YYYY)",
+    )
+
+
+def parse_month(text: str, today: date) -> tuple[date, date]:
+    value = text.strip().lower()
+    if value == "this":
+        first = today.replace(day=1)
+    elif value == "last":
+        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    else:
+        m = re.fullmatch(r"(\d{4})-(\d{1,2})", value)
+        if not m or not 1 <= int(m[2]) <= 12:
+            raise InvalidInput("month", f"Tháng không hợp lệ: {text} (dùng YYYY-MM)")
+        first = date(int(m[1]), int(m[2]), 1)
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if value == "this":
+        last = min(last, today)  # the month so far
+    return first, last
+
+
+def resolve_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
+    if getattr(args, "month", None):
+        return parse_month(args.month, today)
+    if getattr(args, "date_from", None):
+        start = parse_day(args.date_from, today)
+        end = parse_day(args.date_to, today) if args.date_to else start
+        return start, end
+    if getattr(args, "date_to", None):
+        raise InvalidInput("to", "--to cần đi cùng --from", "--to needs --from")
+    day = parse_day(args.date, today) if getattr(args, "date", None) else today
+    return day, day
+
+
+def read_pin(username: str) -> str:
+    pin = os.environ.get(PIN_ENV)
+    if pin:
+        return pin
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(f"Mã PIN / mật khẩu của {username}: ")
+    raise AuthError(
+        f"Chưa có mã PIN: đặt biến môi trường {PIN_ENV} cho tác vụ tự động",
+        f"No PIN: set {PIN_ENV} for scheduled jobs",
+    )
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def run_export_command(
+    config: Config,
+    args: argparse.Namespace,
+    *,
+    queue_figures: exports.stats.QueueFiguresProvider | None = None,
+    queue_log: exports.stats.QueueLogProvider | None = None,
+    clock: Clock | None = None,
+) -> str:
+    """Log the supervisor in, export, log out; return what was written (one line per file)."""
+    from counter.desk import Desk
+
+    desk = Desk.open(config) if clock is None else Desk.open(config, clock=clock)
+    try:
+        desk.login(args.user, read_pin(args.user))
+        try:
+            start, end = resolve_range(args, desk.now().date())
+            formats = ("xlsx", "csv") if args.format == "both" else (args.format,)
+            request = exports.ExportRequest(
+                start=start,
+                end=end,
+                out_dir=args.out or (config.data_dir / "exports"),
+                kind=args.kind,
+                formats=formats,
+                field=args.field,
+                per_field=bool(args.per_field),
+            )
+            result = exports.export(desk, request, queue_figures=queue_figures, queue_log=queue_log)
+        finally:
+            desk.logout()
+    finally:
+        desk.close()
+    lines = [f"{f.path}\t{f.rows} dòng\t{f.sha256}" for f in result.files]
+    lines.append(f"Bản kê: {result.manifest}")
+    lines.append(f"Chữ ký: {result.signature}")
+    return "\n".join(lines)
+
+
+def run_audit_verify(
+    config: Config,
+    paths: list[Path],
+    *,
+    check_store: bool = True,
+    public_keys: list[str] | None = None,
+) -> tuple[bool, str]:
+    """Check the store's audit chain and the export manifests; (ok, report in Vietnamese)."""
+    store: Store | None = None
+    findings: list[audit_verify.Finding] = []
+    if check_store:
+        if config.db_path.is_file():
+            store = Store(config.db_path)
+        else:
+            findings.append(audit_verify.Finding(str(config.db_path), "không tìm thấy kho dữ liệu"))
+    try:
+        report = audit_verify.verify(
+            store, [Path(p) for p in paths], trusted_keys=public_keys or []
+        )
+    finally:
+        if store is not None:
+            store.close()
+    report = audit_verify.Report(findings + report.findings)
+    return report.ok, report.text()
+
+
+def run_audit_command(config: Config, args: argparse.Namespace) -> tuple[bool, str]:
+    """`counter audit verify` with the parsed arguments of `add_audit_arguments`."""
+    return run_audit_verify(
+        config, list(args.paths), check_store=not args.no_store, public_keys=args.public_key
+    )

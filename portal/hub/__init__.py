@@ -1,0 +1,74 @@
+"""The centre queue hub (`counter hub`): many counters, one queue, and the waiting-hall board.
+
+    counter hub [--host 127.0.0.1] [--port 8710] [--db hub-queue.sqlite3] [--config config.toml]
+
+With no config file it runs on the embedded defaults below (five areas, the usual priority
+classes, numbers issued 08:00–16:00). With one, it reads `[queue]` and the centre's name from
+`[agency]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from counter.queue import QueueConfigError, QueueSettings, parse_queue_config
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8710
+DEFAULT_DB = "hub-queue.sqlite3"
+DEFAULT_CENTRE = "Trung tâm Phục vụ hành chính công"
+
+DEFAULT_CONFIG = """
+[agency]
+centre = "Trung tâm Phục vụ hành chính công"
+
+[queue]
+issue_start = "08:00"
+issue_end = "16:00"
+interleave = 3
+max_per_person_per_day = 2
+max_per_person_per_area = 1
+"""
+
+
+def load_hub_config(path: Path | None) -> tuple[QueueSettings, str]:
+    """The hub's queue settings and centre name, from `path` or the embedded defaults."""
+    raw: dict[str, Any] = (
+        tomllib.loads(path.read_text(encoding="utf-8")) if path else tomllib.loads(DEFAULT_CONFIG)
+    )
+    settings = parse_queue_config(raw.get("queue", {}))
+    agency = raw.get("agency", {})
+    centre = agency.get("centre", DEFAULT_CENTRE) if isinstance(agency, dict) else DEFAULT_CENTRE
+    return settings, str(centre)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="counter hub", description="Máy chủ hàng đợi của trung tâm")
+    p.add_argument("--host", default=DEFAULT_HOST)
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help="the hub's SQLite file")
+    p.add_argument("--config", type=Path, help="a config.toml whose [queue] section to use")
+    args = p.parse_args(argv)
+    try:
+        settings, centre = load_hub_config(args.config)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        print(f"Không đọc được cấu hình: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except QueueConfigError as exc:
+        print(f"Cấu hình hàng đợi không hợp lệ:\n{exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+    import uvicorn
+
+    from portal.hub.app import Hub, create_app
+
+    hub = Hub(args.db, settings, centre=centre)
+    print(f"Máy chủ hàng đợi: http://{args.host}:{args.port}/  (bảng gọi số: /board)", flush=True)
+    uvicorn.run(create_app(hub), host=args.host, port=args.port, log_level="warning")
+
+
+__all__ = ["DEFAULT_CONFIG", "load_hub_config", "main"]

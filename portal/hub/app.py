@@ -1,0 +1,303 @@
+"""The centre queue hub: one SQLite file, one engine, an HTTP API for every counter and kiosk,
+and the waiting-hall board.
+
+All writes go through one "group commit" writer thread: the requests waiting are run one after
+another inside a single `BEGIN IMMEDIATE` transaction (each in its own savepoint, so one refusal
+does not undo the others) and answered only after the COMMIT is on disk. Two counters pressing
+"call next" at the same instant are therefore two steps of one serial loop and never get the
+same ticket, and 50 counters pressing together cost a few fsyncs, not 50.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import queue
+import threading
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from counter.errors import CounterError, IllegalTransition, InvalidInput, NotFound
+from counter.queue import QueueEngine, QueueError, QueueSettings, Ticket, create_queue_tables
+from counter.store import Store
+from counter.timeutil import Clock, system_clock
+from portal.hub.board import board_page
+
+MAX_BODY = 16_384
+
+
+class Hub:
+    """The engine on the hub's own file, with group-committed durable writes.
+
+    One writer thread owns the write connection: it takes every request waiting, runs each in
+    its own savepoint inside one `BEGIN IMMEDIATE`, commits (one fsync), then answers them all.
+    While it waits on the disk the event loop keeps reading requests, so the next batch grows
+    with the load. Reads (board, current ticket, figures) use a second connection (WAL).
+    """
+
+    def __init__(
+        self,
+        db_path: Path | str,
+        settings: QueueSettings,
+        *,
+        centre: str = "",
+        clock: Clock = system_clock,
+    ):
+        self.settings = settings
+        self.centre = centre
+        self.store = Store(db_path, migrate=False)
+        with self.store.write() as db:
+            create_queue_tables(db, if_not_exists=True)
+        self.engine = QueueEngine(self.store, settings, clock)
+        self._reader = Store(db_path, migrate=False)
+        self.reader = QueueEngine(self._reader, settings, clock)
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._writer, name="hub-writer", daemon=True)
+                self._thread.start()
+
+    async def write(self, fn: Callable[[], Any]) -> Any:
+        """Run `fn` (an engine call) in the next group commit; its result once on disk."""
+        self._start()
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        self._queue.put((fn, fut, loop))
+        return await fut
+
+    def _writer(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)
+                    break
+                batch.append(item)
+            self._run_batch(batch)
+
+    def _run_batch(self, batch: list[Any]) -> None:
+        done: list[tuple[Any, Any, bool, Any]] = []
+        try:
+            with self.store.write():
+                for fn, fut, loop in batch:
+                    try:
+                        done.append((fut, loop, True, fn()))
+                    except Exception as exc:  # refused: its savepoint is rolled back
+                        done.append((fut, loop, False, exc))
+        except Exception as exc:  # the commit itself failed: nobody got anything
+            done = [(fut, loop, False, exc) for _fn, fut, loop in batch]
+        for fut, loop, ok, value in done:
+            loop.call_soon_threadsafe(_resolve, fut, ok, value)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join(10)
+                self._thread = None
+        self.store.close()
+        self._reader.close()
+
+
+def _resolve(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
+    if fut.done():
+        return
+    if ok:
+        fut.set_result(value)
+    else:
+        fut.set_exception(value)
+
+
+_STATUS = {InvalidInput: 422, NotFound: 404, IllegalTransition: 409, QueueError: 409}
+
+
+def _error(exc: CounterError) -> JSONResponse:
+    status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 409)
+    body: dict[str, Any] = {"error": exc.vi, "error_en": exc.en, "kind": type(exc).__name__}
+    if isinstance(exc, InvalidInput):
+        body["field"] = exc.field
+    return JSONResponse(body, status_code=status)
+
+
+def _bad(message: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": message, "error_en": message, "kind": "InvalidInput", "field": ""},
+        status_code=400,
+    )
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise InvalidInput("", "Yêu cầu quá lớn", "Request too large")
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise InvalidInput("", "Dữ liệu không phải JSON", "Body is not JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("", "Dữ liệu phải là một đối tượng JSON", "Body must be an object")
+    return data
+
+
+def _str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key) or ""
+    if not isinstance(value, str) or len(value) > 200:
+        raise InvalidInput(key, f"Trường {key} không hợp lệ", f"Bad field {key}")
+    return value
+
+
+def _ticket_json(t: Ticket | None) -> dict[str, Any]:
+    return {"ticket": None if t is None else t.to_json()}
+
+
+def create_app(hub: Hub) -> Starlette:
+    engine = hub.engine  # writes: only inside hub.write (the writer thread)
+    reader = hub.reader  # reads, on the event loop's own connection
+
+    async def ping(request: Request) -> Response:
+        return JSONResponse({"ok": True, "day": reader.today()})
+
+    async def issue(request: Request) -> Response:
+        try:
+            data = await _body(request)
+            area, priority, person = (
+                _str(data, "area"),
+                _str(data, "priority"),
+                _str(data, "person"),
+            )
+            channel = _str(data, "channel") or "kiosk"
+            rid = _str(data, "request_id") or None
+            t = await hub.write(
+                lambda: engine.issue(
+                    area, priority=priority, person=person, channel=channel, request_id=rid
+                )
+            )
+        except CounterError as exc:
+            return _error(exc)
+        return JSONResponse(_ticket_json(t))
+
+    async def counter_action(request: Request) -> Response:
+        try:
+            no = int(request.path_params["counter"])
+            if not 1 <= no <= 99:
+                raise InvalidInput("counter", "Số quầy từ 1 đến 99", "Counter numbers are 1–99")
+            action = request.path_params["action"]
+            data = await _body(request)
+            rid = _str(data, "request_id") or None
+            fn: Callable[[], Any]
+            if action == "call-next":
+                areas = data.get("areas") or []
+                if not isinstance(areas, list) or not all(isinstance(a, str) for a in areas):
+                    raise InvalidInput("areas", "Danh sách lĩnh vực không hợp lệ", "Bad areas")
+                fn = lambda: engine.call_next(no, tuple(areas), request_id=rid)  # noqa: E731
+            elif action == "call":
+                number = _str(data, "number")
+                fn = lambda: engine.call(no, number, request_id=rid)  # noqa: E731
+            elif action == "recall":
+                fn = lambda: engine.recall(no, request_id=rid)  # noqa: E731
+            elif action == "start":
+                fn = lambda: engine.start(no, request_id=rid)  # noqa: E731
+            elif action == "no-show":
+                fn = lambda: engine.no_show(no, request_id=rid)  # noqa: E731
+            elif action == "hold":
+                fn = lambda: engine.hold(no, request_id=rid)  # noqa: E731
+            elif action == "unhold":
+                number = _str(data, "number")
+                fn = lambda: engine.unhold(number, request_id=rid)  # noqa: E731
+            elif action == "transfer":
+                area = _str(data, "area") or None
+                to = data.get("counter")
+                if to is not None and (not isinstance(to, int) or isinstance(to, bool)):
+                    raise InvalidInput("counter", "Số quầy không hợp lệ", "Bad counter number")
+                fn = lambda: engine.transfer(no, area=area, to_counter=to, request_id=rid)  # noqa: E731
+            elif action == "finish":
+                dossiers = data.get("dossiers") or []
+                if not isinstance(dossiers, list) or not all(isinstance(d, str) for d in dossiers):
+                    raise InvalidInput("dossiers", "Danh sách hồ sơ không hợp lệ", "Bad dossiers")
+                fn = lambda: engine.finish(no, tuple(dossiers), request_id=rid)  # noqa: E731
+            elif action == "link":
+                code = _str(data, "dossier")
+                fn = lambda: engine.link_dossier(no, code, request_id=rid)  # noqa: E731
+            else:
+                return JSONResponse({"error": "not found", "kind": "NotFound"}, status_code=404)
+            t = await hub.write(fn)
+        except CounterError as exc:
+            return _error(exc)
+        except ValueError:
+            return _bad("Số quầy không hợp lệ")
+        return JSONResponse(_ticket_json(t))
+
+    async def current(request: Request) -> Response:
+        try:
+            no = int(request.path_params["counter"])
+        except ValueError:
+            return _bad("Số quầy không hợp lệ")
+        return JSONResponse(_ticket_json(reader.current(no)))
+
+    async def board_json(request: Request) -> Response:
+        return JSONResponse(reader.view().to_json(), headers={"Cache-Control": "no-store"})
+
+    async def version(request: Request) -> Response:
+        return JSONResponse({"version": reader.version()}, headers={"Cache-Control": "no-store"})
+
+    async def stats(request: Request) -> Response:
+        return JSONResponse(reader.stats().to_json())
+
+    async def settings(request: Request) -> Response:
+        s = hub.settings
+        return JSONResponse(
+            {
+                "centre": hub.centre,
+                "areas": [a.__dict__ for a in s.areas_def],
+                "priority_classes": [p.__dict__ for p in s.priority_classes],
+                "issue_start": s.issue_start.strftime("%H:%M"),
+                "issue_end": s.issue_end.strftime("%H:%M"),
+            }
+        )
+
+    async def board(request: Request) -> Response:
+        return HTMLResponse(
+            board_page(reader.view(), hub.centre), headers={"Cache-Control": "no-store"}
+        )
+
+    routes = [
+        Route("/", board),
+        Route("/board", board),
+        Route("/api/ping", ping),
+        Route("/api/settings", settings),
+        Route("/api/board", board_json),
+        Route("/api/version", version),
+        Route("/api/stats", stats),
+        Route("/api/tickets", issue, methods=["POST"]),
+        Route("/api/counters/{counter}/current", current),
+        Route("/api/counters/{counter}/{action}", counter_action, methods=["POST"]),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        hub.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.hub = hub
+    return app

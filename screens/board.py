@@ -1,0 +1,124 @@
+"""The full-screen terminal board (`counter board`): for a TV driven by a small PC.
+
+The same content as the hub's web board: the latest call in large letters, each counter's
+current number, the last calls and the waiting count per area. It polls the queue every half
+second in a thread worker, so a lost hub shows a line and the board recovers by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from counter.errors import CounterError
+from counter.queue import QueueView
+from counter.queue_client import QueueService, open_queue
+
+POLL_SECONDS = 0.5
+
+
+def announcement(number: str, counter_no: int) -> str:
+    return f"Mời công dân có số thứ tự {number} đến quầy số {counter_no}"
+
+
+class BoardApp(App[None]):
+    CSS = """
+    Screen { background: #0b2545; color: white; }
+    #board-head { height: 1; background: #8d0801; text-style: bold; padding: 0 1; }
+    #board-latest { height: 7; content-align: center middle; text-align: center;
+        background: #13315c; color: #ffd166; text-style: bold; margin: 1 2; }
+    #board-body { height: 1fr; }
+    #board-current, #board-calls, #board-waiting { width: 1fr; padding: 0 2; }
+    #board-status { height: 1; color: #ff6b6b; padding: 0 1; }
+    """
+    BINDINGS = [Binding("ctrl+q,escape", "quit", "Thoát", id="board.quit", show=False)]  # noqa: RUF012
+
+    view: reactive[QueueView | None] = reactive(None)
+    problem: reactive[str] = reactive("")
+
+    def __init__(self, service: QueueService, *, centre: str = "", poll: float = POLL_SECONDS):
+        super().__init__()
+        self._shown = False
+        self.service = service
+        self.centre = centre
+        self.poll = poll
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.centre or "Bộ phận Một cửa", id="board-head")
+        yield Static("", id="board-latest")
+        with Horizontal(id="board-body"):
+            with Vertical(id="board-current"):
+                yield Static("", id="board-current-table")
+            with Vertical(id="board-calls"):
+                yield Static("", id="board-calls-table")
+            with Vertical(id="board-waiting"):
+                yield Static("", id="board-waiting-table")
+        yield Static("", id="board-status")
+
+    def on_mount(self) -> None:
+        self._shown = True
+        self.refresh_view()
+        self.set_interval(self.poll, self.refresh_view)
+
+    @work(thread=True, exclusive=True, group="board")
+    def refresh_view(self) -> None:
+        try:
+            view = self.service.view()
+        except CounterError as exc:
+            self.call_from_thread(setattr, self, "problem", exc.vi)
+            return
+        self.call_from_thread(self._update, view)
+
+    def _update(self, view: QueueView) -> None:
+        self.problem = ""
+        if self.view is None or view.version != self.view.version:
+            self.view = view
+
+    def watch_problem(self, value: str) -> None:
+        if self._shown:
+            self.query_one("#board-status", Static).update(value)
+
+    def watch_view(self, view: QueueView | None) -> None:
+        if view is None or not self._shown:
+            return
+        latest = self.query_one("#board-latest", Static)
+        if view.calls:
+            c = view.calls[0]
+            latest.update(
+                Text.assemble(
+                    (f"{c.number}\n", "bold"),
+                    (f"→ QUẦY {c.counter_no}\n\n", "bold"),
+                    announcement(c.number, c.counter_no),
+                )
+            )
+        else:
+            latest.update("Mời công dân lấy số thứ tự và chờ gọi")
+        cur = Table("Quầy", "Đang phục vụ", expand=True, box=None, header_style="bold #9fb3c8")
+        for no, t in sorted(view.current.items()):
+            cur.add_row(f"Quầy {no}", Text(t.number, style="bold #ffd166"))
+        self.query_one("#board-current-table", Static).update(cur)
+        calls = Table("Số vừa gọi", "Quầy", "Lúc", expand=True, box=None, header_style="bold")
+        for c in view.calls:
+            calls.add_row(Text(c.number, style="bold #ffd166"), str(c.counter_no), f"{c.at:%H:%M}")
+        self.query_one("#board-calls-table", Static).update(calls)
+        wait = Table("Lĩnh vực", "Đang chờ", expand=True, box=None, header_style="bold")
+        for prefix, n in view.waiting.items():
+            wait.add_row(f"{prefix} {view.area_names.get(prefix, '')}", str(n))
+        self.query_one("#board-waiting-table", Static).update(wait)
+
+
+def run_board(config: Any) -> None:
+    """`counter board`: the full-screen board of this centre's queue."""
+    service = open_queue(config)
+    try:
+        BoardApp(service, centre=config.agency.centre).run()
+    finally:
+        service.close()

@@ -1,0 +1,229 @@
+"""The ticket kiosk (`counter kiosk`): a citizen presses one digit and gets a queue number.
+
+Large and simple: one big line per service area, numbered 1, 2, 3…; `0` first for the
+priority groups (elderly, disabilities, pregnant women, small children…). The ticket is a print
+job written with the number (local engine) or right after the hub's answer, and printed by the
+spool worker; the number stays on screen a few seconds. `reception=True` is the same screen for
+the reception desk (channel "counter").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import events, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from counter.errors import CounterError
+from counter.queue import QueueSettings, Ticket
+from counter.queue_client import HubUnavailable, QueueService, open_queue
+from counter.timeutil import fmt_vn
+
+RESULT_SECONDS = 8.0
+
+
+class KioskApp(App[None]):
+    """One screen: the areas by digit; after a press, the number in big letters."""
+
+    CSS = """
+    Screen { align: center middle; background: #0b2545; color: white; }
+    #kiosk { width: 100%; height: 100%; padding: 1 4; }
+    #kiosk-title { text-align: center; text-style: bold; color: #ffd166; height: 3;
+        content-align: center middle; }
+    .area { height: 3; content-align: left middle; text-style: bold; padding: 0 2;
+        background: #13315c; margin: 0 0 1 0; }
+    #kiosk-priority { height: auto; color: #ffd166; padding: 0 2; }
+    #kiosk-result { height: auto; text-align: center; content-align: center middle;
+        background: #8d0801; padding: 1 2; }
+    #kiosk-hint { height: auto; text-align: center; color: #9fb3c8; }
+    .hidden { display: none; }
+    """
+    BINDINGS = [  # noqa: RUF012
+        Binding("ctrl+q", "quit", "Thoát", id="kiosk.quit", show=False),
+    ]
+
+    mode: reactive[str] = reactive("areas")  # areas | priority | result
+
+    def __init__(
+        self,
+        service: QueueService,
+        *,
+        centre: str = "",
+        printer: str | None = None,
+        reception: bool = False,
+        result_seconds: float = RESULT_SECONDS,
+        on_issued: Callable[[Ticket], None] | None = None,
+    ):
+        super().__init__()
+        self._shown = False
+        self.service = service
+        self.settings: QueueSettings = service.settings
+        self.centre = centre
+        self.printer = printer
+        self.channel = "counter" if reception else "kiosk"
+        self.result_seconds = result_seconds
+        self.priority = ""
+        self.last_ticket: Ticket | None = None
+        self.last_error = ""
+        self._timer: Any = None
+        self.on_issued = on_issued
+
+    def on_mount(self) -> None:
+        self._shown = True
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="kiosk"):
+            yield Static(self._title(), id="kiosk-title")
+            for i, area in enumerate(self.settings.areas_def[:9], 1):
+                yield Static(
+                    Text.assemble((f" {i} ", "reverse bold"), f"  {area.prefix}  {area.name}"),
+                    classes="area",
+                    id=f"area-{area.prefix}",
+                )
+            yield Static("", id="kiosk-priority", classes="hidden")
+            yield Static("", id="kiosk-result", classes="hidden")
+            yield Static(self._hint(), id="kiosk-hint")
+
+    def _title(self) -> str:
+        head = self.centre or "Bộ phận Một cửa"
+        return f"{head}\nLẤY SỐ THỨ TỰ — Nhấn số của lĩnh vực cần giải quyết"
+
+    def _hint(self) -> str:
+        if self.mode == "priority":
+            return "Chọn nhóm ưu tiên bằng phím số, hoặc Esc để quay lại"
+        if self.priority:
+            return f"Ưu tiên: {self.settings.priority_name(self.priority)} — nhấn số lĩnh vực"
+        return "Nhấn 0 nếu Ông/Bà thuộc nhóm được ưu tiên"
+
+    def watch_mode(self, mode: str) -> None:
+        if not self._shown:
+            return
+        pri = self.query_one("#kiosk-priority", Static)
+        result = self.query_one("#kiosk-result", Static)
+        pri.set_class(mode != "priority", "hidden")
+        result.set_class(mode != "result", "hidden")
+        for w in self.query(".area"):
+            w.set_class(mode == "result", "hidden")
+        if mode == "priority":
+            lines = Text()
+            for i, p in enumerate(self.settings.priority_classes[:9], 1):
+                lines.append(f" {i} ", "reverse bold")
+                lines.append(f"  {p.name}\n")
+            pri.update(lines)
+        self.query_one("#kiosk-hint", Static).update(self._hint())
+
+    def on_key(self, event: events.Key) -> None:
+        key = event.key
+        if key == "escape":
+            self._reset()
+            event.stop()
+            return
+        if not (event.character and event.character.isdigit()):
+            return
+        event.stop()
+        digit = int(event.character)
+        if self.mode == "result":
+            self._reset()
+            if digit == 0:
+                self.mode = "priority"
+            return
+        if self.mode == "priority":
+            if 1 <= digit <= len(self.settings.priority_classes):
+                self.priority = self.settings.priority_classes[digit - 1].code
+                self.mode = "areas"
+                self.query_one("#kiosk-hint", Static).update(self._hint())
+            return
+        if digit == 0:
+            if self.settings.priority_classes:
+                self.mode = "priority"
+            return
+        if 1 <= digit <= min(9, len(self.settings.areas_def)):
+            self.take(self.settings.areas_def[digit - 1].prefix)
+
+    def take(self, prefix: str) -> None:
+        """Issue a number of `prefix` (and print it), in the background."""
+        self._issue(prefix, self.priority)
+
+    @work(thread=True, exclusive=True, group="kiosk-issue")
+    def _issue(self, prefix: str, priority: str) -> None:
+        try:
+            ticket = self.service.issue(
+                prefix, priority=priority, channel=self.channel, printer=self.printer
+            )
+        except CounterError as exc:
+            self.call_from_thread(self._show_error, exc)
+            return
+        self.call_from_thread(self._show_ticket, ticket)
+
+    def _show_ticket(self, t: Ticket) -> None:
+        self.last_ticket = t
+        self.last_error = ""
+        if self.on_issued:
+            self.on_issued(t)
+        area = self.settings.area(t.area)
+        ahead = "Không có ai" if t.people_ahead == 0 else f"Có {t.people_ahead} người"
+        body = Text(justify="center")
+        body.append("SỐ THỨ TỰ CỦA ÔNG/BÀ\n\n")
+        body.append(f"  {t.number}  \n", "bold reverse")
+        body.append(f"\n{area.name}\n", "bold")
+        body.append(f"{ahead} đang chờ trước Ông/Bà\n")
+        body.append(f"Lấy số lúc {fmt_vn(t.issued_at)}\n")
+        if self.printer:
+            body.append("Vui lòng nhận phiếu ở khe máy in", "italic")
+        self.query_one("#kiosk-result", Static).update(body)
+        self.mode = "result"
+        self.priority = ""
+        self._schedule_reset()
+
+    def _show_error(self, exc: CounterError) -> None:
+        self.last_error = exc.vi
+        msg = (
+            "Hệ thống lấy số tạm thời gián đoạn. Xin vui lòng liên hệ bàn hướng dẫn."
+            if isinstance(exc, HubUnavailable)
+            else exc.vi
+        )
+        self.query_one("#kiosk-result", Static).update(Text(msg, style="bold", justify="center"))
+        self.mode = "result"
+        self.priority = ""
+        self._schedule_reset()
+
+    def _schedule_reset(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.result_seconds, self._reset)
+
+    def _reset(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.priority = ""
+        self.mode = "areas"
+        if self._shown:
+            self.query_one("#kiosk-hint", Static).update(self._hint())
+
+
+def run_kiosk(config: Any, *, reception: bool = False) -> None:
+    """`counter kiosk`: the kiosk (or reception desk) on this PC's first printer."""
+    from printing.spool_worker import SpoolWorker
+
+    service = open_queue(config)
+    worker = SpoolWorker(config, interval=1.0)
+    worker.start()
+    try:
+        app = KioskApp(
+            service,
+            centre=config.agency.centre,
+            printer=config.printers[0].name,
+            reception=reception,
+            on_issued=lambda _t: worker.wake(),
+        )
+        app.run()
+    finally:
+        worker.stop()
+        service.close()
