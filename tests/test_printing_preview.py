@@ -21,7 +21,7 @@ def lines_to_image(lines: list[str], scale: int = 6) -> Image.Image:
                 img.putpixel((x + 4, 2 * y + 4), 0)
             if ch in "█▄":
                 img.putpixel((x + 4, 2 * y + 5), 0)
-    return img.resize((img.width * scale, img.height * scale), Image.NEAREST)
+    return img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
 
 
 def test_preview_qr_decodes_to_the_data() -> None:

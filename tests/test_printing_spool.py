@@ -172,8 +172,9 @@ def test_supplement_and_refusal_print_their_slips(officer_desk: Desk) -> None:
     assert all(r.ok for r in results) and len(results) == 3
 
 
-def test_background_worker_never_blocks_the_caller(tmp_path: Path, clock: FrozenClock,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_background_worker_never_blocks_the_caller(
+    tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Saving returns at once while the printer stalls; the worker prints when it can."""
     import threading
 
