@@ -890,9 +890,24 @@ def _apply_rating(
         action="sync.rating",
         username="portal",
         obj=f"dossier:{uuid}",
-        details={"change_id": change_id, "score": score},
+        details=_rating_details(change_id, score, data),
     )
     return ""
+
+
+def _rating_details(change_id: int, score: int, data: dict[str, Any]) -> dict[str, Any]:
+    """The audit entry of a pulled rating: the 1–5 score, and when the citizen rated on the
+    portal's page, the DOMAIN §7 answers (overall: very_satisfied / satisfied / dissatisfied;
+    criteria c1–c9 scored 2/1/0), which the `ratings` table has no columns for."""
+    details: dict[str, Any] = {"change_id": change_id, "score": score}
+    if isinstance(data.get("overall"), str):
+        details["overall"] = data["overall"]
+    criteria = data.get("criteria")
+    if isinstance(criteria, dict):
+        details["criteria"] = {
+            str(k): v for k, v in criteria.items() if isinstance(v, int) and v in (0, 1, 2)
+        }
+    return details
 
 
 # -- one round -------------------------------------------------------------------------

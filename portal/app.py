@@ -5,16 +5,24 @@ hand anyway (limits are checked before parsing, entries are processed one by one
 pydantic would cost memory and start-up time for little; the OpenAPI description is written
 out in `portal.openapi` and a test checks that it names exactly the routes served.
 
-Every error answers `{"error": {"class": ..., "code": ..., "message": ...}}` where `class` tells
+The same app serves the citizen pages (`portal.page`: the receipt QR's status page and the
+rating form) and a small back-office API under `/api/v1/admin/` that takes the admin token of
+the portal's config, never a device token (and a device token never works there).
+
+Every API error answers `{"error": {"class": ..., "code": ..., "message": ...}}` where `class` tells
 the counter what to do: `retry` (later, with backoff), `rejected` (this request will never be
 accepted as is), `reauth` (enroll again).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hmac
 import itertools
 import json
-from collections.abc import Awaitable, Callable
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +32,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.openapi import openapi_spec
+from portal.page import CitizenPages
 from portal.storage import (
     PROTOCOL_VERSION,
     SUPPORTED_KINDS,
@@ -37,6 +47,44 @@ from portal.storage import (
 )
 
 API = "/api/v1"
+MAX_INT = 2**63 - 1  # what both databases store; larger numbers are malformed requests
+log = logging.getLogger("portal")
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+}
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response (a page sets its own CSP with a nonce)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                extra = dict(SECURITY_HEADERS)
+                extra.setdefault("content-security-policy", DEFAULT_CSP)
+                extra.setdefault("cache-control", "no-store")
+                for key, value in extra.items():
+                    if key.encode() not in present:
+                        headers.append((key.encode(), value.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 @dataclass(frozen=True)
@@ -44,6 +92,7 @@ class Limits:
     max_batch: int = 500
     max_body_bytes: int = 4 * 1024 * 1024
     max_pull: int = 500
+    max_form_bytes: int = 16 * 1024
 
 
 class ApiError(Exception):
@@ -74,9 +123,16 @@ def _error(status: int, error_class: str, code: str, message: str, **extra: Any)
     )
 
 
-def create_app(storage: Storage, limits: Limits | None = None) -> Starlette:
-    """The ASGI app over one storage backend."""
+def create_app(
+    storage: Storage,
+    limits: Limits | None = None,
+    *,
+    admin_token: str = "",
+    on_shutdown: Callable[[], None] | None = None,
+) -> Starlette:
+    """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`."""
     lim = limits or Limits()
+    pages = CitizenPages(storage, max_form_bytes=lim.max_form_bytes)
 
     async def body_json(request: Request) -> Any:
         declared = request.headers.get("content-length")
@@ -105,9 +161,12 @@ def create_app(storage: Storage, limits: Limits | None = None) -> Starlette:
                 )
             chunks.append(chunk)
         try:
-            return json.loads(b"".join(chunks))
-        except (ValueError, UnicodeDecodeError) as exc:
+            value = json.loads(b"".join(chunks))
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ApiError(400, "retry", "bad_json", f"the body is not JSON: {exc}") from None
+        if _has_nul(value):
+            raise ApiError(422, "rejected", "bad_request", "text must not hold NUL characters")
+        return value
 
     async def device_of(request: Request) -> Device:
         auth = request.headers.get("authorization", "")
@@ -117,7 +176,12 @@ def create_app(storage: Storage, limits: Limits | None = None) -> Starlette:
 
     async def health(request: Request) -> Response:
         return JSONResponse(
-            {"status": "ok", "protocol": PROTOCOL_VERSION, "server_time": utc_now().isoformat()}
+            {
+                "status": "ok",
+                "protocol": PROTOCOL_VERSION,
+                "server_time": utc_now().isoformat(),
+                "worker": os.getpid(),
+            }
         )
 
     async def openapi(request: Request) -> Response:
@@ -196,6 +260,15 @@ def create_app(storage: Storage, limits: Limits | None = None) -> Starlette:
                 "entries must be in strictly increasing sequence order, after after_seq",
             )
         outcome = await run_in_threadpool(storage.ingest, device, fields["after_seq"], entries)
+        log.info(
+            "push device=%s entries=%d applied=%d duplicates=%d rejected=%d last_seq=%d",
+            device.device_id,
+            len(entries),
+            outcome.applied,
+            outcome.duplicates,
+            len(outcome.rejected),
+            outcome.last_seq,
+        )
         answer: dict[str, Any] = {
             "last_seq": outcome.last_seq,
             "accepted_through": outcome.accepted_through,
@@ -224,7 +297,7 @@ def create_app(storage: Storage, limits: Limits | None = None) -> Starlette:
             raise ApiError(
                 422, "rejected", "bad_query", "after and limit must be integers"
             ) from None
-        if after < 0 or limit < 1:
+        if not 0 <= after <= MAX_INT or limit < 1:
             raise ApiError(
                 422,
                 "rejected",
@@ -252,11 +325,73 @@ def create_app(storage: Storage, limits: Limits | None = None) -> Starlette:
             }
         )
 
+    def admin_check(request: Request) -> None:
+        if not admin_token:
+            raise ApiError(
+                403, "rejected", "admin_disabled", "set [security] admin_token to use this API"
+            )
+        auth = request.headers.get("authorization", "")
+        given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if not given or not hmac.compare_digest(given.encode(), admin_token.encode()):
+            raise ApiError(401, "reauth", "unauthenticated", "missing or wrong admin credential")
+
+    async def admin_status(request: Request) -> Response:
+        admin_check(request)
+        body = await body_json(request)
+        fields = _require(body, {"dossier": str, "to_status": str})
+        extra = {k: body.get(k, "") for k in ("by", "note", "to")}
+        if not all(isinstance(v, str) for v in extra.values()):
+            raise ApiError(422, "rejected", "bad_request", "by, note and to must be strings")
+        change = await run_in_threadpool(
+            storage.set_status,
+            fields["dossier"],
+            fields["to_status"],
+            by=extra["by"] or "back-office",
+            note=extra["note"],
+            to=extra["to"],
+        )
+        log.info("admin status change %d queued", change.id)
+        return JSONResponse(
+            {
+                "change": {
+                    "id": change.id,
+                    "kind": change.kind,
+                    "dossier_uuid": change.dossier_uuid,
+                    "created_at": change.created_at,
+                    "data": change.data,
+                }
+            }
+        )
+
+    async def admin_rejections(request: Request) -> Response:
+        admin_check(request)
+        device = request.query_params.get("device") or None
+        rows = await run_in_threadpool(storage.rejections, device)
+        return JSONResponse({"rejections": rows})
+
+    async def admin_ratings(request: Request) -> Response:
+        admin_check(request)
+        try:
+            limit = int(request.query_params.get("limit", "500"))
+        except ValueError:
+            raise ApiError(422, "rejected", "bad_query", "limit must be an integer") from None
+        if not 1 <= limit <= 5000:
+            raise ApiError(422, "rejected", "bad_query", "limit must be 1–5000")
+        rows = await run_in_threadpool(storage.ratings, limit)
+        return JSONResponse({"ratings": rows})
+
+    async def lookup_page(request: Request) -> Response:
+        if request.method == "POST":
+            return await pages.rate(request)
+        return await pages.status(request)
+
     def guarded(
         endpoint: Callable[[Request], Awaitable[Response]],
     ) -> Callable[[Request], Awaitable[Response]]:
         async def run(request: Request) -> Response:
             try:
+                if any("\x00" in k + v for k, v in request.query_params.multi_items()):
+                    raise ApiError(422, "rejected", "bad_query", "NUL characters in the query")
                 return await endpoint(request)
             except ApiError as exc:
                 return _error(exc.status, exc.error_class, exc.code, exc.message, **exc.extra)
@@ -273,22 +408,62 @@ def create_app(storage: Storage, limits: Limits | None = None) -> Starlette:
         Route(f"{API}/device", guarded(device_info), methods=["GET"]),
         Route(f"{API}/push", guarded(push), methods=["POST"]),
         Route(f"{API}/changes", guarded(changes), methods=["GET"]),
+        Route(f"{API}/admin/status", guarded(admin_status), methods=["POST"]),
+        Route(f"{API}/admin/rejections", guarded(admin_rejections), methods=["GET"]),
+        Route(f"{API}/admin/ratings", guarded(admin_ratings), methods=["GET"]),
+        Route("/", pages.home, methods=["GET"]),
+        Route(
+            "/{prefix}/{code}/{device}/{uuid}/{token}",
+            lookup_page,
+            methods=["GET", "POST"],
+        ),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
+        if not request.url.path.startswith("/api/"):
+            if exc.status_code == 404:
+                return pages.not_found()
+            return pages.render("error.html", status=exc.status_code, message=str(exc.detail))
         return _error(exc.status_code, "rejected", "http_error", str(exc.detail))
 
     async def server_error(request: Request, exc: Exception) -> Response:
+        # The type and where, never the message or locals: they may hold personal data.
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
+        log.error("server error %s at %s on %s", type(exc).__name__, where, request.url.path[:40])
         return _error(500, "retry", "server_error", f"the portal failed: {type(exc).__name__}")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        if on_shutdown is not None:
+            on_shutdown()
 
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: http_error, Exception: server_error},
+        lifespan=lifespan,
     )
+    app.add_middleware(SecurityHeaders)
     app.state.storage = storage
     app.state.limits = lim
     return app
+
+
+def _has_nul(value: Any, depth: int = 0) -> bool:
+    """Whether any key or text in a decoded JSON value holds NUL (PostgreSQL text cannot)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 64:
+        return False
+    if isinstance(value, dict):
+        return any(_has_nul(k, depth + 1) or _has_nul(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v, depth + 1) for v in value)
+    return False
 
 
 def _limits(lim: Limits) -> dict[str, int]:
@@ -305,7 +480,11 @@ def _require(body: Any, spec: dict[str, type]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, kind in spec.items():
         value = body.get(key)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if (
+            not isinstance(value, kind)
+            or (kind is int and isinstance(value, bool))
+            or (isinstance(value, int) and not -MAX_INT <= value <= MAX_INT)
+        ):
             raise ApiError(
                 422, "rejected", "bad_request", f"{key}: expected {kind.__name__}, got {value!r}"
             )
@@ -317,9 +496,14 @@ def _entry(index: int, raw: Any) -> Entry:
     if not isinstance(raw, dict):
         raise ApiError(422, "rejected", "bad_entry", f"entries[{index}] is not an object")
     seq, kind, version = raw.get("seq"), raw.get("kind"), raw.get("schema_version")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_INT:
         raise ApiError(422, "rejected", "bad_entry", f"entries[{index}].seq: positive integer")
-    if not isinstance(kind, str) or not isinstance(version, int) or isinstance(version, bool):
+    if (
+        not isinstance(kind, str)
+        or not isinstance(version, int)
+        or isinstance(version, bool)
+        or not -MAX_INT <= version <= MAX_INT
+    ):
         raise ApiError(
             422, "rejected", "bad_entry", f"entries[{index}]: kind and schema_version required"
         )

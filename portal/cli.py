@@ -2,6 +2,7 @@
 
 counter-portal                         serve on 127.0.0.1:8700, ./portal-data/portal.db
 counter-portal serve --port 8800 --db /srv/portal.db
+counter-portal serve --workers 4 --database-url postgresql://portal@127.0.0.1/portal
 counter-portal enroll-code 000.00.12.H26 3
 counter-portal devices
 counter-portal revoke DEVICE_ID
@@ -26,10 +27,13 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="counter-portal", description="The central portal.")
     p.add_argument("--config", type=Path, help="a TOML file overriding the built-in defaults")
     p.add_argument("--db", type=Path, help="the SQLite file (default ./portal-data/portal.db)")
+    p.add_argument("--database-url", dest="database_url_global", help="postgresql://…")
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("serve", help="run the HTTP API (the default)")
     s.add_argument("--host")
     s.add_argument("--port", type=int)
+    s.add_argument("--workers", type=int, help="uvicorn worker processes (PostgreSQL)")
+    s.add_argument("--database-url", help="postgresql://… (overrides [storage] url)")
     sub.add_parser("show-config", help="print the built-in default configuration")
     e = sub.add_parser("enroll-code", help="create a one-time enrollment code for a counter")
     e.add_argument("agency_code")
@@ -66,17 +70,20 @@ def main(argv: list[str] | None = None) -> int:
             db_path=args.db,
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
+            workers=getattr(args, "workers", None),
+            database_url=getattr(args, "database_url", None) or args.database_url_global,
         )
     except (OSError, ValueError) as exc:
         print(f"counter-portal: {exc}", file=sys.stderr)
         return 2
     if command == "serve":
+        where = "PostgreSQL" if settings.database_url else f"db {settings.db_path}"
         print(
-            f"counter-portal: http://{settings.host}:{settings.port}/api/v1 "
-            f"(db {settings.db_path})",
+            f"counter-portal: http://{settings.host}:{settings.port}/api/v1 ({where}, "
+            f"{settings.workers} worker{'s' if settings.workers > 1 else ''})",
             flush=True,
         )
-        serve(settings)
+        serve(settings, args.config)
         return 0
     if command == "show-config":
         print(DEFAULT_CONFIG, end="")

@@ -28,11 +28,67 @@ def _errors(*codes: int) -> dict[str, Any]:
         422: "Malformed request (class rejected)",
         500: "Portal failure (class retry)",
     }
+    if 403 in codes and 401 in codes:  # the admin API
+        text[403] = "The admin API is off: no admin token in the portal's config"
     return {str(c): _resp(text[c], _ERROR) for c in codes}
+
+
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+_LOOKUP_PARAMS = [
+    {
+        "name": "prefix",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[Tt][Rr][Aa]-[Cc][Uu][Uu]$"},
+        "description": "TRA-CUU, any letter case",
+    },
+    {
+        "name": "code",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "example": "000.00.12.H26-261126-030001"},
+    },
+    {
+        "name": "device",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z2-7]{8}$"},
+    },
+    {
+        "name": "uuid",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z2-7]{26}$"},
+    },
+    {
+        "name": "token",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z2-7]{24}$"},
+    },
+]
+
+
+def _page_responses(*extra: int) -> dict[str, Any]:
+    text = {
+        200: "The dossier's status page (or: received at the counter, being updated)",
+        303: "Rating recorded: back to the status page",
+        403: "The rating form's token or origin is wrong",
+        404: "Unknown receipt or wrong token (the same page whatever was wrong)",
+        409: "Already rated, or the result is not returned yet",
+        413: "The form is larger than max_form_bytes",
+        422: "The rating form is incomplete",
+        429: "Too many failed lookups from this client (Retry-After)",
+    }
+    return {str(c): _html(text[c]) for c in (200, 404, 429, *extra)}
 
 
 def openapi_spec(limits: Limits) -> dict[str, Any]:
     bearer: list[dict[str, list[str]]] = [{"device": []}]
+    admin: list[dict[str, list[str]]] = [{"admin": []}]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -133,6 +189,77 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/admin/status": {
+                "post": {
+                    "summary": "Back office: move a dossier to a new status (queued for its counter)",
+                    "security": admin,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/StatusRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _resp("Queued", {"type": "object"}),
+                        **_errors(400, 401, 403, 413, 422, 500),
+                    },
+                }
+            },
+            "/api/v1/admin/rejections": {
+                "get": {
+                    "summary": "Entries the portal rejected, with their reasons",
+                    "security": admin,
+                    "parameters": [{"name": "device", "in": "query", "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": _resp("Rejections", {"type": "object"}),
+                        **_errors(401, 403, 500),
+                    },
+                }
+            },
+            "/api/v1/admin/ratings": {
+                "get": {
+                    "summary": "Citizens' ratings, newest first (supervisor)",
+                    "security": admin,
+                    "parameters": [
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 5000},
+                        }
+                    ],
+                    "responses": {
+                        "200": _resp("Ratings", {"type": "object"}),
+                        **_errors(401, 403, 422, 500),
+                    },
+                }
+            },
+            "/": {
+                "get": {
+                    "summary": "Citizen start page (HTML)",
+                    "responses": {"200": _html("How to look a dossier up")},
+                }
+            },
+            "/{prefix}/{code}/{device}/{uuid}/{token}": {
+                "get": {
+                    "summary": "The receipt QR's status page (HTML, Vietnamese)",
+                    "parameters": _LOOKUP_PARAMS,
+                    "responses": _page_responses(),
+                },
+                "post": {
+                    "summary": "Submit the satisfaction rating (HTML form, once per dossier)",
+                    "parameters": _LOOKUP_PARAMS,
+                    "requestBody": {
+                        "content": {
+                            "application/x-www-form-urlencoded": {
+                                "schema": {"$ref": "#/components/schemas/RatingForm"}
+                            }
+                        }
+                    },
+                    "responses": _page_responses(303, 403, 409, 413, 422),
+                },
+            },
         },
         "components": {
             "securitySchemes": {
@@ -140,9 +267,34 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "The token returned by /api/v1/enroll",
-                }
+                },
+                "admin": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "[security] admin_token of the portal's config",
+                },
             },
             "schemas": {
+                "StatusRequest": {
+                    "type": "object",
+                    "required": ["dossier", "to_status"],
+                    "properties": {
+                        "dossier": {"type": "string", "description": "code or UUID"},
+                        "to_status": {"type": "string", "example": "processing"},
+                        "by": {"type": "string"},
+                        "note": {"type": "string"},
+                        "to": {"type": "string", "description": "who collected the result"},
+                    },
+                },
+                "RatingForm": {
+                    "type": "object",
+                    "properties": {
+                        "form_token": {"type": "string"},
+                        "overall": {"enum": ["very_satisfied", "satisfied", "dissatisfied"]},
+                        **{f"c{i}": {"enum": ["2", "1", "0"]} for i in range(1, 10)},
+                        "comment": {"type": "string", "maxLength": 1000},
+                    },
+                },
                 "Error": {
                     "type": "object",
                     "required": ["error"],
@@ -166,6 +318,7 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "status": {"const": "ok"},
                         "protocol": {"const": 1},
                         "server_time": {"type": "string", "format": "date-time"},
+                        "worker": {"type": "integer", "description": "the answering process"},
                     },
                 },
                 "Limits": {

@@ -1,34 +1,63 @@
-"""Running the portal: settings with embedded defaults, uvicorn, and a threaded server for tests."""
+"""Running the portal: settings with embedded defaults, uvicorn, and a threaded server for tests.
+
+The database is chosen by `[storage] url` (or `COUNTER_PORTAL_DATABASE_URL`): a
+`postgresql://…` URL selects PostgreSQL (city scale, several workers), anything else the
+SQLite file at `[storage] path`. `[server] workers` > 1 runs uvicorn with that many worker
+processes (PostgreSQL recommended: every piece of state, the rate limit included, is in the
+database, so the workers behave as one portal). Environment overrides, for deployments and
+tests: `COUNTER_PORTAL_CONFIG` (a TOML file), `COUNTER_PORTAL_DATABASE_URL`,
+`COUNTER_PORTAL_ADMIN_TOKEN`.
+"""
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 
 from portal.app import Limits, create_app
-from portal.storage import SQLiteStorage
+from portal.storage import SQLiteStorage, SQLStorage
 
 DEFAULT_CONFIG = """\
 # Built-in defaults of counter-portal; pass --config FILE to override any of them.
 [server]
 host = "127.0.0.1"
 port = 8700
+# uvicorn worker processes; more than 1 wants PostgreSQL
+workers = 1
 
 [storage]
+# "sqlite" (the file at `path`) or "postgresql" (at `url`); a postgresql:// url wins
 backend = "sqlite"
 path = "./portal-data/portal.db"
+url = ""
+# connections per worker (PostgreSQL)
+pool_size = 10
+
+[security]
+# bearer token of the back-office API (/api/v1/admin/…); empty: that API is off
+admin_token = ""
+# failed receipt lookups allowed per client address in one window, before HTTP 429
+lookup_max_failures = 10
+lookup_window_minutes = 15
 
 [limits]
 max_batch = 500
 max_body_bytes = 4194304
 max_pull = 500
+max_form_bytes = 16384
 """
+ENV_CONFIG = "COUNTER_PORTAL_CONFIG"
+ENV_DATABASE_URL = "COUNTER_PORTAL_DATABASE_URL"
+ENV_ADMIN_TOKEN = "COUNTER_PORTAL_ADMIN_TOKEN"
 
 
 @dataclass(frozen=True)
@@ -37,6 +66,12 @@ class PortalSettings:
     port: int = 8700
     db_path: Path = Path("portal-data/portal.db")
     limits: Limits = field(default_factory=Limits)
+    database_url: str = ""
+    workers: int = 1
+    pool_size: int = 10
+    admin_token: str = ""
+    lookup_max_failures: int = 10
+    lookup_window_minutes: float = 15
 
 
 def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSettings:
@@ -51,27 +86,90 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
             if unknown:
                 raise ValueError(f"{path}: unknown keys in [{section}]: {', '.join(unknown)}")
             raw[section].update(values)
-    if raw["storage"]["backend"] != "sqlite":
-        raise ValueError("storage.backend: only 'sqlite' is available in this version")
+    url = os.environ.get(ENV_DATABASE_URL) or str(raw["storage"]["url"])
+    backend = str(raw["storage"]["backend"])
+    if is_postgres_url(url):
+        backend = "postgresql"
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError("storage.backend: 'sqlite' or 'postgresql'")
+    if backend == "postgresql" and not is_postgres_url(url):
+        raise ValueError("storage.url: PostgreSQL needs a postgresql:// URL")
     settings = PortalSettings(
         host=raw["server"]["host"],
         port=int(raw["server"]["port"]),
         db_path=Path(raw["storage"]["path"]),
         limits=Limits(**{k: int(v) for k, v in raw["limits"].items()}),
+        database_url=url if backend == "postgresql" else "",
+        workers=int(raw["server"]["workers"]),
+        pool_size=int(raw["storage"]["pool_size"]),
+        admin_token=os.environ.get(ENV_ADMIN_TOKEN) or str(raw["security"]["admin_token"]),
+        lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
+        lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
+    if "db_path" in clean and "database_url" not in clean and not os.environ.get(ENV_DATABASE_URL):
+        clean["database_url"] = ""  # --db names a SQLite file
     return replace(settings, **clean)
 
 
-def open_storage(settings: PortalSettings) -> SQLiteStorage:
-    return SQLiteStorage(settings.db_path)
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
 
 
-def serve(settings: PortalSettings) -> None:
+def open_storage(settings: PortalSettings) -> SQLStorage:
+    """The storage the settings name: PostgreSQL for a postgresql:// URL, else SQLite."""
+    storage: SQLStorage
+    if settings.database_url:
+        from portal.pg import PostgresStorage  # psycopg is needed only at city scale
+
+        storage = PostgresStorage(settings.database_url, max_size=settings.pool_size)
+    else:
+        storage = SQLiteStorage(settings.db_path)
+    storage.lookup_max_failures = settings.lookup_max_failures
+    storage.lookup_window = timedelta(minutes=settings.lookup_window_minutes)
+    return storage
+
+
+def build_app(
+    settings: PortalSettings, storage: SQLStorage, *, close_storage: bool = False
+) -> Starlette:
+    return create_app(
+        storage,
+        settings.limits,
+        admin_token=settings.admin_token,
+        on_shutdown=storage.close if close_storage else None,
+    )
+
+
+def asgi_app() -> Starlette:
+    """`uvicorn --factory portal.server:asgi_app`: the app from `COUNTER_PORTAL_CONFIG` and the
+    environment; each worker process builds its own (and its own connection pool)."""
+    settings = load_settings(os.environ.get(ENV_CONFIG) or None)
+    storage = open_storage(settings)
+    return build_app(settings, storage, close_storage=True)
+
+
+def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
     """Run the portal in the foreground until interrupted."""
+    if settings.workers > 1:
+        # Worker processes rebuild the app from the environment: pass the settings on.
+        if config_path is not None:
+            os.environ[ENV_CONFIG] = str(config_path.resolve())
+        if settings.database_url:
+            os.environ[ENV_DATABASE_URL] = settings.database_url
+        uvicorn.run(
+            "portal.server:asgi_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level="warning",
+            access_log=False,
+        )
+        return
     storage = open_storage(settings)
     try:
-        app = create_app(storage, settings.limits)
+        app = build_app(settings, storage)
         config = uvicorn.Config(
             app, host=settings.host, port=settings.port, log_level="warning", access_log=False
         )
@@ -81,11 +179,31 @@ def serve(settings: PortalSettings) -> None:
 
 
 class ThreadedPortal:
-    """A real uvicorn server on 127.0.0.1 and a free port, in a thread (tests, benchmarks)."""
+    """A real uvicorn server on 127.0.0.1 and a free port, in a thread (tests, benchmarks).
 
-    def __init__(self, db_path: Path | str, limits: Limits | None = None, port: int = 0):
-        self.storage = SQLiteStorage(db_path)
-        self.app = create_app(self.storage, limits)
+    `db` is a SQLite path or a postgresql:// URL.
+    """
+
+    def __init__(
+        self,
+        db: Path | str,
+        limits: Limits | None = None,
+        port: int = 0,
+        *,
+        admin_token: str = "",
+        lookup_max_failures: int = 10,
+    ):
+        settings = PortalSettings(
+            limits=limits or Limits(),
+            admin_token=admin_token,
+            lookup_max_failures=lookup_max_failures,
+        )
+        if isinstance(db, str) and is_postgres_url(db):
+            settings = replace(settings, database_url=db)
+        else:
+            settings = replace(settings, db_path=Path(db))
+        self.storage = open_storage(settings)
+        self.app = build_app(settings, self.storage)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port))

@@ -21,7 +21,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 from counter.codes import parse_code
 from counter.lifecycle import ACTIONS, STATUSES
+from counter.lookup import device_short_id
 
 PROTOCOL_VERSION = 1
 # Entry kinds this portal understands, with the newest payload schema version of each.
@@ -116,6 +117,23 @@ class Change:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Rating:
+    """A citizen's satisfaction rating of one dossier (DOMAIN §7), one per dossier."""
+
+    dossier_uuid: str
+    overall: str  # one of RATING_OVERALL
+    criteria: dict[str, int]  # "c1".."c9" → 2 / 1 / 0
+    comment: str
+    rated_at: str
+    score: int  # 1–5, what counters of protocol v1 store
+
+
+# The overall question and what it is worth on the 1–5 scale counters of protocol v1 store.
+RATING_OVERALL: dict[str, int] = {"very_satisfied": 5, "satisfied": 3, "dissatisfied": 1}
+RATING_CRITERIA = tuple(f"c{i}" for i in range(1, 10))
+
+
 class Storage(Protocol):
     """What the app and the admin commands need from a storage backend."""
 
@@ -129,6 +147,7 @@ class Storage(Protocol):
     def revoke(self, device_id: str) -> Device: ...
     def device(self, device_id: str) -> Device | None: ...
     def devices(self) -> list[Device]: ...
+    def devices_by_short_id(self, short_id: str) -> list[Device]: ...
     def ingest(self, device: Device, after_seq: int, entries: list[Entry]) -> PushOutcome: ...
     def changes_since(
         self, device_id: str, cursor: int, limit: int
@@ -138,8 +157,17 @@ class Storage(Protocol):
     ) -> Change: ...
     def correct(self, dossier: str, fields: dict[str, str], *, by: str) -> Change: ...
     def add_rating(self, dossier: str, score: int, comment: str = "") -> Change: ...
+    def submit_rating(
+        self, dossier_uuid: str, overall: str, criteria: dict[str, int], comment: str = ""
+    ) -> Change: ...
+    def rating_of(self, dossier_uuid: str) -> Rating | None: ...
+    def ratings(self, limit: int = 500) -> list[dict[str, Any]]: ...
     def dossier(self, ref: str) -> dict[str, Any] | None: ...
+    def timeline(self, dossier_uuid: str) -> list[dict[str, Any]]: ...
+    def change(self, change_id: int) -> dict[str, Any] | None: ...
     def rejections(self, device_id: str | None = None) -> list[dict[str, Any]]: ...
+    def lookup_blocked(self, client: str) -> int: ...
+    def lookup_failed(self, client: str) -> int: ...
     def close(self) -> None: ...
 
 
@@ -252,68 +280,84 @@ def _m1(conn: sqlite3.Connection) -> None:
     )
 
 
-def _script(conn: sqlite3.Connection, sql: str) -> None:
+def _m2(conn: sqlite3.Connection) -> None:
+    """The citizen page: devices by short id, DOMAIN §7 ratings (one per dossier), and the
+    failed-lookup counters of the rate limit (in the database, so every worker shares them)."""
+    _script(
+        conn,
+        """
+        ALTER TABLE devices ADD COLUMN short_id TEXT NOT NULL DEFAULT '';
+        CREATE INDEX devices_short_id ON devices(short_id);
+        ALTER TABLE ratings ADD COLUMN overall TEXT NOT NULL DEFAULT '';
+        ALTER TABLE ratings ADD COLUMN criteria TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE ratings ADD COLUMN source TEXT NOT NULL DEFAULT 'back-office';
+        ALTER TABLE ratings ADD COLUMN legacy INTEGER NOT NULL DEFAULT 0;
+        UPDATE ratings SET legacy = 1;
+        CREATE UNIQUE INDEX ratings_one_per_dossier ON ratings(dossier_uuid) WHERE legacy = 0;
+        CREATE TABLE lookup_failures (
+            client TEXT PRIMARY KEY,
+            window_start TEXT NOT NULL,
+            failures INTEGER NOT NULL
+        );
+        CREATE INDEX lookup_failures_window ON lookup_failures(window_start)
+        """,
+    )
+    for row in conn.execute("SELECT device_id FROM devices").fetchall():
+        conn.execute(
+            "UPDATE devices SET short_id = ? WHERE device_id = ?",
+            (device_short_id(row[0]), row[0]),
+        )
+
+
+def _script(conn: Any, sql: str) -> None:
     """Run statements one by one (executescript would COMMIT the migration's transaction)."""
     for statement in sql.split(";"):
         if statement.strip():
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SQLiteStorage:
-    """The default storage: one SQLite file; one connection guarded by a lock (one writer)."""
+class SQLStorage:
+    """The storage logic, written once in the SQL both SQLite and PostgreSQL speak.
 
-    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.clock = clock
-        self._lock = threading.RLock()
-        self.conn = sqlite3.connect(
-            self.path, isolation_level=None, timeout=10, check_same_thread=False
-        )
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA busy_timeout = 10000")
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = FULL")
-        self.migrate()
+    A backend provides `_tx()` (one write transaction, serialised as each backend needs),
+    `_read()` (a connection for reads), `_lock_device()` (serialise writes touching one
+    device: its ingest and the changes queued for it, whose ids must commit in order),
+    `_serialize()` (a global lock for enrollment) and `_unique_violation()`. Statements use
+    `?` placeholders; the PostgreSQL backend translates them.
+    """
 
-    # -- plumbing --------------------------------------------------------------------------
+    clock: Callable[[], datetime]
+    # Failed lookups allowed per client in one window, and the window's length.
+    lookup_max_failures: int = 10
+    lookup_window: timedelta = timedelta(minutes=15)
 
-    @property
-    def version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+    def _tx(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
 
-    def migrate(self) -> None:
-        current = self.version
-        if current > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"{self.path}: portal schema {current} is newer than this portal ({SCHEMA_VERSION})"
-            )
-        for version in range(current, SCHEMA_VERSION):
-            with self._tx():
-                MIGRATIONS[version](self.conn)
-                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+    def _read(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+    def _lock_device(self, c: Any, device_id: str) -> None:
+        """Serialise writes for one device (PostgreSQL: a row lock; SQLite has one writer)."""
+
+    def _serialize(self, c: Any, key: int) -> None:
+        """A lock held to the end of the transaction (PostgreSQL: an advisory lock)."""
+
+    def _unique_violation(self, exc: BaseException) -> bool:
+        raise NotImplementedError
 
     def _now(self) -> str:
         return _iso(self.clock())
 
     def close(self) -> None:
-        with self._lock:
-            self.conn.close()
+        raise NotImplementedError
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
 
     # -- devices ---------------------------------------------------------------------------
 
@@ -353,6 +397,7 @@ class SQLiteStorage:
         now = self._now()
         token = secrets.token_urlsafe(32)
         with self._tx() as c:
+            self._serialize(c, 1)  # enrollments one at a time: "counter_taken" must hold
             row = c.execute(
                 "SELECT * FROM enrollment_codes WHERE code_hash = ?",
                 (_sha256(_normal_code(code)),),
@@ -391,13 +436,21 @@ class SQLiteStorage:
                 raise StorageError(
                     "counter_taken",
                     f"counter {counter_no} of agency {agency_code} is held by device "
-                    f"{taken[0]}: revoke it first (dossier codes must stay unique)",
+                    f"{taken['device_id']}: revoke it first (dossier codes must stay unique)",
                 )
             if existing is None:
                 c.execute(
                     "INSERT INTO devices(device_id, agency_code, counter_no, token_hash, "
-                    "device_secret, enrolled_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    (device_id, agency_code, counter_no, _sha256(token), device_secret, now),
+                    "device_secret, enrolled_at, short_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        device_id,
+                        agency_code,
+                        counter_no,
+                        _sha256(token),
+                        device_secret,
+                        now,
+                        device_short_id(device_id),
+                    ),
                 )
             else:
                 c.execute(
@@ -414,8 +467,8 @@ class SQLiteStorage:
         return device, token
 
     def authenticate(self, token: str) -> Device:
-        with self._lock:
-            row = self.conn.execute(
+        with self._read() as c:
+            row = c.execute(
                 "SELECT * FROM devices WHERE token_hash = ?", (_sha256(token),)
             ).fetchone()
         if row is None:
@@ -438,15 +491,21 @@ class SQLiteStorage:
         return device
 
     def device(self, device_id: str) -> Device | None:
-        with self._lock:
-            row = self.conn.execute(
-                "SELECT * FROM devices WHERE device_id = ?", (device_id,)
-            ).fetchone()
+        with self._read() as c:
+            row = c.execute("SELECT * FROM devices WHERE device_id = ?", (device_id,)).fetchone()
         return None if row is None else _device(row)
 
+    def devices_by_short_id(self, short_id: str) -> list[Device]:
+        """Devices whose `device_short_id` is this (the 8 characters in a receipt URL)."""
+        with self._read() as c:
+            rows = c.execute(
+                "SELECT * FROM devices WHERE short_id = ?", (short_id.lower(),)
+            ).fetchall()
+        return [_device(r) for r in rows]
+
     def devices(self) -> list[Device]:
-        with self._lock:
-            rows = self.conn.execute("SELECT * FROM devices ORDER BY enrolled_at").fetchall()
+        with self._read() as c:
+            rows = c.execute("SELECT * FROM devices ORDER BY enrolled_at").fetchall()
         return [_device(r) for r in rows]
 
     # -- push ------------------------------------------------------------------------------
@@ -455,6 +514,7 @@ class SQLiteStorage:
         """Apply a batch once and in order, in one transaction; see the module docstring."""
         now = self._now()
         with self._tx() as c:
+            self._lock_device(c, device.device_id)
             row = c.execute(
                 "SELECT last_seq, revoked_at FROM devices WHERE device_id = ?", (device.device_id,)
             ).fetchone()
@@ -519,9 +579,7 @@ class SQLiteStorage:
             out.last_seq = last
         return out
 
-    def _duplicate(
-        self, c: sqlite3.Connection, device: Device, entry: Entry, out: PushOutcome
-    ) -> None:
+    def _duplicate(self, c: Any, device: Device, entry: Entry, out: PushOutcome) -> None:
         """An entry already processed: report its recorded outcome, change nothing."""
         out.duplicates += 1
         row = c.execute(
@@ -541,7 +599,7 @@ class SQLiteStorage:
         elif row["status"] == "rejected":
             out.rejected.append((entry.seq, row["reason"]))
 
-    def _apply(self, c: sqlite3.Connection, device: Device, entry: Entry, now: str) -> str:
+    def _apply(self, c: Any, device: Device, entry: Entry, now: str) -> str:
         """Project one entry; return '' when applied or the reason it is rejected."""
         if entry.local_reject:
             return f"counter_rejected: {entry.local_reject}"
@@ -562,6 +620,9 @@ class SQLiteStorage:
         ]
         if missing:
             return f"malformed: the dossier snapshot lacks {', '.join(missing)}"
+        problem = _snapshot_problem(snap)
+        if problem:
+            return f"malformed: {problem}"
         if snap["status"] not in STATUSES:
             return f"malformed: unknown status {snap['status']!r}"
         parsed = parse_code(str(snap["code"]))
@@ -584,8 +645,10 @@ class SQLiteStorage:
             return f"code_clash: dossier code {snap['code']} is already used by another dossier"
         if entry.kind == "dossier.event":
             event = p.get("event")
-            if not isinstance(event, dict) or not isinstance(event.get("id"), int):
+            if not isinstance(event, dict) or not _int_ok(event.get("id")):
                 return "malformed: the event is missing or has no id"
+            if not all(isinstance(event.get(k, ""), str) for k in ("at", "action", "to_status")):
+                return "malformed: the event's at, action and to_status must be text"
         if owner is None or int(snap["version"]) >= int(owner["version"]):
             self._project(c, device, snap, now)
         if entry.kind == "dossier.event":
@@ -595,9 +658,7 @@ class SQLiteStorage:
             self._outcome(c, device, p.get("change_id"), outcome, str(p.get("reason", "")), now)
         return ""
 
-    def _project(
-        self, c: sqlite3.Connection, device: Device, snap: dict[str, Any], now: str
-    ) -> None:
+    def _project(self, c: Any, device: Device, snap: dict[str, Any], now: str) -> None:
         parsed = parse_code(str(snap["code"]))
         assert parsed is not None
         values = (
@@ -643,9 +704,7 @@ class SQLiteStorage:
                 (snap["uuid"], device.device_id, snap["ticket"], str(snap["received_at"])[:10]),
             )
 
-    def _event(
-        self, c: sqlite3.Connection, device: Device, seq: int, uuid: str, event: dict[str, Any]
-    ) -> None:
+    def _event(self, c: Any, device: Device, seq: int, uuid: str, event: dict[str, Any]) -> None:
         details = event.get("details") or {}
         c.execute(
             "INSERT INTO dossier_events(device_id, event_id, dossier_uuid, seq, at, action, "
@@ -669,7 +728,7 @@ class SQLiteStorage:
 
     def _outcome(
         self,
-        c: sqlite3.Connection,
+        c: Any,
         device: Device,
         change_id: Any,
         outcome: str,
@@ -687,8 +746,8 @@ class SQLiteStorage:
     # -- pull ------------------------------------------------------------------------------
 
     def changes_since(self, device_id: str, cursor: int, limit: int) -> tuple[list[Change], bool]:
-        with self._lock:
-            rows = self.conn.execute(
+        with self._read() as c:
+            rows = c.execute(
                 "SELECT id, kind, dossier_uuid, data, created_at FROM changes "
                 "WHERE device_id = ? AND id > ? ORDER BY id LIMIT ?",
                 (device_id, cursor, limit + 1),
@@ -701,7 +760,7 @@ class SQLiteStorage:
 
     # -- back office -----------------------------------------------------------------------
 
-    def _find(self, c: sqlite3.Connection, ref: str) -> sqlite3.Row:
+    def _find(self, c: Any, ref: str) -> Any:
         row = c.execute(
             "SELECT * FROM dossiers WHERE uuid = ? OR code = ?", (ref.strip(), ref.strip().upper())
         ).fetchone()
@@ -711,20 +770,25 @@ class SQLiteStorage:
 
     def _change(
         self,
-        c: sqlite3.Connection,
-        row: sqlite3.Row,
+        c: Any,
+        row: Any,
         kind: str,
         data: dict[str, Any],
         by: str,
         now: str,
     ) -> Change:
-        cur = c.execute(
+        new = c.execute(
             "INSERT INTO changes(device_id, dossier_uuid, kind, data, created_at, created_by) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (row["device_id"], row["uuid"], kind, canonical_json(data), now, by),
-        )
-        assert cur.lastrowid is not None
-        return Change(cur.lastrowid, kind, row["uuid"], now, data)
+        ).fetchone()
+        return Change(int(new["id"]), kind, row["uuid"], now, data)
+
+    def _find_locked(self, c: Any, ref: str) -> Any:
+        """The dossier, read again after locking its device (the order ingest locks in)."""
+        row = self._find(c, ref)
+        self._lock_device(c, row["device_id"])
+        return self._find(c, row["uuid"])
 
     def set_status(
         self, dossier: str, to_status: str, *, by: str, note: str = "", to: str = ""
@@ -736,7 +800,7 @@ class SQLiteStorage:
             )
         now = self._now()
         with self._tx() as c:
-            row = self._find(c, dossier)
+            row = self._find_locked(c, dossier)
             snap = json.loads(row["snapshot"])
             action = find_action(row["status"], to_status, snap.get("paused_from_status"))
             if action is None:
@@ -767,46 +831,163 @@ class SQLiteStorage:
             )
         now = self._now()
         with self._tx() as c:
-            row = self._find(c, dossier)
+            row = self._find_locked(c, dossier)
             return self._change(
                 c, row, "dossier.correction", {"fields": fields, "by": by, "at": now}, by, now
             )
 
     def add_rating(self, dossier: str, score: int, comment: str = "") -> Change:
-        """A citizen's rating of the service (1–5), passed on to the counter that served."""
+        """A rating recorded by the back office (1–5), passed on to the counter that served."""
         if not 1 <= score <= 5:
             raise StorageError("invalid_score", f"a rating is 1–5, got {score}")
+        return self._rate(dossier, score, "", {}, comment, "back-office")
+
+    def submit_rating(
+        self, dossier_uuid: str, overall: str, criteria: dict[str, int], comment: str = ""
+    ) -> Change:
+        """A citizen's DOMAIN §7 rating from the status page: nine criteria scored 2/1/0 and
+        the overall answer. One per dossier (a unique index), only once the result is
+        returned; passed on to the counter as a `rating` change (score 5/3/1 for protocol v1
+        counters, the criteria beside it)."""
+        if overall not in RATING_OVERALL:
+            raise StorageError("invalid_rating", f"overall must be one of {list(RATING_OVERALL)}")
+        if set(criteria) != set(RATING_CRITERIA) or any(
+            v not in (0, 1, 2) or isinstance(v, bool) for v in criteria.values()
+        ):
+            raise StorageError("invalid_rating", "criteria c1–c9 must each be 2, 1 or 0")
+        return self._rate(
+            dossier_uuid, RATING_OVERALL[overall], overall, criteria, comment, "citizen"
+        )
+
+    def _rate(
+        self,
+        dossier: str,
+        score: int,
+        overall: str,
+        criteria: dict[str, int],
+        comment: str,
+        source: str,
+    ) -> Change:
+        comment = comment.strip()[:1000]
         now = self._now()
+        try:
+            with self._tx() as c:
+                row = self._find_locked(c, dossier)
+                if source == "citizen" and row["status"] != "returned":
+                    raise StorageError(
+                        "not_returned", "a dossier is rated once its result is returned"
+                    )
+                new = c.execute(
+                    "INSERT INTO ratings(dossier_uuid, score, comment, rated_at, overall, "
+                    "criteria, source) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (row["uuid"], score, comment, now, overall, canonical_json(criteria), source),
+                ).fetchone()
+                data: dict[str, Any] = {
+                    "rating_id": int(new["id"]),
+                    "score": score,
+                    "comment": comment,
+                    "at": now,
+                }
+                if overall:
+                    data |= {"overall": overall, "criteria": criteria}
+                by = "citizen" if source == "citizen" else "back-office"
+                return self._change(c, row, "rating", data, by, now)
+        except Exception as exc:
+            if self._unique_violation(exc):
+                raise StorageError("already_rated", "this dossier has been rated") from None
+            raise
+
+    def rating_of(self, dossier_uuid: str) -> Rating | None:
+        with self._read() as c:
+            row = c.execute(
+                "SELECT * FROM ratings WHERE dossier_uuid = ? AND legacy = 0", (dossier_uuid,)
+            ).fetchone()
+        if row is None:
+            return None
+        return Rating(
+            dossier_uuid=row["dossier_uuid"],
+            overall=row["overall"],
+            criteria=json.loads(row["criteria"] or "{}"),
+            comment=row["comment"],
+            rated_at=row["rated_at"],
+            score=int(row["score"]),
+        )
+
+    def ratings(self, limit: int = 500) -> list[dict[str, Any]]:
+        """The newest ratings with their dossier's code and counter (for the supervisor)."""
+        with self._read() as c:
+            rows = c.execute(
+                "SELECT r.id, r.dossier_uuid, d.code, d.agency_code, d.counter_no, r.score, "
+                "r.overall, r.criteria, r.comment, r.rated_at, r.source FROM ratings r "
+                "JOIN dossiers d ON d.uuid = r.dossier_uuid ORDER BY r.id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        out = []
+        for r in rows:
+            item = dict(r)
+            item["criteria"] = json.loads(item["criteria"] or "{}")
+            out.append(item)
+        return out
+
+    # -- rate limit of the citizen page ----------------------------------------------------
+
+    def lookup_blocked(self, client: str) -> int:
+        """Seconds until `client` may try again (0: not blocked)."""
+        now = self.clock()
+        with self._read() as c:
+            row = c.execute(
+                "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
+                (_sha256(client),),
+            ).fetchone()
+        return self._blocked_for(row, now)
+
+    def lookup_failed(self, client: str) -> int:
+        """Count one failed lookup; return seconds blocked from now on (0: not yet)."""
+        now = self.clock()
+        start = _iso(now)
+        expired = _iso(now - self.lookup_window)
         with self._tx() as c:
-            row = self._find(c, dossier)
-            cur = c.execute(
-                "INSERT INTO ratings(dossier_uuid, score, comment, rated_at) VALUES (?, ?, ?, ?)",
-                (row["uuid"], score, comment, now),
-            )
-            data = {"rating_id": cur.lastrowid, "score": score, "comment": comment, "at": now}
-            return self._change(c, row, "rating", data, "citizen", now)
+            row = c.execute(
+                "INSERT INTO lookup_failures(client, window_start, failures) VALUES (?, ?, 1) "
+                "ON CONFLICT(client) DO UPDATE SET "
+                "failures = CASE WHEN lookup_failures.window_start < ? THEN 1 "
+                "ELSE lookup_failures.failures + 1 END, "
+                "window_start = CASE WHEN lookup_failures.window_start < ? "
+                "THEN excluded.window_start ELSE lookup_failures.window_start END "
+                "RETURNING window_start, failures",
+                (_sha256(client), start, expired, expired),
+            ).fetchone()
+            if secrets.randbelow(50) == 0:  # now and then, forget old windows
+                c.execute("DELETE FROM lookup_failures WHERE window_start < ?", (expired,))
+        return self._blocked_for(row, now)
+
+    def _blocked_for(self, row: Any, now: datetime) -> int:
+        if row is None or int(row["failures"]) < self.lookup_max_failures:
+            return 0
+        until = datetime.fromisoformat(row["window_start"]) + self.lookup_window
+        return int((until - now).total_seconds()) + 1 if until > now else 0
 
     # -- reading ---------------------------------------------------------------------------
 
     def dossier(self, ref: str) -> dict[str, Any] | None:
-        with self._lock:
-            row = self.conn.execute(
+        with self._read() as c:
+            row = c.execute(
                 "SELECT * FROM dossiers WHERE uuid = ? OR code = ?",
                 (ref.strip(), ref.strip().upper()),
             ).fetchone()
         return None if row is None else dict(row)
 
     def timeline(self, dossier_uuid: str) -> list[dict[str, Any]]:
-        with self._lock:
-            rows = self.conn.execute(
+        with self._read() as c:
+            rows = c.execute(
                 "SELECT * FROM dossier_events WHERE dossier_uuid = ? ORDER BY seq",
                 (dossier_uuid,),
             ).fetchall()
         return [dict(r) for r in rows]
 
     def change(self, change_id: int) -> dict[str, Any] | None:
-        with self._lock:
-            row = self.conn.execute("SELECT * FROM changes WHERE id = ?", (change_id,)).fetchone()
+        with self._read() as c:
+            row = c.execute("SELECT * FROM changes WHERE id = ?", (change_id,)).fetchone()
         return None if row is None else dict(row)
 
     def rejections(self, device_id: str | None = None) -> list[dict[str, Any]]:
@@ -818,14 +999,9 @@ class SQLiteStorage:
         if device_id:
             sql += " AND device_id = ?"
             args = (device_id,)
-        with self._lock:
-            rows = self.conn.execute(sql + " ORDER BY received_at, seq", args).fetchall()
+        with self._read() as c:
+            rows = c.execute(sql + " ORDER BY received_at, seq", args).fetchall()
         return [dict(r) for r in rows]
-
-    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        """Read-only SQL for tests and reports."""
-        with self._lock:
-            return [tuple(r) for r in self.conn.execute(sql, args).fetchall()]
 
 
 def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
@@ -839,6 +1015,39 @@ def find_action(status: str, to_status: str, paused_from: str | None) -> str | N
     return None
 
 
+_MAX_INT = 2**63 - 1
+_TEXT_FIELDS = ("uuid", "code", "status", "received_at", "due_at", "procedure_code")
+_OPTIONAL_TEXT = (
+    "procedure_name",
+    "applicant_name",
+    "finished_at",
+    "returned_at",
+    "ticket",
+    "updated_at",
+)
+
+
+def _int_ok(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_INT
+
+
+def _snapshot_problem(snap: dict[str, Any]) -> str:
+    """Why a snapshot cannot be stored as is ('' when it can): types, sizes, NUL bytes."""
+    if "\\u0000" in canonical_json(snap):
+        return "the dossier snapshot holds a NUL character"
+    for key in _TEXT_FIELDS:
+        if not isinstance(snap.get(key), str):
+            return f"the snapshot's {key} must be text"
+    for key in _OPTIONAL_TEXT:
+        if snap.get(key) is not None and not isinstance(snap.get(key), str):
+            return f"the snapshot's {key} must be text"
+    if not _int_ok(snap.get("version")):
+        return "the snapshot's version must be a non-negative integer"
+    if snap.get("status_code") is not None and not _int_ok(snap.get("status_code")):
+        return "the snapshot's status_code must be a non-negative integer"
+    return ""
+
+
 def _normal_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
@@ -847,7 +1056,7 @@ def _entry_hash(entry: Entry, payload_text: str) -> str:
     return _sha256(f"{entry.kind}\n{entry.schema_version}\n{payload_text}")
 
 
-def _device(row: sqlite3.Row) -> Device:
+def _device(row: Any) -> Device:
     return Device(
         device_id=row["device_id"],
         agency_code=row["agency_code"],
@@ -858,3 +1067,71 @@ def _device(row: sqlite3.Row) -> Device:
         last_seq=int(row["last_seq"]),
         last_seen_at=row["last_seen_at"],
     )
+
+
+class SQLiteStorage(SQLStorage):
+    """The default storage: one SQLite file (WAL, `synchronous=FULL`).
+
+    One connection guarded by a lock in this process; `BEGIN IMMEDIATE` serialises writers
+    across processes too (several workers on one file work; PostgreSQL scales further).
+    """
+
+    def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.clock = clock
+        self._lock = threading.RLock()
+        self.conn = sqlite3.connect(
+            self.path, isolation_level=None, timeout=10, check_same_thread=False
+        )
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA busy_timeout = 10000")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = FULL")
+        self.migrate()
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        for version in range(SCHEMA_VERSION):
+            with self._tx():
+                current = self.version  # read under the write lock: another process may race
+                if current > SCHEMA_VERSION:
+                    raise RuntimeError(
+                        f"{self.path}: portal schema {current} is newer than this portal "
+                        f"({SCHEMA_VERSION})"
+                    )
+                if current != version:
+                    continue
+                MIGRATIONS[version](self.conn)
+                self.conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self.conn
+
+    def _unique_violation(self, exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+    def close(self) -> None:
+        with self._lock:
+            self.conn.close()
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Read-only SQL for tests and reports."""
+        with self._read() as c:
+            return [tuple(r) for r in c.execute(sql, args).fetchall()]

@@ -16,14 +16,16 @@ from portal import admin
 from portal.app import Limits
 from portal.cli import main as portal_main
 from portal.server import ThreadedPortal, load_settings
+from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
 from tests.test_sync_support import AGENCY, make_counter, payload_of, receive_some
 
 LIMITS = Limits(max_batch=20, max_body_bytes=64 * 1024, max_pull=3)
 
 
 @pytest.fixture
-def portal(tmp_path: Path) -> Iterator[ThreadedPortal]:
-    with ThreadedPortal(tmp_path / "portal.db", LIMITS) as p:
+def portal(portal_db: str) -> Iterator[ThreadedPortal]:  # noqa: F811
+    """A real portal on SQLite and on PostgreSQL (tests/pg.py starts a private cluster)."""
+    with ThreadedPortal(portal_db, LIMITS) as p:
         yield p
 
 

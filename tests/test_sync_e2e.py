@@ -25,6 +25,7 @@ from counter.sync import (
 from portal import admin
 from portal.server import ThreadedPortal
 from tests.conftest import FrozenClock
+from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
 from tests.test_sync_support import (
     AGENCY,
     assert_converged,
@@ -35,8 +36,9 @@ from tests.test_sync_support import (
 
 
 @pytest.fixture
-def portal(tmp_path: Path) -> Iterator[ThreadedPortal]:
-    with ThreadedPortal(tmp_path / "portal" / "portal.db") as p:
+def portal(portal_db: str) -> Iterator[ThreadedPortal]:  # noqa: F811
+    """A real portal on SQLite and on PostgreSQL (tests/pg.py starts a private cluster)."""
+    with ThreadedPortal(portal_db) as p:
         yield p
 
 

@@ -24,7 +24,7 @@ from counter.config import Config
 from counter.desk import Desk
 from counter.store import Store
 from counter.timeutil import Clock, system_clock
-from portal.storage import SQLiteStorage
+from portal.storage import SQLStorage
 from tests.conftest import make_config
 from tests.helpers import draft_for
 
@@ -86,7 +86,7 @@ def receive_some(counter: Counter, n: int, *, act_every: int = 2) -> list[str]:
     return uuids
 
 
-def assert_converged(storage: SQLiteStorage, store: Store) -> None:
+def assert_converged(storage: SQLStorage, store: Store) -> None:
     """The portal holds exactly this counter's dossiers and events: none lost, none twice."""
     device_id = store.get_setting("device_id")
     local = {

@@ -1,0 +1,448 @@
+"""The page a citizen opens by scanning the receipt QR, and the satisfaction rating form.
+
+`GET {base}/TRA-CUU/{CODE}/{DEVICE8}/{UUID26}/{TOKEN24}` (any letter case, see
+`counter.lookup`): the token is a truncated HMAC with the counter's device secret, which the
+portal learned at enrollment, so a receipt verifies even before its dossier has synced.
+
+- A wrong or mistyped token, code, device or dossier gets one and the same "not found" page
+  (it reveals nothing); each such failure is counted per client address in the database (so
+  every worker sees it), and past `lookup_max_failures` in `lookup_window` the client gets
+  HTTP 429 "Quá nhiều lần thử…" until the window ends: codes cannot be enumerated.
+- A verified receipt whose dossier has not reached the portal yet says it was received at the
+  counter and is being updated.
+- Otherwise: code, procedure, received and due times, the status in words a citizen
+  understands, the timeline, where and when to collect the result, the fee; the applicant's
+  name masked ("Nguyễn V. A."); never an ID number, phone, address or officer.
+- Once the result is returned, the DOMAIN §7 rating form (9 criteria scored 2/1/0 and the
+  overall answer). The form carries a token bound to the lookup token (an HMAC with the device
+  secret) and the POST checks it and the Origin: a page elsewhere cannot submit it. One rating
+  per dossier (a unique index); it reaches the counter with the next pull.
+
+Jinja2 rather than f-strings: autoescaping by default is what keeps a hostile procedure name
+or comment from becoming markup, and template inheritance keeps the four pages one layout.
+The templates are strings in `portal.page_templates` (no package data to install). Pages are
+small, inline-styled (with a CSP nonce), with system fonts: nothing is fetched from elsewhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+import jinja2
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from counter.lifecycle import STATUSES
+from counter.lookup import LookupRef, parse_lookup_url, verify_token
+from counter.timeutil import parse_iso, to_vn
+from counter.validation import mask_name
+from portal.page_templates import TEMPLATES
+from portal.storage import (
+    RATING_CRITERIA,
+    RATING_OVERALL,
+    Device,
+    Rating,
+    Storage,
+    StorageError,
+    utc_now,
+)
+
+log = logging.getLogger("portal.page")
+
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+
+# (headline, explanation, tone) per status, in words a citizen understands.
+STATUS_WORDS: dict[str, tuple[str, str, str]] = {
+    "received": (
+        "Hồ sơ đã được tiếp nhận",
+        "Hồ sơ của ông/bà đã được tiếp nhận và đang chờ chuyển đến bộ phận giải quyết.",
+        "info",
+    ),
+    "processing": (
+        "Hồ sơ đang được giải quyết",
+        "Cơ quan có thẩm quyền đang giải quyết hồ sơ. Ông/bà chưa cần làm gì thêm.",
+        "info",
+    ),
+    "supplement_requested": (
+        "Cần bổ sung giấy tờ",
+        "Hồ sơ cần bổ sung giấy tờ. Mời ông/bà đến Bộ phận Một cửa (mang theo Giấy tiếp nhận) "
+        "để được hướng dẫn; thời gian giải quyết tạm dừng trong lúc chờ bổ sung.",
+        "warn",
+    ),
+    "result_ready": (
+        "Đã có kết quả",
+        "Hồ sơ đã được giải quyết xong.",
+        "ok",
+    ),
+    "returned": (
+        "Đã trả kết quả",
+        "Kết quả giải quyết đã được trao. Cảm ơn ông/bà đã sử dụng dịch vụ.",
+        "ok",
+    ),
+    "refused": (
+        "Hồ sơ không được tiếp nhận",
+        "Mời ông/bà liên hệ Bộ phận Một cửa để biết lý do và được hướng dẫn.",
+        "bad",
+    ),
+    "withdrawn": (
+        "Hồ sơ đã được rút",
+        "Ông/bà đã rút hồ sơ theo đề nghị. Hồ sơ không tiếp tục được giải quyết.",
+        "bad",
+    ),
+    "stopped": (
+        "Hồ sơ đã dừng giải quyết",
+        "Mời ông/bà liên hệ Bộ phận Một cửa để biết lý do và được hướng dẫn.",
+        "bad",
+    ),
+}
+
+EVENT_WORDS = {
+    "receive": "Tiếp nhận hồ sơ",
+    "start_processing": "Chuyển hồ sơ đến bộ phận giải quyết",
+    "request_supplement": "Yêu cầu bổ sung giấy tờ",
+    "supplement": "Đã nhận giấy tờ bổ sung",
+    "refuse": "Không tiếp nhận hồ sơ",
+    "result_ready": "Đã có kết quả giải quyết",
+    "return_result": "Đã trả kết quả",
+    "withdraw": "Rút hồ sơ",
+    "stop": "Dừng giải quyết hồ sơ",
+}
+
+DELIVERY_WORDS = {
+    "counter": "Tại Bộ phận Một cửa",
+    "post": "Gửi qua dịch vụ bưu chính công ích đến địa chỉ ông/bà đã đăng ký",
+    "online": "Trực tuyến (qua tài khoản dịch vụ công)",
+}
+
+PAYMENT_WORDS = {
+    "cash": "tiền mặt",
+    "transfer": "chuyển khoản / VietQR",
+    "exempt": "miễn phí, lệ phí",
+}
+
+# DOMAIN §7 (QĐ 766/QĐ-TTg): nine criteria scored 2 / 1 / 0, worded for citizens.
+CRITERIA_TEXT = {
+    "c1": "Tổng thời gian giải quyết so với thời hạn quy định",
+    "c2": "Thời gian giải quyết tại cơ quan tiếp nhận",
+    "c3": "Số lần phải liên hệ để hoàn thiện hồ sơ",
+    "c4": "Số cơ quan, đơn vị phải liên hệ",
+    "c5": "Thủ tục, giấy tờ, phí được công khai đầy đủ, rõ ràng",
+    "c6": "Thái độ, cách hướng dẫn của cán bộ tiếp nhận",
+    "c7": "Kết quả giải quyết đúng quy định, chính xác",
+    "c8": "Được thông báo tiến độ, lý do chậm trễ (nếu có)",
+    "c9": "Có thể tra cứu, theo dõi hồ sơ thuận tiện",
+}
+CRITERIA_SCORES = ((2, "Tốt"), (1, "Trung bình"), (0, "Chưa tốt"))
+OVERALL_TEXT = {
+    "very_satisfied": "Rất hài lòng",
+    "satisfied": "Hài lòng",
+    "dissatisfied": "Không hài lòng",
+}
+assert set(CRITERIA_TEXT) == set(RATING_CRITERIA) and set(OVERALL_TEXT) == set(RATING_OVERALL)
+
+_ENV = jinja2.Environment(
+    loader=jinja2.DictLoader(TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def when(text: str | None) -> str:
+    """ "08:30, Thứ Năm 26/11/2026" in Vietnam time; "" for nothing."""
+    if not text:
+        return ""
+    try:
+        moment = to_vn(parse_iso(str(text)))
+    except ValueError:
+        return ""
+    return f"{moment:%H:%M}, {WEEKDAYS[moment.weekday()]} {moment:%d/%m/%Y}"
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def form_token(device: Device, ref: LookupRef) -> str:
+    """The rating form's token: bound to this receipt's lookup token and the device secret."""
+    key = bytes.fromhex(device.device_secret)
+    msg = f"rating-form/v1\n{ref.dossier_uuid}\n{ref.code}\n{ref.token}".encode()
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass
+class Lookup:
+    """A verified receipt: its device, and the dossier if it has reached the portal."""
+
+    ref: LookupRef
+    device: Device
+    dossier: dict[str, Any] | None
+    events: list[dict[str, Any]]
+    rating: Rating | None
+
+
+def _secret(device: Device) -> bytes:
+    try:
+        return bytes.fromhex(device.device_secret)
+    except ValueError:
+        return device.device_secret.encode("utf-8")
+
+
+class CitizenPages:
+    """The handlers; `storage` is shared with the sync API."""
+
+    def __init__(self, storage: Storage, *, max_form_bytes: int = 16 * 1024):
+        self.storage = storage
+        self.max_form_bytes = max_form_bytes
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def render(
+        self, name: str, status: int = 200, headers: dict[str, str] | None = None, **ctx: Any
+    ) -> Response:
+        nonce = secrets.token_urlsafe(16)
+        html = _ENV.get_template(name).render(nonce=nonce, **ctx)
+        return Response(
+            html,
+            status_code=status,
+            media_type="text/html; charset=utf-8",
+            headers={
+                "content-security-policy": (
+                    f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
+                    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+                ),
+                "cache-control": "no-store",
+                **(headers or {}),
+            },
+        )
+
+    @staticmethod
+    def client(request: Request) -> str:
+        return request.client.host if request.client else "unknown"
+
+    def ref_of(self, request: Request) -> LookupRef | None:
+        p = request.path_params
+        if str(p.get("prefix", "")).lower() != "tra-cuu":
+            return None
+        path = "/".join(str(p.get(k, "")) for k in ("code", "device", "uuid", "token"))
+        return parse_lookup_url(f"http://portal/TRA-CUU/{path}")
+
+    def _load(self, client: str, ref: LookupRef | None) -> tuple[int, Lookup | None]:
+        """(seconds blocked, the verified lookup or None); one thread hop for all the I/O."""
+        blocked = self.storage.lookup_blocked(client)
+        if blocked:
+            return blocked, None
+        if ref is not None:
+            for device in self.storage.devices_by_short_id(ref.device_short):
+                if verify_token(
+                    _secret(device), device.device_id, ref.dossier_uuid, ref.code, ref.token
+                ):
+                    dossier = self.storage.dossier(ref.dossier_uuid)
+                    if dossier is not None and (
+                        dossier["device_id"] != device.device_id or dossier["code"] != ref.code
+                    ):
+                        dossier = None
+                    events = self.storage.timeline(ref.dossier_uuid) if dossier else []
+                    rating = self.storage.rating_of(ref.dossier_uuid) if dossier else None
+                    return 0, Lookup(ref, device, dossier, events, rating)
+        return self.storage.lookup_failed(client), None
+
+    def too_many(self, seconds: int) -> Response:
+        minutes = max(1, -(-seconds // 60))
+        return self.render(
+            "blocked.html",
+            status=429,
+            headers={"retry-after": str(seconds)},
+            minutes=minutes,
+        )
+
+    def not_found(self) -> Response:
+        return self.render("not_found.html", status=404)
+
+    async def verified(self, request: Request) -> Lookup | Response:
+        ref = self.ref_of(request)
+        blocked, found = await run_in_threadpool(self._load, self.client(request), ref)
+        if found is not None:
+            return found
+        if blocked:
+            log.info("citizen lookup refused: too many failures from one client")
+            return self.too_many(blocked)
+        log.info("citizen lookup failed: unknown receipt or wrong token")
+        return self.not_found()
+
+    # -- pages -----------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        return self.render("home.html")
+
+    async def status(self, request: Request) -> Response:
+        found = await self.verified(request)
+        if isinstance(found, Response):
+            return found
+        return self.page(found, request, rated=request.query_params.get("danh-gia") == "ok")
+
+    def page(
+        self,
+        found: Lookup,
+        request: Request,
+        *,
+        status: int = 200,
+        error: str = "",
+        rated: bool = False,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        d = found.dossier
+        if d is None:
+            return self.render("pending.html", status=status, code=found.ref.code)
+        snap = json.loads(d["snapshot"])
+        state = d["status"]
+        headline, explanation, tone = STATUS_WORDS.get(
+            state, (STATUSES[state].vi if state in STATUSES else state, "", "info")
+        )
+        counter_no = d["counter_no"]
+        delivery = str(snap.get("delivery") or "counter")
+        place = DELIVERY_WORDS.get(delivery, DELIVERY_WORDS["counter"])
+        if delivery == "counter":
+            place = f"Tại Bộ phận Một cửa, quầy số {counter_no}"
+        if state == "result_ready":
+            if delivery == "counter":
+                headline = f"Đã có kết quả – mời ông/bà đến nhận tại quầy số {counter_no}"
+                explanation = (
+                    "Hồ sơ đã được giải quyết xong. Mời ông/bà mang theo Giấy tiếp nhận hồ sơ "
+                    f"và giấy tờ tùy thân đến Bộ phận Một cửa, quầy số {counter_no} để nhận "
+                    "kết quả."
+                )
+            else:
+                explanation = f"Hồ sơ đã được giải quyết xong. Kết quả: {place.lower()}."
+        due = d["due_at"]
+        overdue = False
+        if state in ("received", "processing") and due:
+            try:
+                overdue = parse_iso(due) < utc_now()
+            except ValueError:
+                overdue = False
+        fee = int(snap.get("fee_amount") or 0)
+        method = str(snap.get("payment_method") or "cash")
+        if fee <= 0 or method == "exempt":
+            fee_text = "Không phải nộp phí, lệ phí"
+        else:
+            fee_text = f"{money(fee)} – đã nộp khi tiếp nhận ({PAYMENT_WORDS.get(method, method)})"
+        timeline = []
+        for e in found.events:
+            action = str(e.get("action", ""))
+            if action == "portal.status":
+                with contextlib.suppress(ValueError):
+                    action = str(json.loads(e.get("details") or "{}").get("action", action))
+            text = EVENT_WORDS.get(action)
+            if text is None:
+                continue  # prints, corrections, notes: nothing the citizen needs
+            timeline.append({"at": when(e.get("at")), "text": text})
+        can_rate = state == "returned" and found.rating is None
+        return self.render(
+            "status.html",
+            status=status,
+            code=d["code"],
+            procedure=d["procedure_name"],
+            applicant=mask_name(str(d["applicant_name"] or "")),
+            received_at=when(d["received_at"]),
+            due_at=when(due),
+            returned_at=when(d.get("returned_at")),
+            headline=headline,
+            explanation=explanation,
+            tone=tone,
+            overdue=overdue,
+            place=place,
+            fee_text=fee_text,
+            timeline=timeline,
+            can_rate=can_rate,
+            rating=found.rating,
+            rated=rated,
+            overall_text=OVERALL_TEXT,
+            criteria=CRITERIA_TEXT,
+            scores=CRITERIA_SCORES,
+            form_token=form_token(found.device, found.ref) if can_rate else "",
+            form=form or {},
+            error=error,
+            updated_at=when(d.get("synced_at")),
+        )
+
+    async def rate(self, request: Request) -> Response:
+        found = await self.verified(request)
+        if isinstance(found, Response):
+            return found
+        origin = request.headers.get("origin")
+        if origin and origin != "null":
+            own = f"{request.url.scheme}://{request.url.netloc}".lower()
+            if origin.lower() != own:
+                return self.render("error.html", status=403, message=FORBIDDEN)
+        body = await self._form(request)
+        if body is None:
+            return self.render("error.html", status=413, message=TOO_LARGE)
+        if found.dossier is None:
+            return self.page(found, request, status=409)
+        given = body.get("form_token", "")
+        if not hmac.compare_digest(given.encode(), form_token(found.device, found.ref).encode()):
+            return self.render("error.html", status=403, message=FORBIDDEN)
+        overall = body.get("overall", "")
+        criteria: dict[str, int] = {}
+        for key in RATING_CRITERIA:
+            value = body.get(key, "")
+            if value in ("0", "1", "2"):
+                criteria[key] = int(value)
+        if overall not in RATING_OVERALL or len(criteria) != len(RATING_CRITERIA):
+            return self.page(
+                found,
+                request,
+                status=422,
+                error="Xin ông/bà chọn một mức cho mỗi tiêu chí và cho mức độ hài lòng chung.",
+                form=body,
+            )
+        comment = body.get("comment", "")[:1000]
+        try:
+            await run_in_threadpool(
+                self.storage.submit_rating, found.ref.dossier_uuid, overall, criteria, comment
+            )
+        except StorageError as exc:
+            if exc.code == "already_rated":
+                found.rating = await run_in_threadpool(
+                    self.storage.rating_of, found.ref.dossier_uuid
+                )
+                return self.page(
+                    found,
+                    request,
+                    status=409,
+                    error="Hồ sơ này đã được đánh giá; mỗi hồ sơ chỉ đánh giá một lần.",
+                )
+            return self.page(found, request, status=409, error=NOT_YET)
+        log.info("citizen rating recorded")
+        return RedirectResponse(f"{request.url.path}?danh-gia=ok", status_code=303)
+
+    async def _form(self, request: Request) -> dict[str, str] | None:
+        """The urlencoded form, or None when it is larger than `max_form_bytes`."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_form_bytes:
+            return None
+        size = 0
+        chunks: list[bytes] = []
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_form_bytes:
+                return None
+            chunks.append(chunk)
+        text = b"".join(chunks).decode("utf-8", "replace").replace("\x00", "")
+        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=50))
+
+
+FORBIDDEN = "Biểu mẫu không hợp lệ hoặc đã hết hạn. Vui lòng mở lại trang từ mã QR."
+TOO_LARGE = "Nội dung gửi quá dài."
+NOT_YET = "Hồ sơ chỉ được đánh giá sau khi đã trả kết quả."

@@ -1,0 +1,177 @@
+"""City scale: `uvicorn --workers 2` over PostgreSQL behaves as one portal.
+
+The portal runs as `counter-portal serve --workers 2` in a subprocess on 127.0.0.1 and a free
+port; every request opens a new connection, so the two worker processes share the work. The
+test shows that both answer, that one push sent many times at once (to both workers) is
+applied once, that the rate limit counts failures across workers, and that sync, the page,
+the admin API and the rating work through them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from counter.sync import sync_once
+from portal.pg import PostgresStorage
+from tests.pg import PgCluster, pg_cluster  # noqa: F401  (fixture)
+from tests.test_portal_api import _entries
+from tests.test_portal_page import CRITERIA, lookup_counter, receive, text_of
+from tests.test_sync_support import AGENCY, ROOT, Counter, free_port
+
+ADMIN = "pg-admin-token"
+
+
+class Workers:
+    """`python -m portal serve --workers 2` against a PostgreSQL database."""
+
+    def __init__(self, tmp_path: Path, url: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config = tmp_path / "portal.toml"
+        self.config.write_text(
+            "[security]\nlookup_max_failures = 5\n[storage]\npool_size = 4\n", encoding="utf-8"
+        )
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "COUNTER_PORTAL_DATABASE_URL": url,
+            "COUNTER_PORTAL_ADMIN_TOKEN": ADMIN,
+        }
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "portal",
+                "--config",
+                str(self.config),
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                "2",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stderr.read().decode() if self.proc.stderr else "")
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the portal workers did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+@pytest.fixture
+def db_url(pg_cluster: PgCluster) -> str:  # noqa: F811
+    return pg_cluster.create_database()
+
+
+@pytest.fixture
+def workers(tmp_path: Path, db_url: str) -> Iterator[Workers]:
+    w = Workers(tmp_path, db_url)
+    try:
+        yield w
+    finally:
+        w.stop()
+
+
+@pytest.fixture
+def storage(db_url: str, workers: Workers) -> Iterator[PostgresStorage]:
+    s = PostgresStorage(db_url, max_size=2)
+    yield s
+    s.close()
+
+
+def _fresh(method: str, url: str, **kw: object) -> httpx.Response:
+    """One request on a new connection (so either worker may take it)."""
+    with httpx.Client(timeout=20) as c:
+        return c.request(method, url, **kw)  # type: ignore[arg-type]
+
+
+def test_two_workers_over_postgresql_behave_as_one_portal(
+    tmp_path: Path, workers: Workers, storage: PostgresStorage
+) -> None:
+    pids = {_fresh("GET", f"{workers.url}/api/v1/health").json()["worker"] for _ in range(60)}
+    assert len(pids) == 2, "both workers answer"
+
+    # Sync through both workers; the receipt page verifies on either.
+    code = storage.create_enrollment_code(AGENCY, 3)
+
+    class _P:  # what lookup_counter needs of a portal
+        url = workers.url
+
+    c: Counter = lookup_counter(tmp_path, 3, _P(), code)  # type: ignore[arg-type]
+    assert sync_once(c.store, c.config).ok
+    uuid, url = receive(c)
+    # The same push, eight times at once, on eight connections: applied once.
+    token = c.store.get_setting("sync.token")
+    seqs = [r[0] for r in c.store.conn.execute("SELECT seq FROM outbox ORDER BY seq")]
+    body = {"after_seq": 0, "entries": _entries(c.desk, seqs)}
+    auth = {"authorization": f"Bearer {token}"}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(
+                lambda _: _fresh("POST", f"{workers.url}/api/v1/push", json=body, headers=auth),
+                range(8),
+            )
+        )
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert sum(a.json()["applied"] for a in answers) == len(seqs)
+    assert storage.query("SELECT count(*) FROM ingest") == [(len(seqs),)]
+    assert sync_once(c.store, c.config).ok  # the counter catches up: all duplicates
+
+    for _ in range(4):
+        assert "Hồ sơ đã được tiếp nhận" in text_of(_fresh("GET", url))
+
+    # Back office through the admin API, then the rating, then the counter pulls it.
+    api = f"{workers.url}/api/v1/admin/status"
+    admin = {"authorization": f"Bearer {ADMIN}"}
+    for to in ("result_ready", "returned"):
+        r = _fresh(
+            "POST", api, json={"dossier": uuid, "to_status": to, "to": "chủ hồ sơ"}, headers=admin
+        )
+        assert r.status_code == 200, r.text
+    page = _fresh("GET", url)
+    form_token = re.search(r'name="form_token" value="([0-9a-f]+)"', page.text)
+    assert form_token is not None
+    form = {"form_token": form_token.group(1), **CRITERIA, "overall": "satisfied"}
+    with ThreadPoolExecutor(4) as pool:  # a double tap on "Gửi", on both workers
+        posts = list(pool.map(lambda _: _fresh("POST", url, data=form), range(4)))
+    assert sorted(p.status_code for p in posts) == [303, 409, 409, 409]
+    report = sync_once(c.store, c.config)
+    assert report.ok, report.text()
+    assert c.store.conn.execute("SELECT score FROM ratings").fetchall() == [(3,)]
+    assert c.desk.get(uuid).status == "returned"
+
+    # Failed lookups count across workers: the fifth from this address is refused.
+    forged = url[:-24] + "A" * 24
+    statuses = [_fresh("GET", forged).status_code for _ in range(6)]
+    assert statuses == [404, 404, 404, 404, 429, 429]
+    assert _fresh("GET", url).status_code == 429
+    c.desk.close()
