@@ -23,17 +23,43 @@ class Transport(Protocol):
     def send(self, data: bytes, timeout: float = 10.0, *, job_id: str | None = None) -> None: ...
 
 
+# DLE EOT 4: "transmit paper roll sensor status" (a real-time command every Epson-class
+# printer answers with one byte; bits 5 and 6 set = paper end). Printers that do not answer
+# simply print: the check only waits STATUS_WAIT_SECONDS for a reply.
+PAPER_STATUS = b"\x10\x04\x04"
+PAPER_END_BITS = 0x60
+STATUS_WAIT_SECONDS = 0.3
+
+
 class NetworkTransport:
     """Raw TCP (port 9100, "JetDirect"), the way almost every LAN receipt printer listens."""
 
     def __init__(self, host: str, port: int = DEFAULT_PORT):
         self.host, self.port = host, port
 
+    @staticmethod
+    def _paper_out(sock: socket.socket, timeout: float) -> bool:
+        """Ask the printer for its paper sensor; True only when it says the roll is out."""
+        sock.sendall(PAPER_STATUS)
+        sock.settimeout(STATUS_WAIT_SECONDS)
+        try:
+            reply = sock.recv(1)
+        except TimeoutError:
+            return False  # no status support: print as usual
+        finally:
+            sock.settimeout(timeout)
+        return bool(reply) and (reply[0] & PAPER_END_BITS) == PAPER_END_BITS
+
     def send(self, data: bytes, timeout: float = 10.0, *, job_id: str | None = None) -> None:
         where = f"{self.host}:{self.port}"
         try:
             with socket.create_connection((self.host, self.port), timeout=timeout) as sock:
                 sock.settimeout(timeout)
+                if self._paper_out(sock, timeout):
+                    raise PrinterUnavailable(
+                        f"Máy in {where} hết giấy: thay cuộn giấy, phiếu sẽ tự in lại",
+                        f"printer {where} is out of paper",
+                    )
                 sock.sendall(data)
                 sock.shutdown(socket.SHUT_WR)
                 # A port-9100 printer closes its side once it has read the whole job; waiting

@@ -196,3 +196,29 @@ def test_background_worker_never_blocks_the_caller(
         assert desk.print_jobs(d.uuid)[0].status == "pending"
     finally:
         stalled.close()
+
+
+def test_paper_out_keeps_the_job_and_a_silent_printer_still_prints(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """A printer that reports "paper end" gets nothing; one that never answers the status
+    query (no status support) prints as usual, once."""
+    empty = EmulatedPrinter("paper_out")
+    silent = EmulatedPrinter("ok", answers_status=False)
+    try:
+        desk = network_desk(tmp_path / "a", clock, empty.target)
+        d = desk.receive(draft_for(desk))
+        assert [r.ok for r in drain_once(desk.store, desk.config, desk.now)] == [False]
+        job = desk.print_jobs(d.uuid)[0]
+        assert job.status == "pending" and "hết giấy" in job.last_error
+        assert empty.jobs == []
+        desk2 = network_desk(tmp_path / "b", clock, silent.target)
+        d2 = desk2.receive(draft_for(desk2))
+        assert [r.ok for r in drain_once(desk2.store, desk2.config, desk2.now)] == [True]
+        assert len(silent.jobs) == 1
+        sent = silent.jobs[0]
+        assert sent.startswith(b"\x10\x04\x04\x1b@")  # the status query, then ESC @
+        assert hashlib.sha256(sent[3:]).hexdigest() == desk2.print_jobs(d2.uuid)[0].bytes_sha256
+    finally:
+        empty.close()
+        silent.close()

@@ -16,6 +16,7 @@ from printing.documents import TicketData
 from printing.errors import PrinterConfigError, PrinterUnavailable
 from printing.render import render_job
 from printing.transports import (
+    PAPER_STATUS,
     FileTransport,
     NetworkTransport,
     PreviewTransport,
@@ -63,7 +64,8 @@ def test_network_transport_delivers_exact_bytes() -> None:
     assert isinstance(transport, NetworkTransport)
     transport.send(data, timeout=5)
     listener.thread.join(5)
-    assert listener.received == data
+    # The paper-sensor query goes first (unanswered here), then exactly the job's bytes.
+    assert listener.received == PAPER_STATUS + data
 
 
 def _free_port() -> int:
@@ -117,3 +119,35 @@ def test_cups_failure_is_unavailable() -> None:
     transport = open_transport(PrinterConfig(transport="cups", target="no-such-queue-xyz"))
     with pytest.raises(PrinterUnavailable):
         transport.send(b"\x1b@", timeout=5)
+
+
+def test_serial_transport_writes_the_job_to_the_port() -> None:
+    """Through python-escpos's Serial connector (pyserial) onto a pseudo-terminal: the
+    bytes that come out of the other end are exactly the job."""
+    import os
+    import select
+    import tty
+
+    data = _job()
+    master, slave = os.openpty()
+    try:
+        tty.setraw(master)
+        transport = open_transport(
+            PrinterConfig(transport="serial", target=f"{os.ttyname(slave)}:19200")
+        )
+        transport.send(data, timeout=5)
+        received = b""
+        while len(received) < len(data) and select.select([master], [], [], 5)[0]:
+            received += os.read(master, 65536)
+        assert received == data
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_usb_transport_without_the_device_says_so() -> None:
+    """pyusb is installed; with no such printer plugged in the job stays pending with a
+    clear reason instead of crashing."""
+    transport = open_transport(PrinterConfig(transport="usb", target="0x04b8:0x0e15"))
+    with pytest.raises(PrinterUnavailable, match="USB"):
+        transport.send(b"\x1b@", timeout=1)
