@@ -140,24 +140,25 @@ class SyncReport:
         return self.error is None and not self.skipped
 
     def text(self) -> str:
+        """The report `counter sync` prints, in Vietnamese (scripts grep the numbers)."""
         if self.skipped:
-            return f"Sync skipped: {self.skipped}. {self.pending} entries waiting."
+            return f"Bỏ qua đồng bộ: {self.skipped}. {self.pending} bản ghi đang chờ gửi."
         lines = []
         if self.enrolled:
-            lines.append("Enrolled with the portal.")
+            lines.append("Đã đăng ký thiết bị với cổng dịch vụ công.")
         lines.append(
-            f"Pushed {self.pushed} entries: {self.applied} applied, {self.duplicates} already "
-            f"there, {self.rejected} rejected."
+            f"Đã gửi {self.pushed} bản ghi: {self.applied} được ghi nhận, {self.duplicates} "
+            f"đã có từ trước, {self.rejected} bị từ chối."
         )
         for seq, reason in self.rejections[:10]:
-            lines.append(f"  rejected #{seq}: {reason}")
+            lines.append(f"  bị từ chối #{seq}: {reason}")
         lines.append(
-            f"Pulled {self.pulled} changes: {self.pull_applied} applied, "
-            f"{self.pull_rejected} rejected."
+            f"Đã nhận {self.pulled} thay đổi: {self.pull_applied} đã áp dụng, "
+            f"{self.pull_rejected} bị từ chối."
         )
         if self.error is not None:
-            lines.append(f"Sync stopped ({self.error.error_class}): {self.error.message}")
-        lines.append(f"{self.pending} entries waiting.")
+            lines.append(f"Đồng bộ dừng ({self.error.error_class}): {self.error.message}")
+        lines.append(f"{self.pending} bản ghi đang chờ gửi.")
         return "\n".join(lines)
 
 
@@ -943,7 +944,7 @@ def sync_once(
     report = SyncReport()
     try:
         if not config.portal.url:
-            report.skipped = "no portal configured ([portal] url is empty)"
+            report.skipped = "chưa cấu hình cổng dịch vụ công ([portal] url để trống)"
             report.pending = pending_count(store)
             return report
         http = client or make_client(config)

@@ -36,6 +36,14 @@ LIFECYCLE = (
 )
 
 
+# Timeline events that came from the portal (back office), not from this counter.
+CENTRAL_EVENTS = {
+    "portal.status": ("Cập nhật từ cổng dịch vụ công", "Updated by the back office"),
+    "portal.correction": ("Đính chính từ cổng dịch vụ công", "Corrected by the back office"),
+    "portal.rating": ("Công dân đánh giá", "Citizen's rating"),
+}
+
+
 class DossierScreen(CounterScreen):
     """Detail of one dossier, with the actions its status allows."""
 
@@ -142,7 +150,11 @@ class DossierScreen(CounterScreen):
         timeline.append(self.t("detail.timeline") + "\n", style="bold underline")
         for event in self.desk.timeline(d.uuid):
             action = ACTIONS.get(event.action)
-            name = (action.en if lang == "en" else action.vi) if action else event.action
+            if action is not None:
+                name = action.en if lang == "en" else action.vi
+            else:
+                vi, en = CENTRAL_EVENTS.get(event.action, (event.action, event.action))
+                name = en if lang == "en" else vi
             timeline.append(f"{fmt_short(event.at)}  ", style="bold")
             timeline.append(name)
             if event.officer_name:

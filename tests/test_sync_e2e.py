@@ -146,7 +146,7 @@ def test_a_rejected_entry_is_kept_and_does_not_block_the_next(
     assert status.pending == 0 and status.rejected == 1 and status.online is True
     (kept,) = admin.rejected_entries(portal.storage)
     assert kept["seq"] == 3 and kept["reason"] == rej.reason
-    assert "rejected #3" in report.text()
+    assert "bị từ chối #3" in report.text()
 
 
 def test_revoked_device_reenrolls_with_a_new_code(tmp_path: Path, portal: ThreadedPortal) -> None:
@@ -203,7 +203,9 @@ def test_sync_command_and_status_reader(tmp_path: Path, portal: ThreadedPortal) 
     assert before.online is None and before.pending == 3 and before.last_success is None
     text = run_sync_command(c.config)
     assert (
-        "Enrolled" in text and "Pushed 3 entries: 3 applied" in text and "0 entries waiting" in text
+        "Đã đăng ký thiết bị" in text
+        and "Đã gửi 3 bản ghi: 3 được ghi nhận" in text
+        and "0 bản ghi đang chờ gửi" in text
     )
     after = sync_status(c.store, c.config)
     assert after.online is True and after.pending == 0 and after.last_success is not None
@@ -212,13 +214,13 @@ def test_sync_command_and_status_reader(tmp_path: Path, portal: ThreadedPortal) 
     offline = with_url(c.config, "http://127.0.0.1:9")  # nothing listens on the discard port
     receive_some(c, 1, act_every=0)
     text = run_sync_command(offline)
-    assert "Sync stopped (retry)" in text and "1 entries waiting" in text
+    assert "Đồng bộ dừng (retry)" in text and "1 bản ghi đang chờ gửi" in text
     status = sync_status(c.store, offline)
     assert status.online is False and status.pending == 1 and status.last_success is not None
     assert status.last_error and "unreachable" in status.last_error
 
     unconfigured = with_url(c.config, "")
-    assert run_sync_command(unconfigured).startswith("Sync skipped: no portal configured")
+    assert run_sync_command(unconfigured).startswith("Bỏ qua đồng bộ: chưa cấu hình")
 
 
 def test_nothing_waits_on_a_hanging_portal(tmp_path: Path) -> None:
