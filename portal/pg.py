@@ -23,7 +23,7 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
-from portal.storage import SQLStorage, utc_now
+from portal.storage import CitizenView, SQLStorage, _rating, _sha256, utc_now
 
 _MIGRATION_LOCK = 7_351_001  # pg_advisory_lock key: one process migrates at a time
 
@@ -147,6 +147,21 @@ PG_MIGRATIONS: list[str] = [
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
+# The citizen page's read after its token verified (see PostgresStorage.citizen_view).
+_CITIZEN_VIEW = """
+WITH args AS (SELECT %s::text AS client, %s::text AS uuid)
+SELECT
+    (SELECT row_to_json(l) FROM (
+        SELECT window_start, failures FROM lookup_failures, args
+        WHERE lookup_failures.client = args.client) l) AS lim,
+    (SELECT row_to_json(d) FROM dossiers d, args WHERE d.uuid = args.uuid) AS dossier,
+    (SELECT coalesce(json_agg(e ORDER BY e.seq), '[]'::json) FROM (
+        SELECT ev.* FROM dossier_events ev, args WHERE ev.dossier_uuid = args.uuid) e
+    ) AS events,
+    (SELECT row_to_json(r) FROM ratings r, args
+        WHERE r.dossier_uuid = args.uuid AND r.legacy = 0) AS rating
+"""
+
 
 class _Conn:
     """A psycopg connection that takes the `?` placeholders the shared SQL is written with."""
@@ -172,6 +187,7 @@ class PostgresStorage(SQLStorage):
     ):
         self.url = url
         self.clock = clock
+        self._device_cache = {}
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=min_size,
@@ -252,6 +268,22 @@ class PostgresStorage(SQLStorage):
             cur = conn.cursor(row_factory=tuple_row)
             cur.execute(sql.replace("?", "%s"), args)  # type: ignore[arg-type]
             return cur.fetchall()
+
+    def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView:
+        """`SQLStorage.citizen_view` in one statement, so one round trip: the rate-limit row,
+        the dossier, its events and its rating as JSON (the columns are text and integers,
+        which JSON carries unchanged)."""
+        now = self.clock()
+        with self.pool.connection() as conn:
+            row = conn.execute(_CITIZEN_VIEW, (_sha256(client), dossier_uuid)).fetchone()
+        assert row is not None
+        blocked = self._blocked_for(row["lim"], now)
+        if blocked:
+            return CitizenView(blocked, None, [], None)
+        dossier = row["dossier"]
+        if dossier is None:
+            return CitizenView(0, None, [], None)
+        return CitizenView(0, dossier, list(row["events"]), _rating(row["rating"]))
 
     def reset(self) -> None:
         """Empty every table (tests share one database between cases)."""

@@ -41,6 +41,8 @@ path = "./portal-data/portal.db"
 url = ""
 # connections per worker (PostgreSQL)
 pool_size = 10
+# seconds a worker may reuse a device (its secret) to verify receipt tokens; 0: never
+device_cache_seconds = 10
 
 [security]
 # bearer token of the back-office API (/api/v1/admin/…); empty: that API is off
@@ -69,6 +71,7 @@ class PortalSettings:
     database_url: str = ""
     workers: int = 1
     pool_size: int = 10
+    device_cache_seconds: float = 10.0
     admin_token: str = ""
     lookup_max_failures: int = 10
     lookup_window_minutes: float = 15
@@ -102,6 +105,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         database_url=url if backend == "postgresql" else "",
         workers=int(raw["server"]["workers"]),
         pool_size=int(raw["storage"]["pool_size"]),
+        device_cache_seconds=float(raw["storage"]["device_cache_seconds"]),
         admin_token=os.environ.get(ENV_ADMIN_TOKEN) or str(raw["security"]["admin_token"]),
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
@@ -127,6 +131,7 @@ def open_storage(settings: PortalSettings) -> SQLStorage:
         storage = SQLiteStorage(settings.db_path)
     storage.lookup_max_failures = settings.lookup_max_failures
     storage.lookup_window = timedelta(minutes=settings.lookup_window_minutes)
+    storage.device_cache_seconds = settings.device_cache_seconds
     return storage
 
 

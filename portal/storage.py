@@ -20,6 +20,7 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -134,6 +135,17 @@ RATING_OVERALL: dict[str, int] = {"very_satisfied": 5, "satisfied": 3, "dissatis
 RATING_CRITERIA = tuple(f"c{i}" for i in range(1, 10))
 
 
+@dataclass
+class CitizenView:
+    """What the citizen page needs after the token verified, read in one round trip: whether
+    the client is blocked by the rate limit, the dossier, its timeline and its rating."""
+
+    blocked: int  # seconds the client is still blocked (0: not blocked)
+    dossier: dict[str, Any] | None
+    events: list[dict[str, Any]]
+    rating: Rating | None
+
+
 class Storage(Protocol):
     """What the app and the admin commands need from a storage backend."""
 
@@ -147,7 +159,7 @@ class Storage(Protocol):
     def revoke(self, device_id: str) -> Device: ...
     def device(self, device_id: str) -> Device | None: ...
     def devices(self) -> list[Device]: ...
-    def devices_by_short_id(self, short_id: str) -> list[Device]: ...
+    def devices_by_short_id(self, short_id: str, *, cached: bool = False) -> list[Device]: ...
     def ingest(self, device: Device, after_seq: int, entries: list[Entry]) -> PushOutcome: ...
     def changes_since(
         self, device_id: str, cursor: int, limit: int
@@ -168,6 +180,7 @@ class Storage(Protocol):
     def rejections(self, device_id: str | None = None) -> list[dict[str, Any]]: ...
     def lookup_blocked(self, client: str) -> int: ...
     def lookup_failed(self, client: str) -> int: ...
+    def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView: ...
     def close(self) -> None: ...
 
 
@@ -334,6 +347,11 @@ class SQLStorage:
     # Failed lookups allowed per client in one window, and the window's length.
     lookup_max_failures: int = 10
     lookup_window: timedelta = timedelta(minutes=15)
+    # How long `devices_by_short_id(…, cached=True)` may answer from this process's memory
+    # (the citizen page; 0: always ask the database). See `devices_by_short_id`.
+    device_cache_seconds: float = 10.0
+    _device_cache: dict[str, tuple[float, list[Device]]]
+    _DEVICE_CACHE_MAX = 10_000  # short ids remembered at most (a city has a few thousand)
 
     def _tx(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
@@ -462,6 +480,7 @@ class SQLStorage:
                 "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
                 (now, device_id, row["code_hash"]),
             )
+        self._cache().clear()
         device = self.device(device_id)
         assert device is not None
         return device, token
@@ -486,6 +505,7 @@ class SQLStorage:
             )
             if cur.rowcount == 0 and self.device(device_id) is None:
                 raise StorageError("not_found", f"no device {device_id}")
+        self._cache().clear()
         device = self.device(device_id)
         assert device is not None
         return device
@@ -495,13 +515,33 @@ class SQLStorage:
             row = c.execute("SELECT * FROM devices WHERE device_id = ?", (device_id,)).fetchone()
         return None if row is None else _device(row)
 
-    def devices_by_short_id(self, short_id: str) -> list[Device]:
-        """Devices whose `device_short_id` is this (the 8 characters in a receipt URL)."""
+    def devices_by_short_id(self, short_id: str, *, cached: bool = False) -> list[Device]:
+        """Devices whose `device_short_id` is this (the 8 characters in a receipt URL).
+
+        `cached=True` (the citizen page) may answer from this process's memory, at most
+        `device_cache_seconds` old, and only for short ids that matched a device: a device
+        enrolled since is found at once. A device secret replaced by re-enrollment can still
+        verify its old receipts in another worker until its entry expires; the page asks the
+        database again before it counts a failure, so the new secret works at once. Enrolling
+        or revoking through this object empties its cache.
+        """
+        key = short_id.lower()
+        if cached and self.device_cache_seconds > 0:
+            hit = self._cache().get(key)
+            if hit is not None and hit[0] > time.monotonic():
+                return hit[1]
         with self._read() as c:
-            rows = c.execute(
-                "SELECT * FROM devices WHERE short_id = ?", (short_id.lower(),)
-            ).fetchall()
-        return [_device(r) for r in rows]
+            rows = c.execute("SELECT * FROM devices WHERE short_id = ?", (key,)).fetchall()
+        found = [_device(r) for r in rows]
+        if found and self.device_cache_seconds > 0:
+            cache = self._cache()
+            if len(cache) >= self._DEVICE_CACHE_MAX:
+                cache.clear()
+            cache[key] = (time.monotonic() + self.device_cache_seconds, found)
+        return found
+
+    def _cache(self) -> dict[str, tuple[float, list[Device]]]:
+        return self._device_cache
 
     def devices(self) -> list[Device]:
         with self._read() as c:
@@ -902,16 +942,7 @@ class SQLStorage:
             row = c.execute(
                 "SELECT * FROM ratings WHERE dossier_uuid = ? AND legacy = 0", (dossier_uuid,)
             ).fetchone()
-        if row is None:
-            return None
-        return Rating(
-            dossier_uuid=row["dossier_uuid"],
-            overall=row["overall"],
-            criteria=json.loads(row["criteria"] or "{}"),
-            comment=row["comment"],
-            rated_at=row["rated_at"],
-            score=int(row["score"]),
-        )
+        return _rating(row)
 
     def ratings(self, limit: int = 500) -> list[dict[str, Any]]:
         """The newest ratings with their dossier's code and counter (for the supervisor)."""
@@ -951,15 +982,40 @@ class SQLStorage:
                 "INSERT INTO lookup_failures(client, window_start, failures) VALUES (?, ?, 1) "
                 "ON CONFLICT(client) DO UPDATE SET "
                 "failures = CASE WHEN lookup_failures.window_start < ? THEN 1 "
+                "WHEN lookup_failures.failures >= ? THEN lookup_failures.failures "
                 "ELSE lookup_failures.failures + 1 END, "
                 "window_start = CASE WHEN lookup_failures.window_start < ? "
                 "THEN excluded.window_start ELSE lookup_failures.window_start END "
                 "RETURNING window_start, failures",
-                (_sha256(client), start, expired, expired),
+                (_sha256(client), start, expired, self.lookup_max_failures, expired),
             ).fetchone()
             if secrets.randbelow(50) == 0:  # now and then, forget old windows
                 c.execute("DELETE FROM lookup_failures WHERE window_start < ?", (expired,))
         return self._blocked_for(row, now)
+
+    def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView:
+        """The rate-limit state of `client` and the dossier `dossier_uuid` with its timeline and
+        rating, in one connection checkout (PostgreSQL overrides it with one statement)."""
+        now = self.clock()
+        with self._read() as c:
+            limit = c.execute(
+                "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
+                (_sha256(client),),
+            ).fetchone()
+            blocked = self._blocked_for(limit, now)
+            if blocked:
+                return CitizenView(blocked, None, [], None)
+            row = c.execute("SELECT * FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
+            if row is None:
+                return CitizenView(0, None, [], None)
+            events = c.execute(
+                "SELECT * FROM dossier_events WHERE dossier_uuid = ? ORDER BY seq",
+                (dossier_uuid,),
+            ).fetchall()
+            rating = c.execute(
+                "SELECT * FROM ratings WHERE dossier_uuid = ? AND legacy = 0", (dossier_uuid,)
+            ).fetchone()
+        return CitizenView(0, dict(row), [dict(e) for e in events], _rating(rating))
 
     def _blocked_for(self, row: Any, now: datetime) -> int:
         if row is None or int(row["failures"]) < self.lookup_max_failures:
@@ -1056,6 +1112,19 @@ def _entry_hash(entry: Entry, payload_text: str) -> str:
     return _sha256(f"{entry.kind}\n{entry.schema_version}\n{payload_text}")
 
 
+def _rating(row: Any) -> Rating | None:
+    if row is None:
+        return None
+    return Rating(
+        dossier_uuid=row["dossier_uuid"],
+        overall=row["overall"],
+        criteria=json.loads(row["criteria"] or "{}"),
+        comment=row["comment"],
+        rated_at=row["rated_at"],
+        score=int(row["score"]),
+    )
+
+
 def _device(row: Any) -> Device:
     return Device(
         device_id=row["device_id"],
@@ -1080,6 +1149,7 @@ class SQLiteStorage(SQLStorage):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.clock = clock
+        self._device_cache = {}
         self._lock = threading.RLock()
         self.conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=10, check_same_thread=False

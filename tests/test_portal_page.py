@@ -262,3 +262,49 @@ def test_no_personal_data_in_logs(
         assert secret not in logged, secret
     token = url.rsplit("/", 1)[1]
     assert token not in logged and token.lower() not in logged
+
+
+def test_device_cache_of_another_worker_verifies_a_replaced_secret_at_once(
+    tmp_path: Path,
+) -> None:
+    """Two workers on one database: the one holding a cached device secret still verifies a
+    receipt made with the secret a re-enrollment (on the other worker) put in its place; the old
+    secret verifies there only until `device_cache_seconds` runs out (0 here: at once)."""
+    import os
+    import uuid
+    from datetime import date
+
+    from counter.codes import format_code
+    from counter.lookup import LookupRef, lookup_token, lookup_url, parse_lookup_url
+    from portal.page import CitizenPages
+    from portal.storage import SQLiteStorage
+
+    reader, writer = SQLiteStorage(tmp_path / "p.db"), SQLiteStorage(tmp_path / "p.db")
+    try:
+        device_id, dossier = str(uuid.uuid4()), str(uuid.uuid4())
+        code = admin.create_enrollment_code(writer, AGENCY, 5)
+        old, new = os.urandom(32).hex(), os.urandom(32).hex()
+
+        number = format_code(AGENCY, date(2026, 11, 26), 5, 1)
+
+        def ref(secret: str) -> LookupRef:
+            token = lookup_token(bytes.fromhex(secret), device_id, dossier, number)
+            found = parse_lookup_url(lookup_url("http://p", number, token, device_id, dossier))
+            assert found is not None
+            return found
+
+        writer.enroll(code, device_id, old, AGENCY, 5)
+        pages = CitizenPages(reader)
+        assert pages._load("c", ref(old))[1] is not None  # now cached
+        writer.enroll(code, device_id, new, AGENCY, 5)  # the same code again, a new secret
+        assert pages._load("c", ref(new))[1] is not None
+        reader.device_cache_seconds = 0
+        assert pages._load("c", ref(old)) == (0, None)
+        # Enrolling through the same storage empties its cache at once.
+        reader.device_cache_seconds = 30
+        assert pages._load("c", ref(new))[1] is not None
+        reader.enroll(code, device_id, old, AGENCY, 5)
+        assert pages._load("c", ref(new)) == (0, None)
+    finally:
+        reader.close()
+        writer.close()
