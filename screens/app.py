@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from pathlib import Path
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -52,7 +53,7 @@ _NEEDS_LOGIN = {
 class CounterApp(App[None]):
     """One officer at one counter, all day, keyboard first."""
 
-    CSS_PATH = "counter.tcss"
+    CSS_PATH = Path(__file__).with_name("counter.tcss")  # absolute: subclasses live elsewhere
     TITLE = "counter"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     BINDINGS = [  # noqa: RUF012
