@@ -225,8 +225,18 @@ def _v5(db: sqlite_utils.Database) -> None:
     create_queue_tables(db)
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    """Indexes for the supervisor's figures over a long range of timeline events."""
+    db.executescript(
+        """
+        CREATE INDEX IF NOT EXISTS dossier_events_at ON dossier_events(at);
+        CREATE INDEX IF NOT EXISTS dossier_events_action_at ON dossier_events(action, at);
+        """
+    )
+
+
 # Index i holds the migration that takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
