@@ -21,7 +21,8 @@ def figures_provider(service: QueueService) -> QueueFiguresProvider:
     """Today's queue figures (the engine keeps per-day figures; older days are in the log)."""
 
     def provider(start: date, end: date) -> QueueFigures | None:
-        today = to_vn(system_clock()).date()
+        clock = getattr(service, "clock", system_clock)  # the queue's own notion of "today"
+        today = to_vn(clock()).date()
         if not start <= today <= end:
             return None
         try:
