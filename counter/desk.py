@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from counter import audit, auth, codes, receipts, search, spool
+from counter import audit, auth, codes, history, receipts, search, spool
 from counter.auth import Officer
 from counter.catalogue import Catalogue, Procedure, load_catalogue
 from counter.config import Config
@@ -33,8 +33,6 @@ from counter.store import Store
 from counter.text import nfc, nfc_lines
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 from counter.worktime import WorkCalendar
-
-OUTBOX_SCHEMA_VERSION = 1
 
 _DOSSIER_SELECT = (
     "SELECT d.*, o.full_name AS officer_name FROM dossiers d "
@@ -320,44 +318,18 @@ class Desk:
         details: dict[str, Any],
     ) -> None:
         """Timeline event + audit entry + outbox entry, inside the caller's transaction."""
-        body = json.dumps(details, ensure_ascii=False, sort_keys=True)
-        cur = db.conn.execute(
-            "INSERT INTO dossier_events(dossier_uuid, at, action, from_status, to_status, "
-            "officer_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (row["uuid"], iso(now), action, from_status, to_status, officer.id, body),
-        )
-        audit.record(
+        history.record_change(
             db,
-            at=iso(now),
-            action=f"dossier.{action}",
+            device_id=self.device_id,
+            row=row,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            at=now,
             officer_id=officer.id,
             username=officer.username,
-            obj=f"dossier:{row['code']}",
-            details={"from": from_status, "to": to_status, **details},
-        )
-        snapshot = {k: v for k, v in row.items() if k != "search_text"}
-        payload = {
-            "device_id": self.device_id,
-            "dossier_uuid": row["uuid"],
-            "event": {
-                "id": cur.lastrowid,
-                "at": iso(now),
-                "action": action,
-                "from_status": from_status,
-                "to_status": to_status,
-                "officer": officer.username,
-                "details": details,
-            },
-            "dossier": snapshot,
-        }
-        db.conn.execute(
-            "INSERT INTO outbox(kind, schema_version, payload, created_at) VALUES (?, ?, ?, ?)",
-            (
-                "dossier.event",
-                OUTBOX_SCHEMA_VERSION,
-                json.dumps(payload, ensure_ascii=False, sort_keys=True),
-                iso(now),
-            ),
+            event_officer=officer.username,
+            details=details,
         )
 
     # -- lifecycle -----------------------------------------------------------------------

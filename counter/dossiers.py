@@ -218,15 +218,29 @@ def _dt(value: str | None) -> datetime | None:
     return parse_iso(value) if value else None
 
 
+def applicant_from_row(row: dict[str, Any]) -> Applicant:
+    return Applicant(
+        kind=row["applicant_kind"],
+        name=row["applicant_name"],
+        id_number=row["applicant_id"],
+        phone=row["applicant_phone"],
+        email=row["applicant_email"],
+        address=row["applicant_address"],
+    )
+
+
+def representative_from_row(row: dict[str, Any]) -> Representative | None:
+    if not row.get("representative_name"):
+        return None
+    return Representative(
+        row["representative_name"],
+        row["representative_id"],
+        row["representative_phone"],
+        row["representative_paper"],
+    )
+
+
 def dossier_from_row(row: dict[str, Any]) -> Dossier:
-    rep = None
-    if row.get("representative_name"):
-        rep = Representative(
-            row["representative_name"],
-            row["representative_id"],
-            row["representative_phone"],
-            row["representative_paper"],
-        )
     received = parse_iso(row["received_at"])
     due = parse_iso(row["due_at"])
     return Dossier(
@@ -235,15 +249,8 @@ def dossier_from_row(row: dict[str, Any]) -> Dossier:
         procedure_code=row["procedure_code"],
         procedure_name=row["procedure_name"],
         field=row["field"],
-        applicant=Applicant(
-            kind=row["applicant_kind"],
-            name=row["applicant_name"],
-            id_number=row["applicant_id"],
-            phone=row["applicant_phone"],
-            email=row["applicant_email"],
-            address=row["applicant_address"],
-        ),
-        representative=rep,
+        applicant=applicant_from_row(row),
+        representative=representative_from_row(row),
         documents=tuple(DocumentItem(**d) for d in json.loads(row["documents"])),
         sets_count=row["sets_count"],
         fee_amount=row["fee_amount"],

@@ -38,9 +38,9 @@ from typing import Any
 
 import httpx
 
-from counter import audit
+from counter import audit, history
 from counter.config import Config
-from counter.dossiers import Applicant, Representative, search_text
+from counter.dossiers import applicant_from_row, representative_from_row, search_text
 from counter.lifecycle import ACTIONS, STATUSES
 from counter.store import Store
 from counter.text import nfc
@@ -49,7 +49,6 @@ from counter.worktime import WorkCalendar
 
 PROTOCOL_VERSION = 1
 API = "/api/v1"
-OUTBOX_SCHEMA_VERSION = 1  # of the entries written here; same as counter.desk's
 DEFAULT_MAX_BATCH = 500
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
 PULL_PAGE = 200
@@ -647,22 +646,6 @@ def _row(store: Store, uuid: str) -> dict[str, Any] | None:
     return dict(zip([c[0] for c in cur.description], row, strict=True))
 
 
-def _outbox(store: Store, kind: str, payload: dict[str, Any], at: datetime) -> None:
-    store.conn.execute(
-        "INSERT INTO outbox(kind, schema_version, payload, created_at) VALUES (?, ?, ?, ?)",
-        (
-            kind,
-            OUTBOX_SCHEMA_VERSION,
-            json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            iso(at),
-        ),
-    )
-
-
-def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k != "search_text"}
-
-
 def _outcome_entry(
     store: Store, ctx: _PullContext, change_id: int, uuid: str, outcome: str, reason: str
 ) -> None:
@@ -674,8 +657,8 @@ def _outcome_entry(
     row = _row(store, uuid)
     if row is None:
         return
-    _outbox(
-        store,
+    history.write_outbox(
+        store.db,
         "dossier.change_outcome",
         {
             "device_id": ctx.device_id,
@@ -683,7 +666,7 @@ def _outcome_entry(
             "change_id": change_id,
             "outcome": outcome,
             "reason": reason,
-            "dossier": _snapshot(row),
+            "dossier": history.snapshot(row),
         },
         ctx.now,
     )
@@ -699,40 +682,21 @@ def _record(
     by: str,
     details: dict[str, Any],
 ) -> None:
-    """Timeline event (no officer) + audit entry + outbox entry, as `Desk._event` writes."""
-    body = json.dumps(details, ensure_ascii=False, sort_keys=True)
-    cur = store.conn.execute(
-        "INSERT INTO dossier_events(dossier_uuid, at, action, from_status, to_status, "
-        "officer_id, details) VALUES (?, ?, ?, ?, ?, NULL, ?)",
-        (row["uuid"], iso(at), action, from_status, row["status"], body),
-    )
-    audit.record(
+    """Timeline event (no officer) + audit entry + outbox entry, as an officer's action writes."""
+    history.record_change(
         store.db,
-        at=iso(ctx.now),
-        action=f"dossier.{action}",
+        device_id=ctx.device_id,
+        row=row,
+        action=action,
+        from_status=from_status,
+        to_status=row["status"],
+        at=at,
+        audit_at=ctx.now,
         officer_id=None,
         username="portal",
-        obj=f"dossier:{row['code']}",
-        details={"from": from_status, "to": row["status"], "by": by, **details},
-    )
-    _outbox(
-        store,
-        "dossier.event",
-        {
-            "device_id": ctx.device_id,
-            "dossier_uuid": row["uuid"],
-            "event": {
-                "id": cur.lastrowid,
-                "at": iso(at),
-                "action": action,
-                "from_status": from_status,
-                "to_status": row["status"],
-                "officer": f"portal:{by}" if by else "portal",
-                "details": details,
-            },
-            "dossier": _snapshot(row),
-        },
-        ctx.now,
+        event_officer=f"portal:{by}" if by else "portal",
+        details=details,
+        audit_extra={"by": by},
     )
 
 
@@ -834,24 +798,8 @@ def _apply_correction(
     at = _change_time(data, ctx)
     changes: dict[str, Any] = {**values, "updated_at": iso(at), "version": row["version"] + 1}
     merged = row | values
-    applicant = Applicant(
-        name=merged["applicant_name"],
-        id_number=merged["applicant_id"],
-        phone=merged["applicant_phone"],
-        email=merged["applicant_email"],
-        address=merged["applicant_address"],
-        kind=merged["applicant_kind"],
-    )
-    rep = (
-        Representative(
-            merged["representative_name"],
-            merged["representative_id"],
-            merged["representative_phone"],
-            merged["representative_paper"],
-        )
-        if merged["representative_name"]
-        else None
-    )
+    applicant = applicant_from_row(merged)
+    rep = representative_from_row(merged)
     changes["search_text"] = search_text(row["code"], applicant, rep)
     _update(store, uuid, changes)
     row |= changes

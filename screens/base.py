@@ -25,47 +25,38 @@ def _current_lang() -> str:
         return "vi"
 
 
-class CounterScreen(Screen[Any]):
+class _CounterParts:
+    """The app, desk and language every counter screen and dialog reaches for."""
+
+    app: Any
+
+    @property
+    def capp(self) -> CounterApp:
+        return cast("CounterApp", self.app)
+
+    @property
+    def desk(self) -> Desk:
+        return self.capp.desk
+
+    @property
+    def lang(self) -> str:
+        return self.capp.lang
+
+    def t(self, key: str, **values: object) -> str:
+        return tr(self.lang, key, **values)
+
+
+class CounterScreen(_CounterParts, Screen[Any]):
     """A full screen of the counter app."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         translate_bindings(self, _current_lang())
 
-    @property
-    def capp(self) -> CounterApp:
-        return cast("CounterApp", self.app)
 
-    @property
-    def desk(self) -> Desk:
-        return self.capp.desk
-
-    @property
-    def lang(self) -> str:
-        return self.capp.lang
-
-    def t(self, key: str, **values: object) -> str:
-        return tr(self.lang, key, **values)
-
-
-class CounterModal(ModalScreen[R]):
+class CounterModal(_CounterParts, ModalScreen[R]):
     """A dialog over a counter screen; Escape cancels."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         translate_bindings(self, _current_lang())
-
-    @property
-    def capp(self) -> CounterApp:
-        return cast("CounterApp", self.app)
-
-    @property
-    def desk(self) -> Desk:
-        return self.capp.desk
-
-    @property
-    def lang(self) -> str:
-        return self.capp.lang
-
-    def t(self, key: str, **values: object) -> str:
-        return tr(self.lang, key, **values)
