@@ -311,7 +311,7 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         raise SyncError(
             "reauth",
             "no_enrollment_code",
-            "this counter is not enrolled: put the code from the portal admin in "
+            "quầy chưa đăng ký với cổng: nhập mã đăng ký do quản trị cổng cấp vào "
             "[portal] enrollment_code",
         )
     device_id, secret = _identity(store, config)
@@ -338,8 +338,8 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         raise SyncError(
             "reauth",
             "counter_mismatch",
-            f"the portal enrolled this device as counter {data.get('counter_no')} of "
-            f"{data.get('agency_code')}, the config says counter {config.counter.number} of "
+            f"cổng đã đăng ký thiết bị này là quầy {data.get('counter_no')} của "
+            f"{data.get('agency_code')}, nhưng cấu hình ghi quầy {config.counter.number} của "
             f"{config.agency.code}",
         )
     with store.write():
@@ -444,7 +444,11 @@ def push(
             )
         except httpx.HTTPError as exc:
             _mark_failed(store, seqs, f"network: {exc!r}")
-            raise SyncError("retry", "network", f"portal unreachable: {exc!r}") from None
+            raise SyncError(
+                "retry",
+                "network",
+                f"không kết nối được cổng dịch vụ công (portal unreachable): {exc!r}",
+            ) from None
         if resp.status_code == 413:
             err = _error_of(resp)
             try:
@@ -470,7 +474,9 @@ def push(
             rejected = {int(r["seq"]): str(r["reason"]) for r in data.get("rejected") or []}
             halt = data.get("halt")
         except (ValueError, KeyError, TypeError) as exc:
-            raise SyncError("retry", "bad_answer", f"unreadable push answer: {exc!r}") from None
+            raise SyncError(
+                "retry", "bad_answer", f"không đọc được trả lời của cổng: {exc!r}"
+            ) from None
         now = iso(clock())
         with store.write():
             for seq, reason in rejected.items():
@@ -513,7 +519,7 @@ def push(
                 continue
             raise SyncError(str(halt.get("class", "retry")), code, message)
         if done == 0:
-            raise SyncError("retry", "no_progress", "the portal accepted nothing from the batch")
+            raise SyncError("retry", "no_progress", "cổng không nhận bản ghi nào của lô vừa gửi")
 
 
 def _skew(store: Store, server_time: Any, clock: Clock) -> None:
@@ -559,7 +565,11 @@ def pull(
                 headers=_auth(store),
             )
         except httpx.HTTPError as exc:
-            raise SyncError("retry", "network", f"portal unreachable: {exc!r}") from None
+            raise SyncError(
+                "retry",
+                "network",
+                f"không kết nối được cổng dịch vụ công (portal unreachable): {exc!r}",
+            ) from None
         if resp.status_code != 200:
             raise _error_of(resp)
         try:
@@ -567,7 +577,9 @@ def pull(
             changes = list(data["changes"])
             more = bool(data.get("more"))
         except (ValueError, KeyError, TypeError) as exc:
-            raise SyncError("retry", "bad_answer", f"unreadable changes: {exc!r}") from None
+            raise SyncError(
+                "retry", "bad_answer", f"không đọc được danh sách thay đổi: {exc!r}"
+            ) from None
         if not changes:
             return
         ctx.now = clock()
@@ -929,7 +941,11 @@ def _run(
             push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
             pull(store, http, config, report, clock=clock, stop=stop)
         except httpx.HTTPError as exc:
-            raise SyncError("retry", "network", f"portal unreachable: {exc!r}") from None
+            raise SyncError(
+                "retry",
+                "network",
+                f"không kết nối được cổng dịch vụ công (portal unreachable): {exc!r}",
+            ) from None
     except SyncError as exc:
         report.error = exc
         with store.write():
