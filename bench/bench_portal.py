@@ -297,6 +297,66 @@ def wrk(url: str, connections: int, seconds: int, script: Path | None) -> dict[s
     }
 
 
+def _spread(port: int) -> dict[int, int]:
+    """Established connections to `port` per server process id (`ss -tnp`): how the kernel
+    spread wrk's keep-alive connections over the uvicorn workers."""
+    out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    counts: dict[int, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[int(pid)] = counts.get(int(pid), 0) + 1
+    return counts
+
+
+def _cpu(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each process has used so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return used
+
+
+def wrk_spread(
+    url: str, port: int, connections: int, seconds: int, script: Path | None
+) -> tuple[dict[str, float], str]:
+    """`wrk`, plus how its connections and the CPU spread over the server's processes."""
+    import threading
+
+    seen: dict[int, int] = {}
+
+    def look() -> None:
+        time.sleep(min(2.0, seconds / 2))
+        seen.update(_spread(port))
+
+    looker = threading.Thread(target=look)
+    looker.start()
+    before = _cpu(list(_children_listening(port)))
+    result = wrk(url, connections, seconds, script)
+    looker.join()
+    after = _cpu(list(before))
+    parts = [
+        f"pid {pid}: {seen.get(pid, 0)} conns, {after.get(pid, 0) - before[pid]:.1f} s CPU"
+        for pid in sorted(before)
+    ]
+    return result, "; ".join(parts)
+
+
+def _children_listening(port: int) -> set[int]:
+    out = subprocess.run(
+        ["ss", "-tlnpH", f"( sport = :{port} )"], capture_output=True, text=True, check=False
+    ).stdout
+    return {int(pid) for pid in re.findall(r"pid=(\d+)", out)}
+
+
 def _lua(paths: list[str], folder: Path) -> Path:
     script = folder / "paths.lua"
     body = ",\n".join(json.dumps(p) for p in paths)
@@ -401,7 +461,10 @@ def main(argv: list[str] | None = None) -> int:
         results["hello (ceiling)"] = wrk(
             f"http://127.0.0.1:{hello_port}/", args.clients, duration, None
         )
-        results["status page"] = wrk(base, args.clients, duration, script)
+        spreads: dict[str, str] = {}
+        results["status page"], spreads["status page"] = wrk_spread(
+            base, port, args.clients, duration, script
+        )
 
         spec = work / "sync.json"
         spec.write_text(
@@ -422,7 +485,9 @@ def main(argv: list[str] | None = None) -> int:
             env=env,
         )
         time.sleep(2)  # let every counter start its rounds
-        results["status page + sync"] = wrk(base, args.clients, duration, script)
+        results["status page + sync"], spreads["status page + sync"] = wrk_spread(
+            base, port, args.clients, duration, script
+        )
         loader.wait(timeout=duration + 120)
         sync = json.loads(sync_out.read_text())
 
@@ -433,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name:<22}{r['rps']:>10.0f}{r['p50_ms']:>10.1f}{r['p99_ms']:>10.1f}"
                 f"{r['errors']:>8.0f}"
             )
+        for name, spread in spreads.items():
+            print(f"  {name}: {spread}")
         ceiling = results["hello (ceiling)"]["rps"]
         loaded = results["status page + sync"]
         print(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from counter.desk import Desk
 
 NO_QUEUE_DATA = "chưa có dữ liệu hàng đợi"
+NO_QUEUE_DATA_EN = "no queue data yet"
 
 # Statuses whose legal clock runs (lifecycle.STATUSES[...].clock_running) and open ones.
 RUNNING = ("received", "processing")
@@ -75,6 +76,17 @@ DIMENSIONS = {
     "counter": ("Quầy", "Counter"),
     "field": ("Lĩnh vực", "Field"),
 }
+
+
+def pick(pair: tuple[str, str], lang: str = "vi") -> str:
+    """The English half of a (vi, en) pair for "en", the Vietnamese one otherwise."""
+    return pair[1] if lang == "en" else pair[0]
+
+
+def dimension_label(dimension: str, lang: str = "vi") -> str:
+    return pick(DIMENSIONS[dimension], lang)
+
+
 _DIMENSION_SQL = {"officer": "d.officer_id", "counter": "d.counter_no", "field": "d.field"}
 
 _EVENT_FLAGS = {
@@ -113,6 +125,12 @@ class GroupRow:
     def on_time_rate(self) -> float | None:
         return on_time_rate(self.counts)
 
+    def label_in(self, lang: str = "vi") -> str:
+        """The label in `lang`: only counters have a worded label, names stay as they are."""
+        if lang == "en" and self.dimension == "counter":
+            return f"Counter {self.key}"
+        return self.label
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -132,8 +150,13 @@ class Figures:
     def queue_note(self) -> str:
         return "" if self.queue is not None else NO_QUEUE_DATA
 
+    def queue_note_in(self, lang: str = "vi") -> str:
+        return "" if self.queue is not None else pick((NO_QUEUE_DATA, NO_QUEUE_DATA_EN), lang)
+
     def label(self, key: str, lang: str = "vi") -> str:
-        if key == "due_next" and lang == "vi":
+        if key == "due_next":
+            if lang == "en":
+                return f"Due {self.next_working_day:%d/%m} (next working day)"
             return f"Đến hạn {self.next_working_day:%d/%m} (ngày làm việc tiếp theo)"
         f = FIGURE_BY_KEY[key]
         return f.en if lang == "en" else f.vi

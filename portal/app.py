@@ -439,6 +439,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        aclose = getattr(storage, "aclose", None)
+        if aclose is not None:  # the page's asyncio pool lives in this loop: close it here
+            await aclose()
         if on_shutdown is not None:
             on_shutdown()
 

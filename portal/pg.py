@@ -15,15 +15,25 @@ the same answers and the same tests run on both.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
-from portal.storage import CitizenView, SQLStorage, _rating, _sha256, utc_now
+from portal.storage import (
+    CitizenView,
+    Device,
+    SQLStorage,
+    _device,
+    _rating,
+    _sha256,
+    utc_now,
+)
 
 _MIGRATION_LOCK = 7_351_001  # pg_advisory_lock key: one process migrates at a time
 
@@ -188,6 +198,12 @@ class PostgresStorage(SQLStorage):
         self.url = url
         self.clock = clock
         self._device_cache = {}
+        self._async_size = (min_size, max_size, timeout)
+        # The citizen page's pool: asyncio connections for `citizen_view_async`, opened on
+        # first use in the server's event loop (one per loop; see `_apool`).
+        self._async_pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._async_lock: asyncio.Lock | None = None
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=min_size,
@@ -276,6 +292,29 @@ class PostgresStorage(SQLStorage):
         now = self.clock()
         with self.pool.connection() as conn:
             row = conn.execute(_CITIZEN_VIEW, (_sha256(client), dossier_uuid)).fetchone()
+        return self._view(row, now)
+
+    async def citizen_view_async(self, client: str, dossier_uuid: str) -> CitizenView:
+        """`citizen_view` without leaving the event loop: the same statement over an asyncio
+        connection, so a page costs no threadpool hop (no thread wake-up, no GIL hand-over
+        with the sync API's threads) while it waits on PostgreSQL."""
+        now = self.clock()
+        pool = await self._apool()
+        async with pool.connection() as conn:
+            cur = await conn.execute(_CITIZEN_VIEW, (_sha256(client), dossier_uuid))
+            row = await cur.fetchone()
+        return self._view(row, now)
+
+    async def devices_by_short_id_async(self, short_id: str) -> list[Device]:
+        """`devices_by_short_id` (uncached; it fills the cache) from the event loop."""
+        key = short_id.lower()
+        pool = await self._apool()
+        async with pool.connection() as conn:
+            cur = await conn.execute("SELECT * FROM devices WHERE short_id = %s", (key,))
+            rows = await cur.fetchall()
+        return self._remember_devices(key, [_device(r) for r in rows])
+
+    def _view(self, row: Any, now: Any) -> CitizenView:
         assert row is not None
         blocked = self._blocked_for(row["lim"], now)
         if blocked:
@@ -284,6 +323,41 @@ class PostgresStorage(SQLStorage):
         if dossier is None:
             return CitizenView(0, None, [], None)
         return CitizenView(0, dossier, list(row["events"]), _rating(row["rating"]))
+
+    async def _apool(self) -> AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
+        loop = asyncio.get_running_loop()
+        pool = self._async_pool
+        if pool is not None and self._async_loop is loop:
+            return pool
+        if self._async_lock is None or self._async_loop is not loop:
+            self._async_lock = asyncio.Lock()
+            self._async_loop = loop
+        async with self._async_lock:
+            if self._async_pool is not None and self._async_loop is loop:
+                return self._async_pool
+            if self._async_pool is not None:  # made in another, finished event loop
+                old, self._async_pool = self._async_pool, None
+                with contextlib.suppress(Exception):
+                    await old.close(timeout=0)
+            _, max_size, timeout = self._async_size
+            pool = AsyncConnectionPool(
+                self.url,
+                min_size=max_size,  # open them all now: no connecting while pages wait
+                max_size=max_size,
+                timeout=timeout,
+                kwargs={"row_factory": dict_row, "autocommit": True},
+                open=False,
+            )
+            await pool.open(wait=True, timeout=timeout)
+            self._async_pool = pool
+            self._async_loop = loop
+            return pool
+
+    async def aclose(self) -> None:
+        """Close the citizen page's asyncio pool (from the loop it was opened in)."""
+        pool, self._async_pool = self._async_pool, None
+        if pool is not None and self._async_loop is asyncio.get_running_loop():
+            await pool.close()
 
     def reset(self) -> None:
         """Empty every table (tests share one database between cases)."""

@@ -162,15 +162,18 @@ def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
             os.environ[ENV_CONFIG] = str(config_path.resolve())
         if settings.database_url:
             os.environ[ENV_DATABASE_URL] = settings.database_url
-        uvicorn.run(
-            "portal.server:asgi_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            log_level="warning",
-            access_log=False,
-        )
+        if hasattr(socket, "SO_REUSEPORT"):
+            serve_reuseport(settings.host, settings.port, settings.workers)
+        else:
+            uvicorn.run(
+                "portal.server:asgi_app",
+                factory=True,
+                host=settings.host,
+                port=settings.port,
+                workers=settings.workers,
+                log_level="warning",
+                access_log=False,
+            )
         return
     storage = open_storage(settings)
     try:
@@ -181,6 +184,67 @@ def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
         uvicorn.Server(config).run()
     finally:
         storage.close()
+
+
+def _reuseport_worker(host: str, port: int) -> None:
+    """One worker process: its own listening socket on the shared port (SO_REUSEPORT)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    config = uvicorn.Config(
+        "portal.server:asgi_app",
+        factory=True,
+        log_level="warning",
+        access_log=False,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def serve_reuseport(host: str, port: int, workers: int) -> None:
+    """`workers` uvicorn processes, each with its own socket bound with SO_REUSEPORT.
+
+    uvicorn's own `--workers` shares one listening socket: whichever worker wakes first
+    accepts, so keep-alive connections pile up unevenly (11 against 189 of wrk's 200 was
+    seen), and the busier worker's clients wait. With a socket per worker the kernel spreads
+    new connections over them by a hash of the client address and port. A worker that dies
+    is started again; SIGINT or SIGTERM stops them all (each finishes its requests).
+    """
+    import multiprocessing
+    import signal
+
+    ctx = multiprocessing.get_context("spawn")
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        stopping.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+
+    def start() -> multiprocessing.process.BaseProcess:
+        proc = ctx.Process(target=_reuseport_worker, args=(host, port), daemon=False)
+        proc.start()
+        return proc
+
+    procs = [start() for _ in range(workers)]
+    print(f"counter-portal: {workers} workers (SO_REUSEPORT) on {host}:{port}", flush=True)
+    try:
+        while not stopping.wait(0.5):
+            for i, proc in enumerate(procs):
+                if not proc.is_alive() and not stopping.is_set():
+                    procs[i] = start()
+    finally:
+        for proc in procs:
+            if proc.is_alive() and proc.pid is not None:
+                os.kill(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            proc.join(timeout=15)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
 
 
 class ThreadedPortal:

@@ -160,6 +160,7 @@ class Storage(Protocol):
     def device(self, device_id: str) -> Device | None: ...
     def devices(self) -> list[Device]: ...
     def devices_by_short_id(self, short_id: str, *, cached: bool = False) -> list[Device]: ...
+    def cached_devices(self, short_id: str) -> list[Device] | None: ...
     def ingest(self, device: Device, after_seq: int, entries: list[Entry]) -> PushOutcome: ...
     def changes_since(
         self, device_id: str, cursor: int, limit: int
@@ -526,19 +527,33 @@ class SQLStorage:
         or revoking through this object empties its cache.
         """
         key = short_id.lower()
-        if cached and self.device_cache_seconds > 0:
-            hit = self._cache().get(key)
-            if hit is not None and hit[0] > time.monotonic():
-                return hit[1]
+        if cached:
+            hit = self.cached_devices(key)
+            if hit is not None:
+                return hit
         with self._read() as c:
             rows = c.execute("SELECT * FROM devices WHERE short_id = ?", (key,)).fetchall()
-        found = [_device(r) for r in rows]
+        return self._remember_devices(key, [_device(r) for r in rows])
+
+    def _remember_devices(self, key: str, found: list[Device]) -> list[Device]:
+        """Cache the devices of a short id that matched some (see `devices_by_short_id`)."""
         if found and self.device_cache_seconds > 0:
             cache = self._cache()
             if len(cache) >= self._DEVICE_CACHE_MAX:
                 cache.clear()
             cache[key] = (time.monotonic() + self.device_cache_seconds, found)
         return found
+
+    def cached_devices(self, short_id: str) -> list[Device] | None:
+        """The devices of this short id from this process's cache (see `devices_by_short_id`),
+        or None when they are not there or too old: answered without any I/O, so the page can
+        ask from the event loop."""
+        if self.device_cache_seconds <= 0:
+            return None
+        hit = self._cache().get(short_id.lower())
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        return None
 
     def _cache(self) -> dict[str, tuple[float, list[Device]]]:
         return self._device_cache

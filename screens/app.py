@@ -146,6 +146,7 @@ class CounterApp(App[None]):
                 open_dossier=self._open_dossier_soon,
                 open_export=self.action_export,
                 queue_figures=self._queue_figures(),
+                lang=self.lang,
             )
         )
 
@@ -157,7 +158,9 @@ class CounterApp(App[None]):
 
         queue_log = log_provider(self.desk.store) if self.queue is not None else None
         self.push_screen(
-            ExportScreen(self.desk, queue_figures=self._queue_figures(), queue_log=queue_log)
+            ExportScreen(
+                self.desk, queue_figures=self._queue_figures(), queue_log=queue_log, lang=self.lang
+            )
         )
 
     def action_sync_now(self) -> None:

@@ -2,7 +2,8 @@
 
 The same content as the hub's web board: the latest call in large letters, each counter's
 current number, the last calls and the waiting count per area. It polls the queue every half
-second in a thread worker, so a lost hub shows a line and the board recovers by itself.
+second in a thread worker, so a lost hub shows a line and the board recovers by itself. `lang` ("vi", the default, or
+"en": config `[counter] language`) picks the words.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -21,12 +21,14 @@ from textual.widgets import Static
 from counter.errors import CounterError
 from counter.queue import QueueView
 from counter.queue_client import QueueService, open_queue
+from screens.i18n import LANGS, tr
+from screens.keys import bind, translate_bindings
 
 POLL_SECONDS = 0.5
 
 
-def announcement(number: str, counter_no: int) -> str:
-    return f"Mời công dân có số thứ tự {number} đến quầy số {counter_no}"
+def announcement(number: str, counter_no: int, lang: str = "vi") -> str:
+    return tr(lang, "board.announce", number=number, counter=counter_no)
 
 
 class BoardApp(App[None]):
@@ -39,20 +41,32 @@ class BoardApp(App[None]):
     #board-current, #board-calls, #board-waiting { width: 1fr; padding: 0 2; }
     #board-status { height: 1; color: #ff6b6b; padding: 0 1; }
     """
-    BINDINGS = [Binding("ctrl+q,escape", "quit", "Thoát", id="board.quit", show=False)]  # noqa: RUF012
+    BINDINGS = [bind("board.quit", "quit", show=False)]  # noqa: RUF012
 
     view: reactive[QueueView | None] = reactive(None)
     problem: reactive[str] = reactive("")
 
-    def __init__(self, service: QueueService, *, centre: str = "", poll: float = POLL_SECONDS):
+    def __init__(
+        self,
+        service: QueueService,
+        *,
+        centre: str = "",
+        poll: float = POLL_SECONDS,
+        lang: str = "vi",
+    ):
         super().__init__()
+        self.lang = lang if lang in LANGS else "vi"
+        translate_bindings(self, self.lang)
         self._shown = False
         self.service = service
         self.centre = centre
         self.poll = poll
 
+    def t(self, key: str, **values: object) -> str:
+        return tr(self.lang, key, **values)
+
     def compose(self) -> ComposeResult:
-        yield Static(self.centre or "Bộ phận Một cửa", id="board-head")
+        yield Static(self.centre or self.t("citizen.centre"), id="board-head")
         yield Static("", id="board-latest")
         with Horizontal(id="board-body"):
             with Vertical(id="board-current"):
@@ -73,7 +87,7 @@ class BoardApp(App[None]):
         try:
             view = self.service.view()
         except CounterError as exc:
-            self.call_from_thread(setattr, self, "problem", exc.vi)
+            self.call_from_thread(setattr, self, "problem", exc.message(self.lang))
             return
         self.call_from_thread(self._update, view)
 
@@ -95,21 +109,40 @@ class BoardApp(App[None]):
             latest.update(
                 Text.assemble(
                     (f"{c.number}\n", "bold"),
-                    (f"→ QUẦY {c.counter_no}\n\n", "bold"),
-                    announcement(c.number, c.counter_no),
+                    (self.t("board.to_counter", n=c.counter_no) + "\n\n", "bold"),
+                    announcement(c.number, c.counter_no, self.lang),
                 )
             )
         else:
-            latest.update("Mời công dân lấy số thứ tự và chờ gọi")
-        cur = Table("Quầy", "Đang phục vụ", expand=True, box=None, header_style="bold #9fb3c8")
+            latest.update(self.t("board.idle"))
+        cur = Table(
+            self.t("board.col.counter"),
+            self.t("board.col.serving"),
+            expand=True,
+            box=None,
+            header_style="bold #9fb3c8",
+        )
         for no, t in sorted(view.current.items()):
-            cur.add_row(f"Quầy {no}", Text(t.number, style="bold #ffd166"))
+            cur.add_row(self.t("board.counter", n=no), Text(t.number, style="bold #ffd166"))
         self.query_one("#board-current-table", Static).update(cur)
-        calls = Table("Số vừa gọi", "Quầy", "Lúc", expand=True, box=None, header_style="bold")
+        calls = Table(
+            self.t("board.col.called"),
+            self.t("board.col.counter"),
+            self.t("board.col.at"),
+            expand=True,
+            box=None,
+            header_style="bold",
+        )
         for c in view.calls:
             calls.add_row(Text(c.number, style="bold #ffd166"), str(c.counter_no), f"{c.at:%H:%M}")
         self.query_one("#board-calls-table", Static).update(calls)
-        wait = Table("Lĩnh vực", "Đang chờ", expand=True, box=None, header_style="bold")
+        wait = Table(
+            self.t("board.col.area"),
+            self.t("board.col.waiting"),
+            expand=True,
+            box=None,
+            header_style="bold",
+        )
         for prefix, n in view.waiting.items():
             wait.add_row(f"{prefix} {view.area_names.get(prefix, '')}", str(n))
         self.query_one("#board-waiting-table", Static).update(wait)
@@ -119,6 +152,6 @@ def run_board(config: Any) -> None:
     """`counter board`: the full-screen board of this centre's queue."""
     service = open_queue(config)
     try:
-        BoardApp(service, centre=config.agency.centre).run()
+        BoardApp(service, centre=config.agency.centre, lang=config.counter.language).run()
     finally:
         service.close()

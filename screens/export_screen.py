@@ -3,7 +3,8 @@
 The export runs in a thread with its own connection to the store (the UI keeps using the
 desk's), reports progress to a ProgressBar through `call_from_thread`, and shows the signed
 manifest's path when done. The core checks the role; this screen also shows the refusal up
-front so an officer never fills a form they cannot submit.
+front so an officer never fills a form they cannot submit. The form speaks the app's language
+(or the `lang` given); the exported files stay Vietnamese (Mẫu 07 is a Vietnamese form).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
@@ -23,13 +24,21 @@ from counter import exports, stats
 from counter.desk import Desk
 from counter.errors import CounterError
 from counter.export_cli import parse_day
-from screens.supervisor import REFUSED
+from screens.i18n import tr
+from screens.keys import bind, translate_bindings
+from screens.supervisor import screen_lang
 
 FORMAT_CHOICES = (
     ("XLSX và CSV", "both"),
     ("XLSX (Excel)", "xlsx"),
     ("CSV (UTF-8)", "csv"),
 )
+
+
+def format_choices(lang: str) -> tuple[tuple[str, str], ...]:
+    return ((tr(lang, "exp.format.both"), "both"), *FORMAT_CHOICES[1:])
+
+
 ALL_BOOKS = "__all__"
 PER_FIELD = "__per_field__"
 
@@ -38,8 +47,8 @@ class ExportScreen(Screen[None]):
     """The export form; `on_done(result)` is called after a successful export."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "run_export", "Xuất", id="export.run"),
-        Binding("escape", "back", "Quay lại", id="export.back"),
+        bind("export.run", "run_export"),
+        bind("export.back", "back"),
     ]
 
     DEFAULT_CSS = """
@@ -61,6 +70,7 @@ class ExportScreen(Screen[None]):
         queue_figures: stats.QueueFiguresProvider | None = None,
         queue_log: stats.QueueLogProvider | None = None,
         on_done: Callable[[exports.ExportResult], None] | None = None,
+        lang: str | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -70,32 +80,37 @@ class ExportScreen(Screen[None]):
         self.on_done = on_done
         self.result: exports.ExportResult | None = None
         self.error: str = ""
+        self.lang = screen_lang(self, lang)
+        translate_bindings(self, self.lang)
+
+    def t(self, key: str, **values: object) -> str:
+        return tr(self.lang, key, **values)
 
     def compose(self) -> ComposeResult:
         today = f"{self.desk.now():%d/%m/%Y}"
         fields = [(f, f) for f in self.desk.catalogue.fields()]
-        yield Static("Xuất sổ theo dõi hồ sơ và thống kê", classes="sup-caption")
+        yield Static(self.t("exp.title"), classes="sup-caption")
         yield Static("", id="exp-refused")
         with Vertical(id="exp-form"):
             with Horizontal(classes="exp-row"):
-                yield Label("Từ ngày")
+                yield Label(self.t("exp.start"))
                 yield Input(today, id="exp-start", placeholder="dd/mm/yyyy")
-                yield Label("Đến ngày")
+                yield Label(self.t("exp.end"))
                 yield Input(today, id="exp-end", placeholder="dd/mm/yyyy")
             with Horizontal(classes="exp-row"):
-                yield Label("Loại")
+                yield Label(self.t("exp.kind"))
                 yield Select(
-                    [(label, key) for key, (label, _) in exports.KINDS.items()],
+                    [(stats.pick(pair, self.lang), key) for key, pair in exports.KINDS.items()],
                     value="book",
                     allow_blank=False,
                     id="exp-kind",
                 )
             with Horizontal(classes="exp-row"):
-                yield Label("Lĩnh vực")
+                yield Label(self.t("exp.field"))
                 yield Select(
                     [
-                        ("Tất cả lĩnh vực (một sổ)", ALL_BOOKS),
-                        ("Mỗi lĩnh vực một sổ", PER_FIELD),
+                        (self.t("exp.all_fields"), ALL_BOOKS),
+                        (self.t("exp.per_field"), PER_FIELD),
                         *fields,
                     ],
                     value=ALL_BOOKS,
@@ -103,12 +118,14 @@ class ExportScreen(Screen[None]):
                     id="exp-field",
                 )
             with Horizontal(classes="exp-row"):
-                yield Label("Định dạng")
-                yield Select(FORMAT_CHOICES, value="both", allow_blank=False, id="exp-format")
+                yield Label(self.t("exp.format"))
+                yield Select(
+                    format_choices(self.lang), value="both", allow_blank=False, id="exp-format"
+                )
             with Horizontal(classes="exp-row"):
-                yield Label("Thư mục")
+                yield Label(self.t("exp.dir"))
                 yield Input(str(self.default_dir), id="exp-out")
-            yield Button("Xuất (Ctrl+S)", id="exp-run", variant="primary")
+            yield Button(self.t("exp.run"), id="exp-run", variant="primary")
         yield ProgressBar(id="exp-progress", show_eta=False)
         yield Static("", id="exp-result")
         yield Footer()
@@ -116,7 +133,7 @@ class ExportScreen(Screen[None]):
     def on_mount(self) -> None:
         refused = self.query_one("#exp-refused", Static)
         if self.desk.officer is None or not self.desk.officer.is_supervisor:
-            refused.update(REFUSED)
+            refused.update(self.t("sup.refused"))
             self.query_one("#exp-form").display = False
             self.query_one("#exp-progress").display = False
             return
@@ -149,12 +166,12 @@ class ExportScreen(Screen[None]):
         try:
             request = self.build_request()
         except CounterError as exc:
-            self._show_error(exc.vi)
+            self._show_error(exc.message(self.lang))
             return
         self.error = ""
         self.result = None
         self.query_one("#exp-run", Button).disabled = True
-        self.query_one("#exp-result", Static).update("Đang xuất…")
+        self.query_one("#exp-result", Static).update(self.t("exp.running"))
         self.query_one("#exp-progress", ProgressBar).update(total=None, progress=0)
         self.run_worker(
             lambda: self._export(request),
@@ -184,9 +201,9 @@ class ExportScreen(Screen[None]):
                 separate_connection=True,
             )
         except CounterError as exc:
-            return exc.vi
+            return exc.message(self.lang)
         except OSError as exc:
-            return f"Không ghi được tệp: {exc}"
+            return self.t("exp.write_error", error=exc)
 
     def _progress(self, done: int, total: int) -> None:
         self.query_one("#exp-progress", ProgressBar).update(total=max(total, 1), progress=done)
@@ -203,11 +220,10 @@ class ExportScreen(Screen[None]):
             self.result = outcome
             bar = self.query_one("#exp-progress", ProgressBar)
             bar.update(total=max(outcome.rows, 1), progress=max(outcome.rows, 1))
-            names = "\n".join(f"  {f.path.name} ({f.rows} dòng)" for f in outcome.files)
-            self.query_one("#exp-result", Static).update(
-                f"Đã xuất {len(outcome.files)} tệp vào {outcome.manifest.parent}:\n{names}\n"
-                f"Bản kê có chữ ký: {outcome.manifest}"
-            )
+            names = "\n".join(self.t("exp.file", name=f.path.name, n=f.rows) for f in outcome.files)
+            done = self.t("exp.done", n=len(outcome.files), dir=outcome.manifest.parent)
+            manifest = self.t("exp.manifest", path=outcome.manifest)
+            self.query_one("#exp-result", Static).update(f"{done}\n{names}\n{manifest}")
             if self.on_done is not None:
                 self.on_done(outcome)
         else:
@@ -216,7 +232,7 @@ class ExportScreen(Screen[None]):
 
     def _show_error(self, message: str) -> None:
         self.error = message
-        self.query_one("#exp-result", Static).update(f"Không xuất được: {message}")
+        self.query_one("#exp-result", Static).update(self.t("exp.failed", msg=message))
         self.notify(message, severity="error")
 
     def action_back(self) -> None:

@@ -80,6 +80,16 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "modal.ok": ("enter", "Mở hồ sơ", "Open"),
     "modal.cancel": ("escape", "Hủy", "Cancel"),
     "help.close": ("escape,f1", "Đóng", "Close"),
+    # supervisor: figures, drill-down and export
+    "supervisor.refresh": ("f5", "Tải lại", "Reload"),
+    "supervisor.export": ("ctrl+e", "Xuất sổ", "Export"),
+    "supervisor.back": ("escape", "Quay lại", "Back"),
+    "drilldown.back": ("escape", "Quay lại", "Back"),
+    "export.run": ("ctrl+s", "Xuất", "Export"),
+    "export.back": ("escape", "Quay lại", "Back"),
+    # citizens' kiosk and board (standalone apps)
+    "kiosk.quit": ("ctrl+q", "Thoát", "Quit"),
+    "board.quit": ("ctrl+q,escape", "Thoát", "Quit"),
 }
 
 

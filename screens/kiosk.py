@@ -4,7 +4,8 @@ Large and simple: one big line per service area, numbered 1, 2, 3…; `0` first 
 priority groups (elderly, disabilities, pregnant women, small children…). The ticket is a print
 job written with the number (local engine) or right after the hub's answer, and printed by the
 spool worker; the number stays on screen a few seconds. `reception=True` is the same screen for
-the reception desk (channel "counter").
+the reception desk (channel "counter"). `lang` ("vi", the default, or "en": config
+`[counter] language`) picks the words; area and priority names come from the settings as they are.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Any
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -23,7 +23,9 @@ from textual.widgets import Static
 from counter.errors import CounterError
 from counter.queue import QueueSettings, Ticket
 from counter.queue_client import HubUnavailable, QueueService, open_queue
-from counter.timeutil import fmt_vn
+from counter.timeutil import fmt_vn, to_vn
+from screens.i18n import LANGS, tr
+from screens.keys import bind, translate_bindings
 
 RESULT_SECONDS = 8.0
 
@@ -45,7 +47,7 @@ class KioskApp(App[None]):
     .hidden { display: none; }
     """
     BINDINGS = [  # noqa: RUF012
-        Binding("ctrl+q", "quit", "Thoát", id="kiosk.quit", show=False),
+        bind("kiosk.quit", "quit", show=False),
     ]
 
     mode: reactive[str] = reactive("areas")  # areas | priority | result
@@ -59,8 +61,11 @@ class KioskApp(App[None]):
         reception: bool = False,
         result_seconds: float = RESULT_SECONDS,
         on_issued: Callable[[Ticket], None] | None = None,
+        lang: str = "vi",
     ):
         super().__init__()
+        self.lang = lang if lang in LANGS else "vi"
+        translate_bindings(self, self.lang)
         self._shown = False
         self.service = service
         self.settings: QueueSettings = service.settings
@@ -90,16 +95,24 @@ class KioskApp(App[None]):
             yield Static("", id="kiosk-result", classes="hidden")
             yield Static(self._hint(), id="kiosk-hint")
 
+    def t(self, key: str, **values: object) -> str:
+        return tr(self.lang, key, **values)
+
     def _title(self) -> str:
-        head = self.centre or "Bộ phận Một cửa"
-        return f"{head}\nLẤY SỐ THỨ TỰ — Nhấn số của lĩnh vực cần giải quyết"
+        return self.t("kiosk.title", head=self.centre or self.t("citizen.centre"))
 
     def _hint(self) -> str:
         if self.mode == "priority":
-            return "Chọn nhóm ưu tiên bằng phím số, hoặc Esc để quay lại"
+            return self.t("kiosk.hint.priority")
         if self.priority:
-            return f"Ưu tiên: {self.settings.priority_name(self.priority)} — nhấn số lĩnh vực"
-        return "Nhấn 0 nếu Ông/Bà thuộc nhóm được ưu tiên"
+            return self.t("kiosk.hint.chosen", name=self.settings.priority_name(self.priority))
+        return self.t("kiosk.hint")
+
+    def _when(self, moment: Any) -> str:
+        if self.lang == "en":
+            m = to_vn(moment)
+            return f"{m:%H:%M}, {m:%d/%m/%Y}"
+        return fmt_vn(moment)
 
     def watch_mode(self, mode: str) -> None:
         if not self._shown:
@@ -167,15 +180,19 @@ class KioskApp(App[None]):
         if self.on_issued:
             self.on_issued(t)
         area = self.settings.area(t.area)
-        ahead = "Không có ai" if t.people_ahead == 0 else f"Có {t.people_ahead} người"
+        ahead = (
+            self.t("kiosk.nobody_ahead")
+            if t.people_ahead == 0
+            else self.t("kiosk.ahead", n=t.people_ahead)
+        )
         body = Text(justify="center")
-        body.append("SỐ THỨ TỰ CỦA ÔNG/BÀ\n\n")
+        body.append(self.t("kiosk.your_number") + "\n\n")
         body.append(f"  {t.number}  \n", "bold reverse")
         body.append(f"\n{area.name}\n", "bold")
-        body.append(f"{ahead} đang chờ trước Ông/Bà\n")
-        body.append(f"Lấy số lúc {fmt_vn(t.issued_at)}\n")
+        body.append(f"{ahead}\n")
+        body.append(self.t("kiosk.issued_at", at=self._when(t.issued_at)) + "\n")
         if self.printer:
-            body.append("Vui lòng nhận phiếu ở khe máy in", "italic")
+            body.append(self.t("kiosk.take_ticket"), "italic")
         self.query_one("#kiosk-result", Static).update(body)
         self.mode = "result"
         self.priority = ""
@@ -184,9 +201,7 @@ class KioskApp(App[None]):
     def _show_error(self, exc: CounterError) -> None:
         self.last_error = exc.vi
         msg = (
-            "Hệ thống lấy số tạm thời gián đoạn. Xin vui lòng liên hệ bàn hướng dẫn."
-            if isinstance(exc, HubUnavailable)
-            else exc.vi
+            self.t("kiosk.hub_down") if isinstance(exc, HubUnavailable) else exc.message(self.lang)
         )
         self.query_one("#kiosk-result", Static).update(Text(msg, style="bold", justify="center"))
         self.mode = "result"
@@ -222,6 +237,7 @@ def run_kiosk(config: Any, *, reception: bool = False) -> None:
             printer=config.printers[0].name,
             reception=reception,
             on_issued=lambda _t: worker.wake(),
+            lang=config.counter.language,
         )
         app.run()
     finally:

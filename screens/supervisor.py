@@ -4,7 +4,7 @@ Every number is a cell of a DataTable; Enter on it opens the list of the dossier
 (`DrillDownScreen`), and Enter there calls the `open_dossier(uuid)` callback the app passes in,
 so this module depends on no other screen. Only a supervisor sees figures: anyone else gets
 the core's refusal message and nothing else. All data comes from `counter.stats` through the
-Desk; the screen never touches SQLite.
+Desk; the screen never touches SQLite. Words follow the app's language (or the `lang` given).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import ClassVar
 
+from textual._context import NoActiveAppError
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Sparkline, Static
@@ -24,6 +25,8 @@ from counter.desk import Desk
 from counter.errors import CounterError
 from counter.lifecycle import STATUSES
 from counter.timeutil import fmt_short
+from screens.i18n import LANGS, tr
+from screens.keys import bind, translate_bindings
 
 OpenDossier = Callable[[str], None]
 
@@ -39,22 +42,49 @@ GROUP_COLUMNS = (
     ("on_time", "Đúng hạn"),
     ("late", "Trễ"),
 )
+GROUP_COLUMNS_EN = {
+    "received": "Received",
+    "returned": "Returned",
+    "supplement": "Suppl.",
+    "refused": "Refused",
+    "withdrawn": "Withdrawn",
+    "overdue": "Overdue",
+    "early": "Early",
+    "on_time": "On time",
+    "late": "Late",
+}
 RATE_COLUMN = "rate"
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 BAR_WIDTH = 30
-REFUSED = "Chức năng này chỉ dành cho lãnh đạo/giám sát"
+REFUSED = tr("vi", "sup.refused")
+
+
+def screen_lang(node: Screen[None], lang: str | None) -> str:
+    """`lang` when given, else the app's language (Vietnamese without an app or a language)."""
+    if lang in LANGS:
+        return str(lang)
+    try:
+        found = getattr(node.app, "lang", "vi")
+    except NoActiveAppError:  # a screen built outside any app
+        found = "vi"
+    return found if found in LANGS else "vi"
+
+
+def group_column_label(key: str, vi: str, lang: str) -> str:
+    return GROUP_COLUMNS_EN[key] if lang == "en" else vi
 
 
 def percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
 
 
-def timeliness_bars(counts: dict[str, int], width: int = BAR_WIDTH) -> str:
+def timeliness_bars(counts: dict[str, int], width: int = BAR_WIDTH, lang: str = "vi") -> str:
     """A bar chart in block characters: trước hạn / đúng hạn / quá hạn."""
     rows = (
-        ("Trước hạn", counts.get("early", 0)),
-        ("Đúng hạn", counts.get("on_time", 0)),
-        ("Quá hạn", counts.get("late", 0) + counts.get("late_open", 0)),
+        (tr(lang, "sup.bar.early"), counts.get("early", 0)),
+        (tr(lang, "sup.bar.on_time"), counts.get("on_time", 0)),
+        (tr(lang, "sup.bar.late"), counts.get("late", 0) + counts.get("late_open", 0)),
     )
     top = max((n for _, n in rows), default=0)
     lines = []
@@ -68,7 +98,7 @@ class DrillDownScreen(Screen[None]):
     """The dossiers behind one number; Enter opens one (through the callback)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Quay lại", id="drilldown.back"),
+        bind("drilldown.back", "back"),
     ]
 
     DEFAULT_CSS = """
@@ -82,24 +112,46 @@ class DrillDownScreen(Screen[None]):
         rows: list[stats.DrillRow],
         *,
         open_dossier: OpenDossier | None = None,
+        lang: str | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.rows = rows
         self.open_dossier = open_dossier
+        self.lang = screen_lang(self, lang)
+        translate_bindings(self, self.lang)
+
+    def t(self, key: str, **values: object) -> str:
+        return tr(self.lang, key, **values)
 
     def compose(self) -> ComposeResult:
-        yield Static(f"{self.title_text}: {len(self.rows)} hồ sơ", id="drill-title")
+        yield Static(
+            self.t("drill.title", title=self.title_text, n=len(self.rows)), id="drill-title"
+        )
         yield DataTable(id="drill-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns(
-            "Mã hồ sơ", "Người nộp", "Thủ tục", "Trạng thái", "Nhận", "Hẹn trả", "Cán bộ"
+            *(
+                self.t(key)
+                for key in (
+                    "col.code",
+                    "col.applicant",
+                    "col.procedure",
+                    "col.status",
+                    "drill.received",
+                    "col.due",
+                    "drill.officer",
+                )
+            )
         )
         for r in self.rows:
-            status = STATUSES[r.status].vi if r.status in STATUSES else r.status
+            status = r.status
+            if r.status in STATUSES:
+                known = STATUSES[r.status]
+                status = known.en if self.lang == "en" else known.vi
             table.add_row(
                 r.code,
                 r.applicant_name,
@@ -125,9 +177,9 @@ class SupervisorScreen(Screen[None]):
     """Today at a glance (or any range) for the logged-in supervisor."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "reload", "Tải lại", id="supervisor.refresh"),
-        Binding("ctrl+e", "export", "Xuất sổ", id="supervisor.export"),
-        Binding("escape", "back", "Quay lại", id="supervisor.back"),
+        bind("supervisor.refresh", "reload"),
+        bind("supervisor.export", "export"),
+        bind("supervisor.back", "back"),
     ]
 
     DEFAULT_CSS = """
@@ -151,6 +203,7 @@ class SupervisorScreen(Screen[None]):
         start: date | None = None,
         end: date | None = None,
         refresh_seconds: float = 60.0,
+        lang: str | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
@@ -161,22 +214,28 @@ class SupervisorScreen(Screen[None]):
         self.end = end
         self.refresh_seconds = refresh_seconds
         self.figures: stats.Figures | None = None
+        self.lang = screen_lang(self, lang)
+        translate_bindings(self, self.lang)
+
+    def t(self, key: str, **values: object) -> str:
+        return tr(self.lang, key, **values)
 
     def compose(self) -> ComposeResult:
-        yield Static("Tổng quan hôm nay", id="sup-title")
+        yield Static(self.t("sup.title"), id="sup-title")
         yield Static("", id="sup-refused")
         with VerticalScroll(id="sup-body"):
             with Horizontal(id="sup-top"):
                 yield DataTable(id="sup-figures", cursor_type="row")
                 with Vertical(id="sup-charts"):
-                    yield Static("Tiếp nhận theo giờ (7 giờ – 17 giờ)", classes="sup-caption")
+                    yield Static(self.t("sup.hourly"), classes="sup-caption")
                     yield Sparkline([], id="sup-hourly")
-                    yield Static("Tiến độ giải quyết", classes="sup-caption")
+                    yield Static(self.t("sup.progress"), classes="sup-caption")
                     yield Static("", id="sup-bars")
-                    yield Static("Hàng đợi", classes="sup-caption")
+                    yield Static(self.t("sup.queue"), classes="sup-caption")
                     yield Static("", id="sup-queue")
-            for dim, (label, _) in stats.DIMENSIONS.items():
-                yield Static(f"Theo {label.lower()}", classes="sup-caption")
+            for dim in stats.DIMENSIONS:
+                label = stats.dimension_label(dim, self.lang)
+                yield Static(self.t("sup.by", label=label.lower()), classes="sup-caption")
                 yield DataTable(
                     id=f"sup-{dim}", classes="sup-group", cursor_type="cell", zebra_stripes=True
                 )
@@ -185,7 +244,7 @@ class SupervisorScreen(Screen[None]):
     def on_mount(self) -> None:
         refused = self.query_one("#sup-refused", Static)
         if self.desk.officer is None or not self.desk.officer.is_supervisor:
-            refused.update(REFUSED)
+            refused.update(self.t("sup.refused"))
             self.query_one("#sup-body").display = False
             return
         refused.display = False
@@ -206,50 +265,60 @@ class SupervisorScreen(Screen[None]):
             self.figures = stats.range_figures(self.desk, start, end, queue=self.queue_figures)
             hourly = stats.hourly_received(self.desk, end)
         except CounterError as exc:
-            self.notify(exc.vi, severity="error")
+            self.notify(exc.message(self.lang), severity="error")
             return
         f = self.figures
         now = f.now
+        weekdays = WEEKDAYS_EN if self.lang == "en" else WEEKDAYS_VI
         when = (
-            f"{WEEKDAYS_VI[now.weekday()]} {now:%d/%m/%Y} — cập nhật {now:%H:%M}"
+            self.t(
+                "sup.when",
+                weekday=weekdays[now.weekday()],
+                date=f"{now:%d/%m/%Y}",
+                time=f"{now:%H:%M}",
+            )
             if start == end == now.date()
             else f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
         )
-        title = "Tổng quan hôm nay" if start == end == now.date() else "Tổng quan"
+        title = self.t("sup.title" if start == end == now.date() else "sup.title.range")
         self.query_one("#sup-title", Static).update(f"{title} · {when}")
         self._fill_figures(f)
         self.query_one("#sup-hourly", Sparkline).data = hourly
         self.query_one("#sup-bars", Static).update(
-            timeliness_bars(f.counts) + f"\nTỷ lệ trước hạn và đúng hạn: {percent(f.on_time_rate)}"
+            timeliness_bars(f.counts, lang=self.lang)
+            + f"\n{self.t('sup.rate')}: {percent(f.on_time_rate)}"
         )
         self.query_one("#sup-queue", Static).update(self._queue_text(f))
         for dim in stats.DIMENSIONS:
             self._fill_group(dim, f.groups.get(dim, []))
 
-    @staticmethod
-    def _queue_text(f: stats.Figures) -> str:
+    def _queue_text(self, f: stats.Figures) -> str:
         q = f.queue
         if q is None:
-            return f.queue_note.capitalize()
+            return f.queue_note_in(self.lang).capitalize()
 
         def minutes(v: float | None) -> str:
-            return "—" if v is None else f"{v:.0f} phút"
+            return "—" if v is None else self.t("sup.minutes", n=v)
 
-        return (
-            f"Đang chờ: {q.waiting} · Đã cấp số: {q.issued} · Đã phục vụ: {q.served} · "
-            f"Vắng mặt: {q.no_shows}\nChờ trung bình: {minutes(q.average_wait_minutes)} · "
-            f"Phục vụ trung bình: {minutes(q.average_service_minutes)}"
+        return self.t(
+            "sup.queue.text",
+            waiting=q.waiting,
+            issued=q.issued,
+            served=q.served,
+            no_shows=q.no_shows,
+            wait=minutes(q.average_wait_minutes),
+            service=minutes(q.average_service_minutes),
         )
 
     def _fill_figures(self, f: stats.Figures) -> None:
         table = self.query_one("#sup-figures", DataTable)
         cursor = table.cursor_row
         table.clear(columns=True)
-        table.add_column("Chỉ tiêu", key="label")
-        table.add_column("Số hồ sơ", key="count")
+        table.add_column(self.t("sup.col.label"), key="label")
+        table.add_column(self.t("sup.col.count"), key="count")
         for fig in stats.FIGURES:
-            table.add_row(f.label(fig.key), str(f.counts[fig.key]), key=fig.key)
-        table.add_row("Tỷ lệ trước hạn và đúng hạn", percent(f.on_time_rate), key=RATE_COLUMN)
+            table.add_row(f.label(fig.key, self.lang), str(f.counts[fig.key]), key=fig.key)
+        table.add_row(self.t("sup.rate"), percent(f.on_time_rate), key=RATE_COLUMN)
         if 0 <= cursor < table.row_count:
             table.move_cursor(row=cursor)
 
@@ -257,13 +326,13 @@ class SupervisorScreen(Screen[None]):
         table = self.query_one(f"#sup-{dim}", DataTable)
         cursor = table.cursor_coordinate
         table.clear(columns=True)
-        table.add_column(stats.DIMENSIONS[dim][0], key="label")
+        table.add_column(stats.dimension_label(dim, self.lang), key="label")
         for key, label in GROUP_COLUMNS:
-            table.add_column(label, key=key)
-        table.add_column("Đúng hạn %", key=RATE_COLUMN)
+            table.add_column(group_column_label(key, label, self.lang), key=key)
+        table.add_column(self.t("sup.col.rate"), key=RATE_COLUMN)
         for g in rows:
             cells = [
-                g.label,
+                g.label_in(self.lang),
                 *(str(g.counts[k]) for k, _ in GROUP_COLUMNS),
                 percent(g.on_time_rate),
             ]
@@ -282,15 +351,22 @@ class SupervisorScreen(Screen[None]):
                 self.desk, figure, start, end, dimension=dimension, key=key
             )
         except CounterError as exc:
-            self.notify(exc.vi, severity="error")
+            self.notify(exc.message(self.lang), severity="error")
             return
-        title = self.figures.label(figure)
+        title = self.figures.label(figure, self.lang)
         if dimension is not None:
             group = next(
-                (g.label for g in self.figures.groups.get(dimension, []) if g.key == key), key
+                (
+                    g.label_in(self.lang)
+                    for g in self.figures.groups.get(dimension, [])
+                    if g.key == key
+                ),
+                key,
             )
-            title += f" — {stats.DIMENSIONS[dimension][0]}: {group}"
-        self.app.push_screen(DrillDownScreen(title, rows, open_dossier=self.open_dossier))
+            title += f" — {stats.dimension_label(dimension, self.lang)}: {group}"
+        self.app.push_screen(
+            DrillDownScreen(title, rows, open_dossier=self.open_dossier, lang=self.lang)
+        )
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "sup-figures" and event.row_key.value:

@@ -70,10 +70,14 @@ async def test_command_palette_and_language(officer_desk: Desk) -> None:
 
 
 def test_every_binding_has_an_id_in_the_table() -> None:
+    from screens.board import BoardApp
     from screens.dossier import DossierScreen
+    from screens.export_screen import ExportScreen
     from screens.intake import ProcedurePicker
+    from screens.kiosk import KioskApp
     from screens.modals import ActionForm, ReceivedModal
     from screens.search import SearchScreen
+    from screens.supervisor import DrillDownScreen, SupervisorScreen
     from screens.widgets import DocumentList
 
     for cls in (
@@ -87,6 +91,11 @@ def test_every_binding_has_an_id_in_the_table() -> None:
         HelpScreen,
         ActionForm,
         ReceivedModal,
+        SupervisorScreen,
+        DrillDownScreen,
+        ExportScreen,
+        KioskApp,
+        BoardApp,
     ):
         for binding in cls.BINDINGS:
             assert not isinstance(binding, tuple)
