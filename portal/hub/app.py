@@ -1,11 +1,13 @@
 """The centre queue hub: one SQLite file, one engine, an HTTP API for every counter and kiosk,
 and the waiting-hall board.
 
-All writes go through one "group commit" writer thread: the requests waiting are run one after
-another inside a single `BEGIN IMMEDIATE` transaction (each in its own savepoint, so one refusal
-does not undo the others) and answered only after the COMMIT is on disk. Two counters pressing
-"call next" at the same instant are therefore two steps of one serial loop and never get the
-same ticket, and 50 counters pressing together cost a few fsyncs, not 50.
+All writes are group-committed on the event loop: the requests that reach it in one turn of
+the loop run one after another inside a single `BEGIN IMMEDIATE` transaction (each in its own
+savepoint, so one refusal does not undo the others) and are answered only after the COMMIT is on
+disk. Two counters pressing "call next" at the same instant are therefore two steps of one
+serial loop and never get the same ticket, and 50 counters pressing together cost a few fsyncs,
+not 50. (A writer thread did the same before; handing each request to it and back through the
+GIL cost more than the SQLite work itself.)
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import queue
-import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,8 @@ MAX_BODY = 16_384
 class Hub:
     """The engine on the hub's own file, with group-committed durable writes.
 
-    One writer thread owns the write connection: it takes every request waiting, runs each in
-    its own savepoint inside one `BEGIN IMMEDIATE`, commits (one fsync), then answers them all.
-    While it waits on the disk the event loop keeps reading requests, so the next batch grows
-    with the load. Reads (board, current ticket, figures) use a second connection (WAL).
+    Writes run on the event loop in batches (see the module doc); reads (board, current ticket,
+    figures) use a second connection (WAL).
     """
 
     def __init__(
@@ -58,61 +56,36 @@ class Hub:
         self.engine = QueueEngine(self.store, settings, clock)
         self._reader = Store(db_path, migrate=False)
         self.reader = QueueEngine(self._reader, settings, clock)
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def _start(self) -> None:
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._writer, name="hub-writer", daemon=True)
-                self._thread.start()
+        self._pending: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
+        self._flush_scheduled = False
 
     async def write(self, fn: Callable[[], Any]) -> Any:
         """Run `fn` (an engine call) in the next group commit; its result once on disk."""
-        self._start()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
-        self._queue.put((fn, fut, loop))
+        self._pending.append((fn, fut))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
         return await fut
 
-    def _writer(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            while True:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    self._queue.put(None)
-                    break
-                batch.append(item)
-            self._run_batch(batch)
-
-    def _run_batch(self, batch: list[Any]) -> None:
-        done: list[tuple[Any, Any, bool, Any]] = []
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        batch, self._pending = self._pending, []
+        done: list[tuple[asyncio.Future[Any], bool, Any]] = []
         try:
             with self.store.write():
-                for fn, fut, loop in batch:
+                for fn, fut in batch:
                     try:
-                        done.append((fut, loop, True, fn()))
+                        done.append((fut, True, fn()))
                     except Exception as exc:  # refused: its savepoint is rolled back
-                        done.append((fut, loop, False, exc))
+                        done.append((fut, False, exc))
         except Exception as exc:  # the commit itself failed: nobody got anything
-            done = [(fut, loop, False, exc) for _fn, fut, loop in batch]
-        for fut, loop, ok, value in done:
-            loop.call_soon_threadsafe(_resolve, fut, ok, value)
+            done = [(fut, False, exc) for _fn, fut in batch]
+        for fut, ok, value in done:
+            _resolve(fut, ok, value)
 
     def close(self) -> None:
-        with self._lock:
-            if self._thread is not None:
-                self._queue.put(None)
-                self._thread.join(10)
-                self._thread = None
         self.store.close()
         self._reader.close()
 
