@@ -72,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        _main(argv)
+    except BrokenPipeError:  # `counter search … | head`: the reader left, which is fine
+        sys.stderr.close()
+
+
+def _main(argv: list[str] | None) -> None:
     raw = list(sys.argv[1:] if argv is None else argv)
     if raw[:1] == ["portal"]:  # the portal has its own options and config
         from portal.cli import main as portal_main
