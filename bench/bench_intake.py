@@ -22,6 +22,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bench import pct
 from counter.codes import format_code
 from counter.config import Config, parse_config
 from counter.demo import random_person
@@ -30,11 +31,6 @@ from counter.dossiers import documents_from_procedure, search_text
 from counter.timeutil import VN_TZ, iso
 
 CACHE = Path(os.environ.get("BENCH_CACHE", Path(tempfile.gettempdir()) / "counter-bench"))
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def fmt_ms(values: list[float]) -> str:

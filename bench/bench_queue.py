@@ -33,6 +33,8 @@ from pathlib import Path
 
 import httpx
 
+from bench import pct
+
 ROOT = Path(__file__).resolve().parent.parent
 COUNTERS = 50
 CALL_TARGET_MS = 20.0
@@ -55,11 +57,6 @@ prefix = "B"
 name = "Cư trú"
 last = 9999
 """
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _free_port() -> int:
@@ -164,9 +161,9 @@ def bench_hub(rounds: int) -> dict[str, float]:
     return {
         "calls": len(calls),
         "call_p50": statistics.median(calls),
-        "call_p95": _pct(calls, 95),
+        "call_p95": pct(calls, 0.95),
         "ping_p50": statistics.median(ping),
-        "ping_p95": _pct(ping, 95),
+        "ping_p95": pct(ping, 0.95),
     }
 
 
@@ -219,9 +216,9 @@ def bench_issue(n: int) -> dict[str, float]:
             base.append((time.perf_counter() - started) * 1000)
     return {
         "issue_p50": statistics.median(times),
-        "issue_p95": _pct(times, 95),
+        "issue_p95": pct(times, 0.95),
         "escpos_p50": statistics.median(base),
-        "escpos_p95": _pct(base, 95),
+        "escpos_p95": pct(base, 0.95),
     }
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from escpos.printer import Dummy
 
-from bench.bench_intake import bench_config, fmt_ms, pct
+from bench import pct
+from bench.bench_intake import bench_config, fmt_ms
 from counter.config import PrinterConfig
 from counter.desk import Desk
 from printing.render import render_job
