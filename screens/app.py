@@ -18,7 +18,7 @@ from textual.widgets import Input, TextArea
 from counter.config import Config
 from counter.desk import Desk
 from counter.dossiers import Dossier
-from counter.errors import NotFound
+from counter.errors import CounterError, NotFound
 from counter.queue_client import QueueService, open_queue
 from counter.queue_reports import figures_provider, log_provider
 from counter.stats import QueueFiguresProvider
@@ -114,6 +114,16 @@ class CounterApp(App[None]):
             self.spool_worker.stop(timeout=1.0)
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=1.0)
+
+    def reprint_receipt(self, dossier: Dossier) -> None:
+        """Queue the receipt again ("BẢN IN LẠI") and wake the spool; say what happened."""
+        try:
+            job = self.desk.reprint(dossier.uuid)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="error")
+            return
+        self.wake_printer()
+        self.notify(self.t("receipt.reprinted", job=job), timeout=3)
 
     def wake_printer(self) -> None:
         if self.spool_worker is not None:

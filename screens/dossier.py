@@ -255,10 +255,4 @@ class DossierScreen(CounterScreen):
         self.app.push_screen(ReceiptPreview(self.dossier))
 
     def action_reprint(self) -> None:
-        try:
-            job = self.desk.reprint(self.dossier.uuid)
-        except CounterError as exc:
-            self.notify(exc.message(self.lang), severity="error")
-            return
-        self.capp.wake_printer()
-        self.notify(self.t("receipt.reprinted", job=job), timeout=3)
+        self.capp.reprint_receipt(self.dossier)

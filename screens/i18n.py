@@ -14,9 +14,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "app.counter": ("Quầy số {n}", "Counter {n}"),
     "app.printer_preview": ("Máy in: xem trước", "Printer: preview"),
     "app.sync_off": ("Đồng bộ: chưa cấu hình", "Sync: not configured"),
-    "app.sync_pending": ("Đồng bộ: {n} chờ gửi", "Sync: {n} pending"),
     "app.pending": ("{n} chờ gửi", "{n} pending"),
-    "app.sync_ok": ("Đồng bộ: đã xong", "Sync: up to date"),
     "app.sync_started": ("Đang đồng bộ với cổng dịch vụ công…", "Syncing with the portal…"),
     "app.sync_not_configured": (
         "Chưa cấu hình cổng dịch vụ công ([portal] url)",

@@ -90,13 +90,7 @@ class ReceiptPreview(CounterModal[None]):
         yield Footer()
 
     def action_reprint(self) -> None:
-        try:
-            job = self.desk.reprint(self.dossier.uuid)
-        except CounterError as exc:
-            self.notify(exc.message(self.lang), severity="error")
-            return
-        self.capp.wake_printer()
-        self.notify(self.t("receipt.reprinted", job=job), timeout=3)
+        self.capp.reprint_receipt(self.dossier)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -56,7 +56,6 @@ class StatusBar(Widget):
     counter_no: reactive[int] = reactive(0)
     printer: reactive[str | Text] = reactive("")
     sync: reactive[str | Text] = reactive("")
-    pending: reactive[int] = reactive(0)
     lang: reactive[str] = reactive("vi")
 
     def render(self) -> Text:
@@ -66,10 +65,7 @@ class StatusBar(Widget):
             parts += [(self.officer, "bold"), f" ({self.role})", sep]
         parts += [(tr(self.lang, "app.counter", n=self.counter_no), "bold"), sep]
         parts += [self.printer or tr(self.lang, "app.printer_preview"), sep]
-        sync = self.sync or tr(self.lang, "app.sync_off")
-        parts.append(sync)
-        if self.pending:
-            parts.append(" · " + tr(self.lang, "app.pending", n=self.pending))
+        parts.append(self.sync or tr(self.lang, "app.sync_off"))
         return Text.assemble(*parts)
 
 
