@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import shutil
 import tracemalloc
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -19,32 +18,25 @@ from bench.bench_exports import insert_bulk_dossiers
 from counter import exports, signing, stats
 from counter.catalogue import DELIVERY_LABELS_VI
 from counter.config import Config
-from counter.demo import seed_demo
 from counter.desk import Desk
 from counter.errors import AuthError, InvalidInput
 from counter.export_cli import add_export_arguments, resolve_range, run_export_command
 from counter.timeutil import VN_TZ
-from tests.conftest import FrozenClock, make_config
+from tests.conftest import FrozenClock
+from tests.helpers import seed_demo_store, supervisor_on_copy
 
 START, END = date(2026, 11, 16), date(2026, 11, 26)
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("demo")
-    desk = Desk.open(make_config(root), clock=FrozenClock())
-    assert seed_demo(desk, days=10, per_day=10) > 50
-    desk.close()
-    return root / "data" / "counter.db"
+    return seed_demo_store(tmp_path_factory.mktemp("demo"), FrozenClock(), days=10, per_day=10)
 
 
 @pytest.fixture
 def sup(demo_db: Path, config: Config, clock: FrozenClock) -> Iterator[Desk]:
     """A copy of the demo store with the supervisor logged in."""
-    config.db_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demo_db, config.db_path)
-    desk = Desk.open(config, clock=clock)
-    desk.login("giamsat", "5678")
+    desk = supervisor_on_copy(demo_db, config, clock)
     yield desk
     desk.close()
 

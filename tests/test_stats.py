@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -11,13 +10,12 @@ import pytest
 
 from counter import stats
 from counter.config import Config
-from counter.demo import seed_demo
 from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import AuthError
 from counter.timeutil import VN_TZ
-from tests.conftest import FrozenClock, make_config
-from tests.helpers import BIRTH, CERTIFY, draft_for
+from tests.conftest import FrozenClock
+from tests.helpers import BIRTH, CERTIFY, draft_for, seed_demo_store, supervisor_on_copy
 
 # Đăng ký lại khai sinh: 5 working days, so finishing on day one is early.
 RELATE_BIRTH = "1.004884"
@@ -34,20 +32,13 @@ ACTION_OF = {
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Ten days of demo dossiers, made once per module (seeding logs in for every dossier)."""
-    root = tmp_path_factory.mktemp("demo")
-    desk = Desk.open(make_config(root), clock=FrozenClock())
-    assert seed_demo(desk, days=10, per_day=12) > 50
-    desk.close()
-    return root / "data" / "counter.db"
+    return seed_demo_store(tmp_path_factory.mktemp("demo"), FrozenClock(), days=10, per_day=12)
 
 
 @pytest.fixture
 def demo_desk(demo_db: Path, config: Config, clock: FrozenClock) -> Iterator[Desk]:
-    """A copy of the demo store, the supervisor logged in."""
-    config.db_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demo_db, config.db_path)
-    desk = Desk.open(config, clock=clock)
-    desk.login("giamsat", "5678")
+    """A copy of the demo store with the supervisor logged in."""
+    desk = supervisor_on_copy(demo_db, config, clock)
     yield desk
     desk.close()
 
