@@ -40,14 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     test = printer_sub.add_parser("test", help="print a test page with every Vietnamese letter")
     test.add_argument("--printer", help="printer name from config (default: the first)")
     sub.add_parser("sync", help="run one sync with the portal now and report what it did")
-    portal = sub.add_parser(
-        "portal", help="run the central portal (same as counter-portal)", add_help=False
-    )
-    portal.add_argument("portal_args", nargs=argparse.REMAINDER)
-    hub = sub.add_parser(
-        "hub", help="run the centre queue hub (shared queue, waiting-hall board)", add_help=False
-    )
-    hub.add_argument("hub_args", nargs=argparse.REMAINDER)
+    # Listed for --help only: _main hands their arguments to their own parsers.
+    sub.add_parser("portal", help="run the central portal (same as counter-portal)")
+    sub.add_parser("hub", help="run the centre queue hub (shared queue, waiting-hall board)")
     sub.add_parser("board", help="full-screen waiting-hall board in this terminal")
     kiosk = sub.add_parser("kiosk", help="citizens' number kiosk (prints tickets)")
     kiosk.add_argument(
@@ -78,16 +73,38 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.close()
 
 
-def _main(argv: list[str] | None) -> None:
-    raw = list(sys.argv[1:] if argv is None else argv)
-    if raw[:1] == ["portal"]:  # the portal has its own options and config
+def _run_server(name: str, argv: list[str]) -> None:
+    """The portal and the queue hub have their own options and config, not the counter's."""
+    if name == "portal":
         from portal.cli import main as portal_main
 
-        raise SystemExit(portal_main(raw[1:]))
-    if raw[:1] == ["hub"]:  # so is the queue hub
-        from portal.hub import main as hub_main
+        raise SystemExit(portal_main(argv))
+    from portal.hub import main as hub_main
 
-        hub_main(raw[1:])
+    hub_main(argv)
+
+
+def _server_command(raw: list[str]) -> int | None:
+    """Index of `portal`/`hub` when it is the command, past counter's own options; its
+    arguments are handed on untouched (argparse would take their --help for counter's)."""
+    i = 0
+    while i < len(raw):
+        if raw[i] in ("portal", "hub"):
+            return i
+        if raw[i] in ("--config", "--lang"):
+            i += 2
+        elif raw[i].startswith(("--config=", "--lang=")):
+            i += 1
+        else:
+            return None
+    return None
+
+
+def _main(argv: list[str] | None) -> None:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    at = _server_command(raw)
+    if at is not None:
+        _run_server(raw[at], raw[at + 1 :])
         return
     args = _parser().parse_args(raw)
     try:

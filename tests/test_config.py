@@ -116,3 +116,19 @@ def test_cli_help_lists_commands() -> None:
     assert result.returncode == 0
     for command in ("demo", "search", "officer-add", "check-config"):
         assert command in result.stdout
+
+
+def test_cli_hands_portal_and_hub_their_own_arguments() -> None:
+    """`counter [--lang …] hub --help` reaches the hub's parser, not counter's."""
+    for argv, expected in (
+        (["hub", "--help"], "--db DB"),
+        (["--lang", "vi", "hub", "--help"], "--db DB"),
+        (["--config=x.toml", "portal", "--help"], "enroll-code"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-c", "from counter_cli import main; main()", *argv],
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        assert expected in result.stdout
