@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from counter.catalogue import Procedure
 from counter.desk import Desk
 from counter.dossiers import Applicant, DossierDraft, Representative, documents_from_procedure
 from counter.errors import CounterError
@@ -117,10 +118,7 @@ def seed_demo(desk: Desk, *, days: int = 4, per_day: int = 9, seed: int = 7) -> 
     return made
 
 
-def _one(desk: Desk, rng: random.Random, procedure: object, at: datetime) -> int:
-    from counter.catalogue import Procedure
-
-    assert isinstance(procedure, Procedure)
+def _one(desk: Desk, rng: random.Random, procedure: Procedure, at: datetime) -> int:
     desk.clock = lambda: at
     desk.officer = None
     desk.login("canbo", "1234")

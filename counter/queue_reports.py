@@ -7,6 +7,7 @@ counter's own store (the ticket log, when the queue runs inside the app).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
@@ -84,8 +85,6 @@ def log_provider(store: Store) -> QueueLogProvider:
 
 
 def _codes(raw: str) -> list[str]:
-    import json
-
     try:
         value = json.loads(raw or "[]")
     except ValueError:

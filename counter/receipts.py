@@ -6,6 +6,7 @@ into printing's dataclasses by the spool worker; field names match printing/docu
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from counter.catalogue import DELIVERY_LABELS_VI, FORM_LABELS_VI, Procedure
@@ -85,7 +86,7 @@ def receipt_document(
 
 
 def supplement_document(
-    config: Config, dossier: Dossier, items: list[str], reason: str, officer: str, at: Any
+    config: Config, dossier: Dossier, items: list[str], reason: str, officer: str, at: datetime
 ) -> dict[str, Any]:
     """Mẫu 02: what to add and why."""
     return {
@@ -102,7 +103,7 @@ def supplement_document(
 
 
 def refusal_document(
-    config: Config, dossier: Dossier, reasons: list[str], officer: str, at: Any
+    config: Config, dossier: Dossier, reasons: list[str], officer: str, at: datetime
 ) -> dict[str, Any]:
     """Mẫu 03: the reasons for refusing."""
     return {
