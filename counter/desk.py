@@ -283,6 +283,10 @@ class Desk:
             return spool.jobs_for(self.store, dossier_uuid)
         return spool.pending_jobs(self.store)
 
+    def print_state(self) -> tuple[int, int]:
+        """(jobs waiting, of which failing) for the status bar: counted, not loaded."""
+        return spool.pending_state(self.store)
+
     def retry_print(self, job_id: int) -> None:
         spool.retry_now(self.store, job_id, self.now())
 
@@ -519,10 +523,3 @@ class Desk:
         from counter import sync
 
         return sync.rejected_entries(self.store)
-
-    def outbox_pending(self) -> int:
-        return int(
-            self.store.conn.execute(
-                "SELECT count(*) FROM outbox WHERE acked_at IS NULL AND rejected_reason IS NULL"
-            ).fetchone()[0]
-        )

@@ -132,6 +132,14 @@ def pending_jobs(store: Store) -> list[PrintJob]:
     return [_job(r) for r in rows]
 
 
+def pending_state(store: Store) -> tuple[int, int]:
+    """(pending jobs, pending jobs whose last try failed), without reading their documents."""
+    row = store.conn.execute(
+        "SELECT count(*), count(NULLIF(last_error, '')) FROM print_jobs WHERE status = 'pending'"
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
 def jobs_for(store: Store, ref: str) -> list[PrintJob]:
     rows = store.conn.execute(
         f"SELECT {_COLUMNS} FROM print_jobs WHERE ref = ? ORDER BY id", (ref,)

@@ -34,14 +34,12 @@ KIND_LABELS = {
 
 def printer_text(desk: Desk, lang: str) -> Text:
     """ "Máy in: sẵn sàng" or how many jobs wait and why, in red when the printer fails."""
-    jobs = desk.print_jobs()
-    name = desk.default_printer
-    if not jobs:
-        return Text(tr(lang, "status.printer_ok", name=name))
-    failing = [j for j in jobs if j.last_error]
+    pending, failing = desk.print_state()
+    if not pending:
+        return Text(tr(lang, "status.printer_ok", name=desk.default_printer))
     if failing:
-        return Text(tr(lang, "status.printer_error", n=len(jobs)), style="bold white on red")
-    return Text(tr(lang, "status.printer_busy", n=len(jobs)))
+        return Text(tr(lang, "status.printer_error", n=pending), style="bold white on red")
+    return Text(tr(lang, "status.printer_busy", n=pending))
 
 
 def sync_text(desk: Desk, lang: str) -> Text:

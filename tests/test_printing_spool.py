@@ -34,6 +34,7 @@ def test_receipt_job_is_saved_with_the_dossier(officer_desk: Desk) -> None:
     d = officer_desk.receive(draft_for(officer_desk, CERTIFY))
     jobs = officer_desk.print_jobs(d.uuid)
     assert [(j.kind, j.status, j.printer) for j in jobs] == [("receipt", "pending", "preview")]
+    assert officer_desk.print_state() == (1, 0)
     assert jobs[0].document["code"] == d.code
     assert jobs[0].document["applicant_id"] == "0010******45"  # masked by default
 
@@ -81,12 +82,14 @@ def test_failed_print_stays_pending_then_prints_exactly_once(
         assert job.status == "pending" and job.attempts == 1
         assert "ngắt kết nối" in job.last_error
         assert job.next_attempt_at > clock.now
+        assert desk.print_state() == (1, 1)
         # Not due yet: nothing is sent.
         assert drain_once(desk.store, desk.config, desk.now) == []
         printer.mode = "ok"
         clock.now = clock.now + timedelta(minutes=5)
         assert [r.ok for r in drain_once(desk.store, desk.config, desk.now)] == [True]
         assert drain_once(desk.store, desk.config, desk.now) == []
+        assert desk.print_state() == (0, 0)
         assert len(printer.jobs) == 1
         assert (
             hashlib.sha256(printer.jobs[0]).hexdigest() == desk.print_jobs(d.uuid)[0].bytes_sha256
