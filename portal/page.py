@@ -43,7 +43,7 @@ from starlette.responses import RedirectResponse, Response
 
 from counter.lifecycle import STATUSES
 from counter.lookup import LookupRef, parse_lookup_url, verify_token
-from counter.timeutil import parse_iso, to_vn
+from counter.timeutil import parse_iso
 from counter.validation import mask_name
 from portal.page_templates import TEMPLATES
 from portal.storage import (
@@ -165,10 +165,13 @@ def when(text: str | None) -> str:
     if not text:
         return ""
     try:
-        moment = to_vn(parse_iso(str(text)))
+        m = parse_iso(str(text))
     except ValueError:
         return ""
-    return f"{moment:%H:%M}, {WEEKDAYS[moment.weekday()]} {moment:%d/%m/%Y}"
+    # Integer formatting, not strftime: a page formats a dozen of these.
+    return (
+        f"{m.hour:02d}:{m.minute:02d}, {WEEKDAYS[m.weekday()]} {m.day:02d}/{m.month:02d}/{m.year}"
+    )
 
 
 def money(amount: int) -> str:

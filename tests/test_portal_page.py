@@ -308,3 +308,26 @@ def test_device_cache_of_another_worker_verifies_a_replaced_secret_at_once(
     finally:
         reader.close()
         writer.close()
+
+
+def test_pages_asked_for_at_once_each_show_their_own_dossier(
+    portal: ThreadedPortal, counter: Counter
+) -> None:
+    """Pages that arrive together are read together on PostgreSQL (`portal.batching`): each
+    must still show its own dossier and nobody else's."""
+    import asyncio
+
+    made = [receive(counter) for _ in range(5)]
+    assert sync_once(counter.store, counter.config).ok
+    code_of = {url: counter.desk.get(uuid).code for uuid, url in made}
+    urls = [url for _, url in made] * 4
+
+    async def ask_all() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=20) as http:
+            return list(await asyncio.gather(*(http.get(u) for u in urls)))
+
+    for url, resp in zip(urls, asyncio.run(ask_all()), strict=True):
+        assert resp.status_code == 200
+        page = text_of(resp)
+        assert code_of[url] in page
+        assert [c for c in code_of.values() if c in page] == [code_of[url]]
