@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -149,13 +150,25 @@ def build_app(
 def asgi_app() -> Starlette:
     """`uvicorn --factory portal.server:asgi_app`: the app from `COUNTER_PORTAL_CONFIG` and the
     environment; each worker process builds its own (and its own connection pool)."""
+    _short_gil_turns()
     settings = load_settings(os.environ.get(ENV_CONFIG) or None)
     storage = open_storage(settings)
     return build_app(settings, storage, close_storage=True)
 
 
+def _short_gil_turns() -> None:
+    """A 0.5 ms GIL switch interval instead of Python's 5 ms, in a serving process.
+
+    Pages are served on the event loop while the sync API's statements run in threadpool
+    threads; with 5 ms turns a page waits up to 5 ms each time such a thread holds the
+    interpreter. Measured with `bench.bench_portal` (200 pages clients while 200 counters
+    sync): p99 about 225 → 125 ms, throughput up by a third. The hub does the same."""
+    sys.setswitchinterval(0.0005)
+
+
 def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
     """Run the portal in the foreground until interrupted."""
+    _short_gil_turns()
     if settings.workers > 1:
         # Worker processes rebuild the app from the environment: pass the settings on.
         if config_path is not None:
@@ -194,6 +207,7 @@ def _reuseport_worker(host: str, port: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)
+    _short_gil_turns()
     config = uvicorn.Config(
         "portal.server:asgi_app",
         factory=True,
