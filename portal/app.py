@@ -172,7 +172,7 @@ def create_app(
         auth = request.headers.get("authorization", "")
         if not auth.lower().startswith("bearer "):
             raise ApiError(401, "reauth", "unauthenticated", "missing bearer credential")
-        return await run_in_threadpool(storage.authenticate, auth[7:].strip())
+        return await storage.authenticate_async(auth[7:].strip())
 
     async def health(request: Request) -> Response:
         return JSONResponse(
@@ -306,7 +306,7 @@ def create_app(
                 max_pull=lim.max_pull,
             )
         limit = min(limit, lim.max_pull)  # a larger page is simply cut to the limit
-        found, more = await run_in_threadpool(storage.changes_since, device.device_id, after, limit)
+        found, more = await storage.changes_since_async(device.device_id, after, limit)
         return JSONResponse(
             {
                 "changes": [

@@ -27,9 +27,14 @@ from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 from portal.batching import Coalescer
 from portal.storage import (
+    AUTHENTICATE_SQL,
+    CHANGES_SINCE_SQL,
+    Change,
     CitizenView,
     Device,
     SQLStorage,
+    _authenticated,
+    _changes_page,
     _device,
     _rating,
     _sha256,
@@ -286,6 +291,8 @@ class PostgresStorage(SQLStorage):
         with self.pool.connection() as conn:  # autocommit: each read is its own snapshot
             yield _Conn(conn)
 
+    _FOR_UPDATE = " FOR UPDATE"
+
     def _lock_device(self, c: Any, device_id: str) -> None:
         c.execute("SELECT 1 FROM devices WHERE device_id = ? FOR UPDATE", (device_id,))
 
@@ -333,11 +340,27 @@ class PostgresStorage(SQLStorage):
     async def devices_by_short_id_async(self, short_id: str) -> list[Device]:
         """`devices_by_short_id` (uncached; it fills the cache) from the event loop."""
         key = short_id.lower()
+        rows = await self._fetch_async("SELECT * FROM devices WHERE short_id = ?", (key,))
+        return self._remember_devices(key, [_device(r) for r in rows])
+
+    async def authenticate_async(self, token: str) -> Device:
+        """`authenticate` on the event loop: no threadpool hop for every sync request."""
+        rows = await self._fetch_async(AUTHENTICATE_SQL, (_sha256(token),))
+        return _authenticated(rows[0] if rows else None)
+
+    async def changes_since_async(
+        self, device_id: str, cursor: int, limit: int
+    ) -> tuple[list[Change], bool]:
+        """`changes_since` on the event loop: a pull costs no threadpool hop."""
+        rows = await self._fetch_async(CHANGES_SINCE_SQL, (device_id, cursor, limit + 1))
+        return _changes_page(rows, limit)
+
+    async def _fetch_async(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """A read over the asyncio pool (`?` placeholders, as the shared SQL is written)."""
         pool = await self._apool()
         async with pool.connection() as conn:
-            cur = await conn.execute("SELECT * FROM devices WHERE short_id = %s", (key,))
-            rows = await cur.fetchall()
-        return self._remember_devices(key, [_device(r) for r in rows])
+            cur = await conn.execute(sql.replace("?", "%s"), args)  # type: ignore[arg-type]
+            return await cur.fetchall()
 
     def _view(self, row: Any, now: Any) -> CitizenView:
         assert row is not None

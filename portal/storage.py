@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from starlette.concurrency import run_in_threadpool
+
 from counter.codes import parse_code
 from counter.lifecycle import ACTIONS, STATUSES
 from counter.lookup import device_short_id
@@ -156,6 +158,7 @@ class Storage(Protocol):
         self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
     ) -> tuple[Device, str]: ...
     def authenticate(self, token: str) -> Device: ...
+    async def authenticate_async(self, token: str) -> Device: ...
     def revoke(self, device_id: str) -> Device: ...
     def device(self, device_id: str) -> Device | None: ...
     def devices(self) -> list[Device]: ...
@@ -163,6 +166,9 @@ class Storage(Protocol):
     def cached_devices(self, short_id: str) -> list[Device] | None: ...
     def ingest(self, device: Device, after_seq: int, entries: list[Entry]) -> PushOutcome: ...
     def changes_since(
+        self, device_id: str, cursor: int, limit: int
+    ) -> tuple[list[Change], bool]: ...
+    async def changes_since_async(
         self, device_id: str, cursor: int, limit: int
     ) -> tuple[list[Change], bool]: ...
     def set_status(
@@ -183,6 +189,14 @@ class Storage(Protocol):
     def lookup_failed(self, client: str) -> int: ...
     def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView: ...
     def close(self) -> None: ...
+
+
+# Statements both backends run from the sync API (PostgreSQL also from the event loop).
+AUTHENTICATE_SQL = "SELECT * FROM devices WHERE token_hash = ?"
+CHANGES_SINCE_SQL = (
+    "SELECT id, kind, dossier_uuid, data, created_at FROM changes "
+    "WHERE device_id = ? AND id > ? ORDER BY id LIMIT ?"
+)
 
 
 # -- SQLite ------------------------------------------------------------------------------
@@ -360,6 +374,10 @@ class SQLStorage:
     def _read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
+    # Appended to the ingest's read of the device row: PostgreSQL locks the row there, which
+    # serialises one device's pushes (SQLite has one writer anyway).
+    _FOR_UPDATE = ""
+
     def _lock_device(self, c: Any, device_id: str) -> None:
         """Serialise writes for one device (PostgreSQL: a row lock; SQLite has one writer)."""
 
@@ -488,15 +506,12 @@ class SQLStorage:
 
     def authenticate(self, token: str) -> Device:
         with self._read() as c:
-            row = c.execute(
-                "SELECT * FROM devices WHERE token_hash = ?", (_sha256(token),)
-            ).fetchone()
-        if row is None:
-            raise StorageError("unauthenticated", "unknown or replaced device credential")
-        device = _device(row)
-        if device.revoked_at is not None:
-            raise StorageError("device_revoked", "this device was revoked by the portal admin")
-        return device
+            row = c.execute(AUTHENTICATE_SQL, (_sha256(token),)).fetchone()
+        return _authenticated(row)
+
+    async def authenticate_async(self, token: str) -> Device:
+        """`authenticate` for a handler on the event loop (PostgreSQL reads it there)."""
+        return await run_in_threadpool(self.authenticate, token)
 
     def revoke(self, device_id: str) -> Device:
         with self._tx() as c:
@@ -569,9 +584,9 @@ class SQLStorage:
         """Apply a batch once and in order, in one transaction; see the module docstring."""
         now = self._now()
         with self._tx() as c:
-            self._lock_device(c, device.device_id)
             row = c.execute(
-                "SELECT last_seq, revoked_at FROM devices WHERE device_id = ?", (device.device_id,)
+                "SELECT last_seq, revoked_at FROM devices WHERE device_id = ?" + self._FOR_UPDATE,
+                (device.device_id,),
             ).fetchone()
             if row is None or row["revoked_at"] is not None:
                 raise StorageError("device_revoked", "this device was revoked")
@@ -688,14 +703,19 @@ class SQLStorage:
                 f"wrong_counter: dossier code {snap['code']} is not from counter "
                 f"{device.counter_no} of agency {device.agency_code}"
             )
-        owner = c.execute(
-            "SELECT device_id, version FROM dossiers WHERE uuid = ?", (snap["uuid"],)
-        ).fetchone()
+        # The dossier itself (its owner and version) and any other dossier holding its code,
+        # in one statement.
+        owner = clash = None
+        for known in c.execute(
+            "SELECT uuid, device_id, version FROM dossiers WHERE uuid = ? OR code = ?",
+            (snap["uuid"], snap["code"]),
+        ).fetchall():
+            if known["uuid"] == snap["uuid"]:
+                owner = known
+            else:
+                clash = known
         if owner is not None and owner["device_id"] != device.device_id:
             return f"wrong_device: dossier {snap['uuid']} belongs to another device"
-        clash = c.execute(
-            "SELECT uuid FROM dossiers WHERE code = ? AND uuid != ?", (snap["code"], snap["uuid"])
-        ).fetchone()
         if clash is not None:
             return f"code_clash: dossier code {snap['code']} is already used by another dossier"
         if entry.kind == "dossier.event":
@@ -802,16 +822,14 @@ class SQLStorage:
 
     def changes_since(self, device_id: str, cursor: int, limit: int) -> tuple[list[Change], bool]:
         with self._read() as c:
-            rows = c.execute(
-                "SELECT id, kind, dossier_uuid, data, created_at FROM changes "
-                "WHERE device_id = ? AND id > ? ORDER BY id LIMIT ?",
-                (device_id, cursor, limit + 1),
-            ).fetchall()
-        changes = [
-            Change(r["id"], r["kind"], r["dossier_uuid"], r["created_at"], json.loads(r["data"]))
-            for r in rows[:limit]
-        ]
-        return changes, len(rows) > limit
+            rows = c.execute(CHANGES_SINCE_SQL, (device_id, cursor, limit + 1)).fetchall()
+        return _changes_page(rows, limit)
+
+    async def changes_since_async(
+        self, device_id: str, cursor: int, limit: int
+    ) -> tuple[list[Change], bool]:
+        """`changes_since` for a handler on the event loop (PostgreSQL reads it there)."""
+        return await run_in_threadpool(self.changes_since, device_id, cursor, limit)
 
     # -- back office -----------------------------------------------------------------------
 
@@ -1125,6 +1143,25 @@ def _normal_code(code: str) -> str:
 
 def _entry_hash(entry: Entry, payload_text: str) -> str:
     return _sha256(f"{entry.kind}\n{entry.schema_version}\n{payload_text}")
+
+
+def _authenticated(row: Any) -> Device:
+    """The device of a credential's row, or why it may not sync."""
+    if row is None:
+        raise StorageError("unauthenticated", "unknown or replaced device credential")
+    device = _device(row)
+    if device.revoked_at is not None:
+        raise StorageError("device_revoked", "this device was revoked by the portal admin")
+    return device
+
+
+def _changes_page(rows: list[Any], limit: int) -> tuple[list[Change], bool]:
+    """Up to `limit` changes from `limit + 1` rows, and whether more are waiting."""
+    changes = [
+        Change(r["id"], r["kind"], r["dossier_uuid"], r["created_at"], json.loads(r["data"]))
+        for r in rows[:limit]
+    ]
+    return changes, len(rows) > limit
 
 
 def _rating(row: Any) -> Rating | None:
