@@ -544,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         for name, spread in spreads.items():
             print(f"  {name}: {spread}")
+        print("  (connections per worker: wrk's, and under sync also the 200 counters')")
         ceiling = results["hello (ceiling)"]["rps"]
         loaded = results["status page + sync"]
         print(
