@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 import sqlite_utils
@@ -1176,6 +1176,33 @@ class QueueEngine:
         """Changes whenever anything in the queue changes (the board polls this)."""
         row = self.store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM queue_events").fetchone()
         return int(row[0])
+
+    def log(self, start: date, end: date) -> list[dict[str, Any]]:
+        """Every ticket issued from `start` to `end` (inclusive), in issue order: the queue
+        log a supervisor exports. Codes and timestamps as stored; `dossiers` as a list."""
+        if end < start:
+            raise QueueError("Khoảng ngày không hợp lệ: ngày kết thúc trước ngày bắt đầu")
+        rows = self.store.conn.execute(
+            "SELECT number, area, priority, issued_at, called_at, counter_no, started_at, "
+            "finished_at, status, dossiers FROM queue_tickets WHERE day >= ? AND day < ? "
+            "ORDER BY day, issued_at, id",
+            (start.isoformat(), (end + timedelta(days=1)).isoformat()),
+        ).fetchall()
+        return [
+            {
+                "number": r[0],
+                "area": r[1],
+                "priority": r[2],
+                "issued_at": r[3] or "",
+                "called_at": r[4] or "",
+                "counter_no": r[5],
+                "started_at": r[6] or "",
+                "finished_at": r[7] or "",
+                "status": r[8],
+                "dossiers": json.loads(r[9]),
+            }
+            for r in rows
+        ]
 
     def stats(self, day: date | None = None) -> QueueStats:
         """Today's figures: waiting now, average wait and service per area and counter,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import httpx
@@ -90,6 +90,8 @@ class QueueService(Protocol):
     def view(self) -> QueueView: ...
 
     def stats(self) -> QueueStats: ...
+
+    def log(self, start: date, end: date) -> list[dict[str, Any]]: ...
 
     def close(self) -> None: ...
 
@@ -222,6 +224,9 @@ class LocalQueue:
 
     def stats(self) -> QueueStats:
         return self._run(self.engine.stats)  # type: ignore[no-any-return]
+
+    def log(self, start: date, end: date) -> list[dict[str, Any]]:
+        return self._run(lambda: self.engine.log(start, end))  # type: ignore[no-any-return]
 
     def close(self) -> None:
         with self._lock:
@@ -383,6 +388,11 @@ class HubQueue:
 
     def stats(self) -> QueueStats:
         return QueueStats.from_json(self._request("GET", "/api/stats"))
+
+    def log(self, start: date, end: date) -> list[dict[str, Any]]:
+        """The centre's queue log from the hub (every counter's tickets, not only this one's)."""
+        data = self._request("GET", f"/api/log?from={start.isoformat()}&to={end.isoformat()}")
+        return list(data["tickets"])
 
     def close(self) -> None:
         self._client.close()

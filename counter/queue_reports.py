@@ -1,20 +1,17 @@
 """Queue figures and the queue log for the supervisor's screens and exports.
 
 The stats and export code take providers (callables) so they do not depend on where the queue
-runs; these build them from a queue service (today's figures, local or hub) and from the
-counter's own store (the ticket log, when the queue runs inside the app).
+runs; these build them from a queue service, local or hub: today's figures and the ticket log.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from counter.queue_client import QueueService
 from counter.stats import QueueFigures, QueueFiguresProvider, QueueLogProvider
-from counter.store import Store
 from counter.timeutil import system_clock, to_vn
 
 
@@ -57,36 +54,26 @@ STATUS_VI = {
 }
 
 
-def log_provider(store: Store) -> QueueLogProvider:
-    """Every ticket of the range from the counter's store (local queue mode)."""
+def log_provider(service: QueueService) -> QueueLogProvider:
+    """Every ticket of the range, from wherever the queue runs: the counter's own store in
+    local mode, the centre hub (all counters' tickets) otherwise. The rows are fetched in
+    one piece before anything is written, so a hub that is down fails the export cleanly."""
 
     def provider(start: date, end: date) -> Iterable[Mapping[str, Any]]:
-        rows = store.conn.execute(
-            "SELECT number, area, priority, issued_at, called_at, counter_no, started_at, "
-            "finished_at, status, dossiers FROM queue_tickets WHERE day >= ? AND day < ? "
-            "ORDER BY day, issued_at, id",
-            (start.isoformat(), (end + timedelta(days=1)).isoformat()),
-        )
-        for r in rows:
-            yield {
-                "ticket": r[0],
-                "area": r[1],
-                "priority": r[2],
-                "issued_at": r[3] or "",
-                "called_at": r[4] or "",
-                "counter_no": r[5] if r[5] is not None else "",
-                "served_at": r[6] or "",
-                "finished_at": r[7] or "",
-                "status": STATUS_VI.get(r[8], r[8]),
-                "dossier_code": ", ".join(_codes(r[9])),
+        return [
+            {
+                "ticket": r["number"],
+                "area": r["area"],
+                "priority": r["priority"],
+                "issued_at": r["issued_at"] or "",
+                "called_at": r["called_at"] or "",
+                "counter_no": r["counter_no"] if r["counter_no"] is not None else "",
+                "served_at": r["started_at"] or "",
+                "finished_at": r["finished_at"] or "",
+                "status": STATUS_VI.get(r["status"], r["status"]),
+                "dossier_code": ", ".join(str(code) for code in r["dossiers"]),
             }
+            for r in service.log(start, end)
+        ]
 
     return provider
-
-
-def _codes(raw: str) -> list[str]:
-    try:
-        value = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []

@@ -145,14 +145,15 @@ def _main(argv: list[str] | None) -> None:
             return
         if command == "export":
             from counter.export_cli import run_export_command
+            from counter.queue_client import open_queue
             from counter.queue_reports import log_provider
-            from counter.store import Store
 
-            store = Store(config.db_path)
+            # The queue log comes from where the queue runs: this store, or the centre hub.
+            queue = open_queue(config)
             try:
-                print(run_export_command(config, args, queue_log=log_provider(store)))
+                print(run_export_command(config, args, queue_log=log_provider(queue)))
             finally:
-                store.close()
+                queue.close()
             return
         if command == "audit":
             from counter.export_cli import run_audit_command

@@ -166,7 +166,7 @@ class CounterApp(App[None]):
     def action_export(self) -> None:
         from screens.export_screen import ExportScreen
 
-        queue_log = log_provider(self.desk.store) if self.queue is not None else None
+        queue_log = log_provider(self.queue) if self.queue is not None else None
         self.push_screen(
             ExportScreen(
                 self.desk, queue_figures=self._queue_figures(), queue_log=queue_log, lang=self.lang

@@ -391,3 +391,48 @@ def test_fifty_thousand_dossiers_export_in_bounded_memory(desk: Desk, tmp_path: 
         last = row
     wb.close()
     assert count == 50_000 and last is not None and last[0] == 50_000
+
+
+def test_queue_log_export_in_hub_mode_reads_the_hub(
+    sup: Desk, tmp_path: Path, clock: FrozenClock
+) -> None:
+    """With `[queue] hub_url` set the export holds the centre's tickets; with the hub down it
+    fails with the reason and writes no file and no audit entry."""
+    from counter.queue import QueueSettings
+    from counter.queue_client import HubQueue, HubUnavailable
+    from counter.queue_reports import log_provider
+    from portal.hub.app import Hub, create_app
+    from portal.hub.server import serve_in_thread
+
+    settings = QueueSettings()
+    running = serve_in_thread(create_app(Hub(tmp_path / "hub.sqlite3", settings, clock=clock)))
+    try:
+        kiosk = HubQueue(running.url, settings, counter_no=9)
+        counter2 = HubQueue(running.url, settings, counter_no=2)
+        kiosk.issue("A")
+        kiosk.issue("B")
+        assert counter2.call_next() is not None
+        result = exports.export(
+            sup,
+            exports.ExportRequest(END, END, tmp_path / "ok", kind="queue"),
+            queue_log=log_provider(counter2),
+        )
+        _, body = read_csv_rows(next(f.path for f in result.files if f.path.suffix == ".csv"))
+        assert [r[0] for r in body] == ["A001", "B001"]
+        assert "2" in body[0]  # called to counter 2
+        kiosk.close()
+        counter2.close()
+    finally:
+        running.stop()
+    audits = sup.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    down = HubQueue(running.url, settings, counter_no=2, timeout=0.5)
+    with pytest.raises(HubUnavailable):
+        exports.export(
+            sup,
+            exports.ExportRequest(END, END, tmp_path / "down", kind="queue"),
+            queue_log=log_provider(down),
+        )
+    down.close()
+    assert not any((tmp_path / "down").glob("*.csv"))
+    assert not any((tmp_path / "down").glob("*.xlsx"))
+    assert sup.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == audits

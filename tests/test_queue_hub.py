@@ -6,6 +6,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -211,3 +212,43 @@ def test_ten_thousand_racing_calls_never_hand_out_a_ticket_twice(
     assert dupes == []
     assert len(handed) == total
     assert all(len(per) > 0 for per in got)  # they really raced
+
+
+def test_the_queue_log_comes_from_the_hub_with_every_counters_tickets(
+    hub: tuple[Hub, RunningHub], clock: FrozenClock
+) -> None:
+    """In a centre the supervisor's queue log must hold all counters' tickets, from the hub
+    (a counter's own store has none of them in hub mode)."""
+    from counter.queue_reports import log_provider
+
+    _, running = hub
+    kiosk, c1, c2 = (client(running.url, n) for n in (9, 1, 2))
+    for area in ("A", "A", "B"):
+        kiosk.issue(area)
+    clock.now += timedelta(minutes=4)
+    assert c1.call_next() is not None
+    c1.start()
+    c1.finish(("000.00.12.H26-261126-010001",))
+    assert c2.call_next() is not None
+    c2.no_show()
+    today = clock.now.date()
+    rows = list(log_provider(c2)(today, today))
+    assert [r["ticket"] for r in rows] == ["A001", "A002", "B001"]
+    assert (rows[0]["counter_no"], rows[0]["status"]) == (1, "Xong")
+    assert rows[0]["dossier_code"] == "000.00.12.H26-261126-010001"
+    assert rows[0]["called_at"] and rows[0]["served_at"] and rows[0]["finished_at"]
+    assert (rows[1]["counter_no"], rows[1]["status"]) == (2, "Vắng mặt")
+    assert (rows[2]["counter_no"], rows[2]["status"]) == ("", "Đang chờ")
+    assert c1.log(today - timedelta(days=3), today - timedelta(days=1)) == []
+    # Bad ranges are refused with a reason and read nothing.
+    for query in (
+        "",
+        "from=2026-13-01&to=2026-11-26",
+        "from=2026-11-26&to=2026-11-25",
+        "from=2025-01-01&to=2026-11-26",
+    ):
+        r = httpx.get(f"{running.url}/api/log?{query}")
+        assert r.status_code == 400, query
+        assert "ngày" in r.json()["error"].lower()
+    for c in (kiosk, c1, c2):
+        c.close()

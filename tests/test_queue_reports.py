@@ -29,7 +29,7 @@ def test_figures_and_log_from_the_local_queue(officer_desk: Desk, clock: FrozenC
         assert figures is not None
         assert (figures.issued, figures.served, figures.waiting) == (3, 1, 2)
         assert figures.average_wait_minutes == 10
-        rows = list(log_provider(officer_desk.store)(today, today))
+        rows = list(log_provider(queue)(today, today))
         assert [r["ticket"] for r in rows] == [first.number, "A002", "B001"]
         assert rows[0]["status"] == "Xong"
         assert rows[0]["dossier_code"] == "000.00.12.H26-261126-030001"

@@ -16,10 +16,12 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -50,6 +52,7 @@ class Hub:
     ):
         self.settings = settings
         self.centre = centre
+        self.db_path = db_path
         self.store = Store(db_path, migrate=False)
         with self.store.write() as db:
             create_queue_tables(db, if_not_exists=True)
@@ -58,6 +61,15 @@ class Hub:
         self.reader = QueueEngine(self._reader, settings, clock)
         self._pending: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._flush_scheduled = False
+
+    def log(self, start: date, end: date) -> list[dict[str, Any]]:
+        """The queue log of a range of days, on a connection of its own: a year's log is read
+        in a worker thread, not on the event loop that serves the calls."""
+        store = Store(self.db_path, migrate=False)
+        try:
+            return QueueEngine(store, self.settings, self.engine.clock).log(start, end)
+        finally:
+            store.close()
 
     async def write(self, fn: Callable[[], Any]) -> Any:
         """Run `fn` (an engine call) in the next group commit; its result once on disk."""
@@ -236,6 +248,18 @@ def create_app(hub: Hub) -> Starlette:
     async def stats(request: Request) -> Response:
         return JSONResponse(reader.stats().to_json())
 
+    async def log(request: Request) -> Response:
+        """The queue log of a range of days (the supervisor's export), at most a year."""
+        try:
+            start = date.fromisoformat(request.query_params.get("from", ""))
+            end = date.fromisoformat(request.query_params.get("to", ""))
+        except ValueError:
+            return _bad("Ngày không hợp lệ: cần from và to dạng YYYY-MM-DD")
+        if end < start or (end - start).days > 366:
+            return _bad("Khoảng ngày không hợp lệ: từ ngày đến ngày, tối đa một năm")
+        tickets = await run_in_threadpool(hub.log, start, end)
+        return JSONResponse({"tickets": tickets}, headers={"Cache-Control": "no-store"})
+
     async def settings(request: Request) -> Response:
         s = hub.settings
         return JSONResponse(
@@ -261,6 +285,7 @@ def create_app(hub: Hub) -> Starlette:
         Route("/api/board", board_json),
         Route("/api/version", version),
         Route("/api/stats", stats),
+        Route("/api/log", log),
         Route("/api/tickets", issue, methods=["POST"]),
         Route("/api/counters/{counter}/current", current),
         Route("/api/counters/{counter}/{action}", counter_action, methods=["POST"]),
