@@ -99,6 +99,9 @@ class QueueSettings:
     """The `[queue]` section: hub address, areas, priority classes, interleave, limits."""
 
     hub_url: str = ""  # empty: the engine runs inside the app (single counter)
+    # The centre's shared secret: counters and kiosks send it, the hub requires it for
+    # everything but the public board. Empty on the hub: its API is open (a warning says so).
+    hub_token: str = ""
     serves: tuple[str, ...] = ()  # prefixes this counter serves; empty = all areas
     areas_def: tuple[Area, ...] = DEFAULT_AREAS
     priority_classes: tuple[PriorityClass, ...] = DEFAULT_PRIORITY
@@ -153,6 +156,7 @@ class QueueConfigError(ValueError):
 
 _QUEUE_KEYS = {
     "hub_url",
+    "hub_token",
     "areas",
     "issue_start",
     "issue_end",
@@ -189,6 +193,7 @@ def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -
 
         [queue]
         hub_url = ""                 # http://10.0.0.5:8710, empty = single counter
+        hub_token = ""               # the centre's shared hub secret (≥ 16 characters)
         areas = ["A", "B"]           # prefixes this counter serves, empty = all
         issue_start = "08:00"
         issue_end = "16:00"
@@ -235,6 +240,13 @@ def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -
     if hub and not re.match(r"^https?://[^\s/]+", hub):
         out.append(f"[queue] hub_url: expected an http(s) address or empty, got {hub!r}")
         hub = ""
+    token = _get("hub_token", str, d.hub_token, "a string").strip()
+    if token and (len(token) < 16 or not token.isprintable() or not token.isascii()):
+        out.append(
+            "[queue] hub_token: expected at least 16 printable ASCII characters "
+            "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe())'`), or empty"
+        )
+        token = ""
     times: dict[str, time] = {}
     for key, default in (("issue_start", d.issue_start), ("issue_end", d.issue_end)):
         value = _clock_value(raw.get(key, default))
@@ -306,6 +318,7 @@ def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -
 
     settings = QueueSettings(
         hub_url=hub,
+        hub_token=token,
         serves=serves,
         areas_def=areas,
         priority_classes=priorities,

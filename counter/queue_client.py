@@ -21,7 +21,7 @@ import httpx
 import sqlite_utils
 
 from counter import spool
-from counter.errors import CounterError, IllegalTransition, InvalidInput, NotFound
+from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
 from counter.queue import (
     QueueEngine,
     QueueError,
@@ -234,6 +234,7 @@ class LocalQueue:
 
 
 _ERRORS: dict[str, type[CounterError]] = {
+    "AuthError": AuthError,
     "QueueError": QueueError,
     "IllegalTransition": IllegalTransition,
     "NotFound": NotFound,
@@ -270,7 +271,10 @@ class HubQueue:
             base_url=self.url,
             timeout=httpx.Timeout(t, connect=min(t, 1.0)),
             transport=transport,
-            headers={"X-Counter": str(counter_no)},
+            headers={
+                "X-Counter": str(counter_no),
+                **({"Authorization": f"Bearer {settings.hub_token}"} if settings.hub_token else {}),
+            },
         )
 
     @classmethod

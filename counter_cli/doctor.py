@@ -135,8 +135,25 @@ def run_doctor(config: Config) -> tuple[bool, list[Check]]:
     else:
         checks.append(Check(True, "Cổng dịch vụ công", "chưa cấu hình (chỉ làm việc ngoại tuyến)"))
     if config.queue.hub_url:
-        checks.append(_http("Máy chủ hàng đợi", config.queue.hub_url, 3.0))
+        checks.append(_hub(config))
     return all(c.ok for c in checks), checks
+
+
+def _hub(config: Config) -> Check:
+    """The hub answers this counter's own question (its current ticket), so a wrong or
+    missing `[queue] hub_token` shows here, not at the first call of the morning."""
+    from counter.errors import CounterError
+    from counter.queue_client import HubQueue
+
+    what = "Máy chủ hàng đợi"
+    hub = HubQueue.for_config(config)
+    try:
+        hub.current()
+    except CounterError as exc:
+        return Check(False, what, str(exc))
+    finally:
+        hub.close()
+    return Check(True, what, f"{config.queue.hub_url} trả lời, quầy {config.counter.number}")
 
 
 def print_test_page(config: Config, name: str | None) -> str:

@@ -105,3 +105,30 @@ def cfg_now():  # type: ignore[no-untyped-def]
     from counter.timeutil import system_clock
 
     return system_clock()
+
+
+def test_doctor_says_when_the_hub_refuses_this_counters_token(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from counter.queue import QueueSettings
+    from portal.hub.app import Hub, create_app
+    from portal.hub.server import serve_in_thread
+
+    token = "centre-secret-0123456789"
+    hub = Hub(tmp_path / "hub.sqlite3", replace(QueueSettings(), hub_token=token))
+    running = serve_in_thread(create_app(hub))
+    try:
+        for given, ok in (("", False), ("another-secret-987654321", False), (token, True)):
+            cfg = parse_config(
+                {
+                    "counter": {"data_dir": str(tmp_path / "data"), "demo_data": False},
+                    "queue": {"hub_url": running.url, "hub_token": given},
+                },
+                source=tmp_path / "config.toml",
+            )
+            check = {c.what: c for c in run_doctor(cfg)[1]}["Máy chủ hàng đợi"]
+            assert check.ok is ok, check.detail
+            if not ok:
+                assert "hub_token" in check.detail
+    finally:
+        running.stop()

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from counter.errors import IllegalTransition, InvalidInput, NotFound
-from counter.queue import QueueError, QueueSettings, parse_queue_config
+from counter.queue import QueueConfigError, QueueError, QueueSettings, parse_queue_config
 from counter.queue_client import HubQueue, HubUnavailable, LocalQueue, open_queue
 from counter.spool import jobs_for
 from counter.store import Store
@@ -252,3 +252,51 @@ def test_the_queue_log_comes_from_the_hub_with_every_counters_tickets(
         assert "ngày" in r.json()["error"].lower()
     for c in (kiosk, c1, c2):
         c.close()
+
+
+TOKEN = "centre-secret-0123456789"
+
+
+def test_a_hub_token_keeps_the_queue_to_the_centre(tmp_path: Path, clock: FrozenClock) -> None:
+    """With `[queue] hub_token` set, a machine without it (or with another) cannot issue, call
+    or read the log; the waiting-hall board stays public."""
+    from dataclasses import replace
+
+    from counter.errors import AuthError
+
+    settings = replace(SETTINGS, hub_token=TOKEN)
+    running = serve_in_thread(create_app(Hub(tmp_path / "hub.sqlite3", settings, clock=clock)))
+    today = clock.now.date()
+    try:
+        member = HubQueue(running.url, settings, counter_no=1)
+        stranger = HubQueue(running.url, SETTINGS, counter_no=2)
+        forger = HubQueue(running.url, replace(SETTINGS, hub_token="x" * 24), counter_no=3)
+        for outsider in (stranger, forger):
+            with pytest.raises(AuthError, match="hub_token"):
+                outsider.issue("A")
+            with pytest.raises(AuthError):
+                outsider.call_next()
+            with pytest.raises(AuthError):
+                outsider.log(today, today)
+            with pytest.raises(AuthError):
+                outsider.stats()
+            assert outsider.view().waiting.get("A", 0) == 0  # the board is public
+        assert member.log(today, today) == []  # the outsiders changed nothing
+        ticket = member.issue("A")
+        called = member.call_next()
+        assert called is not None and called.number == ticket.number
+        raw = httpx.post(f"{running.url}/api/tickets", json={"area": "A"})
+        assert raw.status_code == 401 and raw.headers["www-authenticate"] == "Bearer"
+        assert httpx.get(f"{running.url}/board").status_code == 200
+        assert [r["number"] for r in member.log(today, today)] == [ticket.number]
+        for c in (member, stranger, forger):
+            c.close()
+    finally:
+        running.stop()
+
+
+def test_a_short_hub_token_is_refused_without_echoing_it() -> None:
+    with pytest.raises(QueueConfigError) as refused:
+        parse_queue_config({"hub_token": "ngan-qua"})
+    assert "hub_token" in str(refused.value) and "ngan-qua" not in str(refused.value)
+    assert parse_queue_config({"hub_token": TOKEN}).hub_token == TOKEN

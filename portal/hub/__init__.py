@@ -72,6 +72,13 @@ def main(argv: list[str] | None = None) -> None:
     sys.setswitchinterval(0.0005)
     hub = Hub(args.db, settings, centre=centre)
     print(f"Máy chủ hàng đợi: http://{args.host}:{args.port}/  (bảng gọi số: /board)", flush=True)
+    if not settings.hub_token:
+        print(
+            "Cảnh báo: chưa đặt [queue] hub_token, nên mọi máy trong mạng đều cấp và gọi số "
+            "được. Đặt cùng một mã (≥ 16 ký tự) trên máy chủ này và trên các quầy, kiosk.",
+            file=sys.stderr,
+            flush=True,
+        )
     uvicorn.run(create_app(hub), host=args.host, port=args.port, log_level="warning")
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,16 @@ def _ticket_json(t: Ticket | None) -> dict[str, Any]:
     return {"ticket": None if t is None else t.to_json()}
 
 
+UNAUTHORIZED_VI = (
+    "Máy chủ hàng đợi từ chối: thiếu hoặc sai mã truy cập của trung tâm ([queue] hub_token "
+    "trong config.toml phải giống trên máy chủ hàng đợi)."
+)
+UNAUTHORIZED_EN = (
+    "The queue hub refused: the centre's access token is missing or wrong ([queue] hub_token "
+    "in config.toml must match the hub's)."
+)
+
+
 def create_app(hub: Hub) -> Starlette:
     engine = hub.engine  # writes: only inside hub.write (the writer thread)
     reader = hub.reader  # reads, on the event loop's own connection
@@ -277,18 +288,45 @@ def create_app(hub: Hub) -> Starlette:
             board_page(reader.view(), hub.centre), headers={"Cache-Control": "no-store"}
         )
 
+    expected = f"Bearer {hub.settings.hub_token}".encode()
+
+    def members_only(handler: Callable[[Request], Awaitable[Response]]) -> Any:
+        """With `[queue] hub_token` set, only the centre's counters and kiosks (which send
+        it) may issue, call, or read figures and the log; the board stays public."""
+        if not hub.settings.hub_token:
+            return handler
+
+        async def checked(request: Request) -> Response:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return JSONResponse(
+                    {
+                        "error": UNAUTHORIZED_VI,
+                        "error_en": UNAUTHORIZED_EN,
+                        "kind": "AuthError",
+                        "field": "",
+                    },
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            return await handler(request)
+
+        return checked
+
     routes = [
+        # Public: what the waiting hall and a kiosk's screen show anyway.
         Route("/", board),
         Route("/board", board),
         Route("/api/ping", ping),
         Route("/api/settings", settings),
         Route("/api/board", board_json),
         Route("/api/version", version),
-        Route("/api/stats", stats),
-        Route("/api/log", log),
-        Route("/api/tickets", issue, methods=["POST"]),
-        Route("/api/counters/{counter}/current", current),
-        Route("/api/counters/{counter}/{action}", counter_action, methods=["POST"]),
+        # The centre's own: with a hub token, only its holders.
+        Route("/api/stats", members_only(stats)),
+        Route("/api/log", members_only(log)),
+        Route("/api/tickets", members_only(issue), methods=["POST"]),
+        Route("/api/counters/{counter}/current", members_only(current)),
+        Route("/api/counters/{counter}/{action}", members_only(counter_action), methods=["POST"]),
     ]
 
     @contextlib.asynccontextmanager
