@@ -66,3 +66,15 @@ def allocate_code(db: sqlite_utils.Database, agency: str, counter_no: int, day: 
         (key, counter_no),
     ).fetchone()
     return format_code(agency, day, counter_no, int(row[0]))
+
+
+def continue_after(db: sqlite_utils.Database, counter_no: int, day: date, last_seq: int) -> None:
+    """Make (day, counter)'s next code follow `last_seq`, never moving a sequence back.
+
+    A counter PC replaced by a fresh install learns at enrollment how far its counter number
+    got on the portal (from the previous PC's synced dossiers) and goes on from there."""
+    db.conn.execute(
+        "INSERT INTO code_sequences(day, counter_no, last_seq) VALUES (?, ?, ?) "
+        "ON CONFLICT(day, counter_no) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq)",
+        (day.isoformat(), counter_no, last_seq),
+    )

@@ -32,13 +32,14 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from counter import audit, history
+from counter.codes import continue_after
 from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
 from counter.lifecycle import ACTIONS, STATUSES
@@ -349,7 +350,22 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         store.set_setting(K_URL, config.portal.url)
         store.set_setting(K_CODE, code)
         _limits(store, data.get("limits"))
+        _continue_codes(store, config.counter.number, data.get("code_sequences"))
     return dict(data)
+
+
+def _continue_codes(store: Store, counter_no: int, sequences: Any) -> None:
+    """Seed the code allocator with the sequences the portal saw for this counter number
+    (a replaced PC must not reuse its predecessor's codes of the day); bad items are skipped."""
+    if not isinstance(sequences, dict):
+        return
+    for day_text, last_seq in sequences.items():
+        try:
+            day = date.fromisoformat(str(day_text))
+        except ValueError:
+            continue
+        if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq > 0:
+            continue_after(store.db, counter_no, day, last_seq)
 
 
 # -- push ------------------------------------------------------------------------------

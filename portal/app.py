@@ -207,6 +207,9 @@ def create_app(
             fields["agency_code"],
             fields["counter_no"],
         )
+        sequences = await run_in_threadpool(
+            storage.code_sequences, device.agency_code, device.counter_no
+        )
         return JSONResponse(
             {
                 "protocol": PROTOCOL_VERSION,
@@ -215,6 +218,7 @@ def create_app(
                 "agency_code": device.agency_code,
                 "counter_no": device.counter_no,
                 "last_seq": device.last_seq,
+                "code_sequences": sequences,
                 "limits": _limits(lim),
             }
         )

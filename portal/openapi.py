@@ -358,6 +358,12 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "agency_code": {"type": "string"},
                         "counter_no": {"type": "integer"},
                         "last_seq": {"type": "integer"},
+                        "code_sequences": {
+                            "type": "object",
+                            "description": "Highest dossier-code sequence per day (ISO date) "
+                            "this counter number used in the last 7 days, from any device",
+                            "additionalProperties": {"type": "integer", "minimum": 1},
+                        },
                         "limits": {"$ref": "#/components/schemas/Limits"},
                     },
                 },

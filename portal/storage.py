@@ -33,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from counter.codes import parse_code
 from counter.lifecycle import ACTIONS, STATUSES
 from counter.lookup import device_short_id
+from counter.timeutil import to_vn
 
 PROTOCOL_VERSION = 1
 # Entry kinds this portal understands, with the newest payload schema version of each.
@@ -157,6 +158,7 @@ class Storage(Protocol):
     def enroll(
         self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
     ) -> tuple[Device, str]: ...
+    def code_sequences(self, agency_code: str, counter_no: int) -> dict[str, int]: ...
     def authenticate(self, token: str) -> Device: ...
     async def authenticate_async(self, token: str) -> Device: ...
     def revoke(self, device_id: str) -> Device: ...
@@ -190,6 +192,9 @@ class Storage(Protocol):
     def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView: ...
     def close(self) -> None: ...
 
+
+# Days of dossier-code sequences an enrolling counter is given (see `code_sequences`).
+CODE_SEQUENCE_DAYS = 7
 
 # Statements both backends run from the sync API (PostgreSQL also from the event loop).
 AUTHENTICATE_SQL = "SELECT * FROM devices WHERE token_hash = ?"
@@ -503,6 +508,27 @@ class SQLStorage:
         device = self.device(device_id)
         assert device is not None
         return device, token
+
+    def code_sequences(self, agency_code: str, counter_no: int) -> dict[str, int]:
+        """The highest dossier-code sequence the portal holds for this counter on each of the
+        last `CODE_SEQUENCE_DAYS` days (ISO day → sequence), from every device that was ever
+        this counter. A counter PC replaced by a fresh install continues from these instead of
+        starting again at 0001 and clashing with its predecessor's codes of the day."""
+        since = (to_vn(self.clock()) - timedelta(days=CODE_SEQUENCE_DAYS)).date()
+        with self._read() as c:
+            rows = c.execute(
+                "SELECT d.code FROM dossiers d JOIN devices v ON v.device_id = d.device_id "
+                "WHERE v.agency_code = ? AND v.counter_no = ? AND d.received_at >= ?",
+                (agency_code, counter_no, since.isoformat()),
+            ).fetchall()
+        last: dict[str, int] = {}
+        for row in rows:
+            code = parse_code(str(row["code"]))
+            if code is None or (code.agency, code.counter_no) != (agency_code, counter_no):
+                continue
+            day = code.day.isoformat()
+            last[day] = max(last.get(day, 0), code.seq)
+        return last
 
     def authenticate(self, token: str) -> Device:
         with self._read() as c:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from counter.codes import allocate_code, format_code, parse_code
+from counter.codes import allocate_code, continue_after, format_code, parse_code
 from counter.store import Store
 
 agencies = st.from_regex(r"[0-9A-Z]{1,5}(\.[0-9A-Z]{1,4}){0,4}", fullmatch=True)
@@ -45,6 +45,22 @@ def test_allocation_needs_the_saving_transaction(tmp_path: Path) -> None:
     store = Store(tmp_path / "c.db")
     with pytest.raises(RuntimeError):
         allocate_code(store.db, "H26", 1, date(2026, 1, 1))
+
+
+def test_continuing_after_a_predecessor_never_moves_a_sequence_back(tmp_path: Path) -> None:
+    store = Store(tmp_path / "c.db")
+    day, other = date(2026, 11, 26), date(2026, 11, 25)
+    with store.write() as db:
+        for _ in range(5):
+            allocate_code(db, "H26", 3, day)
+        continue_after(db, 3, day, 2)  # behind what this PC has: ignored
+        assert allocate_code(db, "H26", 3, day) == "H26-261126-030006"
+        continue_after(db, 3, day, 12)  # the predecessor got further: go on from there
+        assert allocate_code(db, "H26", 3, day) == "H26-261126-030013"
+        continue_after(db, 3, other, 7)  # a day this PC never used
+        assert allocate_code(db, "H26", 3, other) == "H26-261125-030008"
+        assert allocate_code(db, "H26", 4, day) == "H26-261126-040001"  # other counters alone
+    store.close()
 
 
 @settings(max_examples=40, deadline=None)

@@ -176,6 +176,41 @@ def test_revoked_device_reenrolls_with_a_new_code(tmp_path: Path, portal: Thread
     assert_converged(portal.storage, c.store)
 
 
+def test_a_replaced_counter_pc_goes_on_from_its_predecessors_codes(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    """Counter 3's PC dies mid-day and a fresh install takes its number: its first dossier
+    continues the day's sequence instead of reusing 0001, so nothing clashes on the portal."""
+    from counter.codes import parse_code
+    from tests.helpers import draft_for
+
+    code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
+    old = make_counter(tmp_path / "old", 3, portal.url, code)
+    receive_some(old, 3)
+    assert sync_once(old.store, old.config).ok
+    admin.revoke_device(portal.storage, old.device_id)
+
+    code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
+    new = make_counter(tmp_path / "new", 3, portal.url, code)
+    report = sync_once(new.store, new.config)
+    assert report.ok and report.enrolled, report.text()
+    dossier = new.desk.receive(draft_for(new.desk, "1.004194"))
+    parsed = parse_code(dossier.code)
+    assert parsed is not None and parsed.seq == 4
+    report = sync_once(new.store, new.config)
+    assert report.ok and not report.rejected, report.text()
+    codes = [r[0] for r in portal.storage.query("SELECT code FROM dossiers ORDER BY code")]
+    assert [c[-4:] for c in codes] == ["0001", "0002", "0003", "0004"]
+    # Another counter number is not affected.
+    other = make_counter(
+        tmp_path / "other", 4, portal.url, admin.create_enrollment_code(portal.storage, AGENCY, 4)
+    )
+    assert sync_once(other.store, other.config).ok
+    assert other.desk.receive(draft_for(other.desk, "1.004194")).code.endswith("040001")
+    for c in (old, new, other):
+        c.desk.close()
+
+
 def test_enrollment_refuses_a_code_for_another_counter(
     tmp_path: Path, portal: ThreadedPortal
 ) -> None:
