@@ -28,7 +28,7 @@ from counter.dossiers import (
     validate_draft,
 )
 from counter.errors import AuthError, InvalidInput, NotFound
-from counter.lifecycle import ACTIONS, STATUSES, next_status
+from counter.lifecycle import ACTIONS, STATUSES, transition
 from counter.store import Store
 from counter.text import nfc, nfc_lines
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
@@ -357,38 +357,16 @@ class Desk:
             cols = [c[0] for c in db.conn.execute("SELECT * FROM dossiers LIMIT 0").description]
             current = dict(zip(cols, row, strict=True))
             old_status = current["status"]
-            new_status = next_status(action, old_status, current["paused_from_status"])
-            changes: dict[str, Any] = {
-                "status": new_status,
-                "status_code": STATUSES[new_status].dvcqg,
-                "updated_at": iso(now),
-                "version": current["version"] + 1,
-            }
-            if action == "request_supplement":
-                changes |= {"paused_at": iso(now), "paused_from_status": old_status}
-            elif action == "supplement":
-                paused = parse_iso(current["paused_at"])
-                new_due = self.calendar.extend_for_pause(parse_iso(current["due_at"]), paused, now)
-                changes |= {"paused_at": None, "paused_from_status": None, "due_at": iso(new_due)}
-                details = {
-                    **details,
-                    "due_at": iso(new_due),
-                    "paused_minutes": self.calendar.working_minutes_between(paused, now),
-                }
-            elif action == "result_ready":
-                changes |= {"finished_at": iso(now)}
-                details = {
-                    **details,
-                    "timeliness": self.calendar.finish_status(now, parse_iso(current["due_at"])),
-                }
-            elif action == "return_result":
-                changes |= {"returned_at": iso(now), "returned_to": details["to"]}
-            elif action in ("refuse", "withdraw", "stop"):
-                changes |= {
-                    "finished_at": iso(now),
-                    "closed_reason": details["reason"],
-                    "paused_at": None,
-                }
+            changes, effects = transition(
+                action,
+                current,
+                now,
+                self.calendar,
+                to=details.get("to", ""),
+                reason=details.get("reason", ""),
+            )
+            new_status = changes["status"]
+            details = {**details, **effects}
             db.table("dossiers").update(dossier_uuid, changes)
             current |= changes
             self._event(db, current, action, old_status, new_status, officer, now, details)

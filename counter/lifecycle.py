@@ -6,9 +6,16 @@ refused with a message that names the current status, so an officer knows why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from counter.errors import IllegalTransition
+from counter.timeutil import iso, parse_iso
+
+if TYPE_CHECKING:
+    from counter.worktime import WorkCalendar
 
 
 @dataclass(frozen=True)
@@ -134,3 +141,50 @@ def next_status(action_key: str, status: str, paused_from: str | None) -> str:
     if action.target is None:
         return paused_from or "received"
     return action.target
+
+
+def transition(
+    action_key: str,
+    row: Mapping[str, Any],
+    at: datetime,
+    calendar: WorkCalendar,
+    *,
+    to: str = "",
+    reason: str = "",
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What `action_key` at `at` does to a dossier row: (column changes, event details).
+
+    The one place the lifecycle's side effects live, for an officer's action at the counter
+    (`Desk.act`) and a back-office change pulled from the portal (`sync`): the status and its
+    DVCQG code, the version, the supplement pause and the due date it pushes back, the
+    finishing time and its timeliness, who received the result, why a dossier was closed.
+    IllegalTransition when the action is not allowed from the row's status.
+    """
+    old = row["status"]
+    new = next_status(action_key, old, row["paused_from_status"])
+    changes: dict[str, Any] = {
+        "status": new,
+        "status_code": STATUSES[new].dvcqg,
+        "updated_at": iso(at),
+        "version": row["version"] + 1,
+    }
+    details: dict[str, Any] = {}
+    if action_key == "request_supplement":
+        changes |= {"paused_at": iso(at), "paused_from_status": old}
+    elif action_key == "supplement":
+        paused = parse_iso(row["paused_at"]) if row["paused_at"] else at
+        resumed = max(at, paused)
+        new_due = calendar.extend_for_pause(parse_iso(row["due_at"]), paused, resumed)
+        changes |= {"paused_at": None, "paused_from_status": None, "due_at": iso(new_due)}
+        details = {
+            "due_at": iso(new_due),
+            "paused_minutes": calendar.working_minutes_between(paused, resumed),
+        }
+    elif action_key == "result_ready":
+        changes |= {"finished_at": iso(at)}
+        details = {"timeliness": calendar.finish_status(at, parse_iso(row["due_at"]))}
+    elif action_key == "return_result":
+        changes |= {"returned_at": iso(at), "returned_to": to}
+    elif action_key in ("refuse", "withdraw", "stop"):
+        changes |= {"finished_at": iso(at), "closed_reason": reason, "paused_at": None}
+    return changes, details

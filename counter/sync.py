@@ -42,7 +42,7 @@ from counter import audit, history
 from counter.codes import continue_after
 from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
-from counter.lifecycle import ACTIONS, STATUSES
+from counter.lifecycle import ACTIONS, STATUSES, transition
 from counter.store import Store
 from counter.text import nfc
 from counter.timeutil import Clock, iso, parse_iso, system_clock
@@ -771,33 +771,13 @@ def _apply_status(
     details: dict[str, Any] = {"change_id": change_id, "action": action, "by": by}
     if note:
         details["note"] = note
-    changes: dict[str, Any] = {
-        "status": to_status,
-        "status_code": STATUSES[to_status].dvcqg,
-        "updated_at": iso(at),
-        "version": row["version"] + 1,
-    }
-    cal = ctx.calendar
-    if action == "request_supplement":
-        changes |= {"paused_at": iso(at), "paused_from_status": old}
-    elif action == "supplement":
-        paused = parse_iso(row["paused_at"]) if row["paused_at"] else at
-        new_due = cal.extend_for_pause(parse_iso(row["due_at"]), paused, max(at, paused))
-        changes |= {"paused_at": None, "paused_from_status": None, "due_at": iso(new_due)}
-        details["due_at"] = iso(new_due)
-    elif action == "result_ready":
-        changes |= {"finished_at": iso(at)}
-        details["timeliness"] = cal.finish_status(at, parse_iso(row["due_at"]))
-    elif action == "return_result":
-        to = nfc(str(data.get("to") or note or by or "portal"))
-        changes |= {"returned_at": iso(at), "returned_to": to}
+    to = nfc(str(data.get("to") or note or by or "portal")) if action == "return_result" else ""
+    changes, effects = transition(
+        action, row, at, ctx.calendar, to=to, reason=note or "back office"
+    )
+    details |= effects
+    if to:
         details["to"] = to
-    elif action in ("refuse", "withdraw", "stop"):
-        changes |= {
-            "finished_at": iso(at),
-            "closed_reason": note or "back office",
-            "paused_at": None,
-        }
     _update(store, uuid, changes)
     row |= changes
     _record(store, ctx, row, "portal.status", old, at, by, details)
