@@ -21,18 +21,39 @@ from counter.errors import NotFound
 from counter.text import fold, nfc
 
 DOCUMENT_FORMS = ("original", "copy", "original_or_copy", "electronic")
-FORM_LABELS_VI = {
-    "original": "Bản chính",
-    "copy": "Bản sao",
-    "original_or_copy": "Bản chính hoặc bản sao",
-    "electronic": "Bản điện tử",
+# (Vietnamese, English) labels: the receipts and exports print the Vietnamese, the screens
+# follow the interface language.
+FORM_LABELS: dict[str, tuple[str, str]] = {
+    "original": ("Bản chính", "Original"),
+    "copy": ("Bản sao", "Copy"),
+    "original_or_copy": ("Bản chính hoặc bản sao", "Original or copy"),
+    "electronic": ("Bản điện tử", "Electronic"),
 }
 DELIVERY_OPTIONS = ("counter", "post", "online")
-DELIVERY_LABELS_VI = {
-    "counter": "Tại Bộ phận Một cửa",
-    "post": "Qua dịch vụ bưu chính công ích",
-    "online": "Trực tuyến",
+DELIVERY_LABELS: dict[str, tuple[str, str]] = {
+    "counter": ("Tại Bộ phận Một cửa", "At the counter"),
+    "post": ("Qua dịch vụ bưu chính công ích", "By public postal service"),
+    "online": ("Trực tuyến", "Online"),
 }
+
+
+def form_label(form: str, lang: str = "vi") -> str:
+    """How a document form is written ("Bản sao"); an unknown key as it is."""
+    return _label(FORM_LABELS, form, lang)
+
+
+def delivery_label(delivery: str, lang: str = "vi") -> str:
+    """How a way of returning the result is written; an unknown key as it is."""
+    return _label(DELIVERY_LABELS, delivery, lang)
+
+
+def _label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    pair = table.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "en" else pair[0]
+
+
 DURATION_UNITS = ("working_days", "working_hours", "calendar_days")
 
 _UNIT_TEXT = {
@@ -85,10 +106,6 @@ class RequiredDocument:
     form: str
     count: int
     required: bool
-
-    @property
-    def form_label(self) -> str:
-        return FORM_LABELS_VI.get(self.form, self.form)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from counter import audit, signing, stats
 from counter.auth import require_supervisor
-from counter.catalogue import DELIVERY_LABELS_VI
+from counter.catalogue import delivery_label
 from counter.errors import InvalidInput
 from counter.lifecycle import STATUSES
 from counter.store import Store
@@ -229,7 +229,7 @@ def book_rows(
             _naive_vn(received),
             _naive_vn(due),
             _naive_vn(returned),
-            DELIVERY_LABELS_VI.get(delivery, delivery),
+            delivery_label(delivery),
             returned_to,
             _note(status, finished, due, reason),
         )

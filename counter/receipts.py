@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from counter.catalogue import DELIVERY_LABELS_VI, FORM_LABELS_VI, Procedure
+from counter.catalogue import Procedure, delivery_label, form_label
 from counter.config import Config
 from counter.dossiers import PAYMENT_METHODS, Dossier
 from counter.lookup import lookup_token, lookup_url
@@ -68,13 +68,11 @@ def receipt_document(
         "due_at": iso(dossier.due_at),
         "lookup_url": dossier_lookup_url(config, dossier, device_secret),
         "documents": [
-            [d.name, FORM_LABELS_VI.get(d.form, d.form), d.count]
-            for d in dossier.documents
-            if d.received
+            [d.name, form_label(d.form), d.count] for d in dossier.documents if d.received
         ],
         "sets_count": dossier.sets_count,
         "duration_text": procedure.duration_text("vi"),
-        "delivery_label": DELIVERY_LABELS_VI.get(dossier.delivery, dossier.delivery),
+        "delivery_label": delivery_label(dossier.delivery),
         "fee_amount": dossier.fee_amount,
         "payment_label": payment,
         "officer_name": dossier.officer_name,

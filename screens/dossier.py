@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
+from counter.catalogue import delivery_label, form_label
 from counter.dossiers import PAYMENT_METHODS, Dossier
 from counter.errors import CounterError, InvalidInput
 from counter.lifecycle import ACTIONS, allowed_actions, status_label
@@ -22,7 +23,6 @@ from screens.base import CounterScreen
 from screens.i18n import money
 from screens.keys import KEYS, bind
 from screens.modals import ActionForm, FormField
-from screens.widgets import DELIVERY_LABELS, FORM_LABELS, label
 
 LIFECYCLE = (
     "start_processing",
@@ -112,7 +112,7 @@ class DossierScreen(CounterScreen):
         fee = money(d.fee_amount) + " đ" if d.fee_amount else self.t("form.fee.free")
         method = PAYMENT_METHODS.get(d.payment_method, (d.payment_method, d.payment_method))
         self._kv(main, "detail.fee", f"{fee} · {method[1] if lang == 'en' else method[0]}")
-        self._kv(main, "detail.delivery", label(DELIVERY_LABELS, d.delivery, lang))
+        self._kv(main, "detail.delivery", delivery_label(d.delivery, lang))
         self._kv(main, "detail.sets", str(d.sets_count))
         self._kv(main, "detail.returned_to", d.returned_to)
         self._kv(main, "detail.closed_reason", d.closed_reason)
@@ -143,7 +143,7 @@ class DossierScreen(CounterScreen):
             mark = "✓" if item.received else "✗"
             docs.append(f"{i}. {mark} ", style="green" if item.received else "red")
             docs.append(item.name)
-            docs.append(f" — {label(FORM_LABELS, item.form, lang)} ×{item.count}\n", style="italic")
+            docs.append(f" — {form_label(item.form, lang)} ×{item.count}\n", style="italic")
         self.query_one("#detail-documents", Static).update(docs)
 
         timeline = Text()

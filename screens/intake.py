@@ -20,7 +20,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 
 from counter import validation
-from counter.catalogue import Procedure
+from counter.catalogue import Procedure, delivery_label
 from counter.dossiers import (
     PAYMENT_METHODS,
     Applicant,
@@ -35,7 +35,7 @@ from screens.i18n import money
 from screens.keys import bind
 from screens.modals import ReceivedModal
 from screens.scan import looks_scanned
-from screens.widgets import DELIVERY_LABELS, DocumentList, label
+from screens.widgets import DocumentList
 
 # The desk's InvalidInput.field → the widget that shows it.
 FIELD_WIDGETS = {
@@ -162,7 +162,7 @@ class IntakeScreen(CounterScreen):
                 with Horizontal(classes="field"):
                     yield Label(t("form.delivery"), classes="field-label")
                     yield Select(
-                        [(label(DELIVERY_LABELS, "counter", self.lang), "counter")],
+                        [(delivery_label("counter", self.lang), "counter")],
                         value="counter",
                         allow_blank=False,
                         id="delivery",
@@ -250,7 +250,7 @@ class IntakeScreen(CounterScreen):
         self.query_one("#fee", Static).update(fee_text)
         self.query_one("#payment", Select).value = "cash" if procedure.fee else "exempt"
         delivery = self.query_one("#delivery", Select)
-        delivery.set_options([(label(DELIVERY_LABELS, k, lang), k) for k in procedure.delivery])
+        delivery.set_options([(delivery_label(k, lang), k) for k in procedure.delivery])
         delivery.value = procedure.delivery[0]
 
     # -- inline validation -----------------------------------------------------------------

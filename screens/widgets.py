@@ -17,30 +17,11 @@ from textual.widget import Widget
 from textual.widgets import DataTable, OptionList
 from textual.widgets.option_list import Option
 
-from counter.catalogue import DOCUMENT_FORMS
+from counter.catalogue import DOCUMENT_FORMS, form_label
 from counter.dossiers import DocumentItem, Dossier
 from counter.timeutil import to_vn
 from screens.i18n import tr
 from screens.keys import bind
-
-FORM_LABELS = {
-    "original": ("Bản chính", "Original"),
-    "copy": ("Bản sao", "Copy"),
-    "original_or_copy": ("Bản chính hoặc bản sao", "Original or copy"),
-    "electronic": ("Bản điện tử", "Electronic"),
-}
-DELIVERY_LABELS = {
-    "counter": ("Tại Bộ phận Một cửa", "At the counter"),
-    "post": ("Qua bưu chính công ích", "By post"),
-    "online": ("Trực tuyến", "Online"),
-}
-
-
-def label(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
-    pair = table.get(key)
-    if pair is None:
-        return key
-    return pair[1] if lang == "en" else pair[0]
 
 
 def clip(text: str, width: int) -> str:
@@ -155,7 +136,7 @@ class DocumentList(OptionList):
         text = Text.assemble(
             (mark + " ", "bold green" if item.received else "bold red"),
             item.name,
-            (f"  — {label(FORM_LABELS, item.form, self.lang)} ×{item.count}", "italic"),
+            (f"  — {form_label(item.form, self.lang)} ×{item.count}", "italic"),
         )
         if item.required:
             text.append(" *", "bold")

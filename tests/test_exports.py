@@ -16,7 +16,7 @@ import pytest
 
 from bench.bench_exports import insert_bulk_dossiers
 from counter import exports, signing, stats
-from counter.catalogue import DELIVERY_LABELS_VI
+from counter.catalogue import delivery_label
 from counter.config import Config
 from counter.desk import Desk
 from counter.errors import AuthError, InvalidInput
@@ -69,7 +69,7 @@ def expected_book(desk: Desk, start: date, end: date, field: str | None = None) 
                 _naive(d.received_at),
                 _naive(d.due_at),
                 _naive(d.returned_at),
-                DELIVERY_LABELS_VI[d.delivery],
+                delivery_label(d.delivery),
                 d.returned_to or None,
                 d,
             )
