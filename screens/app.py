@@ -68,6 +68,12 @@ class CounterApp(App[None]):
         bind("app.status", "status", show=False),
         bind("app.sync_now", "sync_now", show=False),
         bind("app.supervisor", "supervisor", show=False),
+        # Tab moves the focus at once, before the keys after it are delivered. Textual's own
+        # Tab binding (on the screen) acts only after the key has bubbled up from the field,
+        # so a burst such as "canbo<Tab>1234<Enter>" (a password manager, a remote terminal,
+        # a scanner that ends with Tab) typed everything into the first field.
+        bind("app.focus_next", "app.focus_next", show=False, priority=True),
+        bind("app.focus_previous", "app.focus_previous", show=False, priority=True),
     ]
 
     def __init__(
@@ -336,6 +342,16 @@ class CounterApp(App[None]):
             self._remove_scanned(scan.text)
             await self.open_scan(scan)
             return True
+        if event.key == "tab":
+            # Some scanners end with Tab instead of Enter. Only a whole receipt URL counts
+            # then (nobody types one), so an officer's Tab after a typed code just moves on.
+            buffer, self.scan_buffer = self.scan_buffer, ""
+            scan = find_scan(buffer, self.desk.config.agency.code)
+            if scan is None or scan.dossier_uuid is None:
+                return False
+            self._remove_scanned(scan.text)
+            await self.open_scan(scan)
+            return True
         if event.is_printable and event.character:
             self.scan_buffer = (self.scan_buffer + event.character)[-500:]
             # While a URL is being scanned its letters must not trigger screen keys.
@@ -345,11 +361,12 @@ class CounterApp(App[None]):
         return False
 
     def _remove_scanned(self, text: str) -> None:
+        """Take the scanned text back out of the field it was typed into. A scanner's keys
+        may still be queued at the field when the scan is recognised, so this runs from the
+        field's own queue, after them."""
         focused = self.focused
-        if isinstance(focused, Input) and focused.value.endswith(text):
-            focused.value = focused.value[: len(focused.value) - len(text)]
-        elif isinstance(focused, TextArea) and focused.text.endswith(text):
-            focused.text = focused.text[: len(focused.text) - len(text)]
+        if isinstance(focused, Input | TextArea):
+            focused.call_later(_strip_tail, focused, text)
 
     async def open_scan(self, scan: Scan) -> None:
         dossier = None
@@ -374,6 +391,13 @@ class CounterApp(App[None]):
         if scan is not None:
             event.input.value = ""
             await self.open_scan(scan)
+
+
+def _strip_tail(field: Input | TextArea, text: str) -> None:
+    if isinstance(field, Input) and field.value.endswith(text):
+        field.value = field.value[: len(field.value) - len(text)]
+    elif isinstance(field, TextArea) and field.text.endswith(text):
+        field.text = field.text[: len(field.text) - len(text)]
 
 
 def run_app(config: Config, lang: str | None = None) -> None:

@@ -26,6 +26,8 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "app.status": ("f3", "Máy in & đồng bộ", "Printer & sync"),
     "app.sync_now": ("ctrl+u", "Đồng bộ ngay", "Sync now"),
     "app.supervisor": ("ctrl+t", "Tổng quan (giám sát)", "Overview (supervisor)"),
+    "app.focus_next": ("tab", "Ô tiếp theo", "Next field"),
+    "app.focus_previous": ("shift+tab", "Ô trước", "Previous field"),
     # main screen (today's list)
     "dossier.new": ("f2,n", "Hồ sơ mới", "New"),
     "main.refresh": ("f5", "Tải lại", "Reload"),

@@ -84,3 +84,21 @@ async def test_logout_returns_to_login(officer_desk: Desk) -> None:
         await pilot.press("ctrl+l")
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
         assert officer_desk.officer is None
+
+
+async def test_keys_typed_in_one_burst_follow_tab_into_the_next_field(desk: Desk) -> None:
+    """A password manager, a remote terminal or a scanner ending in Tab delivers
+    "canbo<Tab>1234<Enter>" at once; Tab must move the focus before the next keys land
+    (Textual's own Tab binding acts only after the key bubbled up from the field)."""
+    from textual import events
+
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.screen.query_one("#login-username").focus()
+        await pilot.pause()
+        burst = [*"canbo", "tab", *"1234", "enter"]
+        for key in burst:  # queued together, as one read from the terminal delivers them
+            char = key if len(key) == 1 else ("\t" if key == "tab" else "\r")
+            app.post_message(events.Key(key, char))
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert desk.officer is not None and desk.officer.username == "canbo"

@@ -93,3 +93,30 @@ async def test_unknown_code_is_a_clear_error(officer_desk: Desk) -> None:
         assert isinstance(app.screen, MainScreen)
         messages = [n.message for n in app._notifications]
         assert any("Không tìm thấy hồ sơ" in m and "039999" in m for m in messages)
+
+
+async def test_a_scanner_that_ends_with_tab_opens_the_dossier_too(officer_desk: Desk) -> None:
+    """Some scanners are set to end with Tab; a whole receipt URL then opens like with Enter,
+    while an officer's Tab after typing a code still only moves the focus."""
+    from textual import events
+
+    desk = officer_desk
+    dossier = receive(desk)
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        field = app.screen.query_one("#search-input", Input)
+        await pilot.press(*dossier.code, "tab")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchScreen) and app.focused is not field
+        field.focus()
+        await pilot.pause()
+        field.value = "ng"
+        field.cursor_position = 2
+        for char in receipt_url(desk, dossier):  # one burst, as the scanner sends it
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("tab", "\t"))
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+        assert app.screen.dossier.uuid == dossier.uuid
+        await wait_for(pilot, lambda: field.value == "ng")  # the scan was taken back out
