@@ -35,6 +35,7 @@ from screens.queue_panel import QueuePanel
 from screens.scan import Scan, find_scan, in_url, looks_scanned
 from screens.search import SearchScreen
 from screens.status import SystemStatusScreen
+from screens.terminal import quit_when_terminal_closes
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
@@ -191,6 +192,7 @@ class CounterApp(App[None]):
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
             self._start_workers()
+            quit_when_terminal_closes(self)
         self.title = tr(self.lang, "app.title")
         if self.desk.officer is None:
             self.push_screen(LoginScreen())

@@ -23,6 +23,7 @@ from counter.queue import QueueView
 from counter.queue_client import QueueService, open_queue
 from screens.i18n import LANGS, tr
 from screens.keys import bind, translate_bindings
+from screens.terminal import quit_when_terminal_closes
 
 POLL_SECONDS = 0.5
 
@@ -53,8 +54,10 @@ class BoardApp(App[None]):
         centre: str = "",
         poll: float = POLL_SECONDS,
         lang: str = "vi",
+        on_terminal: bool = False,
     ):
         super().__init__()
+        self.on_terminal = on_terminal  # run for real: quit if the terminal goes away
         self.lang = lang if lang in LANGS else "vi"
         translate_bindings(self, self.lang)
         self._shown = False
@@ -81,6 +84,8 @@ class BoardApp(App[None]):
         self._shown = True
         self.refresh_view()
         self.set_interval(self.poll, self.refresh_view)
+        if self.on_terminal:
+            quit_when_terminal_closes(self)
 
     @work(thread=True, exclusive=True, group="board")
     def refresh_view(self) -> None:
@@ -152,6 +157,8 @@ def run_board(config: Any) -> None:
     """`counter board`: the full-screen board of this centre's queue."""
     service = open_queue(config)
     try:
-        BoardApp(service, centre=config.agency.centre, lang=config.counter.language).run()
+        BoardApp(
+            service, centre=config.agency.centre, lang=config.counter.language, on_terminal=True
+        ).run()
     finally:
         service.close()
