@@ -293,8 +293,19 @@ TEXT: dict[str, tuple[str, str]] = {
         "Priority: {name} — press the number of your service",
     ),
     "kiosk.hint": (
-        "Nhấn 0 nếu Ông/Bà thuộc nhóm được ưu tiên",
-        "Press 0 if you belong to a priority group",
+        "Nhấn 0 nếu Ông/Bà thuộc nhóm được ưu tiên\n"
+        "Có thể quét mã QR trên thẻ căn cước trước khi chọn (từ 75 tuổi được ưu tiên tự động)",
+        "Press 0 if you belong to a priority group\n"
+        "You may scan the QR code of your ID card first (75 or older: priority automatically)",
+    ),
+    "kiosk.hint.card": (
+        "Nhấn số của lĩnh vực cần giải quyết, hoặc 0 nếu thuộc nhóm được ưu tiên",
+        "Press the number of your service, or 0 for a priority group",
+    ),
+    "kiosk.hello": ("Xin chào {name}", "Hello {name}"),
+    "kiosk.card_unreadable": (
+        "Không đọc được mã trên thẻ căn cước. Ông/Bà vẫn có thể nhấn số lĩnh vực để lấy số.",
+        "The ID card's code could not be read. You can still press the number of your service.",
     ),
     "kiosk.your_number": ("SỐ THỨ TỰ CỦA ÔNG/BÀ", "YOUR NUMBER"),
     "kiosk.nobody_ahead": ("Không có ai đang chờ trước Ông/Bà", "Nobody is waiting before you"),

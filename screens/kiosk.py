@@ -1,5 +1,13 @@
 """The ticket kiosk (`counter kiosk`): a citizen presses one digit and gets a queue number.
 
+Before that the citizen may scan the QR code of their chip ID card (a keyboard-wedge scanner
+types it and Enter): the ticket then counts toward that person's limits (at most 2 a day, 1 per
+area, `[queue]`), a citizen aged 75 or more gets the elderly priority without asking, and the
+screen greets them by their masked name. A scan and a press are told apart by the time between
+keys as the terminal delivered them (a scanner types a whole line within milliseconds; a person
+presses one key), grouped once the keys have settled, so a slow moment of the kiosk PC never
+turns a person's presses into a "scan".
+
 Large and simple: one big line per service area, numbered 1, 2, 3…; `0` first for the
 priority groups (elderly, disabilities, pregnant women, small children…). The ticket is a print
 job written with the number (local engine) or right after the hub's answer, and printed by the
@@ -21,13 +29,21 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from counter.errors import CounterError
+from counter.idcard import IdCard, read_id_card_qr
 from counter.queue import QueueSettings, Ticket
 from counter.queue_client import HubUnavailable, QueueService, open_queue
-from counter.timeutil import fmt_vn, to_vn
+from counter.timeutil import fmt_vn, system_clock, to_vn
+from counter.validation import mask_name
 from screens.i18n import LANGS, tr
 from screens.keys import bind, translate_bindings
+from screens.terminal import quit_when_terminal_closes
 
 RESULT_SECONDS = 8.0
+# Keys closer together than this (by the time the terminal delivered them) are one scan.
+KEY_BURST_GAP = 0.03
+# How long after the last key the kiosk decides what the keys were.
+KEY_SETTLE_SECONDS = 0.12
+ELDERLY_AGE = 75
 
 
 class KioskApp(App[None]):
@@ -62,8 +78,10 @@ class KioskApp(App[None]):
         result_seconds: float = RESULT_SECONDS,
         on_issued: Callable[[Ticket], None] | None = None,
         lang: str = "vi",
+        on_terminal: bool = False,
     ):
         super().__init__()
+        self.on_terminal = on_terminal  # run for real: quit if the terminal goes away
         self.lang = lang if lang in LANGS else "vi"
         translate_bindings(self, self.lang)
         self._shown = False
@@ -78,9 +96,14 @@ class KioskApp(App[None]):
         self.last_error = ""
         self._timer: Any = None
         self.on_issued = on_issued
+        self.card: IdCard | None = None  # scanned for the next ticket
+        self._keys: list[tuple[float, str, str]] = []  # (delivered at, key, character)
+        self._settle_timer: Any = None
 
     def on_mount(self) -> None:
         self._shown = True
+        if self.on_terminal:
+            quit_when_terminal_closes(self)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="kiosk"):
@@ -104,8 +127,12 @@ class KioskApp(App[None]):
     def _hint(self) -> str:
         if self.mode == "priority":
             return self.t("kiosk.hint.priority")
+        hello = self.t("kiosk.hello", name=mask_name(self.card.name)) + "\n" if self.card else ""
         if self.priority:
-            return self.t("kiosk.hint.chosen", name=self.settings.priority_name(self.priority))
+            name = self.settings.priority_name(self.priority)
+            return hello + self.t("kiosk.hint.chosen", name=name)
+        if self.card:
+            return hello + self.t("kiosk.hint.card")
         return self.t("kiosk.hint")
 
     def _when(self, moment: Any) -> str:
@@ -134,13 +161,56 @@ class KioskApp(App[None]):
     def on_key(self, event: events.Key) -> None:
         key = event.key
         if key == "escape":
+            self._keys.clear()
             self._reset()
             event.stop()
             return
-        if not (event.character and event.character.isdigit()):
+        char = event.character or ""
+        if key != "enter" and not (char and char.isprintable()):
             return
         event.stop()
-        digit = int(event.character)
+        self._keys.append((event.time, key, char))
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+        self._settle_timer = self.set_timer(KEY_SETTLE_SECONDS, self._settle)
+
+    def _settle(self) -> None:
+        """Split the keys into a person's presses and scanned lines, by delivery time."""
+        keys, self._keys = self._keys, []
+        groups: list[list[tuple[str, str]]] = []
+        last: float | None = None
+        for at, key, char in keys:
+            if last is None or at - last > KEY_BURST_GAP:
+                groups.append([])
+            groups[-1].append((key, char))
+            last = at
+        for group in groups:
+            if len(group) == 1:
+                self._press(group[0][1])
+            else:
+                self._scanned("".join(char for key, char in group if key != "enter"))
+
+    def _scanned(self, text: str) -> None:
+        clock = getattr(self.service, "clock", system_clock)
+        today = to_vn(clock()).date()
+        card = read_id_card_qr(text, today=today)
+        if card is None:
+            self.query_one("#kiosk-hint", Static).update(self.t("kiosk.card_unreadable"))
+            return
+        if self.mode == "result":
+            self._reset()
+        self.card = card
+        codes = {p.code for p in self.settings.priority_classes}
+        if not self.priority and card.age_on(today) >= ELDERLY_AGE and "elderly" in codes:
+            self.priority = "elderly"
+        self.mode = "areas"
+        self.query_one("#kiosk-hint", Static).update(self._hint())
+        self._schedule_reset(3 * self.result_seconds)  # walked away: forget the card
+
+    def _press(self, char: str) -> None:
+        if not char.isdigit():
+            return
+        digit = int(char)
         if self.mode == "result":
             self._reset()
             if digit == 0:
@@ -165,9 +235,14 @@ class KioskApp(App[None]):
 
     @work(thread=True, exclusive=True, group="kiosk-issue")
     def _issue(self, prefix: str, priority: str) -> None:
+        person = self.card.number if self.card else ""
         try:
             ticket = self.service.issue(
-                prefix, priority=priority, channel=self.channel, printer=self.printer
+                prefix,
+                priority=priority,
+                person=person,
+                channel=self.channel,
+                printer=self.printer,
             )
         except CounterError as exc:
             self.call_from_thread(self._show_error, exc)
@@ -196,6 +271,7 @@ class KioskApp(App[None]):
         self.query_one("#kiosk-result", Static).update(body)
         self.mode = "result"
         self.priority = ""
+        self.card = None
         self._schedule_reset()
 
     def _show_error(self, exc: CounterError) -> None:
@@ -206,18 +282,20 @@ class KioskApp(App[None]):
         self.query_one("#kiosk-result", Static).update(Text(msg, style="bold", justify="center"))
         self.mode = "result"
         self.priority = ""
+        self.card = None
         self._schedule_reset()
 
-    def _schedule_reset(self) -> None:
+    def _schedule_reset(self, seconds: float | None = None) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(self.result_seconds, self._reset)
+        self._timer = self.set_timer(seconds or self.result_seconds, self._reset)
 
     def _reset(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         self.priority = ""
+        self.card = None
         self.mode = "areas"
         if self._shown:
             self.query_one("#kiosk-hint", Static).update(self._hint())
@@ -238,6 +316,7 @@ def run_kiosk(config: Any, *, reception: bool = False) -> None:
             reception=reception,
             on_issued=lambda _t: worker.wake(),
             lang=config.counter.language,
+            on_terminal=True,
         )
         app.run()
     finally:

@@ -38,6 +38,26 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
             return
 
 
+async def tap(app: App[Any], pilot: Pilot[Any], *keys: str) -> None:
+    """A person pressing kiosk keys one at a time; then the kiosk decides and issues."""
+    for key in keys:
+        await pilot.press(key)
+        await pilot.pause(0.1)
+    await pilot.pause(0.25)
+    await settle(app, pilot)
+    await pilot.pause()
+
+
+async def scan(app: App[Any], pilot: Pilot[Any], text: str) -> None:
+    """A keyboard-wedge scanner: the whole line and Enter in one burst."""
+    from textual import events
+
+    for char in text:
+        app.post_message(events.Key(char, char))
+    app.post_message(events.Key("enter", "\r"))
+    await pilot.pause(0.35)
+
+
 @pytest.fixture
 def local(config: Config, clock: FrozenClock) -> Iterator[LocalQueue]:
     q = LocalQueue(
@@ -171,17 +191,13 @@ async def test_kiosk_issues_and_prints_a_ticket(
         result_seconds=60,
     )
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("2")  # B — Cư trú
-        await settle(app, pilot)
-        await pilot.pause()
+        await tap(app, pilot, "2")  # B — Cư trú
         assert app.last_ticket is not None and app.last_ticket.number == "B001"
         assert app.mode == "result" and issued == [app.last_ticket]
         shown = str(app.query_one("#kiosk-result").render())
         assert "B001" in shown and "Cư trú" in shown
         await pilot.press("escape")
-        await pilot.press("0", "1", "1")  # priority: elderly, area A
-        await settle(app, pilot)
-        await pilot.pause()
+        await tap(app, pilot, "0", "1", "1")  # priority: elderly, area A
         assert app.last_ticket is not None
         assert (app.last_ticket.number, app.last_ticket.priority) == ("A001", "elderly")
 
@@ -205,10 +221,69 @@ async def test_kiosk_outside_hours_explains(
     clock.now = clock.now.replace(hour=17)
     app = KioskApp(local, centre="TT", result_seconds=60)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("1")
-        await settle(app, pilot)
-        await pilot.pause()
+        await tap(app, pilot, "1")
         assert "Ngoài giờ cấp số" in str(app.query_one("#kiosk-result").render())
+
+
+YOUNG = "001090012345|123456789|Nguyễn Văn An|15031990|Nam|Số 5 Hàng Bạc, Hà Nội|01072021"
+OLDER = "001145012345||Trần Thị Bình|02021945|Nữ|Số 9 Hàng Đào, Hà Nội|01072021"
+
+
+async def test_kiosk_reads_an_id_card_for_the_limits_and_the_age_priority(
+    local: LocalQueue,
+) -> None:
+    """Scanning the chip ID card's QR before pressing: the person's limits apply (1 per area,
+    2 a day), 75 or older gets the elderly priority, the screen greets by the masked name,
+    and the address is never shown or kept."""
+    app = KioskApp(local, centre="TT", result_seconds=60)
+    async with app.run_test(size=SIZE) as pilot:
+        hint = app.query_one("#kiosk-hint")
+        await scan(app, pilot, YOUNG)
+        assert "Xin chào Nguyễn V. A." in str(hint.render())
+        assert app.mode == "areas" and app.last_ticket is None  # its digits took no number
+        await tap(app, pilot, "1")
+        first = app.last_ticket
+        assert first is not None and (first.number, first.priority) == ("A001", "")
+        assert app.card is None  # forgotten once the ticket is out
+        await pilot.press("escape")
+        await scan(app, pilot, YOUNG)
+        await tap(app, pilot, "1")
+        shown = str(app.query_one("#kiosk-result").render())
+        assert "Mỗi người chỉ được lấy 1 số cho lĩnh vực" in shown and app.last_ticket == first
+        await pilot.press("escape")
+        await scan(app, pilot, YOUNG)
+        await tap(app, pilot, "2")
+        assert app.last_ticket is not None and app.last_ticket.number == "B001"
+        await pilot.press("escape")
+        await scan(app, pilot, YOUNG)
+        await tap(app, pilot, "3")
+        assert "Mỗi người chỉ được lấy 2 số mỗi ngày" in str(
+            app.query_one("#kiosk-result").render()
+        )
+        # Someone else, born in 1945: the elderly priority without pressing 0.
+        await pilot.press("escape")
+        await scan(app, pilot, OLDER)
+        assert "Trần T. B." in str(hint.render()) and "75 tuổi" in str(hint.render())
+        await tap(app, pilot, "1")
+        assert app.last_ticket is not None
+        assert (app.last_ticket.number, app.last_ticket.priority) == ("A002", "elderly")
+        # Not a card: said so, and a person can still just press.
+        await pilot.press("escape")
+        await scan(app, pilot, "HTTP://EXAMPLE.ORG/SOMETHING")
+        assert "Không đọc được mã trên thẻ căn cước" in str(hint.render())
+        await tap(app, pilot, "4")
+        assert app.last_ticket is not None and app.last_ticket.number == "D001"
+    keys = [
+        r[0]
+        for r in local.engine.store.conn.execute("SELECT person_key FROM queue_tickets ORDER BY id")
+    ]
+    assert keys[0] and keys[0] == keys[1] != keys[2] and keys[3] == ""
+    stored = " ".join(
+        str(v)
+        for row in local.engine.store.conn.execute("SELECT * FROM queue_tickets")
+        for v in row
+    )
+    assert "001090012345" not in stored and "Hàng Bạc" not in stored and "Nguyễn" not in stored
 
 
 async def test_terminal_board_shows_calls(local: LocalQueue) -> None:
