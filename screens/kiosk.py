@@ -269,9 +269,9 @@ class KioskApp(App[None]):
         if self.printer:
             body.append(self.t("kiosk.take_ticket"), "italic")
         self.query_one("#kiosk-result", Static).update(body)
-        self.mode = "result"
         self.priority = ""
         self.card = None
+        self.mode = "result"
         self._schedule_reset()
 
     def _show_error(self, exc: CounterError) -> None:
@@ -280,9 +280,9 @@ class KioskApp(App[None]):
             self.t("kiosk.hub_down") if isinstance(exc, HubUnavailable) else exc.message(self.lang)
         )
         self.query_one("#kiosk-result", Static).update(Text(msg, style="bold", justify="center"))
-        self.mode = "result"
         self.priority = ""
         self.card = None
+        self.mode = "result"
         self._schedule_reset()
 
     def _schedule_reset(self, seconds: float | None = None) -> None:
