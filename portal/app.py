@@ -35,7 +35,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal.openapi import openapi_spec
-from portal.page import CitizenPages
+from portal.page import UNAVAILABLE, CitizenPages
 from portal.storage import (
     PROTOCOL_VERSION,
     SUPPORTED_KINDS,
@@ -438,6 +438,10 @@ def create_app(
             tb = tb.tb_next
         where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}" if tb else "?"
         log.error("server error %s at %s on %s", type(exc).__name__, where, request.url.path[:40])
+        if not request.url.path.startswith("/api/"):  # a citizen's page: words, not JSON
+            return pages.render(
+                "error.html", status=500, headers={"retry-after": "60"}, message=UNAVAILABLE
+            )
         return _error(500, "retry", "server_error", f"the portal failed: {type(exc).__name__}")
 
     @contextlib.asynccontextmanager

@@ -502,3 +502,7 @@ class CitizenPages:
 FORBIDDEN = "Biểu mẫu không hợp lệ hoặc đã hết hạn. Vui lòng mở lại trang từ mã QR."
 TOO_LARGE = "Nội dung gửi quá dài."
 NOT_YET = "Hồ sơ chỉ được đánh giá sau khi đã trả kết quả."
+UNAVAILABLE = (
+    "Hệ thống tra cứu đang tạm thời gián đoạn. Xin Ông/Bà vui lòng thử lại sau ít phút; "
+    "hồ sơ của Ông/Bà vẫn được giải quyết bình thường."
+)

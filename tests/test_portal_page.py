@@ -331,3 +331,28 @@ def test_pages_asked_for_at_once_each_show_their_own_dossier(
         page = text_of(resp)
         assert code_of[url] in page
         assert [c for c in code_of.values() if c in page] == [code_of[url]]
+
+
+def test_a_failing_database_gives_the_citizen_a_page_not_json(
+    portal: ThreadedPortal, counter: Counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, url = receive(counter)
+    assert sync_once(counter.store, counter.config).ok
+
+    def down(*_: object) -> object:
+        raise OSError("database unreachable")
+
+    async def down_async(*_: object) -> object:
+        raise OSError("database unreachable")
+
+    if hasattr(portal.storage, "citizen_view_async"):
+        monkeypatch.setattr(portal.storage, "citizen_view_async", down_async)
+    else:
+        monkeypatch.setattr(portal.storage, "citizen_view", down)
+    r = httpx.get(url)
+    assert r.status_code == 500 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["retry-after"] == "60"
+    assert "tạm thời gián đoạn" in text_of(r) and "unreachable" not in r.text
+    # The sync API keeps answering in its own terms.
+    api = httpx.get(portal.url + "/api/v1/health")
+    assert api.status_code == 200 and api.headers["content-type"].startswith("application/json")
