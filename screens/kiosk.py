@@ -28,7 +28,7 @@ from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from counter.errors import CounterError
+from counter.errors import AuthError, CounterError
 from counter.idcard import IdCard, read_id_card_qr
 from counter.queue import QueueSettings, Ticket
 from counter.queue_client import HubUnavailable, QueueService, open_queue
@@ -276,9 +276,10 @@ class KioskApp(App[None]):
 
     def _show_error(self, exc: CounterError) -> None:
         self.last_error = exc.vi
-        msg = (
-            self.t("kiosk.hub_down") if isinstance(exc, HubUnavailable) else exc.message(self.lang)
-        )
+        # The hub down or refusing this kiosk's token is the centre's problem, not the
+        # citizen's: they are sent to the information desk, the details stay in last_error.
+        system = isinstance(exc, HubUnavailable | AuthError)
+        msg = self.t("kiosk.hub_down") if system else exc.message(self.lang)
         self.query_one("#kiosk-result", Static).update(Text(msg, style="bold", justify="center"))
         self.priority = ""
         self.card = None

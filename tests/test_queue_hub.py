@@ -300,3 +300,26 @@ def test_a_short_hub_token_is_refused_without_echoing_it() -> None:
         parse_queue_config({"hub_token": "ngan-qua"})
     assert "hub_token" in str(refused.value) and "ngan-qua" not in str(refused.value)
     assert parse_queue_config({"hub_token": TOKEN}).hub_token == TOKEN
+
+
+async def test_a_kiosk_with_the_wrong_token_sends_citizens_to_the_desk(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    from dataclasses import replace
+
+    from screens.kiosk import KioskApp
+    from tests.test_queue_tui import tap
+
+    settings = replace(SETTINGS, hub_token=TOKEN)
+    running = serve_in_thread(create_app(Hub(tmp_path / "hub.sqlite3", settings, clock=clock)))
+    kiosk = HubQueue(running.url, replace(SETTINGS, hub_token="x" * 24), counter_no=9)
+    try:
+        app = KioskApp(kiosk, centre="TT", result_seconds=60)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await tap(app, pilot, "1")
+            shown = str(app.query_one("#kiosk-result").render())
+            assert "liên hệ bàn hướng dẫn" in shown and "hub_token" not in shown
+            assert "hub_token" in app.last_error  # the details, for the IT officer
+    finally:
+        kiosk.close()
+        running.stop()
