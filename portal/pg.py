@@ -293,9 +293,6 @@ class PostgresStorage(SQLStorage):
 
     _FOR_UPDATE = " FOR UPDATE"
 
-    def _lock_device(self, c: Any, device_id: str) -> None:
-        c.execute("SELECT 1 FROM devices WHERE device_id = ? FOR UPDATE", (device_id,))
-
     def _serialize(self, c: Any, key: int) -> None:
         c.execute("SELECT pg_advisory_xact_lock(?)", (_MIGRATION_LOCK + key,))
 
@@ -397,9 +394,7 @@ class PostgresStorage(SQLStorage):
                 open=False,
             )
             await pool.open(wait=True, timeout=timeout)
-            self.page_reads = Coalescer(
-                self._read_pages, max_inflight=min(max_size, _PAGE_BATCHES_IN_FLIGHT)
-            )
+            self.page_reads = Coalescer(self._read_pages, max_inflight=_PAGE_BATCHES_IN_FLIGHT)
             self._async_pool = pool
             self._async_loop = loop
             return pool

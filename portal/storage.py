@@ -357,10 +357,9 @@ class SQLStorage:
     """The storage logic, written once in the SQL both SQLite and PostgreSQL speak.
 
     A backend provides `_tx()` (one write transaction, serialised as each backend needs),
-    `_read()` (a connection for reads), `_lock_device()` (serialise writes touching one
-    device: its ingest and the changes queued for it, whose ids must commit in order),
-    `_serialize()` (a global lock for enrollment) and `_unique_violation()`. Statements use
-    `?` placeholders; the PostgreSQL backend translates them.
+    `_read()` (a connection for reads), `_FOR_UPDATE` (how `_lock_device` locks a device's
+    row), `_serialize()` (a global lock for enrollment) and `_unique_violation()`. Statements
+    use `?` placeholders; the PostgreSQL backend translates them.
     """
 
     clock: Callable[[], datetime]
@@ -379,12 +378,16 @@ class SQLStorage:
     def _read(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
-    # Appended to the ingest's read of the device row: PostgreSQL locks the row there, which
-    # serialises one device's pushes (SQLite has one writer anyway).
+    # Appended to `_lock_device`'s read: PostgreSQL locks the row (SQLite has one writer).
     _FOR_UPDATE = ""
 
-    def _lock_device(self, c: Any, device_id: str) -> None:
-        """Serialise writes for one device (PostgreSQL: a row lock; SQLite has one writer)."""
+    def _lock_device(self, c: Any, device_id: str) -> Any:
+        """Serialise writes touching one device (its ingest and the changes queued for it,
+        whose ids must commit in order); its row (`last_seq`, `revoked_at`), or None."""
+        return c.execute(
+            "SELECT last_seq, revoked_at FROM devices WHERE device_id = ?" + self._FOR_UPDATE,
+            (device_id,),
+        ).fetchone()
 
     def _serialize(self, c: Any, key: int) -> None:
         """A lock held to the end of the transaction (PostgreSQL: an advisory lock)."""
@@ -610,10 +613,7 @@ class SQLStorage:
         """Apply a batch once and in order, in one transaction; see the module docstring."""
         now = self._now()
         with self._tx() as c:
-            row = c.execute(
-                "SELECT last_seq, revoked_at FROM devices WHERE device_id = ?" + self._FOR_UPDATE,
-                (device.device_id,),
-            ).fetchone()
+            row = self._lock_device(c, device.device_id)
             if row is None or row["revoked_at"] is not None:
                 raise StorageError("device_revoked", "this device was revoked")
             last = int(row["last_seq"])
