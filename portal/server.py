@@ -168,7 +168,6 @@ def _short_gil_turns() -> None:
 
 def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
     """Run the portal in the foreground until interrupted."""
-    _short_gil_turns()
     if settings.workers > 1:
         # Worker processes rebuild the app from the environment: pass the settings on.
         if config_path is not None:
@@ -188,6 +187,7 @@ def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
                 access_log=False,
             )
         return
+    _short_gil_turns()  # (worker processes set it in `asgi_app`)
     storage = open_storage(settings)
     try:
         app = build_app(settings, storage)
@@ -207,7 +207,6 @@ def _reuseport_worker(host: str, port: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)
-    _short_gil_turns()
     config = uvicorn.Config(
         "portal.server:asgi_app",
         factory=True,
