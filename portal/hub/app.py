@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from counter.errors import CounterError, IllegalTransition, InvalidInput, NotFound
+from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
 from counter.queue import QueueEngine, QueueError, QueueSettings, Ticket, create_queue_tables
 from counter.store import Store
 from counter.timeutil import Clock, system_clock
@@ -112,7 +112,13 @@ def _resolve(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
         fut.set_exception(value)
 
 
-_STATUS = {InvalidInput: 422, NotFound: 404, IllegalTransition: 409, QueueError: 409}
+_STATUS = {
+    InvalidInput: 422,
+    NotFound: 404,
+    IllegalTransition: 409,
+    QueueError: 409,
+    AuthError: 401,
+}
 
 
 def _error(exc: CounterError) -> JSONResponse:
@@ -299,16 +305,9 @@ def create_app(hub: Hub) -> Starlette:
         async def checked(request: Request) -> Response:
             given = request.headers.get("authorization", "").encode()
             if not hmac.compare_digest(given, expected):
-                return JSONResponse(
-                    {
-                        "error": UNAUTHORIZED_VI,
-                        "error_en": UNAUTHORIZED_EN,
-                        "kind": "AuthError",
-                        "field": "",
-                    },
-                    status_code=401,
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
+                refused = _error(AuthError(UNAUTHORIZED_VI, UNAUTHORIZED_EN))
+                refused.headers["WWW-Authenticate"] = "Bearer"
+                return refused
             return await handler(request)
 
         return checked
