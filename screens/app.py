@@ -333,23 +333,17 @@ class CounterApp(App[None]):
 
     async def _scanner_key(self, event: events.Key) -> bool:
         """Feed one key to the scan buffer; True when the key was consumed by a scan."""
-        if event.key == "enter":
+        if event.key in ("enter", "tab"):
             buffer, self.scan_buffer = self.scan_buffer, ""
             scan = find_scan(buffer, self.desk.config.agency.code)
+            if event.key == "tab" and (scan is None or scan.dossier_uuid is None):
+                # Some scanners end with Tab instead of Enter. Only a whole receipt URL
+                # counts then (nobody types one): an officer's Tab just moves on.
+                return False
             if scan is None:
                 if in_url(buffer):
                     self.notify(self.t("app.not_found_scan", code=buffer), severity="error")
                     return True
-                return False
-            self._remove_scanned(scan.text)
-            await self.open_scan(scan)
-            return True
-        if event.key == "tab":
-            # Some scanners end with Tab instead of Enter. Only a whole receipt URL counts
-            # then (nobody types one), so an officer's Tab after a typed code just moves on.
-            buffer, self.scan_buffer = self.scan_buffer, ""
-            scan = find_scan(buffer, self.desk.config.agency.code)
-            if scan is None or scan.dossier_uuid is None:
                 return False
             self._remove_scanned(scan.text)
             await self.open_scan(scan)
