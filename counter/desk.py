@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from counter import audit, auth, codes, history, receipts, search, spool
+from counter import audit, auth, codes, history, receipts, search, spool, validation
 from counter.auth import Officer
 from counter.catalogue import Catalogue, Procedure, load_catalogue
 from counter.config import Config
@@ -346,6 +346,7 @@ class Desk:
                 "action", f"Thao tác không hợp lệ: {action}", f"Invalid action: {action}"
             )
         details = {k: nfc_lines(v) if isinstance(v, str) else v for k, v in details.items()}
+        validation.check_free_text(details, "")
         self._check_details(action, details)
         now = self.now()
         with self.store.write() as db:

@@ -28,6 +28,7 @@ and `SyncWorker` loops it in a daemon thread. The UI only reads `sync_status()` 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -73,6 +74,7 @@ K_FAILURES = "sync.failures"
 K_SKEW = "sync.clock_skew_seconds"
 
 _PENDING = "acked_at IS NULL AND rejected_reason IS NULL"
+log = logging.getLogger("counter.sync")
 
 
 class SyncError(Exception):
@@ -380,10 +382,54 @@ def _int_setting(store: Store, key: str, default: int) -> int:
     return int(value) if value and value.isdigit() else default
 
 
+def _stub(seq: int, kind: str, version: int, created_at: str, reason: str) -> bytes:
+    """An entry sent without its payload, for the portal to record as rejected with
+    `reason`, so that the sequence goes on (the entry stays here, with its reason)."""
+    return (
+        f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
+        f'"created_at":{json.dumps(created_at)},"payload":null,'
+        f'"local_reject":{json.dumps(reason)}}}'
+    ).encode()
+
+
+def _payload_problem(payload: str) -> str:
+    """Why a stored payload cannot go out as it is ('' when it can): not JSON, or text
+    holding a control character the portal cannot store (older stores accepted them)."""
+    if not isinstance(payload, str):
+        return "the stored entry is not text"
+    try:
+        value = json.loads(payload)
+    except ValueError as exc:
+        return f"the stored entry is not valid JSON ({exc})"
+    if _unsendable(value):
+        return "the entry holds a NUL character or a lone surrogate, which the portal cannot store"
+    return ""
+
+
+def _unsendable(value: Any) -> bool:
+    """Whether a decoded payload holds text no database can store: NUL, lone surrogates."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_unsendable(k) or _unsendable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unsendable(v) for v in value)
+    return False
+
+
 def _batch_body(
-    store: Store, max_batch: int, max_body: int, clock: Clock
+    store: Store,
+    max_batch: int,
+    max_body: int,
+    clock: Clock,
+    stubs: dict[int, str] | None = None,
 ) -> tuple[int, list[int], bytes] | None:
-    """The next batch as request bytes: the stored payload JSON goes out verbatim."""
+    """The next batch as request bytes: the stored payload JSON goes out verbatim.
+
+    An entry in `stubs` (one the portal refused on its own), or whose payload cannot go out,
+    is sent as a stub: rejected, recorded on both sides, never blocking the ones after it.
+    """
+    stubs = stubs if stubs is not None else {}
     rows = store.conn.execute(
         f"SELECT seq, kind, schema_version, payload, created_at FROM outbox WHERE {_PENDING} "
         "ORDER BY seq LIMIT ?",
@@ -399,21 +445,21 @@ def _batch_body(
     size = len(head) + 2
     seqs: list[int] = []
     for seq, kind, version, payload, created_at in rows:
-        part = (
-            f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
-            f'"created_at":{json.dumps(created_at)},"payload":{payload}}}'
-        ).encode()
+        problem = stubs.get(int(seq)) or _payload_problem(payload)
+        if problem:
+            part = _stub(seq, kind, version, created_at, problem)
+        else:
+            part = (
+                f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
+                f'"created_at":{json.dumps(created_at)},"payload":{payload}}}'
+            ).encode()
         if size + len(part) + 1 > max_body:
             if parts:
                 break
             # One entry larger than the portal accepts: send a stub so the portal records
             # the rejection and the sequence goes on (the entry stays here, with its reason).
             reason = f"entry is {len(part)} bytes, over the portal's limit of {max_body}"
-            part = (
-                f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
-                f'"created_at":{json.dumps(created_at)},"payload":null,'
-                f'"local_reject":{json.dumps(reason)}}}'
-            ).encode()
+            part = _stub(seq, kind, version, created_at, reason)
             parts.append(part)
             seqs.append(int(seq))
             break
@@ -447,8 +493,10 @@ def push(
     batch = max_batch or _int_setting(store, K_MAX_BATCH, DEFAULT_MAX_BATCH)
     max_body = _int_setting(store, K_MAX_BODY, DEFAULT_MAX_BODY)
     rewound = False
+    stubs: dict[int, str] = {}  # entries the portal refused on their own: sent as stubs
+    narrow: int | None = None  # the batch size while a refused batch is being narrowed
     while stop is None or not stop.is_set():
-        built = _batch_body(store, batch, max_body, clock)
+        built = _batch_body(store, narrow or batch, max_body, clock, stubs)
         if built is None:
             return
         after, seqs, body = built
@@ -482,8 +530,22 @@ def push(
             continue
         if resp.status_code != 200:
             err = _error_of(resp)
+            if err.error_class == "rejected" and 400 <= resp.status_code < 500:
+                # The portal refused the whole batch for something in it. Narrow it down:
+                # halve the batch until one entry is refused alone, then send that one as a
+                # stub, rejected with the portal's reason. A rejected entry never blocks.
+                if len(seqs) > 1:
+                    narrow = max(1, len(seqs) // 2)
+                    continue
+                if seqs[0] not in stubs:
+                    stubs[seqs[0]] = f"refused by the portal: {err.code}: {err.message}"[:500]
+                    log.warning(
+                        "push: entry %d refused alone (%s), sent as a stub", seqs[0], err.code
+                    )
+                    continue
             _mark_failed(store, seqs, err.message)
             raise err
+        narrow = None
         try:
             data = resp.json()
             through = int(data["accepted_through"])

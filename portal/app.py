@@ -134,7 +134,7 @@ def create_app(
     lim = limits or Limits()
     pages = CitizenPages(storage, max_form_bytes=lim.max_form_bytes)
 
-    async def body_json(request: Request) -> Any:
+    async def body_json(request: Request, *, nul_ok: bool = False) -> Any:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > lim.max_body_bytes:
             raise ApiError(
@@ -164,7 +164,7 @@ def create_app(
             value = json.loads(b"".join(chunks))
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ApiError(400, "retry", "bad_json", f"the body is not JSON: {exc}") from None
-        if _has_nul(value):
+        if not nul_ok and _has_nul(value):
             raise ApiError(422, "rejected", "bad_request", "text must not hold NUL characters")
         return value
 
@@ -240,7 +240,9 @@ def create_app(
 
     async def push(request: Request) -> Response:
         device = await device_of(request)
-        body = await body_json(request)
+        # NUL is allowed through here: the entry that holds it is rejected on its own below,
+        # so one odd character never refuses (and so blocks) the whole batch.
+        body = await body_json(request, nul_ok=True)
         fields = _require(body, {"after_seq": int, "entries": list})
         raw_entries: list[Any] = fields["entries"]
         if len(raw_entries) > lim.max_batch:
@@ -504,25 +506,38 @@ def _require(body: Any, spec: dict[str, type]) -> dict[str, Any]:
 
 
 def _entry(index: int, raw: Any) -> Entry:
+    """One pushed entry. Only an entry without a readable `seq` refuses the batch (nothing
+    could record it); anything else wrong with an entry becomes its `problem`, and storage
+    rejects that entry alone with the reason, so the sequence moves on (issue #13)."""
     if not isinstance(raw, dict):
         raise ApiError(422, "rejected", "bad_entry", f"entries[{index}] is not an object")
     seq, kind, version = raw.get("seq"), raw.get("kind"), raw.get("schema_version")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_INT:
         raise ApiError(422, "rejected", "bad_entry", f"entries[{index}].seq: positive integer")
+    problem = ""
     if (
         not isinstance(kind, str)
         or not isinstance(version, int)
         or isinstance(version, bool)
         or not -MAX_INT <= version <= MAX_INT
     ):
-        raise ApiError(
-            422, "rejected", "bad_entry", f"entries[{index}]: kind and schema_version required"
-        )
+        problem = "the entry's kind and schema_version are required"
+        kind = str(kind)[:100] if isinstance(kind, str) else "?"
+        version = 0
+    elif _has_nul(raw):
+        problem = "the entry holds a NUL character"
+    created_at = raw.get("created_at", "")
     return Entry(
         seq=seq,
-        kind=kind,
+        kind=_no_nul(kind),
         schema_version=version,
-        created_at=str(raw.get("created_at", "")),
+        created_at=_no_nul(created_at if isinstance(created_at, str) else str(created_at)),
         payload=raw.get("payload"),
-        local_reject=str(raw.get("local_reject") or ""),
+        local_reject=_no_nul(str(raw.get("local_reject") or "")),
+        problem=problem,
     )
+
+
+def _no_nul(text: str) -> str:
+    """Text a PostgreSQL column can hold (the entry is rejected; its columns still stored)."""
+    return text.replace("\x00", "\ufffd")

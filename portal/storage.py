@@ -90,6 +90,7 @@ class Entry:
     created_at: str
     payload: Any
     local_reject: str = ""
+    problem: str = ""  # why the HTTP layer found this entry unreadable ("" when it is fine)
 
 
 @dataclass(frozen=True)
@@ -699,6 +700,8 @@ class SQLStorage:
         """Project one entry; return '' when applied or the reason it is rejected."""
         if entry.local_reject:
             return f"counter_rejected: {entry.local_reject}"
+        if entry.problem:
+            return f"malformed: {entry.problem}"
         if entry.kind not in SUPPORTED_KINDS:
             return f"unknown_kind: this portal does not know entries of kind {entry.kind!r}"
         p = entry.payload
