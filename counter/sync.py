@@ -697,6 +697,7 @@ def _apply_one(store: Store, ctx: _PullContext, change: dict[str, Any], report: 
             else:
                 reason = f"unknown_kind: this counter does not know changes of kind {kind!r}"
     except Exception as exc:  # a bad change must never stop the counter
+        log.exception("change %d (%s) for dossier %s failed to apply", change_id, kind, uuid)
         reason = f"error: {type(exc).__name__}: {exc}"
     store.conn.execute(
         "INSERT INTO pulled_changes(change_id, kind, dossier_uuid, created_at, applied_at, "
@@ -1006,6 +1007,7 @@ def _run(
             ) from None
     except SyncError as exc:
         report.error = exc
+        log.warning("sync stopped (%s): %s", exc.error_class, exc)
         with store.write():
             store.set_setting(K_LAST_ERROR, f"{exc.error_class}: {exc.message}"[:500])
             store.set_setting(K_ONLINE, "0" if exc.error_class == "retry" else "1")
@@ -1015,6 +1017,20 @@ def _run(
                 # The credential is dead; forget it so that a new enrollment code is used.
                 store.conn.execute("DELETE FROM settings WHERE key = ?", (K_TOKEN,))
         return
+    if report.pushed or report.pulled or report.enrolled:
+        log.info(
+            "sync: pushed %d (applied %d, duplicates %d, rejected %d), pulled %d "
+            "(applied %d, rejected %d)",
+            report.pushed,
+            report.applied,
+            report.duplicates,
+            report.rejected,
+            report.pulled,
+            report.pull_applied,
+            report.pull_rejected,
+        )
+    for seq, reason in report.rejections:
+        log.warning("sync: the portal rejected entry %d: %s", seq, reason[:300])
     with store.write():
         store.set_setting(K_LAST_SUCCESS, iso(clock()))
         store.set_setting(K_LAST_ERROR, "")
@@ -1082,6 +1098,7 @@ class SyncWorker:
                 )
                 failures = 0 if report.ok or report.skipped else failures + 1
             except Exception:  # a bug must not kill the worker; back off and try again
+                log.exception("sync round failed")
                 failures += 1
             self.rounds += 1
             if self.on_status is not None:
@@ -1092,7 +1109,7 @@ class SyncWorker:
                     finally:
                         store.close()
                 except Exception:
-                    pass
+                    log.exception("sync status could not be passed to the app")
             delay = (
                 interval
                 if failures == 0

@@ -113,6 +113,10 @@ def _main(argv: list[str] | None) -> None:
         print(f"Cấu hình không hợp lệ / invalid configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     command = args.command or "tui"
+    if command not in ("check-config", "tui"):  # the app sets up its own log
+        from counter.logs import setup_file_logging
+
+        setup_file_logging(config.data_dir)
     if command == "check-config":
         print(f"OK: {config.source or '(built-in defaults)'}")
         return

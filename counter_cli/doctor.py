@@ -136,7 +136,20 @@ def run_doctor(config: Config) -> tuple[bool, list[Check]]:
         checks.append(Check(True, "Cổng dịch vụ công", "chưa cấu hình (chỉ làm việc ngoại tuyến)"))
     if config.queue.hub_url:
         checks.append(_hub(config))
+    checks.append(_log(config))
     return all(c.ok for c in checks), checks
+
+
+def _log(config: Config) -> Check:
+    """The last warnings and errors of the log (informational: a past error is no failure)."""
+    from counter.logs import last_errors, log_path
+
+    path = log_path(config.data_dir)
+    errors = last_errors(config.data_dir, 10)
+    if not errors:
+        return Check(True, "Nhật ký", f"{path}: không có lỗi gần đây")
+    lines = "\n".join(f"    {line}" for line in errors)
+    return Check(True, "Nhật ký", f"{path}: {len(errors)} cảnh báo/lỗi gần nhất:\n{lines}")
 
 
 def _hub(config: Config) -> Check:

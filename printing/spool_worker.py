@@ -9,6 +9,7 @@ SQLite connection (connections are per thread).
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -30,6 +31,8 @@ from printing.documents import (
 )
 from printing.render import render_job
 from printing.transports import open_transport
+
+log = logging.getLogger("printing.spool")
 
 COPY_LABELS = ("Liên 1: Lưu tại cơ quan", "Liên 2: Giao người nộp hồ sơ")
 DATETIME_FIELDS = {"received_at", "due_at", "issued_at", "at"}
@@ -103,10 +106,12 @@ def drain_once(
             data = job_bytes(job, printer)
             open_transport(printer).send(data, SEND_TIMEOUT_SECONDS, job_id=f"job-{job.id:06d}")
         except CounterError as exc:
+            log.warning("print job %d on %s failed: %s", job.id, job.printer, exc.en)
             spool.mark_failed(store, job.id, exc.vi, now())
             results.append(DrainResult(job.id, False, exc.vi))
             continue
         except Exception as exc:  # a driver bug must not kill the worker or lose the job
+            log.exception("print job %d failed in the driver", job.id)
             error = f"Lỗi máy in: {exc}"
             spool.mark_failed(store, job.id, error, now())
             results.append(DrainResult(job.id, False, error))
@@ -153,6 +158,7 @@ class SpoolWorker:
                 try:
                     results = drain_once(store, self.config, self.now)
                 except Exception:  # the store itself failed; try again next round
+                    log.exception("print spool round failed")
                     results = []
                 if results and self.on_change:
                     self.on_change(results)

@@ -6,7 +6,7 @@ any screen (even into a focused field) opens its dossier.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,6 +49,8 @@ _NEEDS_LOGIN = {
     "supervisor",
     "export",
 }
+
+log = logging.getLogger("screens.app")
 
 
 class CounterApp(App[None]):
@@ -112,8 +114,10 @@ class CounterApp(App[None]):
         """Called in a worker thread; the app may be closing, which is no error."""
         if not self.is_running:
             return
-        with contextlib.suppress(Exception):
+        try:
             self.call_from_thread(self.refresh_status)
+        except Exception:
+            log.warning("status refresh from a worker failed", exc_info=True)
 
     def on_unmount(self) -> None:
         # Daemon threads: a job cut short by quitting stays pending and prints next time.
@@ -399,7 +403,10 @@ def _strip_tail(field: Input | TextArea, text: str) -> None:
 def run_app(config: Config, lang: str | None = None) -> None:
     """Open the store, add demo data on a first run if configured, run until the officer quits."""
     from counter.demo import seed_demo
+    from counter.logs import setup_file_logging
 
+    setup_file_logging(config.data_dir)
+    log.info("counter app starting")
     desk = Desk.open(config)
     try:
         if config.counter.demo_data and not desk.has_officers():

@@ -28,7 +28,6 @@ from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
 from tests.test_sync_support import (
     AGENCY,
     Counter,
-    assert_converged,
     make_counter,
     receive_some,
 )
