@@ -210,6 +210,8 @@ def create_app(
         sequences = await run_in_threadpool(
             storage.code_sequences, device.agency_code, device.counter_no
         )
+        max_event = await run_in_threadpool(storage.max_event_id, device.device_id)
+        log.info("enroll device=%s last_seq=%d", device.device_id, device.last_seq)
         return JSONResponse(
             {
                 "protocol": PROTOCOL_VERSION,
@@ -218,13 +220,18 @@ def create_app(
                 "agency_code": device.agency_code,
                 "counter_no": device.counter_no,
                 "last_seq": device.last_seq,
+                "max_event_id": max_event,
                 "code_sequences": sequences,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "limits": _limits(lim),
             }
         )
 
     async def device_info(request: Request) -> Response:
         device = await device_of(request)
+        sequences = await run_in_threadpool(
+            storage.code_sequences, device.agency_code, device.counter_no
+        )
         return JSONResponse(
             {
                 "protocol": PROTOCOL_VERSION,
@@ -232,6 +239,9 @@ def create_app(
                 "agency_code": device.agency_code,
                 "counter_no": device.counter_no,
                 "last_seq": device.last_seq,
+                "max_event_id": await run_in_threadpool(storage.max_event_id, device.device_id),
+                "code_sequences": sequences,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "limits": _limits(lim),
                 "kinds": SUPPORTED_KINDS,
                 "server_time": utc_now().isoformat(),
@@ -282,6 +292,7 @@ def create_app(
             "duplicates": outcome.duplicates,
             "rejected": [{"seq": s, "reason": r} for s, r in outcome.rejected],
             "halt": None,
+            "epoch": await run_in_threadpool(storage.epoch),
             "server_time": utc_now().isoformat(),
         }
         if outcome.halt is not None:
@@ -313,8 +324,15 @@ def create_app(
             )
         limit = min(limit, lim.max_pull)  # a larger page is simply cut to the limit
         found, more = await storage.changes_since_async(device.device_id, after, limit)
+        extra: dict[str, Any] = {}
+        if not found and after > 0:
+            # Nothing after the cursor: say where this device's changes end, so a counter
+            # whose cursor is ahead (the portal was restored) pulls again from the start.
+            extra["latest"] = await run_in_threadpool(storage.latest_change_id, device.device_id)
         return JSONResponse(
             {
+                **extra,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "changes": [
                     {
                         "id": c.id,

@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("dossier")
     rt.add_argument("score", type=int)
     rt.add_argument("--comment", default="")
+    sub.add_parser(
+        "restored",
+        help="after restoring the database from a backup: start a new epoch, so every "
+        "counter pulls again and re-sends what the backup lacks",
+    )
     rj = sub.add_parser("rejections", help="list entries the portal rejected, with reasons")
     rj.add_argument("--device")
     return p
@@ -118,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "rate":
             ch = admin.record_rating(storage, args.dossier, args.score, args.comment)
             print(f"change {ch.id}: rating {args.score} recorded")
+        elif command == "restored":
+            print(f"new epoch {storage.new_epoch()}: restart the portal's workers")
         elif command == "rejections":
             for r in admin.rejected_entries(storage, args.device):
                 print(f"{r['device_id']}  #{r['seq']}  {r['kind']}  {r['reason']}")

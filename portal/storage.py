@@ -40,7 +40,8 @@ PROTOCOL_VERSION = 1
 SUPPORTED_KINDS: dict[str, int] = {"dossier.event": 1, "dossier.change_outcome": 1}
 # Dossier fields the back office may correct (pushed to the counter as `dossier.correction`).
 CORRECTABLE_FIELDS = ("applicant_phone", "applicant_email", "applicant_address", "note")
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+FOREIGN = "wrong_device: the entry names device"  # no 0/O, 1/I: read aloud, typed by hand
 
 
 def utc_now() -> datetime:
@@ -191,6 +192,10 @@ class Storage(Protocol):
     def lookup_blocked(self, client: str) -> int: ...
     def lookup_failed(self, client: str) -> int: ...
     def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView: ...
+    def epoch(self) -> str: ...
+    def new_epoch(self) -> str: ...
+    def latest_change_id(self, device_id: str) -> int: ...
+    def max_event_id(self, device_id: str) -> int: ...
     def close(self) -> None: ...
 
 
@@ -343,6 +348,26 @@ def _m2(conn: sqlite3.Connection) -> None:
         )
 
 
+def _m3(conn: sqlite3.Connection) -> None:
+    """The portal's epoch: an identity per database lifetime, new after a restore (issue #13)."""
+    conn.execute("CREATE TABLE portal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO portal_meta(key, value) VALUES ('epoch', ?)", (new_epoch_id(),))
+
+
+def new_epoch_id() -> str:
+    return secrets.token_hex(8)
+
+
+def change_id_floor(moment: datetime) -> int:
+    """The lowest id a change made from now on may take: milliseconds since 1970.
+
+    Raised at every start, it keeps change ids from ever being reused after the database is
+    restored from a backup (the restored sequence is behind, the clock is not), so a counter
+    never takes a new change for one it already pulled, nor an old confirmation for a new one.
+    """
+    return int(moment.timestamp() * 1000)
+
+
 def _script(conn: Any, sql: str) -> None:
     """Run statements one by one (executescript would COMMIT the migration's transaction)."""
     for statement in sql.split(";"):
@@ -350,7 +375,7 @@ def _script(conn: Any, sql: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -404,6 +429,49 @@ class SQLStorage:
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
+
+    # -- the database's lifetime -----------------------------------------------------------
+
+    _epoch: str = ""
+
+    def epoch(self) -> str:
+        """This database's identity (see `new_epoch`); read once per process."""
+        if not self._epoch:
+            with self._read() as c:
+                row = c.execute("SELECT value FROM portal_meta WHERE key = 'epoch'").fetchone()
+            self._epoch = str(row["value"])
+        return self._epoch
+
+    def new_epoch(self) -> str:
+        """Mark this database as restored (`counter-portal restored`): a new epoch, which
+        tells every counter to pull again from the start, and change ids raised past the
+        clock. Restart the portal's other workers afterwards."""
+        epoch = new_epoch_id()
+        with self._tx() as c:
+            c.execute("UPDATE portal_meta SET value = ? WHERE key = 'epoch'", (epoch,))
+        self._raise_change_floor()
+        self._epoch = epoch
+        return epoch
+
+    def _raise_change_floor(self) -> None:
+        raise NotImplementedError
+
+    def latest_change_id(self, device_id: str) -> int:
+        """The newest change id queued for this device (0: none)."""
+        with self._read() as c:
+            row = c.execute(
+                "SELECT max(id) AS m FROM changes WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return int(row["m"] or 0)
+
+    def max_event_id(self, device_id: str) -> int:
+        """The highest timeline event id this device has sent (0: none): a counter restored
+        from a backup numbers its new events past it, so none is taken for a duplicate."""
+        with self._read() as c:
+            row = c.execute(
+                "SELECT max(event_id) AS m FROM dossier_events WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return int(row["m"] or 0)
 
     # -- devices ---------------------------------------------------------------------------
 
@@ -644,6 +712,11 @@ class SQLStorage:
                         )
                         break
                     reason = self._apply(c, device, entry, now)
+                    if reason.startswith(FOREIGN):
+                        # Not this device's entry (a stolen credential, a copied store): it
+                        # must not use up the device's sequence numbers. Nothing is recorded.
+                        out.halt = Halt("rejected", "foreign_entry", reason, {"last_seq": last})
+                        break
                     text = canonical_json(entry.payload)
                     c.execute(
                         "INSERT INTO ingest(device_id, seq, kind, schema_version, created_at, "
@@ -708,7 +781,7 @@ class SQLStorage:
         if not isinstance(p, dict):
             return "malformed: the payload is not a JSON object"
         if p.get("device_id") != device.device_id:
-            return f"wrong_device: the entry names device {p.get('device_id')!r}"
+            return f"{FOREIGN} {p.get('device_id')!r}"
         snap = p.get("dossier")
         if not isinstance(snap, dict) or snap.get("uuid") != p.get("dossier_uuid"):
             return "malformed: the dossier snapshot is missing or names another dossier"
@@ -753,7 +826,10 @@ class SQLStorage:
                 return "malformed: the event is missing or has no id"
             if not all(isinstance(event.get(k, ""), str) for k in ("at", "action", "to_status")):
                 return "malformed: the event's at, action and to_status must be text"
-        if owner is None or int(snap["version"]) >= int(owner["version"]):
+        refused = entry.kind == "dossier.change_outcome" and p.get("outcome") != "applied"
+        if owner is None or int(snap["version"]) >= int(owner["version"]) or refused:
+            # A refusal is the counter's word on a central change: its state stands even
+            # though the change raised the portal's version (`set_status`).
             self._project(c, device, snap, now)
         if entry.kind == "dossier.event":
             self._event(c, device, entry.seq, snap["uuid"], p["event"])
@@ -914,8 +990,11 @@ class SQLStorage:
                 raise StorageError("reason_required", f"{action} needs a reason (--note)")
             if action == "return_result" and not (to or note):
                 raise StorageError("recipient_required", "say who collected the result (--to)")
+            # The version goes up, so a counter entry written before the counter saw this
+            # change (same version) cannot overwrite it; the counter's echo (version + 1) does.
             c.execute(
-                "UPDATE dossiers SET status = ?, status_code = ? WHERE uuid = ?",
+                "UPDATE dossiers SET status = ?, status_code = ?, version = version + 1 "
+                "WHERE uuid = ?",
                 (to_status, STATUSES[to_status].dvcqg, row["uuid"]),
             )
             data = {"to_status": to_status, "action": action, "note": note, "by": by, "at": now}
@@ -1240,6 +1319,7 @@ class SQLiteStorage(SQLStorage):
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.migrate()
+        self._raise_change_floor()
 
     @property
     def version(self) -> int:
@@ -1258,6 +1338,15 @@ class SQLiteStorage(SQLStorage):
                     continue
                 MIGRATIONS[version](self.conn)
                 self.conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    def _raise_change_floor(self) -> None:
+        floor = change_id_floor(self.clock())
+        with self._tx() as c:
+            row = c.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+            if row is None:
+                c.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('changes', ?)", (floor,))
+            elif int(row["seq"]) < floor:
+                c.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'changes'", (floor,))
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
