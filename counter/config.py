@@ -98,6 +98,13 @@ class PortalConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    folder: Path | None = None  # None: <data_dir>/backups
+    keep: int = 14  # daily backups kept
+    daily: bool = True  # the app makes one a day
+
+
+@dataclass(frozen=True)
 class BankConfig:
     bin: str = ""
     account: str = ""
@@ -115,6 +122,7 @@ class Config:
     portal: PortalConfig = field(default_factory=PortalConfig)
     queue: QueueSettings = field(default_factory=QueueSettings)
     bank: BankConfig = field(default_factory=BankConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
     keys: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
 
@@ -476,6 +484,21 @@ def _bank(r: _Reader) -> BankConfig:
     return bank
 
 
+def _backup(r: _Reader) -> BackupConfig:
+    t = r.section("backup")
+    r.unknown("backup", t, {"folder", "keep", "daily"})
+    d = BackupConfig()
+    folder = r.get("backup", t, "folder", str, "").strip()
+    keep = r.get("backup", t, "keep", int, d.keep)
+    if not 1 <= keep <= 3650:
+        r.problems.append(f"[backup] keep: expected 1–3650 backups, got {keep}")
+    return BackupConfig(
+        folder=r.path(folder) if folder else None,
+        keep=keep,
+        daily=r.get("backup", t, "daily", bool, d.daily),
+    )
+
+
 def _keys(r: _Reader) -> dict[str, str]:
     t = r.section("keys")
     out: dict[str, str] = {}
@@ -499,6 +522,7 @@ KNOWN_SECTIONS = {
     "portal",
     "queue",
     "bank",
+    "backup",
     "keys",
 }
 
@@ -522,6 +546,7 @@ def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
         portal=_portal(r),
         queue=_queue(r),
         bank=_bank(r),
+        backup=_backup(r),
         keys=_keys(r),
         source=source,
     )

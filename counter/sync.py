@@ -121,6 +121,16 @@ class SyncAlert:
         return self.en if lang == "en" else self.vi
 
 
+def skew_text(seconds: float, lang: str = "vi") -> str:
+    """The measured clock skew in words, for the status screen (F3)."""
+    n = round(abs(seconds))
+    if lang == "en":
+        side = "ahead of" if seconds > 0 else "behind"
+        return f"This PC's clock: {n} s {side} the portal's (measured on every sync)"
+    side = "nhanh hơn" if seconds > 0 else "chậm hơn"
+    return f"Đồng hồ máy {side} cổng {n} giây (đo mỗi lần đồng bộ)"
+
+
 def sync_alert(
     configured: bool,
     enrolled: bool,

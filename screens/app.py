@@ -15,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, TextArea
 
+from counter.backup import DailyBackup
 from counter.config import Config
 from counter.desk import Desk
 from counter.dossiers import Dossier
@@ -97,6 +98,7 @@ class CounterApp(App[None]):
         self.background = background
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
+        self.backup_worker: DailyBackup | None = None
         translate_bindings(self, self.lang)
 
     # -- background workers: the print spool and sync never block a keypress ---------------
@@ -105,6 +107,7 @@ class CounterApp(App[None]):
         config = self.desk.config
         self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
         self.spool_worker.start()
+        self.backup_worker = DailyBackup(config).start()
         if config.portal.url:
             self.sync_worker = SyncWorker(
                 config, on_status=lambda _status: self._from_worker()
@@ -125,6 +128,8 @@ class CounterApp(App[None]):
             self.spool_worker.stop(timeout=1.0)
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=1.0)
+        if self.backup_worker is not None:
+            self.backup_worker.stop(timeout=1.0)
 
     def reprint_receipt(self, dossier: Dossier) -> None:
         """Queue the receipt again ("BẢN IN LẠI") and wake the spool; say what happened."""
