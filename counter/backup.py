@@ -285,12 +285,13 @@ def _offline_rebase(store: Store, config: Config, clock: Clock) -> None:
     from counter import sync
     from counter.codes import continue_after
 
-    for table in ("outbox", "dossier_events"):
-        top = store.conn.execute(
-            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0), "
-            f"coalesce((SELECT max({'seq' if table == 'outbox' else 'id'}) FROM {table}), 0))"
-        ).fetchone()[0]
-        sync._raise_sequence(store, table, int(top) + OFFLINE_SEQ_MARGIN)
+    top = store.conn.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), "
+        "coalesce((SELECT max(seq) FROM outbox), 0))"
+    ).fetchone()[0]
+    sync._raise_sequence(store, "outbox", int(top) + OFFLINE_SEQ_MARGIN)
+    events = store.conn.execute("SELECT coalesce(max(id), 0) FROM dossier_events").fetchone()[0]
+    sync.raise_event_floor(store, int(events) + OFFLINE_SEQ_MARGIN)
     today = to_vn(clock()).date()
     row = store.conn.execute(
         "SELECT last_seq FROM code_sequences WHERE day = ? AND counter_no = ?",

@@ -455,13 +455,20 @@ def _raise_sequence(store: Store, table: str, floor: int) -> None:
         store.conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (floor, table))
 
 
+def raise_event_floor(store: Store, floor: int) -> None:
+    """New timeline events get ids above `floor` (never moving it back)."""
+    current = _int_setting(store, history.EVENT_ID_FLOOR, 0)
+    if floor > current:
+        store.set_setting(history.EVENT_ID_FLOOR, str(floor))
+
+
 def rebase_numbers(store: Store, counter_no: int, known: dict[str, Any]) -> None:
     """Number what this store writes from now on past what the portal knows of this device
     (`last_seq`, `max_event_id`) and of its counter number (`code_sequences`): after a
     restored backup, or on a replacement PC with the old device id, no sequence number,
     event id or dossier code is used twice. Only ever moves numbers forward."""
     _raise_sequence(store, "outbox", _int_of(known.get("last_seq")))
-    _raise_sequence(store, "dossier_events", _int_of(known.get("max_event_id")))
+    raise_event_floor(store, _int_of(known.get("max_event_id")))
     _continue_codes(store, counter_no, known.get("code_sequences"))
 
 

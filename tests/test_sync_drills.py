@@ -308,3 +308,247 @@ def test_the_portal_rejects_a_bad_entry_alone(tmp_path: Path, portal: ThreadedPo
     )
     assert stored == [(1, "applied"), (2, "rejected"), (3, "rejected"), (4, "applied")]
     c.desk.close()
+
+
+# -- helpers for the restore drills ----------------------------------------------------------
+
+
+def _agree(portal: ThreadedPortal, c: Counter, *, lost: int = 0) -> None:
+    """The portal holds everything this counter holds (same code, status, version, events),
+    plus `lost` dossiers only the portal still has (made after the backup that was restored);
+    nothing rejected, nothing pending, no code or (device, seq) twice."""
+    device = c.device_id
+    local = {
+        r[0]: (r[1], r[2], r[3])
+        for r in c.store.conn.execute("SELECT uuid, code, status, version FROM dossiers")
+    }
+    remote = {
+        r[0]: (r[1], r[2], r[3])
+        for r in portal.storage.query(
+            "SELECT uuid, code, status, version FROM dossiers WHERE device_id = ?", (device,)
+        )
+    }
+    assert {u: remote.get(u) for u in local} == local
+    assert len(remote) == len(local) + lost
+    codes = [v[0] for v in remote.values()]
+    assert len(set(codes)) == len(codes)
+    local_events = {
+        (r[0], r[1], r[2])
+        for r in c.store.conn.execute("SELECT id, dossier_uuid, action FROM dossier_events")
+    }
+    remote_events = {
+        (r[0], r[1], r[2])
+        for r in portal.storage.query(
+            "SELECT event_id, dossier_uuid, action FROM dossier_events WHERE device_id = ?",
+            (device,),
+        )
+    }
+    assert local_events <= remote_events
+    assert portal.storage.query(
+        "SELECT count(*) FROM ingest WHERE device_id = ? AND status = 'rejected'", (device,)
+    ) == [(0,)]
+    assert [r for r in rejected_entries(c.store) if r.source == "push"] == []
+    pending = c.store.conn.execute(
+        "SELECT count(*) FROM outbox WHERE acked_at IS NULL OR rejected_reason IS NOT NULL"
+    ).fetchone()[0]
+    assert pending == 0
+    d = portal.storage.device(device)
+    assert d is not None and d.last_seq == _last_seq(c)
+
+
+def _sync_clean(c: Counter, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        report = sync_once(c.store, c.config)
+        assert report.ok, report.text()
+        if report.pending == 0 and not report.pulled:
+            return
+
+
+# -- the counter restored from a backup -------------------------------------------------------
+
+
+@pytest.mark.parametrize("online", [True, False], ids=["portal-up", "portal-down"])
+def test_drill_counter_restored_from_a_backup(
+    tmp_path: Path, portal: ThreadedPortal, online: bool
+) -> None:
+    """Issue #13 §2: back up, make 5 dossiers and sync, restore the backup, make 5 more and
+    sync. Before: the 5 were rejected `sequence_reused` and their codes named two dossiers.
+    Now: nothing numbered twice, all 10 on the portal, the counter agrees with it."""
+    from dataclasses import replace
+
+    from counter.backup import make_backup, restore_store
+
+    c = _counter(tmp_path, portal)
+    receive_some(c, 3)
+    _sync_clean(c)
+    backup = make_backup(c.config)
+    lost = receive_some(c, 5)
+    lost_codes = {c.desk.get(u).code for u in lost}
+    _sync_clean(c)
+    c.desk.close()
+
+    config = c.config
+    if not online:  # the restore cannot reach the portal: it jumps its numbers instead
+        config = replace(config, portal=replace(config.portal, url="http://127.0.0.1:9"))
+    report = restore_store(config, backup)
+    assert report.rebased_online is online, report.text()
+    assert report.kept is not None and report.kept.exists()  # the replaced store is kept
+    from counter.desk import Desk
+
+    c = Counter(c.config, Desk.open(c.config))
+    c.desk.login("canbo", "1234")
+    assert c.store.conn.execute("SELECT count(*) FROM dossiers").fetchone()[0] == 3
+    fresh = receive_some(c, 5)
+    assert not {c.desk.get(u).code for u in fresh} & lost_codes
+    _sync_clean(c)
+    _agree(portal, c, lost=5)
+    c.desk.close()
+
+
+def test_drill_replacement_pc_with_the_old_device_id(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    """A PC dies; a fresh install is given its device id (and a new enrollment code). It goes
+    on after the portal's sequence, event ids and codes: nothing refused, nothing twice."""
+    from counter.desk import Desk
+    from tests.conftest import make_config
+
+    old = _counter(tmp_path / "old", portal)
+    receive_some(old, 4)
+    _sync_clean(old)
+    device_id = old.device_id
+    old.desk.close()
+
+    folder = tmp_path / "new"
+    config = make_config(
+        folder,
+        counter={"number": 3, "device_id": device_id},
+        portal={
+            "url": portal.url,
+            "enrollment_code": admin.create_enrollment_code(portal.storage, AGENCY, 3),
+            "timeout_seconds": 5.0,
+        },
+    )
+    new = Counter(config, Desk.open(config))
+    new.desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
+    new.desk.login("canbo", "1234")
+    report = sync_once(new.store, new.config)  # enrolls before the first dossier
+    assert report.ok and report.enrolled, report.text()
+    receive_some(new, 3)
+    _sync_clean(new)
+    _agree(portal, new, lost=4)
+    assert len(portal.storage.query("SELECT code FROM dossiers")) == 7
+    new.desk.close()
+
+
+# -- the portal restored from a backup --------------------------------------------------------
+
+
+def _portal_backup(portal_db: str, tmp_path: Path, name: str) -> str:  # noqa: F811
+    """A copy of the portal's database (the portal stopped): a file, or a PG database."""
+    import shutil
+
+    if portal_db.startswith("postgresql"):
+        from tests.pg import shared_cluster
+
+        cluster = shared_cluster()
+        db = portal_db.rsplit("/", 1)[1]
+        copy = f"{db}_{name}"
+        cluster._run(
+            "createdb",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(cluster.port),
+            "-U",
+            cluster.user,
+            "-T",
+            db,
+            copy,
+        )
+        return copy
+    dest = tmp_path / f"portal-{name}.db"
+    shutil.copyfile(portal_db, dest)
+    return str(dest)
+
+
+def _portal_restore(portal_db: str, backup: str) -> None:  # noqa: F811
+    import shutil
+
+    if portal_db.startswith("postgresql"):
+        from tests.pg import shared_cluster
+
+        cluster = shared_cluster()
+        db = portal_db.rsplit("/", 1)[1]
+        args = ["-h", "127.0.0.1", "-p", str(cluster.port), "-U", cluster.user]
+        cluster._run("dropdb", *args, db)
+        cluster._run("createdb", *args, "-T", backup, db)
+        return
+    for suffix in ("-wal", "-shm"):
+        Path(portal_db + suffix).unlink(missing_ok=True)
+    shutil.copyfile(backup, portal_db)
+
+
+@pytest.mark.parametrize("announced", [True, False], ids=["new-epoch", "unannounced"])
+def test_drill_portal_restored_from_a_backup(
+    tmp_path: Path,
+    portal_db: str,  # noqa: F811
+    announced: bool,
+) -> None:
+    """Issue #13 §3: after the portal's database is restored, change ids were reused, the
+    counter skipped them as pulled and an old confirmation marked a new change applied; the
+    two sides disagreed silently. Now change ids never repeat, the counter notices (a new
+    epoch, or its cursor ahead of the portal), says so, re-sends and re-pulls, and both agree."""
+    if not portal_db.startswith("postgresql"):
+        Path(portal_db).parent.mkdir(parents=True, exist_ok=True)
+    p = ThreadedPortal(portal_db).start()
+    port = p.port
+    c = _counter(tmp_path, p)
+    first, second, third = receive_some(c, 3, act_every=0)
+    _sync_clean(c)
+    a = admin.set_dossier_status(p.storage, first, "processing", by="Phòng Tư pháp")
+    _sync_clean(c)
+    p.stop()
+    backup = _portal_backup(portal_db, tmp_path, "night")
+
+    p = ThreadedPortal(portal_db, port=port).start()
+    receive_some(c, 2, act_every=0)
+    b = admin.set_dossier_status(p.storage, second, "processing", by="Phòng Tư pháp")
+    _sync_clean(c)
+    assert c.desk.get(second).status == "processing"
+    p.stop()
+
+    _portal_restore(portal_db, backup)  # last night's copy: it lost b and two dossiers
+    p = ThreadedPortal(portal_db, port=port).start()
+    try:
+        if announced:
+            p.storage.new_epoch()  # `counter-portal restored`
+        assert p.storage.dossier(second)["status"] == "received"  # type: ignore[index]
+        cc = admin.set_dossier_status(p.storage, third, "processing", by="Phòng Tư pháp")
+        assert cc.id > b.id > a.id  # a change id is never used twice
+        _sync_clean(c, rounds=4)
+        assert c.desk.get(third).status == "processing"  # the new change was not skipped
+        assert p.storage.change(cc.id)["outcome"] == "applied"  # type: ignore[index]
+        assert p.storage.dossier(second)["status"] == "processing"  # type: ignore[index]
+        _agree(p, c)
+        assert sync.sync_status(c.store, c.config).alert is None  # shown, then cleared
+    finally:
+        p.stop()
+        c.desk.close()
+
+
+def test_a_restored_portal_is_shown_until_the_counter_caught_up(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    c = _counter(tmp_path, portal)
+    receive_some(c, 2)
+    _sync_clean(c)
+    portal.storage.new_epoch()
+    with c.store.write():  # as if the answer carrying the new epoch came mid-round
+        sync._check_epoch(c.store, portal.storage.epoch(), None)
+    receive_some(c, 1)
+    alert = sync.sync_status(c.store, c.config).alert
+    assert alert is not None and alert.code == "portal_restored" and "khôi phục" in alert.vi
+    _sync_clean(c)
+    assert sync.sync_status(c.store, c.config).alert is None
+    c.desk.close()
