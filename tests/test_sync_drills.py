@@ -552,3 +552,187 @@ def test_a_restored_portal_is_shown_until_the_counter_caught_up(
     _sync_clean(c)
     assert sync.sync_status(c.store, c.config).alert is None
     c.desk.close()
+
+
+# -- what the status bar shows -----------------------------------------------------------------
+
+
+def _bar(c: Counter, lang: str = "vi") -> Any:
+    from screens.status import sync_text
+
+    return sync_text(c.desk, lang)
+
+
+def test_drill_a_revoked_counter_says_so_in_red(tmp_path: Path, portal: ThreadedPortal) -> None:
+    """Issue #13 §4: a revoked counter read "Sync: at 22:14 · 2 pending" in the normal style."""
+    c = _counter(tmp_path, portal)
+    receive_some(c, 2)
+    _sync_clean(c)
+    assert sync.sync_status(c.store, c.config).alert is None
+    admin.revoke_device(portal.storage, c.device_id)
+    receive_some(c, 1)
+    assert sync_once(c.store, c.config).error is not None
+    status = sync.sync_status(c.store, c.config)
+    assert status.alert is not None and status.alert.code == "revoked"
+    bar = _bar(c)
+    assert "thu hồi" in bar.plain and "mã đăng ký mới" in bar.plain
+    assert "red" in str(bar.style)
+    assert "revoked" in _bar(c, "en").plain
+    # A new code: enrolled again, the alert goes, nothing was lost.
+    from dataclasses import replace
+
+    c.config = replace(
+        c.config,
+        portal=replace(
+            c.config.portal,
+            enrollment_code=admin.create_enrollment_code(portal.storage, AGENCY, 3),
+        ),
+    )
+    _sync_clean(c)
+    assert sync.sync_status(c.store, c.config).alert is None
+    _agree(portal, c)
+    c.desk.close()
+
+
+def test_clock_skew_is_measured_every_round_and_shown_beyond_two_minutes(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    c = _counter(tmp_path, portal)
+    receive_some(c, 1)
+    offset = timedelta(minutes=3)
+    fast = lambda: datetime.now(UTC) + offset  # noqa: E731
+    assert sync_once(c.store, c.config, clock=fast).ok
+    status = sync.sync_status(c.store, c.config)
+    assert status.clock_skew_seconds is not None and 170 < status.clock_skew_seconds < 190
+    assert status.alert is not None and status.alert.code == "clock_skew"
+    assert "nhanh 3 phút" in _bar(c).plain
+    offset = timedelta(seconds=0)  # the clock is set right: the next round measures again
+    assert sync_once(c.store, c.config, clock=lambda: datetime.now(UTC) + offset).ok
+    status = sync.sync_status(c.store, c.config)
+    assert status.clock_skew_seconds is not None and abs(status.clock_skew_seconds) < 10
+    assert status.alert is None
+    c.desk.close()
+
+
+# -- the smaller points of issue #13 §5 -------------------------------------------------------
+
+
+def test_a_stolen_credential_cannot_use_up_the_devices_numbers(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    """Entries pushed with a stolen token: those naming another device are refused without
+    using a sequence number; those that do use numbers (they name this device) make the
+    counter number its own entries again, so they still arrive."""
+    import httpx
+
+    from tests.test_portal_api import _entries
+
+    c = _counter(tmp_path, portal)
+    receive_some(c, 2, act_every=0)
+    _sync_clean(c)
+    token = c.store.get_setting(sync.K_TOKEN)
+    forged = _entries(c.desk, [1, 2])
+    for i, e in enumerate(forged):
+        e["seq"] = 3 + i
+        e["payload"]["device_id"] = "00000000-0000-4000-8000-000000000000"
+    resp = httpx.post(
+        f"{portal.url}/api/v1/push",
+        json={"after_seq": 2, "entries": forged},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert resp.status_code == 200
+    assert resp.json()["halt"]["code"] == "foreign_entry" and resp.json()["last_seq"] == 2
+    # Junk that names this device does take numbers 3–12 …
+    junk = [
+        {
+            "seq": s,
+            "kind": "dossier.event",
+            "schema_version": 1,
+            "payload": {"device_id": c.device_id},
+        }
+        for s in range(3, 13)
+    ]
+    resp = httpx.post(
+        f"{portal.url}/api/v1/push",
+        json={"after_seq": 2, "entries": junk},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    assert resp.json()["last_seq"] == 12
+    # … and the counter's own next entries go after them instead of being refused for good.
+    receive_some(c, 3)
+    _sync_clean(c)
+    mine = portal.storage.query(
+        "SELECT count(*) FROM ingest WHERE device_id = ? AND status = 'applied'", (c.device_id,)
+    )
+    assert mine == [(2 + 3 + 2,)]  # 2 before, 3 receipts, 2 start_processing
+    assert not [r for r in rejected_entries(c.store) if r.source == "push"]
+    c.desk.close()
+
+
+def test_a_back_office_status_is_not_overwritten_by_an_older_counter_entry(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    """`set_status` raises the portal's version, so an entry the counter wrote before it
+    saw the change (same version) no longer overwrites the back office's status."""
+    from portal.storage import Entry
+
+    c = _counter(tmp_path, portal)
+    (uuid,) = receive_some(c, 1, act_every=0)
+    _sync_clean(c)
+    before = portal.storage.dossier(uuid)
+    assert before is not None
+    admin.set_dossier_status(portal.storage, uuid, "processing", by="Phòng Tư pháp")
+    after = portal.storage.dossier(uuid)
+    assert after is not None and after["version"] == before["version"] + 1
+    payload = json.loads(c.store.conn.execute("SELECT payload FROM outbox").fetchone()[0])
+    payload["event"]["id"] = 99  # another event of the same version
+    device = portal.storage.device(c.device_id)
+    assert device is not None
+    out = portal.storage.ingest(
+        device, device.last_seq, [Entry(device.last_seq + 1, "dossier.event", 1, "", payload)]
+    )
+    assert out.applied == 1
+    assert portal.storage.dossier(uuid)["status"] == "processing"  # type: ignore[index]
+    c.desk.close()
+
+
+def test_a_portal_clock_fifty_hours_slow_does_not_date_a_finish_before_its_receipt(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    c = _counter(tmp_path, portal)
+    (uuid,) = receive_some(c, 1, act_every=0)
+    _sync_clean(c)
+    portal.storage.clock = lambda: datetime.now(UTC) - timedelta(hours=50)
+    admin.set_dossier_status(portal.storage, uuid, "result_ready", by="Phòng Tư pháp")
+    _sync_clean(c)
+    d = c.desk.get(uuid)
+    assert d.status == "result_ready" and d.finished_at is not None
+    assert d.finished_at >= d.received_at
+    c.desk.close()
+
+
+def test_the_device_identity_has_one_home(tmp_path: Path, portal: ThreadedPortal) -> None:
+    """Desk and sync read the same identity; a configured id replaces the stored one for
+    both, and the old identity's credential is forgotten (it enrolls as the new one)."""
+    from dataclasses import replace
+
+    from counter.desk import Desk
+    from counter.identity import device_identity
+
+    c = _counter(tmp_path, portal)
+    _sync_clean(c)
+    assert c.store.get_setting(sync.K_TOKEN) is not None
+    assert (
+        device_identity(c.store, "auto")[0] == c.device_id == sync._identity(c.store, c.config)[0]
+    )
+    c.desk.close()
+    new_id = "11111111-2222-4333-8444-555555555555"
+    config = replace(c.config, counter=replace(c.config.counter, device_id=new_id))
+    desk = Desk.open(config)
+    assert desk.device_id == new_id == sync._identity(desk.store, config)[0]
+    assert desk.store.get_setting(sync.K_TOKEN) is None  # the old device's credential
+    desk.close()
