@@ -292,7 +292,9 @@ def _add_entries(
     store.close()
 
 
-def _sync_until_clean(config_path: Path, rounds: int = 1000) -> tuple[int, int]:
+def _sync_until_clean(
+    config_path: Path, rounds: int = 1000, max_batch: int | None = None
+) -> tuple[int, int]:
     """Sync rounds until nothing is pending; (rounds, failed rounds)."""
     from counter.config import load_config
     from counter.sync import sync_once
@@ -300,7 +302,7 @@ def _sync_until_clean(config_path: Path, rounds: int = 1000) -> tuple[int, int]:
     config = load_config(config_path)
     failed = 0
     for i in range(1, rounds + 1):
-        report = sync_once(config.db_path, config)
+        report = sync_once(config.db_path, config, max_batch=max_batch)
         failed += report.error is not None
         if report.pending == 0 and report.error is None:
             return i, failed
@@ -357,19 +359,14 @@ listen, upstream, drop, seed = int(sys.argv[1]), int(sys.argv[2]), float(sys.arg
 rng = random.Random(seed)
 lock = threading.Lock()
 def read_message(sock, buf):
-    while b"
-
-" not in buf:
+    while b"\r\n\r\n" not in buf:
         chunk = sock.recv(65536)
         if not chunk:
             return None
         buf += chunk
-    end = buf.index(b"
-
-") + 4
+    end = buf.index(b"\r\n\r\n") + 4
     length = 0
-    for line in bytes(buf[:end]).split(b"
-")[1:]:
+    for line in bytes(buf[:end]).split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
             length = int(value.strip())
@@ -434,14 +431,8 @@ def lossy_drain(work: Path, template: dict, entries: int, drop: float) -> dict:
         assert proxy.stdout is not None and proxy.stdout.readline().strip() == b"ready"
     try:
         # 100 entries a batch: many round trips, so the lost answers matter.
-        from counter.config import load_config
-        from counter.store import Store
-
-        store = Store(load_config(cfg).db_path)
-        store.set_setting("sync.max_batch", "100")
-        store.close()
         t0 = time.perf_counter()
-        rounds, failed = _sync_until_clean(cfg, rounds=100_000)
+        rounds, failed = _sync_until_clean(cfg, rounds=100_000, max_batch=100)
         seconds = time.perf_counter() - t0
     finally:
         if proxy is not None:

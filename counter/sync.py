@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,6 +82,7 @@ SKEW_ALERT_SECONDS = 120
 
 _PENDING = "acked_at IS NULL AND rejected_reason IS NULL"
 log = logging.getLogger("counter.sync")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SyncError(Exception):
@@ -519,11 +521,22 @@ def _stub(seq: int, kind: str, version: int, created_at: str, reason: str) -> by
     ).encode()
 
 
-def _payload_problem(payload: str) -> str:
+def _payload_problem(payload: str, thorough: bool = False) -> str:
     """Why a stored payload cannot go out as it is ('' when it can): not JSON, or text
-    holding a control character the portal cannot store (older stores accepted them)."""
+    holding a character the portal cannot store (older stores accepted them).
+
+    The payload is our own `json.dumps` output, so only an escape that may be NUL or a
+    surrogate needs a closer look; `thorough` also parses it (after the portal answered
+    `bad_json`, to find the entry that is not JSON)."""
     if not isinstance(payload, str):
         return "the stored entry is not text"
+    if (
+        not thorough
+        and "\x00" not in payload
+        and "\\u0000" not in payload
+        and ("\\ud" not in payload.lower())
+    ):
+        return ""
     try:
         value = json.loads(payload)
     except ValueError as exc:
@@ -536,7 +549,7 @@ def _payload_problem(payload: str) -> str:
 def _unsendable(value: Any) -> bool:
     """Whether a decoded payload holds text no database can store: NUL, lone surrogates."""
     if isinstance(value, str):
-        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+        return "\x00" in value or _SURROGATE.search(value) is not None
     if isinstance(value, dict):
         return any(_unsendable(k) or _unsendable(v) for k, v in value.items())
     if isinstance(value, list):
@@ -576,6 +589,7 @@ def _batch_body(
     max_body: int,
     clock: Clock,
     stubs: dict[int, str] | None = None,
+    thorough: bool = False,
 ) -> tuple[int, list[int], bytes] | None:
     """The next batch as request bytes: the stored payload JSON goes out verbatim.
 
@@ -601,7 +615,7 @@ def _batch_body(
     size = len(head) + 2
     seqs: list[int] = []
     for seq, kind, version, payload, created_at in rows:
-        problem = stubs.get(int(seq)) or _payload_problem(payload)
+        problem = stubs.get(int(seq)) or _payload_problem(payload, thorough)
         if problem:
             part = _stub(seq, kind, version, created_at, problem)
         else:
@@ -651,8 +665,9 @@ def push(
     repairs = 0  # sequence repairs in this push (a gap, reused numbers); a few at most
     stubs: dict[int, str] = {}  # entries the portal refused on their own: sent as stubs
     narrow: int | None = None  # the batch size while a refused batch is being narrowed
+    thorough = False  # parse every payload before sending (after a `bad_json` answer)
     while stop is None or not stop.is_set():
-        built = _batch_body(store, narrow or batch, max_body, clock, stubs)
+        built = _batch_body(store, narrow or batch, max_body, clock, stubs, thorough)
         if built is None:
             return
         after, seqs, body = built
@@ -686,6 +701,9 @@ def push(
             continue
         if resp.status_code != 200:
             err = _error_of(resp)
+            if err.code == "bad_json" and not thorough:
+                thorough = True  # a stored payload may not be JSON: find it, stub it
+                continue
             if err.error_class == "rejected" and 400 <= resp.status_code < 500:
                 # The portal refused the whole batch for something in it. Narrow it down:
                 # halve the batch until one entry is refused alone, then send that one as a

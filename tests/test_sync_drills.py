@@ -736,3 +736,21 @@ def test_the_device_identity_has_one_home(tmp_path: Path, portal: ThreadedPortal
     assert desk.device_id == new_id == sync._identity(desk.store, config)[0]
     assert desk.store.get_setting(sync.K_TOKEN) is None  # the old device's credential
     desk.close()
+
+
+def test_a_stored_entry_that_is_not_json_never_blocks(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    """A damaged outbox row (not JSON) made the portal answer `bad_json` for every batch
+    holding it; the counter now finds the row, sends it as a stub and goes on."""
+    c = _counter(tmp_path, portal)
+    receive_some(c, 3, act_every=0)
+    with c.store.write():
+        c.store.conn.execute("UPDATE outbox SET payload = '{\"broken\": ' WHERE seq = 2")
+    receive_some(c, 2, act_every=0)
+    report = sync_once(c.store, c.config)
+    assert report.ok and report.rejected == 1, report.text()
+    _rejected_only(portal, c, {2})
+    (rej,) = rejected_entries(c.store)
+    assert "not valid JSON" in rej.reason
+    c.desk.close()
