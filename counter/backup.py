@@ -20,7 +20,7 @@ import logging
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from counter.config import Config
@@ -292,14 +292,23 @@ def _offline_rebase(store: Store, config: Config, clock: Clock) -> None:
     sync._raise_sequence(store, "outbox", int(top) + OFFLINE_SEQ_MARGIN)
     events = store.conn.execute("SELECT coalesce(max(id), 0) FROM dossier_events").fetchone()[0]
     sync.raise_event_floor(store, int(events) + OFFLINE_SEQ_MARGIN)
+    # Dossier codes are numbered per day: every day from the backup's last one to tomorrow
+    # (a restore near midnight) may have codes the lost hours issued.
     today = to_vn(clock()).date()
-    row = store.conn.execute(
-        "SELECT last_seq FROM code_sequences WHERE day = ? AND counter_no = ?",
-        (today.isoformat(), config.counter.number),
-    ).fetchone()
-    continue_after(
-        store.db,
-        config.counter.number,
-        today,
-        min((row[0] if row else 0) + OFFLINE_CODE_MARGIN, 9000),
-    )
+    newest = store.conn.execute(
+        "SELECT max(day) FROM code_sequences WHERE counter_no = ?", (config.counter.number,)
+    ).fetchone()[0]
+    day = min(date.fromisoformat(newest), today) if newest else today
+    day = max(day, today - timedelta(days=31))  # a month at most: older days are closed
+    while day <= today + timedelta(days=1):
+        row = store.conn.execute(
+            "SELECT last_seq FROM code_sequences WHERE day = ? AND counter_no = ?",
+            (day.isoformat(), config.counter.number),
+        ).fetchone()
+        continue_after(
+            store.db,
+            config.counter.number,
+            day,
+            min((row[0] if row else 0) + OFFLINE_CODE_MARGIN, 9000),
+        )
+        day += timedelta(days=1)
