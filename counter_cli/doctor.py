@@ -136,8 +136,21 @@ def run_doctor(config: Config) -> tuple[bool, list[Check]]:
         checks.append(Check(True, "Cổng dịch vụ công", "chưa cấu hình (chỉ làm việc ngoại tuyến)"))
     if config.queue.hub_url:
         checks.append(_hub(config))
+    checks.append(_backups(config))
     checks.append(_log(config))
     return all(c.ok for c in checks), checks
+
+
+def _backups(config: Config) -> Check:
+    """The newest backup of the store and its age (informational)."""
+    from counter.backup import backup_folder, backups
+
+    folder = backup_folder(config)
+    found = backups(folder)
+    if not found:
+        return Check(True, "Sao lưu", f"chưa có bản sao lưu nào trong {folder} (counter backup)")
+    newest = found[-1]
+    return Check(True, "Sao lưu", f"{len(found)} bản trong {folder}; mới nhất {newest.name}")
 
 
 def _log(config: Config) -> Check:
