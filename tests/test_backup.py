@@ -166,3 +166,36 @@ def test_reenroll_alert_when_the_credential_is_gone(config: Config) -> None:
     assert alert is not None and alert.code == "reenroll" and "đăng ký lại" in alert.vi
     assert sync.sync_alert(False, False, "device_revoked", 600, True) is None  # not configured
     store.close()
+
+
+def test_the_daily_backup_thread_backs_up_and_logs_its_failures(
+    tmp_path: Path, clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import time
+
+    from counter.backup import DailyBackup
+
+    config = make_config(tmp_path, backup={"folder": str(tmp_path / "bak")})
+    _desk(config, clock).close()
+    worker = DailyBackup(config, clock=clock, interval=0.05).start()
+    deadline = time.monotonic() + 10
+    while not backups(tmp_path / "bak") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker.stop()
+    assert len(backups(tmp_path / "bak")) == 1
+
+    caplog.set_level(logging.ERROR)
+    (tmp_path / "blocked").write_text("a file where the folder should be", encoding="utf-8")
+    broken = make_config(tmp_path, backup={"folder": str(tmp_path / "blocked" / "bak")})
+    worker = DailyBackup(broken, clock=clock, interval=0.05).start()
+    deadline = time.monotonic() + 10
+
+    def failures() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+    while not failures() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker.stop()
+    (record,) = failures()[:1]
+    assert record.getMessage() == "daily backup failed" and record.exc_info is not None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,17 +20,6 @@ from portal.server import ThreadedPortal
 from printing.spool_worker import drain_once
 from tests.conftest import make_config
 from tests.test_sync_support import AGENCY, free_port
-
-
-@pytest.fixture(autouse=True)
-def _detach_log_handlers() -> Iterator[None]:
-    """The file handler is process-wide: take it off after each test."""
-    yield
-    for name in ("counter", "printing", "screens", "portal"):
-        logger = logging.getLogger(name)
-        for h in [h for h in logger.handlers if hasattr(h, "_counter_marker")]:
-            logger.removeHandler(h)
-            h.close()
 
 
 def test_redact_masks_phones_ids_and_emails_but_not_codes_or_uuids() -> None:
