@@ -658,11 +658,13 @@ def push(
     clock: Clock = system_clock,
     max_batch: int | None = None,
     stop: threading.Event | None = None,
+    config: Config | None = None,
 ) -> None:
     """Push every pending outbox entry, batch after batch; raise SyncError on failure."""
     batch = max_batch or _int_setting(store, K_MAX_BATCH, DEFAULT_MAX_BATCH)
     max_body = _int_setting(store, K_MAX_BODY, DEFAULT_MAX_BODY)
     repairs = 0  # sequence repairs in this push (a gap, reused numbers); a few at most
+    rebased = False
     stubs: dict[int, str] = {}  # entries the portal refused on their own: sent as stubs
     narrow: int | None = None  # the batch size while a refused batch is being narrowed
     thorough = False  # parse every payload before sending (after a `bad_json` answer)
@@ -752,6 +754,9 @@ def push(
                 (now, after, through, *reused),
             )
             if reused:
+                # The store went back in time without `counter restore`: number what it
+                # writes from now on past the portal too (events, codes), not only these.
+                _raise_sequence(store, "outbox", int(data.get("last_seq", 0)))
                 moved = _renumber_pending(store, reused[0], int(data.get("last_seq", 0)))
                 log.warning(
                     "push: the portal holds other entries under %d of this store's numbers "
@@ -762,6 +767,12 @@ def push(
             _check_epoch(store, data.get("epoch"), clock)
         if reused:
             repairs += 1
+            if not rebased and config is not None:
+                rebased = True
+                try:
+                    rebase_from_portal(store, config, client)
+                except (SyncError, httpx.HTTPError, ValueError) as exc:
+                    log.warning("rebase after reused numbers failed: %s", exc)
             continue
         done = sum(1 for s in seqs if s <= through)
         report.pushed += done
@@ -1251,11 +1262,13 @@ def _run(
             ):
                 enroll(store, config, http)
                 report.enrolled = True
-            push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
+            push(store, http, report, clock=clock, max_batch=max_batch, stop=stop, config=config)
             pull(store, http, config, report, clock=clock, stop=stop)
             if report.pull_applied or report.pull_rejected:
                 # Confirm what was just pulled in this round, not the next one.
-                push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
+                push(
+                    store, http, report, clock=clock, max_batch=max_batch, stop=stop, config=config
+                )
         except httpx.HTTPError as exc:
             raise SyncError(
                 "retry",

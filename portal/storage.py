@@ -826,6 +826,22 @@ class SQLStorage:
                 return "malformed: the event is missing or has no id"
             if not all(isinstance(event.get(k, ""), str) for k in ("at", "action", "to_status")):
                 return "malformed: the event's at, action and to_status must be text"
+            held = c.execute(
+                "SELECT dossier_uuid, action, at FROM dossier_events "
+                "WHERE device_id = ? AND event_id = ?",
+                (device.device_id, event["id"]),
+            ).fetchone()
+            if held is not None and (held["dossier_uuid"], held["action"], held["at"]) != (
+                snap["uuid"],
+                str(event.get("action", "")),
+                str(event.get("at", "")),
+            ):
+                # Another event holds this id (a store copied back without `counter restore`):
+                # rejected and shown, never dropped in silence.
+                return (
+                    f"event_id_reused: event {event['id']} of this device is another event "
+                    "(was the counter's database restored without `counter restore`?)"
+                )
         refused = entry.kind == "dossier.change_outcome" and p.get("outcome") != "applied"
         if owner is None or int(snap["version"]) >= int(owner["version"]) or refused:
             # A refusal is the counter's word on a central change: its state stands even

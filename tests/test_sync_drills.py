@@ -754,3 +754,50 @@ def test_a_stored_entry_that_is_not_json_never_blocks(
     (rej,) = rejected_entries(c.store)
     assert "not valid JSON" in rej.reason
     c.desk.close()
+
+
+def test_drill_store_copied_back_without_counter_restore(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    """The wrong way: an operator copies last night's `counter.db` back by hand and the
+    officer receives dossiers before any sync. Their codes and event ids were already used
+    by the lost ones: those entries are rejected with their reason, on both sides (never
+    dropped in silence), and the counter rebases at once, so the next dossiers are clean."""
+    import shutil
+
+    from counter.desk import Desk
+
+    c = _counter(tmp_path, portal)
+    receive_some(c, 2, act_every=0)
+    _sync_clean(c)
+    c.desk.close()
+    night = tmp_path / "night.db"
+    shutil.copyfile(c.config.db_path, night)
+    c = Counter(c.config, Desk.open(c.config))
+    c.desk.login("canbo", "1234")
+    receive_some(c, 3, act_every=0)
+    _sync_clean(c)
+    c.desk.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(c.config.db_path) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(night, c.config.db_path)  # by hand, no `counter restore`
+
+    c = Counter(c.config, Desk.open(c.config))
+    c.desk.login("canbo", "1234")
+    receive_some(c, 2, act_every=0)  # codes and event ids the portal already holds
+    report = sync_once(c.store, c.config)
+    assert report.ok, report.text()
+    rejected = {r.ref: r.reason for r in rejected_entries(c.store) if r.source == "push"}
+    assert len(rejected) == 2
+    assert all("code_clash" in r or "event_id_reused" in r for r in rejected.values())
+    there = portal.storage.query(
+        "SELECT seq, reason FROM ingest WHERE device_id = ? AND status = 'rejected'",
+        (c.device_id,),
+    )
+    assert dict(there) == rejected  # shown on both sides
+    later = receive_some(c, 3, act_every=0)
+    report = sync_once(c.store, c.config)
+    assert report.ok and report.rejected == 0, report.text()
+    for uuid in later:
+        assert portal.storage.dossier(uuid)["code"] == c.desk.get(uuid).code  # type: ignore[index]
+    c.desk.close()
