@@ -801,3 +801,20 @@ def test_drill_store_copied_back_without_counter_restore(
     for uuid in later:
         assert portal.storage.dossier(uuid)["code"] == c.desk.get(uuid).code  # type: ignore[index]
     c.desk.close()
+
+
+def test_counter_portal_restored_starts_a_new_epoch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from portal.cli import main as portal_cli
+    from portal.storage import SQLiteStorage
+
+    db = tmp_path / "portal.db"
+    storage = SQLiteStorage(db)
+    before = storage.epoch()
+    storage.close()
+    assert portal_cli(["--db", str(db), "restored"]) == 0
+    assert "new epoch" in capsys.readouterr().out
+    storage = SQLiteStorage(db)
+    assert storage.epoch() != before
+    storage.close()
