@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from counter import validation
@@ -31,6 +31,7 @@ from counter.dossiers import (
 from counter.errors import CounterError, InvalidInput
 from counter.timeutil import fmt_vn
 from screens.base import CounterScreen
+from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import bind
 from screens.modals import ReceivedModal
@@ -172,7 +173,7 @@ class IntakeScreen(CounterScreen):
                 yield Static(f"{t('form.fee')}: —", id="fee")
                 yield from self._field("note", t("form.note"))
         yield Static("", id="form-error", classes="error")
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         for error in self.query(".error"):

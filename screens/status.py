@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from counter.desk import Desk
 from counter.dossiers import Dossier
@@ -20,6 +20,7 @@ from counter.timeutil import fmt_short
 from printing.plain import preview_text
 from printing.spool_worker import build_documents, document_from_fields
 from screens.base import CounterModal, CounterScreen
+from screens.footer import CounterFooter
 from screens.i18n import tr
 from screens.keys import bind
 
@@ -85,7 +86,7 @@ class ReceiptPreview(CounterModal[None]):
         with VerticalScroll(id="receipt-box"):
             yield Static(self.t("receipt.title", code=self.dossier.code), classes="screen-title")
             yield Static(Text(receipt_preview(self.desk, self.dossier)), id="receipt-paper")
-        yield Footer()
+        yield CounterFooter()
 
     def action_reprint(self) -> None:
         self.capp.reprint_receipt(self.dossier)
@@ -112,7 +113,7 @@ class SystemStatusScreen(CounterScreen):
         yield Static("", id="status-sync")
         rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row")
         yield rejected
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.reload()
