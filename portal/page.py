@@ -448,6 +448,7 @@ def dossier_view(
     notice = ""  # a highlighted paragraph: the apology, the extension
     list_title = ""
     items: list[str] = []
+    reason = ""  # why a supplement is asked for (Mẫu 02)
     next_step = ""
     due = str(d["due_at"] or "")
     extended = str(snap.get("extended_due_at") or "")
@@ -456,10 +457,10 @@ def dossier_view(
     if state in ("received", "processing"):
         if extended:
             headline = "Hồ sơ được gia hạn thời gian giải quyết"
-            reason = str(snap.get("extension_reason") or "").strip()
+            why = str(snap.get("extension_reason") or "").strip().rstrip(".")
             notice = (
                 f"Thời hạn trả kết quả được gia hạn đến {when(extended)}."
-                + (f" Lý do: {reason}." if reason else "")
+                + (f" Lý do: {why}." if why else "")
                 + " Cơ quan giải quyết thành thật xin lỗi ông/bà vì sự chậm trễ này."
             )
             due = extended
@@ -481,8 +482,6 @@ def dossier_view(
         items = _lines(snap.get("supplement_request")) or _lines(asked.get("items"))
         reason = str(asked.get("reason") or "").strip()
         list_title = "Giấy tờ cần bổ sung"
-        if reason:
-            items = [*items, f"Lý do: {reason}"] if items else [reason]
         explanation = "Hồ sơ cần bổ sung giấy tờ trước khi được giải quyết tiếp."
         next_step = (
             f"Mời ông/bà mang Giấy tiếp nhận hồ sơ và các giấy tờ cần bổ sung đến {where}"
@@ -560,6 +559,7 @@ def dossier_view(
         "facts": facts,
         "list_title": list_title,
         "items": items,
+        "reason": reason,
         "next_step": next_step,
         "timeline": timeline,
     }

@@ -70,7 +70,8 @@ footer{max-width:40rem;margin:0 auto;padding:0 1rem 2rem;color:#4a4a4a;font-size
 .print-only{display:none}
 @media print{
 @page{margin:14mm}
-body{background:#fff;color:#000;font-size:11pt}
+html{font-size:10.5pt}
+body{background:#fff;color:#000;font-size:1rem}
 header{background:#fff;color:#000;border-bottom:2px solid #000;padding:0 0 .4rem}
 main{max-width:none;padding:.6rem 0}
 .card{box-shadow:none;border:1px solid #777;border-radius:0;padding:.5rem .7rem;
@@ -86,7 +87,7 @@ ol.timeline li::before{border-color:#000}
 .record{display:flex;gap:1rem;align-items:center}
 .record img{width:30mm;height:30mm;flex:none}
 .record p{margin:0;overflow-wrap:anywhere}
-footer{padding:0}
+footer{padding:.4rem 0 0}
 }
 </style>
 </head>
@@ -102,6 +103,22 @@ footer{padding:0}
 </header>
 <main>
 {% block main %}{% endblock %}
+{% if page_url %}
+<section class="card print-only">
+<div class="record">
+<img src="{{ page_url }}/qr.svg" loading="lazy" alt="" width="120" height="120">
+<p>Tra cứu tiến độ hồ sơ tại:<br>{{ page_url }}</p>
+</div>
+</section>
+{% endif %}
+</main>
+<footer>Trang này không hiển thị số giấy tờ tùy thân, số điện thoại hay địa chỉ của ông/bà.
+Vui lòng giữ Giấy tiếp nhận hồ sơ để nhận kết quả.</footer>
+</body>
+</html>
+"""
+
+_OFFICE = """{% macro office_card(office) %}
 {% if office %}
 <section class="card" id="office" aria-labelledby="office-h">
 <h2 id="office-h">Nơi tiếp nhận và trả kết quả</h2>
@@ -118,22 +135,11 @@ footer{padding:0}
 </dl>
 </section>
 {% endif %}
-{% if page_url %}
-<section class="card print-only">
-<div class="record">
-<img src="{{ page_url }}/qr.svg" loading="lazy" alt="" width="120" height="120">
-<p>Tra cứu tiến độ hồ sơ tại:<br>{{ page_url }}</p>
-</div>
-</section>
-{% endif %}
-</main>
-<footer>Trang này không hiển thị số giấy tờ tùy thân, số điện thoại hay địa chỉ của ông/bà.
-Vui lòng giữ Giấy tiếp nhận hồ sơ để nhận kết quả.</footer>
-</body>
-</html>
+{% endmacro %}
 """
 
 _STATUS = """{% extends "base.html" %}
+{% from "office.html" import office_card %}
 {% block title %}Hồ sơ {{ code }}{% endblock %}
 {% block main %}
 <section class="card tone-{{ tone }}" id="status" aria-labelledby="headline">
@@ -152,11 +158,13 @@ chậm trễ; cơ quan giải quyết sẽ thông báo thời gian trả kết q
 {% endfor %}
 </ul>
 {% endif %}
+{% if reason %}<p id="reason">Lý do: {{ reason }}</p>{% endif %}
 {% if next_step %}<p id="next">{{ next_step }}</p>{% endif %}
 {% if can_rate %}
 <a class="jump no-print" href="#rating">Mời ông/bà đánh giá mức độ hài lòng (cuối trang)</a>
 {% endif %}
 </section>
+{{ office_card(office) }}
 <section class="card" aria-labelledby="facts-h">
 <h2 id="facts-h">Thông tin hồ sơ</h2>
 <dl id="facts">
@@ -225,6 +233,7 @@ giá một lần.</p>
 """
 
 _PENDING = """{% extends "base.html" %}
+{% from "office.html" import office_card %}
 {% block title %}Hồ sơ {{ code }}{% endblock %}
 {% block main %}
 <section class="card tone-info" id="status" aria-labelledby="headline">
@@ -233,6 +242,7 @@ _PENDING = """{% extends "base.html" %}
 <p>Hồ sơ <b id="code">{{ code }}</b> đã được tiếp nhận tại quầy và đang được cập nhật lên hệ
 thống. Vui lòng quay lại sau ít phút để xem tiến độ giải quyết.</p>
 </section>
+{{ office_card(office) }}
 {% endblock %}
 """
 
@@ -281,6 +291,7 @@ tiến độ giải quyết hồ sơ của ông/bà.</p>
 
 TEMPLATES = {
     "base.html": _BASE,
+    "office.html": _OFFICE,
     "status.html": _STATUS,
     "pending.html": _PENDING,
     "not_found.html": _NOT_FOUND,
