@@ -476,8 +476,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(SecurityHeaders)
-    # Text answers (pages, JSON) shrink to about a third; level 6 (zlib's default) rather than
-    # Starlette's 9: the same size within a few bytes on a page, for less CPU per request.
+    # Text answers (pages, JSON) shrink to about a third (a status page 11.5 → 3.6 KB, for
+    # about 0.2 ms of CPU: bench.bench_page). Level 6, zlib's default: Starlette's 9 gave a
+    # page no smaller.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6)
     app.state.storage = storage
     app.state.limits = lim
