@@ -21,7 +21,7 @@ ENV_CONFIG = "COUNTER_CONFIG"
 
 AGENCY_CODE_RE = re.compile(r"^[0-9A-Z]+(\.[0-9A-Z]+)*$")
 # A hotline as printed and dialled: the portal page makes a tel: link of it.
-HOTLINE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{2,18}[0-9]$")
+HOTLINE_RE = re.compile(r"^\+?\(?[0-9][0-9 .()-]{2,18}[0-9]$")
 
 
 class ConfigError(Exception):

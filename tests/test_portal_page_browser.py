@@ -128,6 +128,12 @@ def test_every_state_passes_axe_and_fits_a_small_phone(
                 assert scroll <= 320, (name, scroll)
                 page.set_viewport_size(PHONE["viewport"])
         assert qr_fetched == []  # the QR costs nothing until the page is printed
+        # The pages that are no dossier's: a forged receipt, the start page.
+        forged = states["received"].url.rsplit("/", 1)[0] + "/" + "B" * 24
+        home = states["received"].url.split("/TRA-CUU/")[0] + "/"
+        for url in (forged, home):
+            page.goto(url)
+            assert axe_violations(page) == [], url
         # The rating form and its error, checked by axe too.
         page.goto(states["returned"].url)
         page.locator("#rating button").click()  # nothing chosen: the browser's own check

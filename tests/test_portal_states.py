@@ -404,3 +404,13 @@ def test_any_malformed_profile_is_a_profile_error_never_a_crash(
     assert parsed.agency_name  # accepted: usable by the page
     parsed.is_open_on(date(2026, 12, 7))
     parsed.next_open_day(date(2026, 12, 7))
+
+
+def test_a_hotline_that_is_no_phone_number_stops_the_config(tmp_path: Path) -> None:
+    from counter.config import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        make_config(tmp_path, agency={"hotline": "gọi 1900 1234"})
+    assert "[agency] hotline: expected a phone number" in str(err.value)
+    for good in ("1900 1234", "024.3825.1234", "+84 24 3733 0000", "(024) 3825-1234", ""):
+        assert make_config(tmp_path, agency={"hotline": good}).agency.hotline == good
