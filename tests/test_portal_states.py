@@ -414,3 +414,17 @@ def test_a_hotline_that_is_no_phone_number_stops_the_config(tmp_path: Path) -> N
     assert "[agency] hotline: expected a phone number" in str(err.value)
     for good in ("1900 1234", "024.3825.1234", "+84 24 3733 0000", "(024) 3825-1234", ""):
         assert make_config(tmp_path, agency={"hotline": good}).agency.hotline == good
+
+
+def test_a_device_without_a_profile_still_gets_a_page(
+    states: dict[str, Made], portal: ThreadedPortal
+) -> None:
+    """A counter of an older version sends no profile: the page names the one-stop section in
+    general words, and says everything else as before."""
+    storage: Any = portal.storage
+    with storage._tx() as c:
+        c.execute("UPDATE devices SET profile = ''")
+    storage._cache().clear()
+    r, page = page_of(states["result_ready"])
+    assert "Bộ phận Một cửa" in page and "mời ông/bà đến nhận tại quầy số 3" in page
+    assert 'id="office"' not in r.text and "tel:" not in r.text
