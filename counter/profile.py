@@ -80,6 +80,22 @@ class CentreProfile:
                 return day + timedelta(days=n)
         return None
 
+    def as_json(self) -> dict[str, Any]:
+        """The profile in its wire format, with only the known fields (what the portal keeps:
+        unknown keys a client adds are not stored)."""
+        return {
+            "v": PROFILE_VERSION,
+            "agency_name": self.agency_name,
+            "centre_name": self.centre_name,
+            "address": self.address,
+            "hotline": self.hotline,
+            "hours": [list(p) for p in self.hours],
+            "weekdays": sorted(self.weekdays),
+            "years": sorted(self.years),
+            "closed": dict(sorted(self.closed.items())),
+            "open": sorted(self.open),
+        }
+
     @property
     def hours_text(self) -> str:
         """ "08:00–12:00, 13:00–17:00"."""

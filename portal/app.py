@@ -247,10 +247,10 @@ def create_app(
         body = await body_json(request)
         raw = _require(body, {"profile": dict})["profile"]
         try:
-            parse_profile(raw)
+            parsed = parse_profile(raw)
         except ProfileError as exc:
             raise ApiError(422, "rejected", "bad_profile", str(exc)) from None
-        await run_in_threadpool(storage.set_profile, device.device_id, raw)
+        await run_in_threadpool(storage.set_profile, device.device_id, parsed.as_json())
         log.info("profile stored device=%s", device.device_id[:8])
         return JSONResponse({"ok": True})
 

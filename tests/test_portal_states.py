@@ -335,6 +335,13 @@ def test_a_bad_profile_is_refused_with_a_reason_and_changes_nothing(
     r = httpx.put(f"{portal.url}/api/v1/profile", json={"profile": good})
     assert r.status_code == 401  # no device credential, no profile
     assert portal.storage.query("SELECT profile FROM devices") == before
+    # Unknown keys are not kept: the stored profile is the parsed one.
+    r = httpx.put(
+        f"{portal.url}/api/v1/profile", json={"profile": {**good, "junk": "x" * 1000}}, headers=auth
+    )
+    assert r.status_code == 200
+    assert "junk" not in portal.storage.query("SELECT profile FROM devices")[0][0]
+    assert parse_profile(good).as_json() == good  # and nothing known is lost
 
 
 def test_the_counter_reports_a_refused_profile_and_keeps_syncing(
