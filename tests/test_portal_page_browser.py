@@ -256,6 +256,12 @@ def test_the_printed_page_is_a_record(browser: Any, states: dict[str, Made], sta
         assert page.evaluate("getComputedStyle(document.querySelector('header')).color") == (
             "rgb(0, 0, 0)"
         )  # not pale on white paper
+        dot = page.evaluate(
+            "(() => { const s = getComputedStyle(document.querySelector('ol.timeline li'),"
+            " '::before'); return [s.borderTopColor, s.borderTopWidth]; })()"
+        )
+        assert dot[0] == "rgb(0, 0, 0)" and float(dot[1].removesuffix("px")) >= 4  # a border,
+        # which prints, not a background, which browsers drop by default
         assert page.locator(".record img").is_visible()
         page.wait_for_function(
             "document.querySelector('.record img').complete"
