@@ -436,9 +436,7 @@ def dossier_view(
     delivery = str(snap.get("delivery") or "counter")
     place = DELIVERY_WORDS.get(delivery, DELIVERY_WORDS["counter"])
     if delivery == "counter":
-        place = f"Tại {where}, quầy số {counter_no}"
-        if office and office.address:
-            place += f" – {office.address}"
+        place = f"Tại {where}, quầy số {counter_no}"  # the address is in the office block
     facts: list[tuple[str, str]] = [
         ("Mã hồ sơ", d["code"]),
         ("Thủ tục", d["procedure_name"]),
@@ -469,7 +467,7 @@ def dossier_view(
         except ValueError:
             overdue = False
         facts += [("Hẹn trả kết quả", when(due)), ("Nơi nhận kết quả", place)]
-        next_step = "Ông/bà chưa cần làm gì thêm. Trang này cập nhật khi hồ sơ có tiến triển."
+        next_step = "Trang này cập nhật khi hồ sơ có tiến triển."
     elif state == "supplement_requested":
         paused = str(snap.get("paused_at") or "")
         facts.append(

@@ -19,6 +19,7 @@ from portal.server import ThreadedPortal
 from tests.portal_states import make_states
 from tests.test_portal_browser import ARGS, CHROMIUM
 from tests.test_portal_page import lookup_counter
+from tests.test_portal_page_browser import wait_until
 from tests.test_sync_support import AGENCY
 
 
@@ -42,7 +43,7 @@ def main(out: Path) -> None:
                 page.goto(states["returned"].url)
                 page.emulate_media(media="print")
                 page.set_viewport_size({"width": 700, "height": 990})
-                page.wait_for_function("document.querySelector('.record img').complete")
+                wait_until(page, "document.querySelector('.record img').naturalWidth > 0")
                 page.screenshot(path=str(out / "portal-print.png"), full_page=True)
                 print(out / "portal-print.png")
                 browser.close()

@@ -94,6 +94,15 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
+def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Poll `expression` with `page.evaluate` (DevTools' evaluate, which the page's CSP does
+    not govern; `wait_for_function` polls with eval, which `default-src 'none'` forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
+
+
 def axe_violations(page: Any) -> list[str]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
@@ -263,10 +272,7 @@ def test_the_printed_page_is_a_record(browser: Any, states: dict[str, Made], sta
         assert dot[0] == "rgb(0, 0, 0)" and float(dot[1].removesuffix("px")) >= 4  # a border,
         # which prints, not a background, which browsers drop by default
         assert page.locator(".record img").is_visible()
-        page.wait_for_function(
-            "document.querySelector('.record img').complete"
-            " && document.querySelector('.record img').naturalWidth > 0"
-        )
+        wait_until(page, "document.querySelector('.record img').naturalWidth > 0")
         pdf = page.pdf(format="A4")
     finally:
         context.close()

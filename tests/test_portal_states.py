@@ -92,7 +92,7 @@ def test_open_and_ongoing_states_give_the_appointment_and_the_place(
     for name in ("received", "processing"):
         _, page = page_of(states[name])
         assert "Hẹn trả kết quả" in page and "Nơi nhận kết quả" in page
-        assert "quầy số 3 – Số 126 Hàng Trống" in page
+        assert "Tại Trung tâm Phục vụ hành chính công phường Hoàn Kiếm, quầy số 3" in page
     _, page = page_of(states["result_ready"])
     assert "mời ông/bà đến nhận tại quầy số 3" in page
     assert "Giờ làm việc: Hôm nay" in page  # when to come, in the next step
