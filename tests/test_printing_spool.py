@@ -188,7 +188,6 @@ def test_background_worker_never_blocks_the_caller(
     import threading
 
     import printing.spool_worker as worker_module
-
     import printing.transports as transports
 
     monkeypatch.setattr(worker_module, "SEND_TIMEOUT_SECONDS", 1.0)
