@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
