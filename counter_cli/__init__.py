@@ -113,6 +113,16 @@ def _main(argv: list[str] | None) -> None:
         print(f"Cấu hình không hợp lệ / invalid configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     command = args.command or "tui"
+    if command in ("check-config", "tui", "kiosk"):
+        # The printers against their profiles (escpos-printer-db): a config that can never
+        # print is refused here, not discovered job by job in the spool.
+        from printing.checks import config_problems
+
+        problems = config_problems(config)
+        if problems:
+            error = ConfigError(config.source, problems)
+            print(f"Cấu hình không hợp lệ / invalid configuration: {error}", file=sys.stderr)
+            raise SystemExit(2)
     if command == "check-config":
         print(f"OK: {config.source or '(built-in defaults)'}")
         return
