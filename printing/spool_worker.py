@@ -150,6 +150,11 @@ def send_job(
     except CounterError as exc:  # the settings cannot print it: nothing was sent
         spool.mark_failed(store, job.id, exc.vi, now())
         return DrainResult(job.id, False, exc.vi)
+    except Exception as exc:  # a rendering bug must not kill the worker; nothing was sent
+        log.exception("print job %s: could not be rendered", job.id)
+        error = f"Lỗi khi dựng phiếu in: {type(exc).__name__}"
+        spool.mark_failed(store, job.id, error, now())
+        return DrainResult(job.id, False, error)
     digest = hashlib.sha256(data).hexdigest()
     if not spool.claim(store, job.id, owner):
         return None

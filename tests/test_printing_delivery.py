@@ -380,3 +380,28 @@ def test_a_live_workers_claim_is_not_taken_for_an_interrupted_one(
             first.stop()
     finally:
         printer.close()
+
+
+def test_driver_bug_mid_send_is_uncertain_and_logged(
+    tmp_path: Path,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unexpected exception from a transport (bytes may have left) asks the officer, and
+    the log keeps the exception with the job number only (no name, ID or phone)."""
+
+    class Broken:
+        def send(self, data: bytes, timeout: float = 10.0, *, job_id: str | None = None) -> None:
+            raise RuntimeError("usb core exploded")
+
+    monkeypatch.setattr(worker_module, "open_transport", lambda _printer: Broken())
+    desk = desk_for(tmp_path, clock, {"name": "quay", "transport": "usb", "target": "04b8:0e15"})
+    d = desk.receive(draft_for(desk))
+    with caplog.at_level("ERROR", logger="printing.spool_worker"):
+        assert drain(desk) == [(False, True)]
+    job = desk.print_jobs(d.uuid)[0]
+    assert job.status == "uncertain"
+    record = next(r for r in caplog.records if r.exc_info)
+    assert "usb core exploded" in caplog.text and str(job.id) in record.getMessage()
+    assert "Nguyễn" not in caplog.text and "001090012345" not in caplog.text
