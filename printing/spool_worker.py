@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from counter import spool
@@ -102,8 +103,20 @@ _live_owners: set[str] = set()  # the claim names of workers running in this pro
 _live_lock = threading.Lock()
 
 
+def _process_start(pid: int) -> str:
+    """When process `pid` started (clock ticks since boot, from /proc), so a pid reused after
+    a reboot or a crash is not taken for the worker that claimed a job; "" where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat.rpartition(")")[2].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
 def _new_owner(label: str) -> str:
-    owner = f"{HOST}:{os.getpid()}:{label}-{uuid.uuid4().hex[:8]}"
+    pid = os.getpid()
+    owner = f"{HOST}:{pid}:{_process_start(pid)}:{label}-{uuid.uuid4().hex[:8]}"
     with _live_lock:
         _live_owners.add(owner)
     return owner
@@ -118,7 +131,8 @@ def owner_alive(owner: str) -> bool:
     """Is the worker that claimed a job still running? Another machine's claim (a shared
     file) is not ours to judge; on this machine, its process (or, in ours, its worker) must live."""
     host, _, rest = owner.partition(":")
-    pid_text, _, _label = rest.partition(":")
+    pid_text, _, rest = rest.partition(":")
+    started, _, _label = rest.partition(":")
     if host != HOST or not pid_text.isdigit():
         return host != HOST
     pid = int(pid_text)
@@ -130,8 +144,8 @@ def owner_alive(owner: str) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return not started or _process_start(pid) in ("", started)
 
 
 def send_job(
@@ -161,9 +175,11 @@ def send_job(
     try:
         transport.send(data, SEND_TIMEOUT_SECONDS, job_id=f"job-{job.id:06d}")
     except PrinterUnavailable as exc:
+        log.warning("print job %s not sent to printer %s: %s", job.id, printer.name, exc.en)
         spool.mark_failed(store, job.id, exc.vi, now())
         return DrainResult(job.id, False, exc.vi)
     except DeliveryUncertain as exc:
+        log.warning("print job %s uncertain on printer %s: %s", job.id, printer.name, exc.en)
         spool.mark_uncertain(store, job.id, exc.vi, digest)
         return DrainResult(job.id, False, exc.vi, uncertain=True)
     except Exception as exc:  # a driver bug mid-send: bytes may have left, so ask

@@ -27,7 +27,7 @@ from counter.config import parse_config
 from counter.desk import Desk
 from counter.store import Store
 from printing.spool_worker import SpoolWorker, drain_once
-from tests.conftest import FrozenClock, make_config
+from tests.conftest import FROZEN_NOW, FrozenClock, make_config
 from tests.helpers import draft_for
 from tests.printer_emulator import EmulatedPrinter
 
@@ -405,3 +405,81 @@ def test_driver_bug_mid_send_is_uncertain_and_logged(
     record = next(r for r in caplog.records if r.exc_info)
     assert "usb core exploded" in caplog.text and str(job.id) in record.getMessage()
     assert "Nguyễn" not in caplog.text and "001090012345" not in caplog.text
+
+
+def test_claim_owners_are_judged_alive_only_while_their_worker_runs() -> None:
+    """A 'sending' job is taken back only from a worker that is gone: retired in this
+    process, a dead process, or a pid reused by another process since (reboot, crash)."""
+    mine = worker_module._new_owner("t")
+    assert worker_module.owner_alive(mine)
+    worker_module._retire(mine)
+    assert not worker_module.owner_alive(mine)
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        started = worker_module._process_start(child.pid)
+        assert started
+        host = worker_module.HOST
+        assert worker_module.owner_alive(f"{host}:{child.pid}:{started}:worker-quay")
+        reused = f"{host}:{child.pid}:{int(started) - 1}:worker-quay"
+        assert not worker_module.owner_alive(reused)
+    finally:
+        child.kill()
+        child.wait(10)
+    assert not worker_module.owner_alive(f"{worker_module.HOST}:{child.pid}:{started}:w")
+    assert worker_module.owner_alive("another-pc:1:1:worker-quay")  # not ours to judge
+
+
+def test_kiosk_worker_drains_only_its_ticket_printer(tmp_path: Path, clock: FrozenClock) -> None:
+    """The kiosk's worker never touches the counter's receipt printer (dead here), and its
+    tickets print at once."""
+    dead = EmulatedPrinter("stall")
+    tickets = EmulatedPrinter("ok")
+    try:
+        desk = desk_for(tmp_path, clock, net("ve", tickets), net("quay", dead))
+        receipt = desk.receive(draft_for(desk))
+        receipt_job = desk.print_jobs(receipt.uuid)[0].id
+        desk.redirect_print(receipt_job, "quay")
+        with desk.store.write() as db:
+            ticket_job = spool.enqueue(
+                db,
+                kind="ticket",
+                ref="A015",
+                printer="ve",
+                document={"number": "A015", "area_name": "Tư pháp", "people_ahead": 2}
+                | {"centre": "TT", "issued_at": "2026-11-26T08:00:00+07:00"},
+                now=desk.now(),
+            )
+        kiosk = SpoolWorker(desk.config, interval=0.05, now=clock, printers=("ve",))
+        kiosk.start()
+        try:
+            deadline = time.monotonic() + 10
+            while spool.get_job(desk.store, ticket_job).status != "sent":
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        finally:
+            kiosk.stop()
+        assert spool.get_job(desk.store, receipt_job).status == "pending"
+        assert dead.connections == 0 and len(tickets.jobs) == 1
+    finally:
+        dead.close()
+        tickets.close()
+
+
+def test_migration_keeps_waiting_jobs(tmp_path: Path) -> None:
+    """A store from before the honest states (schema 6) keeps its jobs, still pending."""
+    from counter.store import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    old = Store(path, migrate=False)
+    old.migrate(6)
+    with old.write() as db:
+        spool.enqueue(
+            db, kind="testpage", ref="", printer="quay", document={"x": "Đức"}, now=FROZEN_NOW
+        )
+    old.close()
+    new = Store(path)
+    assert new.version == len(MIGRATIONS)
+    (job,) = spool.pending_jobs(new)
+    assert job.status == "pending" and job.document == {"x": "Đức"}
+    assert spool.claim(new, job.id, "here:1:1:w") and not spool.claim(new, job.id, "other")
+    new.close()
