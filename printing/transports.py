@@ -47,6 +47,11 @@ def _is_paper_status(byte: int) -> bool:
     return byte & 0x93 == 0x12
 
 
+def status_queries_in(data: bytes) -> int:
+    """How many real-time status queries (DLE EOT 1–4) the job's bytes hold by chance."""
+    return sum(data.count(b"\x10\x04" + bytes([n])) for n in range(1, 5))
+
+
 def abort(sock: socket.socket) -> None:
     """Close with a reset (SO_LINGER 0): the kernel drops what the printer has not taken yet
     instead of delivering it later, so an abandoned job cannot print behind our back."""
@@ -68,10 +73,15 @@ class NetworkTransport:
         self.host, self.port = host, port
 
     @staticmethod
-    def _status(sock: socket.socket, wait: float) -> int | None:
-        """Send DLE EOT 4 and return the printer's paper status byte, or None after `wait`."""
+    def _status(sock: socket.socket, wait: float, replies: int = 1) -> int | None:
+        """Send DLE EOT 4 and return the printer's paper status byte, or None after `wait`.
+
+        `replies` counts the status answers due before ours: a raster job can hold the bytes
+        of a real-time status query by chance, and the printer answers those too; taking
+        one of them for ours would confirm the job before the printer has read all of it."""
         sock.sendall(PAPER_STATUS)
         deadline = time.monotonic() + wait
+        answers: list[int] = []
         while (left := deadline - time.monotonic()) > 0:
             sock.settimeout(left)
             try:
@@ -80,8 +90,8 @@ class NetworkTransport:
                 return None
             if not reply:
                 raise ConnectionResetError("the printer closed the connection")
-            answers = [b for b in reply if _is_paper_status(b)]
-            if answers:
+            answers += [b for b in reply if _is_paper_status(b)]
+            if len(answers) >= replies:
                 return answers[-1]
         return None
 
@@ -128,7 +138,7 @@ class NetworkTransport:
                 sent += sock.send(view[sent : sent + SEND_CHUNK])
             wait = timeout + len(data) / SLOWEST_PRINTER_BYTES_PER_SECOND
             if before is not None:
-                after = self._status(sock, wait)
+                after = self._status(sock, wait, 1 + status_queries_in(data))
                 if after is None:
                     raise TimeoutError
                 if after & PAPER_END_BITS == PAPER_END_BITS:

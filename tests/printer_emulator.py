@@ -13,8 +13,8 @@ It misbehaves the way real network printers do. Modes:
 - "paper_out_mid_job": paper present at first, "roll end" after `cut_after` bytes printed;
 - any mode with `rate` (bytes a second) reads no faster than that (a thermal printer's pace).
 
-With `answers_status` the printer answers every DLE EOT 4 it reads, at once (a real-time
-command), as Epson-class printers do; without it the queries are just bytes. `jobs` holds what
+With `answers_status` the printer answers every DLE EOT n it reads, at once (a real-time
+command, even inside raster data), as Epson-class printers do; without it the queries are just bytes. `jobs` holds what
 each connection put on paper, the leading and trailing status queries left out; `raw` the
 bytes as received. The listener stops itself when the test ends.
 """
@@ -27,6 +27,7 @@ import threading
 import time
 
 PAPER_STATUS = b"\x10\x04\x04"
+STATUS_QUERIES = tuple(b"\x10\x04" + bytes([n]) for n in range(1, 5))  # DLE EOT 1–4
 PAPER_OK = b"\x12"
 PAPER_END = b"\x72"
 MODES = (
@@ -134,7 +135,7 @@ class EmulatedPrinter:
                 if not chunk:
                     break
                 seen = tail + chunk
-                answers = seen.count(PAPER_STATUS) - tail.count(PAPER_STATUS)
+                answers = sum(seen.count(query) - tail.count(query) for query in STATUS_QUERIES)
                 tail = seen[-2:]
                 if mode in ("paper_out_mid_job", "reset_mid_job") and len(paper) >= self.cut_after:
                     if mode == "reset_mid_job":

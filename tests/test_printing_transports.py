@@ -151,3 +151,34 @@ def test_usb_transport_without_the_device_says_so() -> None:
     transport = open_transport(PrinterConfig(transport="usb", target="0x04b8:0x0e15"))
     with pytest.raises(PrinterUnavailable, match="USB"):
         transport.send(b"\x1b@", timeout=1)
+
+
+def test_confirmation_waits_for_the_answer_to_its_own_status_query() -> None:
+    """A raster job can hold the bytes of status queries by chance; the printer answers them
+    as it reads. The job is confirmed only by the answer to the query sent after it, when the
+    printer has read every byte."""
+    from tests.printer_emulator import EmulatedPrinter
+
+    data = b"\x1b@" + b"A" * 30_000 + PAPER_STATUS + b"B" * 30_000 + b"\x10\x04\x01" + b"C" * 20_000
+    printer = EmulatedPrinter("keep_open", rate=400_000)
+    try:
+        NetworkTransport("127.0.0.1", printer.port).send(data, timeout=5)
+        assert printer.jobs == [data]  # all of it read when send() returned
+    finally:
+        printer.close()
+
+
+def test_keep_open_without_status_is_uncertain_and_reset_before_the_job_is_not() -> None:
+    from printing.errors import DeliveryUncertain
+    from tests.printer_emulator import EmulatedPrinter
+
+    silent = EmulatedPrinter("keep_open", answers_status=False)
+    reset = EmulatedPrinter("reset")
+    try:
+        with pytest.raises(DeliveryUncertain, match="không rõ phiếu đã in chưa"):
+            NetworkTransport("127.0.0.1", silent.port).send(_job(), timeout=0.5)
+        with pytest.raises(PrinterUnavailable, match="chưa gửi gì"):
+            NetworkTransport("127.0.0.1", reset.port).send(_job(), timeout=0.5)
+    finally:
+        silent.close()
+        reset.close()
