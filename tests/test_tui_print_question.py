@@ -66,3 +66,23 @@ async def test_f3_asks_did_it_print_and_the_answer_is_audited(
         ("print.printed", "canbo", f"print_job:{first}"),
         ("print.not_printed", "canbo", f"print_job:{second}"),
     ]
+
+
+async def test_scanning_a_receipt_on_f3_never_answers_the_question(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """The answer keys are lower-case letters a lookup URL holds (c in its hex); a scan on
+    F3 opens the dossier and leaves the question alone."""
+    from screens.dossier import DossierScreen
+
+    desk, jobs = uncertain_desk(tmp_path, clock)
+    dossier = desk.print_jobs()[0].ref
+    url = desk.lookup_url(desk.get(dossier))
+    app = CounterApp(desk)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SystemStatusScreen))
+        await pilot.press(*url.lower(), "enter")  # "tra-cuu" alone holds a c
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+    assert [spool.get_job(desk.store, j).status for j in jobs] == ["uncertain"] * 2
