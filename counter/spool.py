@@ -193,14 +193,15 @@ def backoff(attempts: int, rng: random.Random | None = None) -> float:
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
-def claim(store: Store, job_id: int, owner: str) -> bool:
-    """Take a pending job for sending; False when another worker or process took it first.
+def claim(store: Store, job_id: int, owner: str, printer: str | None = None) -> bool:
+    """Take a pending job for sending (on `printer`, the one it was rendered for); False when
+    another worker or process took it first, or it was cancelled or moved meanwhile.
     Committed before any byte leaves, so a crash mid-send leaves it 'sending', not 'pending'."""
     with store.write() as db:
         cur = db.conn.execute(
             "UPDATE print_jobs SET status = 'sending', claimed_by = ? "
-            "WHERE id = ? AND status = 'pending'",
-            (owner, job_id),
+            "WHERE id = ? AND status = 'pending' AND printer = coalesce(?, printer)",
+            (owner, job_id, printer),
         )
     return cur.rowcount == 1
 

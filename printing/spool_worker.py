@@ -170,7 +170,7 @@ def send_job(
         spool.mark_failed(store, job.id, error, now())
         return DrainResult(job.id, False, error)
     digest = hashlib.sha256(data).hexdigest()
-    if not spool.claim(store, job.id, owner):
+    if not spool.claim(store, job.id, owner, printer.name):
         return None
     try:
         transport.send(data, SEND_TIMEOUT_SECONDS, job_id=f"job-{job.id:06d}")

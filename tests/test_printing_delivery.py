@@ -483,3 +483,20 @@ def test_migration_keeps_waiting_jobs(tmp_path: Path) -> None:
     assert job.status == "pending" and job.document == {"x": "Đức"}
     assert spool.claim(new, job.id, "here:1:1:w") and not spool.claim(new, job.id, "other")
     new.close()
+
+
+def test_a_job_moved_or_cancelled_after_it_was_read_is_not_sent_to_the_old_printer(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    printer = EmulatedPrinter("ok")
+    try:
+        desk = desk_for(tmp_path, clock, net("quay", printer), net("du-phong", printer))
+        d = desk.receive(draft_for(desk))
+        (job,) = spool.due_jobs(desk.store, clock.now)
+        desk.redirect_print(job.id, "du-phong")  # between reading the job and claiming it
+        assert not spool.claim(desk.store, job.id, "w", "quay")
+        assert spool.claim(desk.store, job.id, "w", "du-phong")
+        assert spool.get_job(desk.store, job.id).status == "sending"
+        assert desk.print_jobs(d.uuid)[0].printer == "du-phong"
+    finally:
+        printer.close()
