@@ -7,6 +7,7 @@ printer) send due jobs. A job's status says honestly where it is:
 - `pending`: not sent (or known not printed); safe to send, at `next_attempt_at` (exponential
   backoff with jitter after a failure);
 - `sending`: claimed by one worker (`claimed_by`), so no other worker or process sends it too;
+  one left by a worker that is gone becomes uncertain (checked by a running worker each round);
 - `sent`: the printer confirmed it (or the officer said it came out);
 - `uncertain`: bytes left without a confirmation, or the app stopped mid-job; it is never sent
   again by itself: the officer answers "did it print?" on F3, and the answer is audited;
@@ -243,11 +244,13 @@ def mark_uncertain(store: Store, job_id: int, error: str, sha256: str = "") -> N
 def recover_interrupted(store: Store, alive: Callable[[str], bool]) -> list[int]:
     """Jobs left 'sending' by a worker that is gone (the app quit or crashed mid-job) become
     uncertain: their bytes may have reached the printer, so they are not resent by themselves."""
+    rows = store.conn.execute(
+        "SELECT id, claimed_by FROM print_jobs WHERE status = 'sending'"
+    ).fetchall()
+    lost = [job_id for job_id, owner in rows if not alive(owner)]
+    if not lost:  # the usual case, checked every round: no write, no fsync
+        return []
     with store.write() as db:
-        rows = db.conn.execute(
-            "SELECT id, claimed_by FROM print_jobs WHERE status = 'sending'"
-        ).fetchall()
-        lost = [job_id for job_id, owner in rows if not alive(owner)]
         for job_id in lost:
             db.conn.execute(
                 "UPDATE print_jobs SET status = 'uncertain', last_error = ? "

@@ -271,29 +271,29 @@ class SpoolWorker:
             if thread.is_alive():
                 thread.join(max(0.0, deadline - time.monotonic()))
 
+    @staticmethod
+    def _recover(store: Store) -> list[DrainResult]:
+        """Jobs left 'sending' by a worker that is gone, now uncertain (F3 asks)."""
+        lost = spool.recover_interrupted(store, owner_alive)
+        if lost:
+            log.warning("print jobs %s were interrupted mid-send: now uncertain", lost)
+        return [DrainResult(i, False, spool.INTERRUPTED_VI, uncertain=True) for i in lost]
+
     def _run(self, name: str, first: bool) -> None:
         owner = _new_owner(f"worker-{name}")
         store = Store(self.config.db_path)
         wake = self._wakes[name]
         others = tuple(p.name for p in self.config.printers)
         try:
-            if first:
-                try:
-                    lost = spool.recover_interrupted(store, owner_alive)
-                except Exception:
-                    log.exception("print spool: could not check for interrupted jobs")
-                    lost = []
-                if lost and self.on_change:
-                    self.on_change(
-                        [DrainResult(i, False, spool.INTERRUPTED_VI, True) for i in lost]
-                    )
             failures = 0
             while not self._stop.is_set():
                 results: list[DrainResult] = []
+                own: list[DrainResult] = []
                 try:
-                    results = drain_once(
-                        store, self.config, self.now, printers=(name,), owner=owner
-                    )
+                    if first:  # at start, and later for a kiosk or app that died mid-job
+                        results += self._recover(store)
+                    own = drain_once(store, self.config, self.now, printers=(name,), owner=owner)
+                    results += own
                     if first and self._catch_all:
                         results += drain_once(
                             store, self.config, self.now, exclude=others, owner=owner
@@ -305,7 +305,7 @@ class SpoolWorker:
                 # After a failure this printer rests (growing, capped) before its next job, so
                 # a dead printer is not fed every job in turn; a wake (a new job, "retry now")
                 # tries again at once.
-                failures = failures + 1 if any(not r.ok for r in results) else 0
+                failures = failures + 1 if any(not r.ok for r in own) else 0
                 pause = max(self.interval, spool.backoff(failures)) if failures else self.interval
                 wake.wait(pause)
                 wake.clear()

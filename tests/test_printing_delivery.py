@@ -500,3 +500,38 @@ def test_a_job_moved_or_cancelled_after_it_was_read_is_not_sent_to_the_old_print
         assert desk.print_jobs(d.uuid)[0].printer == "du-phong"
     finally:
         printer.close()
+
+
+def test_a_running_worker_takes_back_a_job_another_process_died_on(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """The kiosk crashes mid-ticket while the counter app runs: the app's worker turns the
+    job uncertain within a round, without waiting for its own restart."""
+    printer = EmulatedPrinter("ok")
+    try:
+        desk = desk_for(tmp_path, clock, net("quay", printer))
+        worker = SpoolWorker(desk.config, interval=0.05, now=clock)
+        worker.start()
+        try:
+            child = subprocess.Popen([sys.executable, "-c", "pass"])
+            child.wait(10)
+            gone = f"{worker_module.HOST}:{child.pid}::worker-ve"
+            with desk.store.write() as db:  # what the kiosk's claim left behind, at once
+                job_id = spool.enqueue(
+                    db, kind="testpage", ref="", printer="quay", document={}, now=clock.now
+                )
+                db.conn.execute(
+                    "UPDATE print_jobs SET status = 'sending', claimed_by = ? WHERE id = ?",
+                    (gone, job_id),
+                )
+            deadline = time.monotonic() + 10
+            while spool.get_job(desk.store, job_id).status == "sending":
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        finally:
+            worker.stop()
+        job = spool.get_job(desk.store, job_id)
+        assert job.status == "uncertain" and job.last_error == spool.INTERRUPTED_VI
+        assert printer.connections == 0
+    finally:
+        printer.close()
