@@ -182,3 +182,32 @@ def test_keep_open_without_status_is_uncertain_and_reset_before_the_job_is_not()
     finally:
         silent.close()
         reset.close()
+
+
+def test_device_failing_mid_job_is_uncertain_but_missing_device_is_not(tmp_path: Path) -> None:
+    """/dev/full opens and then refuses the write (ENOSPC), like a USB printer unplugged
+    mid-job: the receipt may be half out, so it is uncertain. A device that does not open at
+    all sent nothing."""
+    from printing.errors import DeliveryUncertain
+    from printing.transports import EscposTransport
+
+    with pytest.raises(DeliveryUncertain, match="giữa chừng"):
+        FileTransport(Path("/dev/full")).send(b"\x1b@" + b"x" * 100_000)
+    with pytest.raises(PrinterUnavailable):
+        FileTransport(tmp_path / "no-such-dir" / "lp0").send(b"\x1b@")
+
+    class Unplugged:
+        def _raw(self, data: bytes) -> None:
+            raise OSError(19, "No such device")
+
+        def close(self) -> None:
+            pass
+
+    with pytest.raises(DeliveryUncertain, match="giữa chừng"):
+        EscposTransport("USB", lambda _t: Unplugged(), "04b8:0e15").send(b"\x1b@")
+
+    def not_found(_timeout: float) -> object:
+        raise OSError("USB device not found")
+
+    with pytest.raises(PrinterUnavailable):
+        EscposTransport("USB", not_found, "04b8:0e15").send(b"\x1b@")
