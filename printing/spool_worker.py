@@ -50,7 +50,7 @@ _KINDS: dict[str, type] = {
     "testpage": SelfTestPage,
 }
 SEND_TIMEOUT_SECONDS = 10.0
-log = logging.getLogger(__name__)
+log = logging.getLogger("printing.spool")
 
 
 def document_from_fields(kind: str, document: dict[str, Any], **extra: Any) -> Document:

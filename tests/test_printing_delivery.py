@@ -398,7 +398,7 @@ def test_driver_bug_mid_send_is_uncertain_and_logged(
     monkeypatch.setattr(worker_module, "open_transport", lambda _printer: Broken())
     desk = desk_for(tmp_path, clock, {"name": "quay", "transport": "usb", "target": "04b8:0e15"})
     d = desk.receive(draft_for(desk))
-    with caplog.at_level("ERROR", logger="printing.spool_worker"):
+    with caplog.at_level("ERROR", logger="printing.spool"):
         assert drain(desk) == [(False, True)]
     job = desk.print_jobs(d.uuid)[0]
     assert job.status == "uncertain"
