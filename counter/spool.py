@@ -30,10 +30,11 @@ from counter.store import Store
 from counter.timeutil import iso, parse_iso
 
 JOB_KINDS = ("receipt", "supplement", "refusal", "ticket", "testpage")
-WAITING = ("pending", "sending", "uncertain")  # what F3 lists: not yet known to be on paper
-INTERRUPTED_VI = "Ứng dụng dừng khi đang gửi lệnh in: không rõ phiếu đã in chưa"
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 120.0
+
+WAITING = ("pending", "sending", "uncertain")  # what F3 lists: not yet known to be on paper
+INTERRUPTED_VI = "Ứng dụng dừng khi đang gửi lệnh in: không rõ phiếu đã in chưa"
 
 
 @dataclass(frozen=True)
