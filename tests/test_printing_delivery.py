@@ -15,10 +15,13 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import printing.spool_worker as worker_module
 import printing.transports as transports
@@ -26,6 +29,7 @@ from counter import spool
 from counter.config import parse_config
 from counter.desk import Desk
 from counter.store import Store
+from printing.errors import DeliveryUncertain, PrinterUnavailable
 from printing.spool_worker import SpoolWorker, drain_once
 from tests.conftest import FROZEN_NOW, FrozenClock, make_config
 from tests.helpers import draft_for
@@ -535,3 +539,76 @@ def test_a_running_worker_takes_back_a_job_another_process_died_on(
         assert printer.connections == 0
     finally:
         printer.close()
+
+
+OUTCOMES = ("ok", "down", "uncertain", "bug")
+STEPS = ("drain", "drain", "later", "yes", "no", "new")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    outcomes=st.lists(st.sampled_from(OUTCOMES), min_size=1, max_size=30),
+    steps=st.lists(st.sampled_from(STEPS), min_size=1, max_size=25),
+)
+def test_no_job_is_ever_printed_twice_without_an_officer_saying_so(
+    tmp_path_factory: pytest.TempPathFactory, outcomes: list[str], steps: list[str]
+) -> None:
+    """The drill behind the emulator tests: whatever the printer does on each try (confirms,
+    refuses, leaves it uncertain, a driver bug) and whatever the officer answers, a job is
+    sent only while claimed, never while uncertain, is confirmed at most once per "did not
+    print" answer, and never sent again after "it printed"."""
+    tmp_path = tmp_path_factory.mktemp("drill")
+    clock = FrozenClock()
+    desk = desk_for(tmp_path, clock, {"name": "quay", "transport": "preview", "target": "p"})
+    script = iter(outcomes)
+    sends: dict[int, list[str]] = {}
+    answers: dict[int, list[bool]] = {}
+
+    class Scripted:
+        def __init__(self, job_status: Callable[[int], str]) -> None:
+            self.status = job_status
+
+        def send(self, data: bytes, timeout: float = 10.0, *, job_id: str | None = None) -> None:
+            number = int((job_id or "job-0").removeprefix("job-"))
+            assert self.status(number) == "sending"  # claimed, never pending/uncertain
+            outcome = next(script, "ok")
+            sends.setdefault(number, []).append(outcome)
+            if outcome == "down":
+                raise PrinterUnavailable("tắt", "off")
+            if outcome == "uncertain":
+                raise DeliveryUncertain("không rõ", "unknown")
+            if outcome == "bug":
+                raise RuntimeError("driver bug")
+
+    reader = Store(desk.config.db_path)
+    transport = Scripted(lambda job: spool.get_job(reader, job).status)
+    original = worker_module.open_transport
+    worker_module.open_transport = lambda _printer: transport  # type: ignore[assignment]
+    try:
+        desk.receive(draft_for(desk))
+        for step in steps:
+            if step == "drain":
+                drain_once(desk.store, desk.config, desk.now)
+            elif step == "later":
+                clock.now = clock.now + timedelta(minutes=10)
+            elif step == "new":
+                desk.receive(draft_for(desk))
+            else:
+                waiting = [j for j in spool.pending_jobs(desk.store) if j.status == "uncertain"]
+                if waiting:
+                    desk.answer_print(waiting[0].id, printed=step == "yes")
+                    answers.setdefault(waiting[0].id, []).append(step == "yes")
+        for job_id, tries in sends.items():
+            said = answers.get(job_id, [])
+            confirmed = tries.count("ok")
+            assert confirmed <= 1 + said.count(False)
+            if True in said:  # "it printed": nothing after that answer
+                assert said.index(True) == len(said) - 1
+                assert spool.get_job(desk.store, job_id).status == "sent"
+            # Each uncertain (or driver-bug) try needed an answer before the next try.
+            unsure = sum(1 for t in tries[:-1] if t in ("uncertain", "bug"))
+            assert unsure <= said.count(False)
+    finally:
+        worker_module.open_transport = original  # type: ignore[assignment]
+        reader.close()
+        desk.close()
