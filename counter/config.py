@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from counter.queue import QueueSettings, parse_queue_config
+from counter.text import nfc_tree
 
 ENV_CONFIG = "COUNTER_CONFIG"
 
@@ -514,6 +515,7 @@ KNOWN_SECTIONS = {
 def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
     """Build a Config from parsed TOML; raise ConfigError listing every problem."""
     base = source.parent if source else Path.cwd()
+    raw = nfc_tree(raw)  # "phường" typed decomposed prints and compares like the composed one
     r = _Reader(raw, base)
     for key in raw:
         if key not in KNOWN_SECTIONS:
