@@ -233,6 +233,8 @@ class CleanupWorker:
             self._thread.join(timeout)
 
     def run_once(self) -> CleanupPlan | None:
+        """One cleanup; None when it failed (logged with its exception)."""
+        self.runs += 1
         try:
             store = Store(self.config.db_path)
         except Exception:
@@ -245,7 +247,6 @@ class CleanupWorker:
             return None
         finally:
             store.close()
-            self.runs += 1
 
     def _loop(self) -> None:
         if self._stop.wait(self.first_delay):
@@ -254,3 +255,36 @@ class CleanupWorker:
             self.run_once()
             if self._stop.wait(self.interval):
                 return
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB"
+
+
+def describe(result: CleanupPlan, *, done: bool) -> str:
+    """One line in Vietnamese: what a cleanup frees (or freed)."""
+    verb = "đã giải phóng" if done else "dọn dẹp sẽ giải phóng"
+    return (
+        f"{verb} {_mb(result.total_bytes)}: {result.preview_files} tệp xem trước "
+        f"({_mb(result.preview_bytes)}), {result.print_documents} bản in đã in xong "
+        f"({_mb(result.print_document_bytes)}), {result.outbox_payloads} mục đã đồng bộ "
+        f"({_mb(result.outbox_payload_bytes)}), nhật ký WAL {_mb(result.wal_bytes)}"
+    )
+
+
+def run_cleanup_command(config: Config, *, dry_run: bool, clock: Clock = system_clock) -> str:
+    """`counter cleanup [--dry-run]`: the data folder's size, then what was (would be) freed."""
+    store = Store(config.db_path)
+    try:
+        before = folder_size(config.data_dir)
+        if dry_run:
+            return f"Thư mục dữ liệu {config.data_dir}: {_mb(before)}; " + describe(
+                plan(store, config, clock()), done=False
+            )
+        freed = clean(store, config, clock())
+    finally:
+        store.close()
+    after = folder_size(config.data_dir)
+    return f"Thư mục dữ liệu {config.data_dir}: {_mb(before)} → {_mb(after)}; " + describe(
+        freed, done=True
+    )

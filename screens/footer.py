@@ -7,6 +7,10 @@ prunes such watchers only when `compact` changes, which never happens. So every 
 the old keys, with their rendered lines, alive for as long as the screen: about half a
 megabyte per dossier received on the main screen (Textual issue #6666). `CounterFooter`
 drops the watchers of removed keys after each rebuild.
+
+It also skips a rebuild that would show the same keys: moving between the intake form's
+fields changes the focused widget's bindings but not the hints the footer shows, and each
+rebuild mounts a dozen widgets (most of the CPU of a Tab).
 """
 
 from __future__ import annotations
@@ -34,8 +38,33 @@ def prune_dead_watchers(node: Any) -> int:
 
 
 class CounterFooter(Footer):
-    """Textual's footer; its removed keys are released after every rebuild."""
+    """Textual's footer; rebuilt only when its keys change, and leak-free."""
+
+    _shown: tuple[Any, ...] | None = None
+
+    def _signature(self) -> tuple[Any, ...]:
+        """What `Footer.compose` would draw: the shown bindings, their state, the style."""
+        shown = tuple(
+            (
+                binding.key,
+                self.app.get_key_display(binding),
+                binding.action,
+                binding.description,
+                binding.group,
+                enabled,
+                tooltip,
+            )
+            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show
+        )
+        return (shown, self.compact, self.show_command_palette, self._bindings_ready)
 
     async def recompose(self) -> None:
+        if not self.is_attached:
+            return
+        signature = self._signature()
+        if signature == self._shown and self.children:
+            return
+        self._shown = signature
         await super().recompose()
         prune_dead_watchers(self)

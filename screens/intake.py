@@ -31,6 +31,7 @@ from counter.dossiers import (
 from counter.errors import CounterError, InvalidInput
 from counter.timeutil import fmt_vn
 from screens.base import CounterScreen
+from screens.fields import FieldInput
 from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import bind
@@ -80,7 +81,7 @@ class ProcedurePicker(Vertical):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Input(id="procedure", compact=True)
+        yield FieldInput(id="procedure", compact=True)
         options = OptionList(id="procedure-options")
         options.can_focus = False
         yield options
@@ -114,7 +115,7 @@ class IntakeScreen(CounterScreen):
     def _field(self, widget_id: str, text: str, placeholder: str = "") -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(text, classes="field-label", id=f"{widget_id}-label")
-            yield Input(id=widget_id, placeholder=placeholder, compact=True)
+            yield FieldInput(id=widget_id, placeholder=placeholder, compact=True)
         yield Static("", id=f"{widget_id}-error", classes="error field-error")
 
     def compose(self) -> ComposeResult:

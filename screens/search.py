@@ -8,6 +8,7 @@ from textual.widgets import DataTable, Input, Static
 
 from counter.desk import DossierPage
 from screens.base import CounterScreen
+from screens.fields import FieldInput
 from screens.footer import CounterFooter
 from screens.keys import bind
 from screens.scan import looks_scanned
@@ -34,7 +35,7 @@ class SearchScreen(CounterScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(self.t("search.title"), classes="screen-title")
-        yield Input(
+        yield FieldInput(
             value=self.query_text,
             placeholder=self.t("search.placeholder"),
             id="search-input",

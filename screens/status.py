@@ -65,7 +65,8 @@ def sync_text(desk: Desk, lang: str) -> Text:
 
 def receipt_preview(desk: Desk, dossier: Dossier, width: int = 48) -> str:
     """The receipt exactly as the spool would print it now, as text with a scannable QR."""
-    jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt"]
+    # A finished job's document may have been released by the retention cleanup (empty).
+    jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt" and j.document]
     if jobs:
         document = build_documents(jobs[-1])[0]
     else:  # a dossier older than the spool: the fields as they would print now
