@@ -275,6 +275,9 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4,
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+
+
 class Store:
     """An open counter database. Not thread-safe: give each thread its own Store."""
 
@@ -288,6 +291,9 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        # After a checkpoint the WAL is cut back to this size: it never keeps a busy day's
+        # worth of pages for as long as the app runs.
+        conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         conn.execute("PRAGMA foreign_keys = ON")
         if migrate:
             self.migrate()

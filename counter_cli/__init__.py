@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     off.add_argument("full_name")
     off.add_argument("--role", choices=["officer", "supervisor"], default="officer")
     sub.add_parser("doctor", help="check config, store, printers, portal; say what is wrong")
+    cleanup = sub.add_parser(
+        "cleanup",
+        help="release what the [retention] policy no longer keeps (it also runs by itself)",
+    )
+    cleanup.add_argument("--dry-run", action="store_true", help="only say what would be freed")
     printer = sub.add_parser("printer", help="printer tools")
     printer_sub = printer.add_subparsers(dest="printer_command", metavar="ACTION", required=True)
     test = printer_sub.add_parser("test", help="print a test page with every Vietnamese letter")
@@ -139,6 +144,11 @@ def _main(argv: list[str] | None) -> None:
             ok, checks = run_doctor(config)
             print("\n".join(c.line() for c in checks))
             raise SystemExit(0 if ok else 1)
+        if command == "cleanup":
+            from counter.retention import run_cleanup_command
+
+            print(run_cleanup_command(config, dry_run=args.dry_run))
+            return
         if command == "printer":
             from counter_cli.doctor import print_test_page
 

@@ -46,6 +46,26 @@ def _store(config: Config) -> Check:
     return Check(True, "Kho dữ liệu", f"{config.db_path} (phiên bản {version}/{SCHEMA_VERSION})")
 
 
+def _data_folder(config: Config) -> Check:
+    """How big the data folder is, and what the retention cleanup would free now."""
+    from counter.retention import describe, folder_size, plan
+    from counter.store import Store
+
+    what = "Thư mục dữ liệu"
+    try:
+        store = Store(config.db_path)
+        try:
+            would = plan(store, config, system_clock())
+        finally:
+            store.close()
+    except Exception as exc:
+        return Check(False, what, f"không đọc được {config.data_dir}: {exc}")
+    size = folder_size(config.data_dir)
+    return Check(
+        True, what, f"{config.data_dir}: {size / 1_000_000:.1f} MB; {describe(would, done=False)}"
+    )
+
+
 def _catalogue(config: Config) -> Check:
     from counter.catalogue import load_catalogue
 
@@ -138,6 +158,7 @@ def run_doctor(config: Config) -> tuple[bool, list[Check]]:
     checks = [
         Check(True, "Cấu hình", str(config.source or "mặc định")),
         _store(config),
+        _data_folder(config),
         _catalogue(config),
     ]
     for printer in config.printers:
