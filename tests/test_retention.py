@@ -67,7 +67,9 @@ def test_cleanup_frees_only_what_is_finished_and_old(desk: Desk) -> None:
         # uncertain may still print and keep their document.
         store.conn.execute("UPDATE print_jobs SET created_at = ?", (iso(OLD),))
         for job, status in zip(
-            jobs, ["sent"] * 4 + ["cancelled"] * 2 + ["pending", "sending", "uncertain"] * 2
+            jobs,
+            ["sent"] * 4 + ["cancelled"] * 2 + ["pending", "sending", "uncertain"] * 2,
+            strict=False,
         ):
             store.conn.execute("UPDATE print_jobs SET status = ? WHERE id = ?", (status, job))
     preview = Path(desk.config.printers[0].target)
@@ -181,11 +183,11 @@ def test_property_nothing_unfinished_or_young_is_touched(
         retention.clean(store, config, FROZEN_NOW)
         policy = config.retention
         docs = [r[0] for r in store.conn.execute("SELECT document FROM print_jobs ORDER BY id")]
-        for (status, age), doc in zip(jobs, docs):
+        for (status, age), doc in zip(jobs, docs, strict=False):
             freed = status in ("sent", "cancelled") and age > policy.print_document_days
             assert doc == (retention.PRUNED_DOCUMENT if freed else '{"code": "x"}')
         payloads = [r[0] for r in store.conn.execute("SELECT payload FROM outbox ORDER BY seq")]
-        for (state, age), payload in zip(entries, payloads):
+        for (state, age), payload in zip(entries, payloads, strict=False):
             freed = state == "acked" and age > policy.outbox_payload_days
             assert payload == (retention.PRUNED_PAYLOAD if freed else '{"a": 1}')
     finally:
