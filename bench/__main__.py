@@ -12,6 +12,8 @@ MODULES = [
     "bench_sync",
     "bench_exports",
     "bench_portal",
+    "bench_page",
+    "bench_soak",
 ]
 
 

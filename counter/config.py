@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from counter.queue import QueueSettings, parse_queue_config
+from counter.text import nfc_tree
 
 ENV_CONFIG = "COUNTER_CONFIG"
 
 AGENCY_CODE_RE = re.compile(r"^[0-9A-Z]+(\.[0-9A-Z]+)*$")
+# A hotline as printed and dialled: the portal page makes a tel: link of it.
+HOTLINE_RE = re.compile(r"^\+?\(?[0-9][0-9 .()-]{2,18}[0-9]$")
 
 
 class ConfigError(Exception):
@@ -105,6 +108,15 @@ class BackupConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """How long what grows with the work is kept (days); see counter/retention.py."""
+
+    preview_days: int = 30
+    print_document_days: int = 90
+    outbox_payload_days: int = 90
+
+
+@dataclass(frozen=True)
 class BankConfig:
     bin: str = ""
     account: str = ""
@@ -123,6 +135,7 @@ class Config:
     queue: QueueSettings = field(default_factory=QueueSettings)
     bank: BankConfig = field(default_factory=BankConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     keys: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
 
@@ -205,6 +218,12 @@ def _agency(r: _Reader) -> AgencyConfig:
     name = r.get("agency", t, "name", str, d.name).strip()
     if not name:
         r.problems.append("[agency] name: expected the agency's name, got an empty string")
+    hotline = r.get("agency", t, "hotline", str, d.hotline).strip()
+    if hotline and not HOTLINE_RE.fullmatch(hotline):
+        r.problems.append(
+            f"[agency] hotline: expected a phone number (digits, spaces, dots, dashes, "
+            f"a leading +), e.g. 1900 1234, got {hotline!r}"
+        )
     site = r.get("agency", t, "lookup_website", str, d.lookup_website).strip().rstrip("/")
     if not re.match(r"^https?://[^\s/]+", site):
         r.problems.append(f"[agency] lookup_website: expected an http(s) address, got {site!r}")
@@ -213,7 +232,7 @@ def _agency(r: _Reader) -> AgencyConfig:
         code=code,
         centre=r.get("agency", t, "centre", str, d.centre).strip(),
         address=r.get("agency", t, "address", str, d.address).strip(),
-        hotline=r.get("agency", t, "hotline", str, d.hotline).strip(),
+        hotline=hotline,
         lookup_website=site,
     )
 
@@ -499,6 +518,21 @@ def _backup(r: _Reader) -> BackupConfig:
     )
 
 
+def _retention(r: _Reader) -> RetentionConfig:
+    t = r.section("retention")
+    d = RetentionConfig()
+    names = ("preview_days", "print_document_days", "outbox_payload_days")
+    r.unknown("retention", t, set(names))
+    days = {}
+    for name in names:
+        value = r.get("retention", t, name, int, getattr(d, name))
+        if not 1 <= value <= 3650:
+            r.problems.append(f"[retention] {name}: expected 1–3650 days, got {value}")
+            value = getattr(d, name)
+        days[name] = value
+    return RetentionConfig(**days)
+
+
 def _keys(r: _Reader) -> dict[str, str]:
     t = r.section("keys")
     out: dict[str, str] = {}
@@ -523,6 +557,7 @@ KNOWN_SECTIONS = {
     "queue",
     "bank",
     "backup",
+    "retention",
     "keys",
 }
 
@@ -530,6 +565,7 @@ KNOWN_SECTIONS = {
 def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
     """Build a Config from parsed TOML; raise ConfigError listing every problem."""
     base = source.parent if source else Path.cwd()
+    raw = nfc_tree(raw)  # "phường" typed decomposed prints and compares like the composed one
     r = _Reader(raw, base)
     for key in raw:
         if key not in KNOWN_SECTIONS:
@@ -547,6 +583,7 @@ def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
         queue=_queue(r),
         bank=_bank(r),
         backup=_backup(r),
+        retention=_retention(r),
         keys=_keys(r),
         source=source,
     )

@@ -46,9 +46,10 @@ from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
 from counter.identity import device_identity
 from counter.lifecycle import ACTIONS, STATUSES, transition
+from counter.profile import build_profile, profile_hash
 from counter.store import Store
-from counter.text import nfc
-from counter.timeutil import Clock, iso, parse_iso, system_clock
+from counter.text import nfc, nfc_tree
+from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 from counter.worktime import WorkCalendar
 
 PROTOCOL_VERSION = 1
@@ -79,6 +80,7 @@ K_EPOCH = "sync.portal_epoch"
 K_PORTAL_RESTORED = "sync.portal_restored_at"
 K_CHAIN = "sync.chain_floor"  # the portal holds seqs up to here that this store lacks
 SKEW_ALERT_SECONDS = 120
+K_PROFILE = "sync.profile_hash"  # the centre profile the portal has (counter.profile)
 
 _PENDING = "acked_at IS NULL AND rejected_reason IS NULL"
 log = logging.getLogger("counter.sync")
@@ -222,6 +224,8 @@ class SyncReport:
     error: SyncError | None = None
     skipped: str = ""
     rejections: list[tuple[int, str]] = field(default_factory=list)
+    profile_sent: bool = False
+    profile_error: str = ""
 
     @property
     def ok(self) -> bool:
@@ -244,6 +248,10 @@ class SyncReport:
             f"Đã nhận {self.pulled} thay đổi: {self.pull_applied} đã áp dụng, "
             f"{self.pull_rejected} bị từ chối."
         )
+        if self.profile_sent:
+            lines.append("Đã gửi thông tin cơ quan (tên, địa chỉ, giờ làm việc, đường dây nóng).")
+        if self.profile_error:
+            lines.append(f"Cổng không nhận thông tin cơ quan: {self.profile_error}")
         if self.error is not None:
             lines.append(f"Đồng bộ dừng ({self.error.error_class}): {self.error.message}")
         lines.append(f"{self.pending} bản ghi đang chờ gửi.")
@@ -435,6 +443,7 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         store.set_setting(K_COUNTER, str(data["counter_no"]))
         store.set_setting(K_URL, config.portal.url)
         store.set_setting(K_CODE, code)
+        store.conn.execute("DELETE FROM settings WHERE key = ?", (K_PROFILE,))  # send it again
         _limits(store, data.get("limits"))
         rebase_numbers(store, config.counter.number, data)
         _check_epoch(store, data.get("epoch"), clock=None)
@@ -497,6 +506,28 @@ def _continue_codes(store: Store, counter_no: int, sequences: Any) -> None:
             continue
         if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq > 0:
             continue_after(store.db, counter_no, day, last_seq)
+
+
+def send_profile(
+    store: Store, config: Config, http: httpx.Client, report: SyncReport, *, clock: Clock
+) -> None:
+    """Send the centre profile (`counter.profile`) when the portal does not have this one yet:
+    after enrollment, after a config change, at the turn of the year. A refusal does not stop
+    the sync (dossiers matter more); it is reported, logged and tried again next round."""
+    profile = build_profile(config, to_vn(clock()).date())
+    digest = profile_hash(profile)
+    if store.get_setting(K_PROFILE) == digest:
+        return
+    resp = http.put(f"{API}/profile", json={"profile": profile}, headers=_auth(store))
+    if resp.status_code == 200:
+        store.set_setting(K_PROFILE, digest)
+        report.profile_sent = True
+        return
+    err = _error_of(resp)
+    if err.error_class == "reauth":
+        raise err
+    report.profile_error = err.message[:300]
+    logging.getLogger(__name__).warning("centre profile not accepted: %s", report.profile_error)
 
 
 # -- push ------------------------------------------------------------------------------
@@ -932,7 +963,7 @@ def _apply_one(store: Store, ctx: _PullContext, change: dict[str, Any], report: 
         return  # applied before (the cursor write raced a crash, or a replayed page)
     kind = str(change.get("kind", ""))
     uuid = str(change.get("dossier_uuid", ""))
-    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    data = nfc_tree(change.get("data")) if isinstance(change.get("data"), dict) else {}
     assert isinstance(data, dict)
     report.pulled += 1
     try:
@@ -1269,6 +1300,7 @@ def _run(
                 push(
                     store, http, report, clock=clock, max_batch=max_batch, stop=stop, config=config
                 )
+            send_profile(store, config, http, report, clock=clock)
         except httpx.HTTPError as exc:
             raise SyncError(
                 "retry",
