@@ -30,6 +30,7 @@ from counter.queue import (
     QueueView,
     Ticket,
     settings_from,
+    upgrade_queue_tables,
 )
 from counter.store import Store
 from counter.timeutil import Clock, iso, system_clock
@@ -145,7 +146,9 @@ class LocalQueue:
         self.clock = clock
         self._store = Store(store_path)
         self._lock = threading.Lock()
+        upgrade_queue_tables(self._store.conn)
         self.engine = QueueEngine(self._store, settings, clock)
+        self.engine.closes_days = True
 
     @classmethod
     def for_config(cls, config: Any, *, clock: Clock = system_clock) -> LocalQueue:
@@ -388,7 +391,7 @@ class HubQueue:
         return None if data.get("ticket") is None else self._ticket(data)
 
     def view(self) -> QueueView:
-        return QueueView.from_json(self._request("GET", "/api/board"))
+        return QueueView.from_json(self._request("GET", "/api/view"))
 
     def stats(self) -> QueueStats:
         return QueueStats.from_json(self._request("GET", "/api/stats"))
