@@ -9,8 +9,9 @@ announcements, not the last one. The "now serving" tiles are laid out to fit the
 sized to the count; pages that turn by themselves when even the smallest readable size would not
 fit), never a scrollbar. The clock is the hub's Vietnam time, whatever the TV's time zone.
 
-A TV may override the hub's sound setting with `?sound=voice|browser|chime|off`, and the time
-each call stays alone on screen with `?hold=<ms>` (at least 200).
+A TV may override the hub's sound setting with `?sound=voice|browser|chime|off`, the time each
+call stays alone on screen with `?hold=<ms>` (at least 200) and the time a page of tiles stays
+with `?page_ms=<ms>`.
 """
 
 from __future__ import annotations
@@ -52,13 +53,14 @@ margin-bottom:1.5vh}
 #latest.fresh{outline:.5vh solid #ffd166}
 #recent-box,#waiting-box{min-height:0;overflow:hidden}
 #recent-box{flex:1 1 auto}
-#waiting-box{flex:0 0 auto;margin-top:1vh}
+#waiting-box{flex:0 1 auto;margin-top:1vh;max-height:45%}
 table{width:100%;border-collapse:collapse;font-size:3vh}
 td{padding:.4vh .6vw;border-bottom:1px solid #1d4e89;white-space:nowrap}
 .num{font-weight:800;color:#ffd166}
 #tiles{flex:1 1 auto;min-height:0;display:grid;gap:8px;align-content:start}
 .tile{background:#13315c;border-radius:6px;display:flex;align-items:center;
-justify-content:space-between;padding:0 .6em;overflow:hidden;white-space:nowrap}
+justify-content:space-between;gap:.3em;padding:0 .35em;overflow:hidden;white-space:nowrap;
+line-height:1.15}
 .tile .ctr{color:#9fb3c8;font-size:.5em}
 .tile .num{font-size:1em}
 #tiles .empty{grid-column:1/-1;font-size:3vh;color:#9fb3c8}
@@ -72,12 +74,14 @@ padding:1vh 1vw;border-radius:1vh;font-size:2.4vh;cursor:pointer}
 _JS = """
 (function(){
   var cfg = %(cfg)s;
-  var hall = window.hall = {received: [], shown: [], played: [], spoken: [], pages: 0};
+  var hall = window.hall = {received: [], shown: [], played: [], ended: [], spoken: [],
+                            pages: 0};
   var offset = Date.parse(cfg.now) - Date.now();  // the hub's clock, not the TV's
   var queue = [], busy = false, lastSeq = cfg.after, tiles = [], page = 0, pageTimer = null;
   var params = new URLSearchParams(location.search);
   var sound = params.get('sound') || cfg.sound;
   var hold = Math.max(200, parseInt(params.get('hold') || cfg.hold, 10) || cfg.hold);
+  var pageMs = Math.max(300, parseInt(params.get('page_ms') || cfg.pageMs, 10) || cfg.pageMs);
   var $ = function(id){ return document.getElementById(id); };
   function esc(s){return String(s).replace(/[&<>"]/g,function(c){
     return {'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c];});}
@@ -90,17 +94,31 @@ _JS = """
   function setNow(iso){ offset = Date.parse(iso) - Date.now(); tickClock(); }
 
   // -- "now serving": columns sized to the count, pages when they cannot all be readable --
+  function tileRatio(){
+    // The widest tile's size per px of font, measured in this browser's own font.
+    var box = $('tiles'), longest = tiles.reduce(function(m, t){
+      return String(t.number).length > m.length ? String(t.number) : m; }, 'A000');
+    var probe = document.createElement('div');
+    probe.className = 'tile'; probe.style.cssText = 'position:absolute;visibility:hidden;' +
+      'font-size:100px;width:auto;height:auto';
+    probe.innerHTML = '<span class="ctr">Quầy 99</span><span class="num">' +
+      esc(longest) + '</span>';
+    box.appendChild(probe);
+    var r = {w: probe.scrollWidth / 100 + 0.05, h: probe.scrollHeight / 100 + 0.05};
+    box.removeChild(probe);
+    return r;
+  }
   function layout(){
     var box = $('tiles'), n = tiles.length;
     if(!n){ box.innerHTML = '<div class="empty">Chưa có quầy nào gọi số</div>';
       $('pages').textContent = ''; return; }
-    var W = box.clientWidth, H = box.clientHeight, gap = 8, best = null;
+    var W = box.clientWidth, H = box.clientHeight, gap = 8, best = null, k = tileRatio();
     for(var per = n; per >= 1 && !(best && best.font >= cfg.minFont); per--){
       best = null;
       for(var cols = 1; cols <= per; cols++){
         var rows = Math.ceil(per / cols);
         var tw = (W - gap * (cols - 1)) / cols, th = (H - gap * (rows - 1)) / rows;
-        var font = Math.floor(Math.min(th * 0.6, tw / 5.2));
+        var font = Math.floor(Math.min(th / k.h, tw / k.w));
         if(!best || font > best.font) best = {per: per, cols: cols, rows: rows, th: th,
                                                font: font};
       }
@@ -117,8 +135,17 @@ _JS = """
     $('pages').textContent = pages > 1 ? 'Trang ' + (page + 1) + '/' + pages : '';
     clearTimeout(pageTimer);
     if(pages > 1) pageTimer = setTimeout(function(){ page = (page + 1) %% pages; layout(); },
-                                         cfg.pageMs);
+                                         pageMs);
   }
+  function fitRows(boxId){
+    // Only whole rows: a row the box cannot show entirely is hidden, never cut in half.
+    var box = $(boxId), bottom = box.getBoundingClientRect().bottom;
+    var rows = box.querySelectorAll('tr');
+    for(var i = 0; i < rows.length; i++) rows[i].style.display = '';
+    for(i = 0; i < rows.length; i++)
+      if(rows[i].getBoundingClientRect().bottom > bottom + 0.5) rows[i].style.display = 'none';
+  }
+  function fitAll(){ layout(); fitRows('recent-box'); fitRows('waiting-box'); }
   function renderState(b){
     tiles = Object.keys(b.current || {}).map(function(k){
       return {counter: +k, number: b.current[k].number};
@@ -127,6 +154,7 @@ _JS = """
     $('waiting').innerHTML = Object.keys(b.waiting || {}).map(function(k){
       return '<tr><td>' + esc(k) + ' — ' + esc((b.area_names || {})[k] || '') +
         '</td><td class="num">' + esc(b.waiting[k]) + '</td></tr>';}).join('');
+    fitRows('recent-box'); fitRows('waiting-box');
     if(b.now) setNow(b.now);
     document.body.setAttribute('data-version', b.version);
   }
@@ -143,6 +171,7 @@ _JS = """
       esc(c.counter_no) + '</td><td>' + esc(c.at.substr(11, 5)) + '</td>';
     var list = $('calls'); list.insertBefore(row, list.firstChild);
     while(list.children.length > cfg.keep) list.removeChild(list.lastChild);
+    fitRows('recent-box');
     hall.shown.push(c.seq);
   }
   function unmuteNeeded(){ $('unmute').style.display = 'block'; }
@@ -152,7 +181,7 @@ _JS = """
       var a = new Audio(url), finished = false;
       function end(){ if(!finished){ finished = true; clearTimeout(guard); done(); } }
       var guard = setTimeout(end, 15000);  // a stuck clip must not stop the hall
-      a.addEventListener('ended', end);
+      a.addEventListener('ended', function(){ hall.ended.push(url); end(); });
       a.addEventListener('error', function(){
         hall.played.push('error:' + url); end(); });
       hall.played.push(url);
@@ -217,7 +246,7 @@ _JS = """
   }
   renderState(cfg.state);
   tickClock(); setInterval(tickClock, 1000);
-  window.addEventListener('resize', layout);
+  window.addEventListener('resize', fitAll);
   connect();
 })();
 """
