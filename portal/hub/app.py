@@ -363,6 +363,15 @@ def create_app(hub: Hub) -> Starlette:
             headers={**NO_STORE, "X-Accel-Buffering": "no"},
         )
 
+    async def board_calls(request: Request) -> Response:
+        """Today's calls after `?after=` (the terminal board's catch-up; public like the board)."""
+        try:
+            after = int(request.query_params.get("after", "0"))
+        except ValueError:
+            return _bad("after: cần một số thứ tự sự kiện")
+        calls = [c.to_public_json() for c in reader.calls_since(after)]
+        return JSONResponse({"calls": calls, "now": iso(reader.now())}, headers=NO_STORE)
+
     async def audio(request: Request) -> Response:
         """One clip of the hall's voice (the chime or a word); only the known words."""
         clip = await run_in_threadpool(hub.voice.clip, request.path_params["word"])
@@ -442,6 +451,7 @@ def create_app(hub: Hub) -> Starlette:
         Route("/api/settings", settings),
         Route("/api/board", board_json),
         Route("/api/board/events", board_events),
+        Route("/api/board/calls", board_calls),
         Route("/audio/{word}", audio),
         Route("/api/version", version),
         # The centre's own: with a hub token, only its holders.
