@@ -74,8 +74,9 @@ padding:1vh 1vw;border-radius:1vh;font-size:2.4vh;cursor:pointer}
 _JS = """
 (function(){
   var cfg = %(cfg)s;
+  // What the hall received, showed and played, in order (drills and bench_queue read it).
   var hall = window.hall = {received: [], shown: [], played: [], ended: [], spoken: [],
-                            pages: 0};
+                            pages: 0, times: {}};
   var offset = Date.parse(cfg.now) - Date.now();  // the hub's clock, not the TV's
   var queue = [], busy = false, lastSeq = cfg.after, tiles = [], page = 0, pageTimer = null;
   var params = new URLSearchParams(location.search);
@@ -173,6 +174,7 @@ _JS = """
     while(list.children.length > cfg.keep) list.removeChild(list.lastChild);
     fitRows('recent-box');
     hall.shown.push(c.seq);
+    requestAnimationFrame(function(){ hall.times[c.seq].shown = Date.now(); });
   }
   function unmuteNeeded(){ $('unmute').style.display = 'block'; }
   document.addEventListener('click', function(){ $('unmute').style.display = 'none'; });
@@ -233,7 +235,9 @@ _JS = """
     es.addEventListener('call', function(e){
       var c = JSON.parse(e.data);
       if(c.seq <= lastSeq) return;  // never twice, whatever a reconnect replays
-      lastSeq = c.seq; hall.received.push(c.seq); queue.push(c); pump();
+      lastSeq = c.seq; hall.received.push(c.seq); queue.push(c);
+      hall.times[c.seq] = {number: c.number, received: Date.now()};
+      pump();
     });
     es.addEventListener('state', function(e){ renderState(JSON.parse(e.data)); });
     es.addEventListener('time', function(e){ setNow(JSON.parse(e.data).now); });
