@@ -355,3 +355,32 @@ def test_the_auth_scheme_is_case_insensitive_and_the_token_is_not(
         assert issued == (1 if status == 200 else 0)  # a refusal changed nothing
     finally:
         running.stop()
+
+
+def test_a_failing_stream_is_logged_with_its_cause_and_the_board_resumes(
+    hub: tuple[Hub, RunningHub], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    h, running = hub
+    for _ in range(2):
+        httpx.post(running.url + "/api/tickets", json={"area": "A"})
+    httpx.post(running.url + "/api/counters/1/call-next", json={})
+    real = h.reader.calls_since
+    failures = iter([sqlite3.OperationalError("database is locked")])
+
+    def flaky(after: int, limit: int = 500) -> list:
+        for exc in failures:
+            raise exc
+        return real(after, limit)
+
+    monkeypatch.setattr(h.reader, "calls_since", flaky)
+    with (
+        caplog.at_level("WARNING", logger="portal.hub.app"),
+        httpx.stream("GET", running.url + "/api/board/events", timeout=5) as r,
+    ):
+        body = "".join(r.iter_text())  # the stream ends instead of hanging
+    assert "event: call" not in body
+    (record,) = [r for r in caplog.records if "event stream" in r.getMessage()]
+    assert record.exc_info is not None and "database is locked" in str(record.exc_info[1])
+    httpx.post(running.url + "/api/counters/2/call-next", json={})
+    calls = _events(running.url + "/api/board/events", calls=2)  # the reconnect gets both
+    assert [c["number"] for c in calls] == ["A001", "A002"]

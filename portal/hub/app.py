@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -49,8 +50,11 @@ from counter.vi_numerals import call_sentence
 from portal.hub.board import board_page
 from portal.hub.hall_audio import HallVoice
 
+logger = logging.getLogger(__name__)
+
 MAX_BODY = 16_384
 KEEPALIVE_SECONDS = 15.0  # a `time` event this often keeps proxies and the clock honest
+STATE_EVERY_SECONDS = 0.25  # at most this often a board gets the whole board again
 STALE_SECONDS = 120  # a call older than this when it reaches a board is listed, not spoken
 
 
@@ -339,23 +343,34 @@ def create_app(hub: Hub) -> Starlette:
             return _bad("Last-Event-ID / after: cần một số thứ tự sự kiện")
 
         async def stream() -> AsyncIterator[str]:
-            seen, shown = after, -1
+            loop = asyncio.get_running_loop()
+            seen, shown, state_at = after, -1, 0.0
             yield "retry: 1000\n\n"
-            while True:
-                woken = hub.changed()
-                for call in reader.calls_since(seen):
-                    seen = call.id
-                    data = json.dumps(hub.call_event(call), ensure_ascii=False)
-                    yield f"id: {call.id}\nevent: call\ndata: {data}\n\n"
-                version, state = hub.public_state()
-                if version != shown:
-                    shown = version
-                    yield f"event: state\ndata: {state}\n\n"
-                try:
-                    await asyncio.wait_for(woken.wait(), KEEPALIVE_SECONDS)
-                except TimeoutError:
-                    now = json.dumps({"now": iso(reader.now())})
-                    yield f"event: time\ndata: {now}\n\n"
+            try:
+                while True:
+                    woken = hub.changed()
+                    for call in reader.calls_since(seen):
+                        seen = call.id
+                        data = json.dumps(hub.call_event(call), ensure_ascii=False)
+                        yield f"id: {call.id}\nevent: call\ndata: {data}\n\n"
+                    timeout = KEEPALIVE_SECONDS
+                    version, state = hub.public_state()
+                    if version != shown:
+                        # Calls go out at once; the rest of the board at most every 250 ms.
+                        left = STATE_EVERY_SECONDS - (loop.time() - state_at)
+                        if left <= 0:
+                            shown, state_at = version, loop.time()
+                            yield f"event: state\ndata: {state}\n\n"
+                        else:
+                            timeout = left
+                    try:
+                        await asyncio.wait_for(woken.wait(), timeout)
+                    except TimeoutError:
+                        if timeout == KEEPALIVE_SECONDS:
+                            now = json.dumps({"now": iso(reader.now())})
+                            yield f"event: time\ndata: {now}\n\n"
+            except Exception as exc:  # the board reconnects and resumes; say why it had to
+                logger.warning("board event stream ended by an error: %s", exc, exc_info=exc)
 
         return StreamingResponse(
             stream(),
