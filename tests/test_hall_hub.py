@@ -384,3 +384,38 @@ def test_a_failing_stream_is_logged_with_its_cause_and_the_board_resumes(
     httpx.post(running.url + "/api/counters/2/call-next", json={})
     calls = _events(running.url + "/api/board/events", calls=2)  # the reconnect gets both
     assert [c["number"] for c in calls] == ["A001", "A002"]
+
+
+class _FailingCommit:
+    """The hub's connection, whose next COMMIT fails as a full or broken disk would."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+        self.failures = 1
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql == "COMMIT" and self.failures:
+            self.failures -= 1
+            raise sqlite3.OperationalError("disk I/O error")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
+def test_a_failed_commit_answers_nobody_changes_nothing_and_the_hub_goes_on(
+    hub: tuple[Hub, RunningHub],
+) -> None:
+    """The COMMIT runs off the event loop: when it fails, every request of its batch gets an
+    error (none a ticket that is not on disk), the batch is rolled back, the next one works."""
+    h, running = hub
+    real = h.store.db.conn
+    h.store.db.conn = _FailingCommit(real)  # type: ignore[assignment]
+    try:
+        r = httpx.post(running.url + "/api/tickets", json={"area": "A"})
+        assert r.status_code == 500
+        assert httpx.get(running.url + "/api/board").json()["waiting"]["A"] == 0
+        again = httpx.post(running.url + "/api/tickets", json={"area": "A"})
+        assert again.status_code == 200 and again.json()["ticket"]["number"] == "A001"
+    finally:
+        h.store.db.conn = real
