@@ -419,3 +419,22 @@ def test_a_failed_commit_answers_nobody_changes_nothing_and_the_hub_goes_on(
         assert again.status_code == 200 and again.json()["ticket"]["number"] == "A001"
     finally:
         h.store.db.conn = real
+
+
+def test_after_a_failed_commit_the_next_write_reaches_the_disk(tmp_path: Path) -> None:
+    """The class behind the hub case: any Store write whose COMMIT fails is rolled back, so
+    the next write is a transaction of its own (not a savepoint of a transaction that never
+    ends), and another connection sees it."""
+    store = Store(tmp_path / "s.sqlite3")
+    real = store.db.conn
+    store.db.conn = _FailingCommit(real)  # type: ignore[assignment]
+    with pytest.raises(sqlite3.OperationalError), store.write():
+        store.conn.execute("INSERT INTO settings(key, value) VALUES ('a', '1')")
+    assert not real.in_transaction
+    with store.write():
+        store.conn.execute("INSERT INTO settings(key, value) VALUES ('b', '2')")
+    other = sqlite3.connect(tmp_path / "s.sqlite3")
+    assert other.execute("SELECT key FROM settings WHERE key IN ('a', 'b')").fetchall() == [("b",)]
+    other.close()
+    store.db.conn = real
+    store.close()
