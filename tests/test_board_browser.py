@@ -70,6 +70,27 @@ def hub(tmp_path: Path, clock: FrozenClock) -> Iterator[RunningHub]:
     running.stop()
 
 
+class _Browser:
+    """Chromium whose pages report every script error: a board whose JavaScript throws must
+    fail the test that loaded it, not pass on what the server rendered."""
+
+    def __init__(self, browser: Any):
+        self.browser = browser
+        self.errors: list[str] = []
+
+    def _watch(self, page: Any) -> Any:
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        return page
+
+    def new_page(self, **kw: Any) -> Any:
+        return self._watch(self.browser.new_page(**kw))
+
+    def new_context(self, **kw: Any) -> Any:
+        context = self.browser.new_context(**kw)
+        context.on("page", self._watch)
+        return context
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
     _need_browser()
@@ -77,10 +98,12 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        watched = _Browser(b)
         try:
-            yield b
+            yield watched
         finally:
             b.close()
+        assert watched.errors == [], "the board's script threw"
 
 
 def _issue(url: str, n: int, area: str = "A") -> None:
@@ -128,6 +151,11 @@ def test_board_page_updates_after_a_call(hub: RunningHub, browser: Any) -> None:
     )
     page.wait_for_selector('#tiles .tile[data-counter="5"]')
     assert "A001" in page.locator("#calls").inner_text()
+    english = browser.new_page()  # an English board for visitors: same calls, English words
+    english.goto(hub.url + "/board?sound=off&lang=en")
+    assert english.locator("#latest-msg").inner_text() == "Number C001, please come to counter 5"
+    assert "Now serving" in english.locator("main").inner_text()
+    assert english.locator('#tiles .tile[data-counter="5"] .ctr').inner_text() == "Counter 5"
 
 
 def test_a_burst_of_calls_is_shown_in_turn_none_lost_none_twice(

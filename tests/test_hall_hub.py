@@ -397,7 +397,7 @@ class _FailingCommit:
         if sql == "COMMIT" and self.failures:
             self.failures -= 1
             raise sqlite3.OperationalError("disk I/O error")
-        return self._conn.execute(sql, *args)
+        return self._conn.execute(sql, *args)  # type: ignore[arg-type]
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._conn, name)

@@ -434,6 +434,7 @@ def create_app(hub: Hub) -> Starlette:
                 now=reader.now(),
                 sound=hub.settings.hall_sound,
                 keep=hub.settings.board_calls,
+                lang=request.query_params.get("lang", "vi"),
             ),
             headers=NO_STORE,
         )

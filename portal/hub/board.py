@@ -9,7 +9,8 @@ announcements, not the last one. The "now serving" tiles are laid out to fit the
 sized to the count; pages that turn by themselves when even the smallest readable size would not
 fit), never a scrollbar. The clock is the hub's Vietnam time, whatever the TV's time zone.
 
-A TV may override the hub's sound setting with `?sound=voice|browser|chime|off`, the time each
+`?lang=en` shows the words in English (the call is still spoken in Vietnamese). A TV may
+override the hub's sound setting with `?sound=voice|browser|chime|off`, the time each
 call stays alone on screen with `?hold=<ms>` (at least 200) and the time a page of tiles stays
 with `?page_ms=<ms>`.
 """
@@ -28,9 +29,43 @@ PAGE_MS = 8000  # a page of "now serving" tiles stays this long when they need s
 MIN_FONT_PX = 24  # a counter's number is never drawn smaller than this; more pages instead
 
 
-def announcement(number: str, counter_no: int) -> str:
-    """The words shown for a call."""
-    return f"Mời công dân có số thứ tự {number} đến quầy số {counter_no}"
+WORDS: dict[str, dict[str, str]] = {
+    "vi": {
+        "title": "Bảng gọi số",
+        "centre": "Bộ phận Một cửa",
+        "announce": "Mời công dân có số thứ tự {number} đến quầy số {counter}",
+        "idle": "Mời công dân lấy số thứ tự và chờ gọi",
+        "just_called": "Số vừa gọi",
+        "waiting": "Đang chờ",
+        "serving": "Đang phục vụ",
+        "counter": "Quầy",
+        "none": "Chưa có quầy nào gọi số",
+        "page": "Trang",
+        "lost": "Mất kết nối máy chủ hàng đợi, đang kết nối lại…",
+        "unmute": "Nhấn vào màn hình để bật âm thanh",
+        "footer": "Vui lòng chú ý số thứ tự và quầy được gọi.",
+    },
+    "en": {
+        "title": "Queue board",
+        "centre": "One-stop counters",
+        "announce": "Number {number}, please come to counter {counter}",
+        "idle": "Please take a number and wait to be called",
+        "just_called": "Just called",
+        "waiting": "Waiting",
+        "serving": "Now serving",
+        "counter": "Counter",
+        "none": "No counter has called yet",
+        "page": "Page",
+        "lost": "Lost the queue hub, reconnecting…",
+        "unmute": "Tap the screen to turn the sound on",
+        "footer": "Please watch for your number and counter.",
+    },
+}
+
+
+def announcement(number: str, counter_no: int, lang: str = "vi") -> str:
+    """The words shown for a call (the spoken call is always Vietnamese)."""
+    return WORDS.get(lang, WORDS["vi"])["announce"].format(number=number, counter=counter_no)
 
 
 _CSS = """
@@ -73,7 +108,7 @@ padding:1vh 1vw;border-radius:1vh;font-size:2.4vh;cursor:pointer}
 
 _JS = """
 (function(){
-  var cfg = %(cfg)s;
+  var cfg = %(cfg)s, W = cfg.words;
   // What the hall received, showed and played, in order (drills and bench_queue read it).
   var hall = window.hall = {received: [], shown: [], played: [], ended: [], spoken: [],
                             pages: 0, times: {}};
@@ -102,7 +137,7 @@ _JS = """
     var probe = document.createElement('div');
     probe.className = 'tile'; probe.style.cssText = 'position:absolute;visibility:hidden;' +
       'font-size:100px;width:auto;height:auto';
-    probe.innerHTML = '<span class="ctr">Quầy 99</span><span class="num">' +
+    probe.innerHTML = '<span class="ctr">' + esc(W.counter) + ' 99</span><span class="num">' +
       esc(longest) + '</span>';
     box.appendChild(probe);
     var r = {w: probe.scrollWidth / 100 + 0.05, h: probe.scrollHeight / 100 + 0.05};
@@ -111,14 +146,14 @@ _JS = """
   }
   function layout(){
     var box = $('tiles'), n = tiles.length;
-    if(!n){ box.innerHTML = '<div class="empty">Chưa có quầy nào gọi số</div>';
+    if(!n){ box.innerHTML = '<div class="empty">' + esc(W.none) + '</div>';
       $('pages').textContent = ''; return; }
-    var W = box.clientWidth, H = box.clientHeight, gap = 8, best = null, k = tileRatio();
+    var bw = box.clientWidth, bh = box.clientHeight, gap = 8, best = null, k = tileRatio();
     for(var per = n; per >= 1 && !(best && best.font >= cfg.minFont); per--){
       best = null;
       for(var cols = 1; cols <= per; cols++){
         var rows = Math.ceil(per / cols);
-        var tw = (W - gap * (cols - 1)) / cols, th = (H - gap * (rows - 1)) / rows;
+        var tw = (bw - gap * (cols - 1)) / cols, th = (bh - gap * (rows - 1)) / rows;
         var font = Math.floor(Math.min(th / k.h, tw / k.w));
         if(!best || font > best.font) best = {per: per, cols: cols, rows: rows, th: th,
                                                font: font};
@@ -130,10 +165,11 @@ _JS = """
     box.style.gridAutoRows = Math.floor(best.th) + 'px';
     box.style.fontSize = best.font + 'px';
     box.innerHTML = tiles.slice(page * best.per, (page + 1) * best.per).map(function(t){
-      return '<div class="tile" data-counter="' + esc(t.counter) + '"><span class="ctr">Quầy ' +
+      return '<div class="tile" data-counter="' + esc(t.counter) + '"><span class="ctr">' +
+        esc(W.counter) + ' ' +
         esc(t.counter) + '</span><span class="num">' + esc(t.number) + '</span></div>';
     }).join('');
-    $('pages').textContent = pages > 1 ? 'Trang ' + (page + 1) + '/' + pages : '';
+    $('pages').textContent = pages > 1 ? W.page + ' ' + (page + 1) + '/' + pages : '';
     clearTimeout(pageTimer);
     if(pages > 1) pageTimer = setTimeout(function(){ page = (page + 1) %% pages; layout(); },
                                          pageMs);
@@ -163,12 +199,12 @@ _JS = """
   // -- calls: one at a time, shown, then announced --
   function show(c){
     $('latest-num').textContent = c.number;
-    $('latest-msg').textContent = 'Mời công dân có số thứ tự ' + c.number +
-      ' đến quầy số ' + c.counter_no;
+    $('latest-msg').textContent = W.announce.replace('{number}', c.number)
+      .replace('{counter}', c.counter_no);
     $('latest').className = 'fresh';
     var row = document.createElement('tr');
     row.setAttribute('data-seq', c.seq);
-    row.innerHTML = '<td class="num">' + esc(c.number) + '</td><td>Quầy ' +
+    row.innerHTML = '<td class="num">' + esc(c.number) + '</td><td>' + esc(W.counter) + ' ' +
       esc(c.counter_no) + '</td><td>' + esc(c.at.substr(11, 5)) + '</td>';
     var list = $('calls'); list.insertBefore(row, list.firstChild);
     while(list.children.length > cfg.keep) list.removeChild(list.lastChild);
@@ -243,7 +279,7 @@ _JS = """
     es.addEventListener('time', function(e){ setNow(JSON.parse(e.data).now); });
     es.onopen = function(){ $('status').textContent = ''; };
     es.onerror = function(){
-      $('status').textContent = 'Mất kết nối máy chủ hàng đợi, đang kết nối lại…';
+      $('status').textContent = W.lost;
       if(es.readyState === 2){ setTimeout(connect, 2000); }  // closed for good: start over
     };
     hall.source = es;
@@ -264,9 +300,12 @@ def board_page(
     sound: str = "voice",
     hold_ms: int = HOLD_MS,
     keep: int = 8,
+    lang: str = "vi",
 ) -> str:
     """The whole page; the script fills it from the stream (the recent calls are shown
     without being announced again, and the stream resumes after the newest)."""
+    lang = lang if lang in WORDS else "vi"
+    w = WORDS[lang]
     state = {**view.to_public_json(), "now": iso(now)}
     cfg = {
         "after": view.calls[0].id if view.calls else 0,
@@ -277,34 +316,35 @@ def board_page(
         "minFont": MIN_FONT_PX,
         "keep": max(1, keep),
         "state": state,
+        "words": w,
     }
     calls = "".join(
         f'<tr data-seq="{c.id}"><td class="num">{escape(c.number)}</td>'
-        f"<td>Quầy {c.counter_no}</td><td>{c.at:%H:%M}</td></tr>"
+        f"<td>{w['counter']} {c.counter_no}</td><td>{c.at:%H:%M}</td></tr>"
         for c in view.calls
     )
     if view.calls:
         c0 = view.calls[0]
-        latest_num, latest_msg = c0.number, announcement(c0.number, c0.counter_no)
+        latest_num, latest_msg = c0.number, announcement(c0.number, c0.counter_no, lang)
     else:
-        latest_num, latest_msg = "—", "Mời công dân lấy số thứ tự và chờ gọi"
+        latest_num, latest_msg = "—", w["idle"]
     # </script> inside a JSON string cannot close the script: "<" is escaped.
     script = _JS % {"cfg": json.dumps(cfg, ensure_ascii=False).replace("<", "\\u003c")}
     return f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Bảng gọi số — {escape(centre)}</title><style>{_CSS}</style></head>
+<title>{w["title"]} — {escape(centre)}</title><style>{_CSS}</style></head>
 <body data-version="{view.version}">
-<header><span>{escape(centre or "Bộ phận Một cửa")}</span><span id="clock"></span></header>
+<header><span>{escape(centre or w["centre"])}</span><span id="clock"></span></header>
 <main><section>
 <div id="latest"><div id="latest-num">{escape(latest_num)}</div>
 <div id="latest-msg">{escape(latest_msg)}</div></div>
-<h2>Số vừa gọi</h2><div id="recent-box"><table><tbody id="calls">{calls}</tbody></table></div>
-<div id="waiting-box"><h2>Đang chờ</h2><table><tbody id="waiting"></tbody></table></div>
+<h2>{w["just_called"]}</h2><div id="recent-box"><table><tbody id="calls">{calls}</tbody></table></div>
+<div id="waiting-box"><h2>{w["waiting"]}</h2><table><tbody id="waiting"></tbody></table></div>
 </section><section>
-<h2><span>Đang phục vụ</span><span id="pages"></span></h2><div id="tiles"></div>
+<h2><span>{w["serving"]}</span><span id="pages"></span></h2><div id="tiles"></div>
 </section></main>
-<footer><span>Vui lòng chú ý số thứ tự và quầy được gọi.</span><span id="status"></span></footer>
-<div id="unmute">Nhấn vào màn hình để bật âm thanh</div>
+<footer><span>{w["footer"]}</span><span id="status"></span></footer>
+<div id="unmute">{w["unmute"]}</div>
 <script>{script}</script>
 </body></html>"""
