@@ -45,7 +45,9 @@ def announcement(number: str, counter_no: int, lang: str = "vi") -> str:
 class BoardApp(App[None]):
     CSS = """
     Screen { background: #0b2545; color: white; }
-    #board-head { height: 1; background: #8d0801; text-style: bold; padding: 0 1; }
+    #board-top { height: 1; background: #8d0801; text-style: bold; }
+    #board-head { width: 1fr; padding: 0 1; }
+    #board-clock { width: 7; padding: 0 1; }
     #board-current { width: 2fr; }
     #board-latest { height: 7; content-align: center middle; text-align: center;
         background: #13315c; color: #ffd166; text-style: bold; margin: 1 2; }
@@ -92,7 +94,9 @@ class BoardApp(App[None]):
         return tr(self.lang, key, **values)
 
     def compose(self) -> ComposeResult:
-        yield Static(self._head(), id="board-head")
+        with Horizontal(id="board-top"):
+            yield Static(self.centre or self.t("citizen.centre"), id="board-head")
+            yield Static(self._clock(), id="board-clock")
         yield Static("", id="board-latest")
         with Horizontal(id="board-body"):
             with Vertical(id="board-current"):
@@ -103,12 +107,10 @@ class BoardApp(App[None]):
                 yield Static("", id="board-waiting-table")
         yield Static("", id="board-status")
 
-    def _head(self) -> Table:
-        head = Table.grid(expand=True)
-        head.add_column()
-        head.add_column(justify="right")
-        head.add_row(self.centre or self.t("citizen.centre"), f"{to_vn(datetime.now(UTC)):%H:%M}")
-        return head
+    @staticmethod
+    def _clock() -> str:
+        """Vietnam time, whatever the zone the PC driving the TV is set to."""
+        return f"{to_vn(datetime.now(UTC)):%H:%M}"
 
     def on_mount(self) -> None:
         self._shown = True
@@ -144,7 +146,7 @@ class BoardApp(App[None]):
 
     def _tick(self) -> None:
         """Show the next waiting call once the current one had its time; turn the page."""
-        if not self._shown or not self.query("#board-head"):  # not yet, or closing
+        if not self._shown or not self.query("#board-clock"):  # not yet, or closing
             return
         now = time.monotonic()
         if self._pending and now - self._shown_at >= self.hold:
@@ -158,7 +160,7 @@ class BoardApp(App[None]):
             self._page_at = now
             self._page += 1
             self._render_current()
-        self.query_one("#board-head", Static).update(self._head())
+        self.query_one("#board-clock", Static).update(self._clock())
 
     def watch_problem(self, value: str) -> None:
         if self._shown:

@@ -252,6 +252,30 @@ def test_a_call_plays_the_chime_then_the_vietnamese_clips_in_order(
     assert page.evaluate("window.hall.spoken") == []  # the browser's voice was not needed
 
 
+def test_a_clip_that_cannot_be_played_never_stops_the_hall(
+    tmp_path: Path, clock: FrozenClock, browser: Any
+) -> None:
+    """No espeak-ng and no recordings: every word is a 404. The chime still plays, the failed
+    clips are skipped, and every call is still shown in turn."""
+    h = Hub(tmp_path / "hub.sqlite3", SETTINGS, clock=clock)
+    h.voice.espeak = None
+    running = serve_in_thread(create_app(h))
+    try:
+        _issue(running.url, 2)
+        page = browser.new_page()
+        page.goto(running.url + "/board?hold=200")
+        page.wait_for_function("window.hall && window.hall.source.readyState === 1")
+        _call(running.url, [1, 2])
+        page.wait_for_function("window.hall.shown.length === 2", timeout=20_000)
+        page.wait_for_function("window.hall.played.length >= 16", timeout=20_000)
+        played = page.evaluate("window.hall.played")
+        ended = page.evaluate("window.hall.ended")
+        assert [u for u in ended] == ["/audio/chime"] * len(ended) and len(ended) >= 1
+        assert any(u.startswith("error:/audio/") for u in played)
+    finally:
+        running.stop()
+
+
 def _layout_report(page: Any) -> dict[str, Any]:
     return page.evaluate(
         """() => {
