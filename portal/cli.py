@@ -4,6 +4,7 @@ counter-portal                         serve on 127.0.0.1:8700, ./portal-data/po
 counter-portal serve --port 8800 --db /srv/portal.db
 counter-portal serve --workers 4 --database-url postgresql://portal@127.0.0.1/portal
 counter-portal enroll-code 000.00.12.H26 3
+counter-portal enroll-code 000.00.12.H26 3 --device DEVICE_ID   # re-enroll a known device
 counter-portal devices
 counter-portal revoke DEVICE_ID
 counter-portal set-status CODE_OR_UUID processing --by "Phòng Tư pháp"
@@ -23,6 +24,13 @@ from portal.server import DEFAULT_CONFIG, load_settings, open_storage, serve
 from portal.storage import StorageError
 
 
+def _positive_hours(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 24 * 30:
+        raise argparse.ArgumentTypeError("the code's lifetime must be 0–720 hours")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="counter-portal", description="The central portal.")
     p.add_argument("--config", type=Path, help="a TOML file overriding the built-in defaults")
@@ -38,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("enroll-code", help="create a one-time enrollment code for a counter")
     e.add_argument("agency_code")
     e.add_argument("counter_no", type=int)
-    e.add_argument("--ttl-hours", type=float, default=168)
+    e.add_argument("--ttl-hours", type=_positive_hours, default=168)
+    e.add_argument(
+        "--device",
+        help="re-enroll this known device (after a revocation or a lost token); without it "
+        "the code enrolls only a device the portal has never seen",
+    )
     sub.add_parser("devices", help="list enrolled devices")
     r = sub.add_parser("revoke", help="revoke a device's credential")
     r.add_argument("device_id")
@@ -93,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
         if command == "enroll-code":
             print(
                 admin.create_enrollment_code(
-                    storage, args.agency_code, args.counter_no, ttl_hours=args.ttl_hours
+                    storage,
+                    args.agency_code,
+                    args.counter_no,
+                    ttl_hours=args.ttl_hours,
+                    device_id=args.device,
                 )
             )
         elif command == "devices":

@@ -160,6 +160,10 @@ PG_MIGRATIONS: list[str] = [
     );
     CREATE INDEX lookup_failures_window ON lookup_failures(window_start)
     """,
+    # 3: security (as SQLite's _m3)
+    """
+    ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 

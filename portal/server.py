@@ -24,7 +24,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
-from portal.app import Limits, create_app
+from portal.app import Limits, check_admin_token, create_app
 from portal.storage import SQLiteStorage, SQLStorage
 
 DEFAULT_CONFIG = """\
@@ -46,7 +46,8 @@ pool_size = 10
 device_cache_seconds = 10
 
 [security]
-# bearer token of the back-office API (/api/v1/admin/…); empty: that API is off
+# bearer token of the back-office API (/api/v1/admin/…), at least 24 characters
+# (python3 -c 'import secrets; print(secrets.token_urlsafe())'); empty: that API is off
 admin_token = ""
 # failed receipt lookups allowed per client address in one window, before HTTP 429
 lookup_max_failures = 10
@@ -111,6 +112,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
     )
+    check_admin_token(settings.admin_token)
     clean = {k: v for k, v in overrides.items() if v is not None}
     if "db_path" in clean and "database_url" not in clean and not os.environ.get(ENV_DATABASE_URL):
         clean["database_url"] = ""  # --db names a SQLite file

@@ -16,7 +16,9 @@ after the answer, so a lost answer means a harmless duplicate on the next push.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 import secrets
 import sqlite3
 import threading
@@ -40,6 +42,7 @@ PROTOCOL_VERSION = 1
 SUPPORTED_KINDS: dict[str, int] = {"dossier.event": 1, "dossier.change_outcome": 1}
 # Dossier fields the back office may correct (pushed to the counter as `dossier.correction`).
 CORRECTABLE_FIELDS = ("applicant_phone", "applicant_email", "applicant_address", "note")
+_log = logging.getLogger("portal")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
 
 
@@ -153,7 +156,12 @@ class Storage(Protocol):
     """What the app and the admin commands need from a storage backend."""
 
     def create_enrollment_code(
-        self, agency_code: str, counter_no: int, *, ttl_hours: float = 168
+        self,
+        agency_code: str,
+        counter_no: int,
+        *,
+        ttl_hours: float = 168,
+        device_id: str | None = None,
     ) -> str: ...
     def enroll(
         self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
@@ -349,8 +357,67 @@ def _script(conn: Any, sql: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2]
+def _m3(conn: sqlite3.Connection) -> None:
+    """Security (issue 19): enrollment codes bound to the device they re-enroll."""
+    _script(conn, "ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+ENROLLMENT_REFUSED = (
+    "enrollment refused: ask the portal operator for a new enrollment code for this counter"
+)
+
+
+def enrollment_refusal(
+    code: Any,
+    existing: Any,
+    counter_taken: bool,
+    now: str,
+    device_id: str,
+    device_secret: str,
+    agency_code: str,
+    counter_no: int,
+) -> str | None:
+    """Why an enrollment must be refused (for the portal's log only), or None to accept.
+
+    - the code exists, has not expired (used or not) and is for this agency and counter;
+    - an unused code bound to a device (`enroll-code --device`) enrolls that device only; an
+      unbound one enrolls only a device the portal has never seen, so a code (or the device
+      id printed in every export manifest) cannot take a known counter over;
+    - re-enrolling a device that is not revoked proves possession of its key: the device
+      secret it sent at its first enrollment (a revoked device comes back only through a
+      code the operator issued for it);
+    - a used code is accepted again only from the device that used it, with the same device
+      secret, inside the code's lifetime, when it was not revoked since: the answer to its
+      first enrollment was lost;
+    - the counter number is not held by another active device.
+    """
+    if code is None:
+        return "unknown code"
+    if code["expires_at"] < now:
+        return "expired code"
+    if (code["agency_code"], code["counter_no"]) != (agency_code, counter_no):
+        return "code for another counter"
+    same_secret = existing is not None and hmac.compare_digest(
+        str(existing["device_secret"]).encode(), device_secret.encode()
+    )
+    if code["used_by"] is not None:
+        if code["used_by"] != device_id or not same_secret or existing["revoked_at"] is not None:
+            return "code already used"
+    else:
+        bound = code["device_id"]
+        if bound is not None and bound != device_id:
+            return "code issued for another device"
+        if existing is not None and bound is None:
+            return "known device without a code issued for it"
+        if existing is not None and existing["revoked_at"] is None and not same_secret:
+            return "active device re-enrolling without its key"
+    if counter_taken:
+        return "counter held by another device"
+    return None
 
 
 class SQLStorage:
@@ -407,9 +474,19 @@ class SQLStorage:
     # -- devices ---------------------------------------------------------------------------
 
     def create_enrollment_code(
-        self, agency_code: str, counter_no: int, *, ttl_hours: float = 168
+        self,
+        agency_code: str,
+        counter_no: int,
+        *,
+        ttl_hours: float = 168,
+        device_id: str | None = None,
     ) -> str:
-        """A one-time code (e.g. `K7QM-3XWD-P9TA`) for one counter of one agency."""
+        """A one-time code (e.g. `K7QM-3XWD-P9TA`) for one counter of one agency.
+
+        With `device_id` the code re-enrolls that known device (after a revocation or a lost
+        token); without it, it enrolls a device the portal has never seen. A known device can
+        never be taken over with a code meant for a new one.
+        """
         if not 1 <= counter_no <= 99:
             raise StorageError("invalid_counter", f"counter number must be 1–99, got {counter_no}")
         if not agency_code.strip():
@@ -420,13 +497,14 @@ class SQLStorage:
         with self._tx() as c:
             c.execute(
                 "INSERT INTO enrollment_codes(code_hash, agency_code, counter_no, created_at, "
-                "expires_at) VALUES (?, ?, ?, ?, ?)",
+                "expires_at, device_id) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     _sha256(_normal_code(code)),
                     agency_code.strip(),
                     counter_no,
                     _iso(now),
                     _iso(now + timedelta(hours=ttl_hours)),
+                    device_id.strip() if device_id else None,
                 ),
             )
         return code
@@ -436,8 +514,10 @@ class SQLStorage:
     ) -> tuple[Device, str]:
         """Register (or re-register) a device; returns it with its new bearer token.
 
-        The same device may repeat an enrollment with the code it used (its answer may have
-        been lost); a device revoked since must get a new code.
+        A code works once, within its lifetime, for one device (`enrollment_refusal` says
+        when it does not). Every refusal is the same `enrollment_refused`, naming no device,
+        counter or reason: a stolen or guessed code learns nothing. The reason goes to the
+        portal's log for the operator.
         """
         now = self._now()
         token = secrets.token_urlsafe(32)
@@ -447,42 +527,27 @@ class SQLStorage:
                 "SELECT * FROM enrollment_codes WHERE code_hash = ?",
                 (_sha256(_normal_code(code)),),
             ).fetchone()
-            if row is None:
-                raise StorageError("invalid_code", "unknown enrollment code")
-            if row["used_by"] is not None and row["used_by"] != device_id:
-                raise StorageError("code_used", "this enrollment code was used by another device")
-            if row["used_by"] is None and row["expires_at"] < now:
-                raise StorageError("code_expired", "this enrollment code has expired")
-            if (row["agency_code"], row["counter_no"]) != (agency_code, counter_no):
-                raise StorageError(
-                    "counter_mismatch",
-                    f"the code is for counter {row['counter_no']} of agency "
-                    f"{row['agency_code']}, this device is configured as counter {counter_no} "
-                    f"of agency {agency_code}",
-                )
             existing = c.execute(
                 "SELECT * FROM devices WHERE device_id = ?", (device_id,)
             ).fetchone()
-            if (
-                existing is not None
-                and existing["revoked_at"] is not None
-                and row["used_at"] is not None
-                and row["used_at"] <= existing["revoked_at"]
-            ):
-                raise StorageError(
-                    "device_revoked", "this device was revoked: ask for a new enrollment code"
-                )
             taken = c.execute(
                 "SELECT device_id FROM devices WHERE agency_code = ? AND counter_no = ? "
                 "AND revoked_at IS NULL AND device_id != ?",
                 (agency_code, counter_no, device_id),
             ).fetchone()
-            if taken is not None:
-                raise StorageError(
-                    "counter_taken",
-                    f"counter {counter_no} of agency {agency_code} is held by device "
-                    f"{taken['device_id']}: revoke it first (dossier codes must stay unique)",
-                )
+            reason = enrollment_refusal(
+                row,
+                existing,
+                taken is not None,
+                now,
+                device_id,
+                device_secret,
+                agency_code,
+                counter_no,
+            )
+            if reason is not None:
+                _log.info("enrollment refused: %s", reason)
+                raise StorageError("enrollment_refused", ENROLLMENT_REFUSED)
             if existing is None:
                 c.execute(
                     "INSERT INTO devices(device_id, agency_code, counter_no, token_hash, "
@@ -503,10 +568,11 @@ class SQLStorage:
                     "device_secret = ?, enrolled_at = ?, revoked_at = NULL WHERE device_id = ?",
                     (agency_code, counter_no, _sha256(token), device_secret, now, device_id),
                 )
-            c.execute(
-                "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
-                (now, device_id, row["code_hash"]),
-            )
+            if row["used_by"] is None:
+                c.execute(
+                    "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
+                    (now, device_id, row["code_hash"]),
+                )
         self._cache().clear()
         device = self.device(device_id)
         assert device is not None

@@ -34,7 +34,7 @@ from tests.test_portal_api import _entries
 from tests.test_portal_page import CRITERIA, lookup_counter, receive, text_of
 from tests.test_sync_support import AGENCY, ROOT, Counter, free_port
 
-ADMIN = "pg-admin-token"
+ADMIN = "pg-admin-token-0123456789abc"
 
 
 class Workers:
@@ -123,7 +123,11 @@ def _fresh(method: str, url: str, **kw: object) -> httpx.Response:
 def test_two_workers_over_postgresql_behave_as_one_portal(
     tmp_path: Path, workers: Workers, storage: PostgresStorage
 ) -> None:
-    pids = {_fresh("GET", f"{workers.url}/api/v1/health").json()["worker"] for _ in range(60)}
+    admin = {"authorization": f"Bearer {ADMIN}"}
+    pids = {
+        _fresh("GET", f"{workers.url}/api/v1/health", headers=admin).json()["worker"]
+        for _ in range(60)
+    }
     assert len(pids) == 2, "both workers answer"
 
     # Sync through both workers; the receipt page verifies on either.
