@@ -694,6 +694,9 @@ class _StoreLike(Protocol):
 OnIssued = Callable[[sqlite_utils.Database, Ticket], None]
 
 
+_DOSSIER_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-]{0,63}")
+
+
 class QueueEngine:
     """The queue on one SQLite store. Not thread-safe: one engine (connection) per thread."""
 
@@ -1102,6 +1105,13 @@ class QueueEngine:
         code = dossier_code.strip()
         if not code:
             raise InvalidInput("dossier", "Thiếu mã hồ sơ", "Missing dossier code")
+        if not _DOSSIER_CODE.fullmatch(code):
+            # The hub's link endpoint takes this from the LAN; it ends in the queue log export.
+            raise InvalidInput(
+                "dossier",
+                "Mã hồ sơ chỉ gồm chữ, số, '.' và '-' (tối đa 64 ký tự)",
+                "A dossier code holds only letters, digits, '.' and '-' (64 at most)",
+            )
         with self.store.write() as db:
 
             def run() -> Ticket:
