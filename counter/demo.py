@@ -98,13 +98,13 @@ def seed_demo(desk: Desk, *, days: int = 4, per_day: int = 9, seed: int = 7) -> 
         return 0
     # Marked first: a portal refuses this store, so fake people never reach a real one.
     desk.store.set_setting(DEMO_MARK, "1")
-    by = None
+    by: auth.Officer | None = None
     for username, full_name, role, secret in sorted(
         DEMO_OFFICERS, key=lambda o: o[2] != "supervisor"
     ):
         # Straight to the accounts table: the demo's 4-digit supervisor PIN is below the
         # production PIN policy on purpose (README), and the first account vouches for the rest.
-        made = auth.create_officer(
+        account = auth.create_officer(
             desk.store,
             username=username,
             full_name=full_name,
@@ -113,7 +113,7 @@ def seed_demo(desk: Desk, *, days: int = 4, per_day: int = 9, seed: int = 7) -> 
             now=desk.now(),
             by=by,
         )
-        by = by or made
+        by = by or account
     rng = random.Random(seed)
     real_clock = desk.clock
     today = desk.now().replace(hour=0, minute=0, second=0, microsecond=0)

@@ -16,9 +16,11 @@ counter-portal rejections
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from counter.private import UMASK
 from portal import admin
 from portal.server import DEFAULT_CONFIG, load_settings, open_storage, serve
 from portal.storage import StorageError
@@ -76,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    os.umask(UMASK)  # the portal's database and anything else it writes: owner-only
     command = args.command or "serve"
     try:
         settings = load_settings(

@@ -35,6 +35,7 @@ from starlette.concurrency import run_in_threadpool
 from counter.codes import parse_code
 from counter.lifecycle import ACTIONS, STATUSES
 from counter.lookup import device_short_id
+from counter.private import private_database
 from counter.timeutil import to_vn
 
 PROTOCOL_VERSION = 1
@@ -1291,7 +1292,7 @@ class SQLiteStorage(SQLStorage):
 
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(self.path)  # citizens' data: owner-only, WAL and SHM included
         self.clock = clock
         self._device_cache = {}
         self._lock = threading.RLock()
