@@ -319,13 +319,6 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
     # A code this device already used is sent again only to recover a lost or replayed
     # answer: the portal takes it back from this device (its secret) within the code's life.
     used = _code_hash(code, config.portal.url) == store.get_setting(K_USED_CODE)
-    if store.holds_demo_data():
-        raise SyncError(
-            "reauth",
-            "demo_store",
-            "kho dữ liệu có dữ liệu mẫu (demo_data): không đồng bộ lên cổng; dùng một thư mục "
-            "dữ liệu mới với demo_data = false",
-        )
     device_id, secret = _identity(store, config)
     resp = client.post(
         f"{API}/enroll",
@@ -967,6 +960,13 @@ def _run(
     store.set_setting(K_LAST_ATTEMPT, iso(clock()))
     try:
         try:
+            if store.holds_demo_data():  # made-up people never reach a portal
+                raise SyncError(
+                    "reauth",
+                    "demo_store",
+                    "kho dữ liệu có dữ liệu mẫu (demo_data): không đồng bộ lên cổng; dùng một "
+                    "thư mục dữ liệu mới với demo_data = false",
+                )
             if store.get_setting(K_TOKEN) is None or (
                 store.get_setting(K_URL) not in (None, config.portal.url)
             ):
