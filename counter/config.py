@@ -448,6 +448,23 @@ def _printers(r: _Reader) -> tuple[PrinterConfig, ...]:
     return tuple(out) or (PrinterConfig(),)
 
 
+def is_loopback_url(url: str) -> bool:
+    """Whether the URL's host is this machine (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _portal(r: _Reader) -> PortalConfig:
     t = r.section("portal")
     r.unknown("portal", t, {"url", "enrollment_code", "timeout_seconds", "sync_interval_seconds"})
@@ -455,6 +472,12 @@ def _portal(r: _Reader) -> PortalConfig:
     url = r.get("portal", t, "url", str, d.url).strip().rstrip("/")
     if url and not re.match(r"^https?://[^\s/]+", url):
         r.problems.append(f"[portal] url: expected an http(s) address or empty, got {url!r}")
+    elif url.startswith("http://") and not is_loopback_url(url):
+        # The sync token, the device secret and every citizen's dossier travel on this link.
+        r.problems.append(
+            f"[portal] url: a portal on another machine needs https://, got {url!r} "
+            "(plain http only for 127.0.0.1 / localhost)"
+        )
     timeout = r.get("portal", t, "timeout_seconds", float, d.timeout_seconds)
     if not 0 < timeout <= 120:
         r.problems.append(f"[portal] timeout_seconds: expected 0–120 seconds, got {timeout}")

@@ -49,6 +49,9 @@ device_cache_seconds = 10
 # bearer token of the back-office API (/api/v1/admin/…), at least 24 characters
 # (python3 -c 'import secrets; print(secrets.token_urlsafe())'); empty: that API is off
 admin_token = ""
+# key of the hashes of client addresses (rate limit); empty: one is made per installation
+# and kept in the database (or set COUNTER_PORTAL_HASH_KEY)
+hash_key = ""
 # failed receipt lookups allowed per client address in one window, before HTTP 429
 lookup_max_failures = 10
 lookup_window_minutes = 15
@@ -62,6 +65,7 @@ max_form_bytes = 16384
 ENV_CONFIG = "COUNTER_PORTAL_CONFIG"
 ENV_DATABASE_URL = "COUNTER_PORTAL_DATABASE_URL"
 ENV_ADMIN_TOKEN = "COUNTER_PORTAL_ADMIN_TOKEN"
+ENV_HASH_KEY = "COUNTER_PORTAL_HASH_KEY"
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class PortalSettings:
     pool_size: int = 10
     device_cache_seconds: float = 10.0
     admin_token: str = ""
+    hash_key: str = ""
     lookup_max_failures: int = 10
     lookup_window_minutes: float = 15
 
@@ -109,6 +114,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         pool_size=int(raw["storage"]["pool_size"]),
         device_cache_seconds=float(raw["storage"]["device_cache_seconds"]),
         admin_token=os.environ.get(ENV_ADMIN_TOKEN) or str(raw["security"]["admin_token"]),
+        hash_key=os.environ.get(ENV_HASH_KEY) or str(raw["security"]["hash_key"]),
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
     )
@@ -135,6 +141,8 @@ def open_storage(settings: PortalSettings) -> SQLStorage:
     storage.lookup_max_failures = settings.lookup_max_failures
     storage.lookup_window = timedelta(minutes=settings.lookup_window_minutes)
     storage.device_cache_seconds = settings.device_cache_seconds
+    if settings.hash_key:
+        storage.load_hash_key(settings.hash_key)
     return storage
 
 

@@ -359,8 +359,15 @@ def _script(conn: Any, sql: str) -> None:
 
 
 def _m3(conn: sqlite3.Connection) -> None:
-    """Security (issue 19): enrollment codes bound to the device they re-enroll."""
-    _script(conn, "ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT")
+    """Security (issue 19): enrollment codes bound to the device they re-enroll; the
+    installation's secrets (the key of the client hashes of the rate limit)."""
+    _script(
+        conn,
+        """
+        ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT;
+        CREATE TABLE portal_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)
+        """,
+    )
 
 
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3]
@@ -465,6 +472,33 @@ class SQLStorage:
 
     def _now(self) -> str:
         return _iso(self.clock())
+
+    # The key of `client_hash`: `[security] hash_key` (or COUNTER_PORTAL_HASH_KEY) when set,
+    # else made once per installation and kept in `portal_secrets` (shared by every worker).
+    hash_key: bytes = b""
+
+    def load_hash_key(self, configured: str = "") -> None:
+        """Called once the schema is migrated (and before serving)."""
+        if configured:
+            self.hash_key = configured.encode("utf-8")
+            return
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO portal_secrets(name, value) VALUES ('client_hash_key', ?) "
+                "ON CONFLICT(name) DO NOTHING",
+                (secrets.token_hex(32),),
+            )
+            row = c.execute(
+                "SELECT value FROM portal_secrets WHERE name = 'client_hash_key'"
+            ).fetchone()
+        self.hash_key = bytes.fromhex(str(row["value"]))
+
+    def client_hash(self, client: str) -> str:
+        """A keyed hash of a client address: an unsalted SHA-256 of an IPv4 address is undone
+        by hashing all 2^32 of them; without the key no address can be tried."""
+        if not self.hash_key:
+            raise RuntimeError("load_hash_key() was not called")
+        return hmac.new(self.hash_key, client.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def close(self) -> None:
         raise NotImplementedError
@@ -1094,7 +1128,7 @@ class SQLStorage:
         with self._read() as c:
             row = c.execute(
                 "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
-                (_sha256(client),),
+                (self.client_hash(client),),
             ).fetchone()
         return self._blocked_for(row, now)
 
@@ -1113,7 +1147,7 @@ class SQLStorage:
                 "window_start = CASE WHEN lookup_failures.window_start < ? "
                 "THEN excluded.window_start ELSE lookup_failures.window_start END "
                 "RETURNING window_start, failures",
-                (_sha256(client), start, expired, self.lookup_max_failures, expired),
+                (self.client_hash(client), start, expired, self.lookup_max_failures, expired),
             ).fetchone()
             if secrets.randbelow(50) == 0:  # now and then, forget old windows
                 c.execute("DELETE FROM lookup_failures WHERE window_start < ?", (expired,))
@@ -1126,7 +1160,7 @@ class SQLStorage:
         with self._read() as c:
             limit = c.execute(
                 "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
-                (_sha256(client),),
+                (self.client_hash(client),),
             ).fetchone()
             blocked = self._blocked_for(limit, now)
             if blocked:
@@ -1304,6 +1338,7 @@ class SQLiteStorage(SQLStorage):
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.migrate()
+        self.load_hash_key()
 
     @property
     def version(self) -> int:

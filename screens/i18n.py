@@ -61,6 +61,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "app.lang_switched": ("Đã chuyển sang tiếng Việt", "Switched to English"),
     "app.logged_out": ("Đã đăng xuất", "Logged out"),
+    "app.idle_logout": (
+        "Tự động đăng xuất sau {minutes} phút không thao tác",
+        "Logged out after {minutes} minutes without activity",
+    ),
     "app.error": ("Lỗi", "Error"),
     # -- commands (palette) ------------------------------------------------------------------
     "cmd.new": ("Tiếp nhận hồ sơ mới", "New dossier"),
