@@ -11,6 +11,7 @@ counter-portal set-status CODE_OR_UUID processing --by "Phòng Tư pháp"
 counter-portal correct CODE_OR_UUID applicant_phone=0912345678 --by "..."
 counter-portal rate CODE_OR_UUID 5 --comment "..."
 counter-portal rejections
+counter-portal purge                   # retention: run daily (see [retention])
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("dossier")
     rt.add_argument("score", type=int)
     rt.add_argument("--comment", default="")
+    pg = sub.add_parser(
+        "purge", help="delete closed dossiers and ingest payloads past their retention"
+    )
+    pg.add_argument("--closed-days", type=float, help="override [retention] closed_dossier_days")
+    pg.add_argument("--payload-days", type=float, help="override [retention] ingest_payload_days")
     rj = sub.add_parser("rejections", help="list entries the portal rejected, with reasons")
     rj.add_argument("--device")
     return p
@@ -138,6 +144,17 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "rate":
             ch = admin.record_rating(storage, args.dossier, args.score, args.comment)
             print(f"change {ch.id}: rating {args.score} recorded")
+        elif command == "purge":
+            closed = args.closed_days or settings.closed_dossier_days
+            payloads = args.payload_days or settings.ingest_payload_days
+            if closed < 1 or payloads < 1:
+                print("counter-portal: retention must be at least 1 day", file=sys.stderr)
+                return 2
+            done = storage.purge(closed_days=closed, payload_days=payloads)
+            print(
+                f"purged {done['dossiers']} closed dossiers (over {closed:g} days) and "
+                f"{done['payloads']} ingest payloads (over {payloads:g} days)"
+            )
         elif command == "rejections":
             for r in admin.rejected_entries(storage, args.device):
                 print(f"{r['device_id']}  #{r['seq']}  {r['kind']}  {r['reason']}")

@@ -56,6 +56,13 @@ hash_key = ""
 lookup_max_failures = 10
 lookup_window_minutes = 15
 
+[retention]
+# `counter-portal purge` (run it daily) deletes dossiers closed (refused, withdrawn, stopped,
+# returned) this many days ago, with their timeline and rating; the counter keeps its own
+closed_dossier_days = 365
+# and empties the ingest log's payloads older than this (retries are answered from the hash)
+ingest_payload_days = 7
+
 [limits]
 max_batch = 500
 max_body_bytes = 4194304
@@ -80,6 +87,8 @@ class PortalSettings:
     device_cache_seconds: float = 10.0
     admin_token: str = ""
     hash_key: str = ""
+    closed_dossier_days: float = 365
+    ingest_payload_days: float = 7
     lookup_max_failures: int = 10
     lookup_window_minutes: float = 15
 
@@ -115,10 +124,14 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         device_cache_seconds=float(raw["storage"]["device_cache_seconds"]),
         admin_token=os.environ.get(ENV_ADMIN_TOKEN) or str(raw["security"]["admin_token"]),
         hash_key=os.environ.get(ENV_HASH_KEY) or str(raw["security"]["hash_key"]),
+        closed_dossier_days=float(raw["retention"]["closed_dossier_days"]),
+        ingest_payload_days=float(raw["retention"]["ingest_payload_days"]),
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
     )
     check_admin_token(settings.admin_token)
+    if settings.closed_dossier_days < 1 or settings.ingest_payload_days < 1:
+        raise ValueError("retention: closed_dossier_days and ingest_payload_days are at least 1")
     clean = {k: v for k, v in overrides.items() if v is not None}
     if "db_path" in clean and "database_url" not in clean and not os.environ.get(ENV_DATABASE_URL):
         clean["database_url"] = ""  # --db names a SQLite file

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from starlette.concurrency import run_in_threadpool
 
 from counter.codes import parse_code
+from counter.history import PORTAL_FIELDS
 from counter.lifecycle import ACTIONS, STATUSES
 from counter.lookup import device_short_id
 from counter.private import private_database
@@ -57,6 +58,19 @@ def _iso(moment: datetime) -> str:
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def minimal_snapshot(snap: dict[str, Any]) -> dict[str, Any]:
+    """Only the dossier fields the portal needs (`counter.history.PORTAL_FIELDS`), whatever a
+    counter sends: an older counter's whole row never reaches the database."""
+    return {k: v for k, v in snap.items() if k in PORTAL_FIELDS}
+
+
+def minimal_payload(payload: Any) -> Any:
+    """An entry's payload as the ingest log keeps it: its dossier snapshot minimised."""
+    if isinstance(payload, dict) and isinstance(payload.get("dossier"), dict):
+        return {**payload, "dossier": minimal_snapshot(payload["dossier"])}
+    return payload
 
 
 def canonical_json(value: Any) -> str:
@@ -199,6 +213,7 @@ class Storage(Protocol):
     def lookup_blocked(self, client: str) -> int: ...
     def lookup_failed(self, client: str) -> int: ...
     def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView: ...
+    def purge(self, *, closed_days: float, payload_days: float) -> dict[str, int]: ...
     def close(self) -> None: ...
 
 
@@ -708,6 +723,40 @@ class SQLStorage:
             rows = c.execute("SELECT * FROM devices ORDER BY enrolled_at").fetchall()
         return [_device(r) for r in rows]
 
+    # -- retention -------------------------------------------------------------------------
+
+    def purge(self, *, closed_days: float, payload_days: float) -> dict[str, int]:
+        """Forget what the portal no longer needs (`counter-portal purge`).
+
+        - ingest payloads older than `payload_days` become `{}`: a retry is answered from the
+          payload hash, which stays, so only the text a person could read goes;
+        - dossiers closed (refused, withdrawn, stopped, returned) more than `closed_days`
+          ago are deleted with their timeline, ticket, rating and back-office changes.
+        """
+        now = self.clock()
+        payload_cut = _iso(now - timedelta(days=payload_days))
+        closed_cut = _iso(now - timedelta(days=closed_days))
+        closed = tuple(name for name, st in STATUSES.items() if st.terminal)
+        marks = ",".join("?" * len(closed))
+        with self._tx() as c:
+            pruned = c.execute(
+                "UPDATE ingest SET payload = '{}' WHERE received_at < ? AND payload != '{}'",
+                (payload_cut,),
+            ).rowcount
+            uuids = [
+                str(r["uuid"])
+                for r in c.execute(
+                    f"SELECT uuid FROM dossiers WHERE status IN ({marks}) "
+                    "AND COALESCE(returned_at, finished_at, updated_at) < ?",
+                    (*closed, closed_cut),
+                ).fetchall()
+            ]
+            for uuid in uuids:
+                for table in ("dossier_events", "tickets", "ratings", "changes"):
+                    c.execute(f"DELETE FROM {table} WHERE dossier_uuid = ?", (uuid,))
+                c.execute("DELETE FROM dossiers WHERE uuid = ?", (uuid,))
+        return {"payloads": int(pruned or 0), "dossiers": len(uuids)}
+
     # -- push ------------------------------------------------------------------------------
 
     def ingest(self, device: Device, after_seq: int, entries: list[Entry]) -> PushOutcome:
@@ -745,6 +794,7 @@ class SQLStorage:
                         break
                     reason = self._apply(c, device, entry, now)
                     text = canonical_json(entry.payload)
+                    kept = canonical_json(minimal_payload(entry.payload))
                     c.execute(
                         "INSERT INTO ingest(device_id, seq, kind, schema_version, created_at, "
                         "received_at, payload_hash, status, reason, payload) "
@@ -759,7 +809,7 @@ class SQLStorage:
                             _entry_hash(entry, text),
                             "rejected" if reason else "applied",
                             reason,
-                            text,
+                            kept,
                         ),
                     )
                     if reason:
@@ -882,7 +932,7 @@ class SQLStorage:
             int(snap["version"]),
             snap.get("updated_at") or now,
             now,
-            canonical_json(snap),
+            canonical_json(minimal_snapshot(snap)),
         )
         c.execute(
             "INSERT INTO dossiers(uuid, device_id, code, agency_code, counter_no, procedure_code, "
