@@ -729,7 +729,8 @@ class SQLStorage:
         """Forget what the portal no longer needs (`counter-portal purge`).
 
         - ingest payloads older than `payload_days` become `{}`: a retry is answered from the
-          payload hash, which stays, so only the text a person could read goes;
+          payload hash, which stays, so only the text a person could read goes; so do the
+          contact corrections the counter has answered;
         - dossiers closed (refused, withdrawn, stopped, returned) more than `closed_days`
           ago are deleted with their timeline, ticket, rating and back-office changes.
         """
@@ -741,6 +742,13 @@ class SQLStorage:
         with self._tx() as c:
             pruned = c.execute(
                 "UPDATE ingest SET payload = '{}' WHERE received_at < ? AND payload != '{}'",
+                (payload_cut,),
+            ).rowcount
+            # Contact corrections the counter has answered: their phone, e-mail or address
+            # are on the counter now.
+            pruned += c.execute(
+                "UPDATE changes SET data = '{}' WHERE kind = 'dossier.correction' "
+                "AND outcome != 'pending' AND created_at < ? AND data != '{}'",
                 (payload_cut,),
             ).rowcount
             uuids = [
