@@ -433,12 +433,6 @@ def run_app(config: Config, lang: str | None = None) -> None:
     try:
         if config.counter.demo_data and not desk.has_officers():
             seed_demo(desk)
-        if not desk.has_officers():
-            raise SystemExit(
-                "Chưa có tài khoản nào: tạo giám sát đầu tiên bằng "
-                '`counter setup <tên đăng nhập> "<Họ và tên>"` / no accounts yet: run '
-                "`counter setup` first"
-            )
         queue = open_queue(config)
         try:
             CounterApp(

@@ -109,6 +109,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.username": ("Tên đăng nhập", "Username"),
     "login.secret": ("Mã PIN / mật khẩu", "PIN / password"),
     "login.hint": ("Enter để đăng nhập", "Enter to log in"),
+    "login.no_accounts": (
+        'Chưa có tài khoản: tạo giám sát đầu tiên bằng lệnh counter setup <tên> "<Họ và tên>"',
+        'No accounts yet: create the first supervisor with counter setup <user> "<Full name>"',
+    ),
     "login.demo": (
         "Tài khoản mẫu: canbo / 1234 (cán bộ), giamsat / 5678 (giám sát)",
         "Demo accounts: canbo / 1234 (officer), giamsat / 5678 (supervisor)",

@@ -181,3 +181,17 @@ def test_idle_logout_is_configurable() -> None:
 def test_the_hub_limit_constant_is_small() -> None:
     assert hub_app.MAX_BODY <= 64 * 1024
     assert json is not None and exports is not None
+
+
+async def test_an_empty_store_without_demo_says_how_to_make_the_first_supervisor(
+    tmp_path: Path,
+) -> None:
+    from tests.test_tui_support import make_app, text
+
+    desk = Desk.open(make_config(tmp_path), clock=FrozenClock())
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)):
+        hint = text(app.screen.query_one("#login-setup"))
+        assert "counter setup" in hint
+        assert not app.screen.query("#login-demo")  # and no demo accounts offered
+    desk.close()
