@@ -318,7 +318,7 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         )
     # A code this device already used is sent again only to recover a lost or replayed
     # answer: the portal takes it back from this device (its secret) within the code's life.
-    used = _code_hash(code, config.portal.url) == store.get_setting(K_USED_CODE)
+    used = code_hash(code, config.portal.url) == store.get_setting(K_USED_CODE)
     device_id, secret = _identity(store, config)
     resp = client.post(
         f"{API}/enroll",
@@ -369,14 +369,14 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         store.set_setting(K_URL, config.portal.url)
         # The code is spent: keep only its hash, so a copy of the store holds no code and a
         # code left in config.toml is never sent again (see `enrollment_code_used`).
-        store.set_setting(K_USED_CODE, _code_hash(code, config.portal.url))
+        store.set_setting(K_USED_CODE, code_hash(code, config.portal.url))
         store.delete_setting(K_CODE)
         _limits(store, data.get("limits"))
         _continue_codes(store, config.counter.number, data.get("code_sequences"))
     return dict(data)
 
 
-def _code_hash(code: str, portal_url: str) -> str:
+def code_hash(code: str, portal_url: str) -> str:
     """The hash of an enrollment code as typed by hand (any case, with or without dashes),
     for the portal that took it."""
     import hashlib

@@ -92,3 +92,30 @@ def test_demo_data_is_off_unless_the_example_config_turns_it_on() -> None:
     import tomllib
 
     assert tomllib.loads(example.read_text(encoding="utf-8"))["counter"]["demo_data"] is True
+
+
+def test_doctor_names_loose_files_a_readable_secret_config_and_a_spent_code(
+    tmp_path: Path,
+) -> None:
+    from counter.config import load_config
+    from counter.sync import K_USED_CODE, code_hash
+    from counter_cli.doctor import run_doctor
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[counter]\ndata_dir = "{tmp_path / "data"}"\ndemo_data = false\n'
+        '[portal]\nurl = "http://127.0.0.1:9"\nenrollment_code = "K7QM-3XWD-P9TA"\n',
+        encoding="utf-8",
+    )
+    cfg.chmod(0o644)
+    config = load_config(cfg)
+    store = Store(config.db_path)
+    store.set_setting(K_USED_CODE, code_hash("k7qm3xwdp9ta", config.portal.url))
+    store.close()
+    config.db_path.chmod(0o644)
+    ok, checks = run_doctor(config)
+    lines = "\n".join(c.line() for c in checks)
+    assert not ok
+    assert "counter.db" in lines and "chmod 700/600" in lines
+    assert "config.toml có mã bí mật" in lines
+    assert "Mã đăng ký: đã dùng" in lines
