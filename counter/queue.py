@@ -724,6 +724,9 @@ class QueueEngine:
                 "INSERT OR IGNORE INTO vault.secrets(key, value) VALUES (?, ?)",
                 (PERSON_KEY_SECRET, secrets.token_hex(32)),
             )
+            # Keys made before there was a secret were plain SHA-256 of a phone or ID number,
+            # reversible by trying them all: forget them (today's limits start again).
+            conn.execute("UPDATE queue_tickets SET person_key = '' WHERE person_key != ''")
             found = conn.execute(
                 "SELECT value FROM vault.secrets WHERE key = ?", (PERSON_KEY_SECRET,)
             ).fetchone()

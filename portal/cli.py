@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             done = storage.purge(closed_days=closed, payload_days=payloads)
             print(
                 f"purged {done['dossiers']} closed dossiers (over {closed:g} days) and "
-                f"{done['payloads']} ingest payloads (over {payloads:g} days)"
+                f"{done['payloads']} ingest payloads (over {payloads:g} days); "
+                f"{done['minimised']} older rows cut down to the fields the portal needs"
             )
         elif command == "rejections":
             for r in admin.rejected_entries(storage, args.device):

@@ -732,7 +732,8 @@ class SQLStorage:
           payload hash, which stays, so only the text a person could read goes; so do the
           contact corrections the counter has answered;
         - dossiers closed (refused, withdrawn, stopped, returned) more than `closed_days`
-          ago are deleted with their timeline, ticket, rating and back-office changes.
+          ago are deleted with their timeline, ticket, rating and back-office changes;
+        - whole dossier rows stored before minimisation (issue 19) are cut down.
         """
         now = self.clock()
         payload_cut = _iso(now - timedelta(days=payload_days))
@@ -763,7 +764,39 @@ class SQLStorage:
                 for table in ("dossier_events", "tickets", "ratings", "changes"):
                     c.execute(f"DELETE FROM {table} WHERE dossier_uuid = ?", (uuid,))
                 c.execute("DELETE FROM dossiers WHERE uuid = ?", (uuid,))
-        return {"payloads": int(pruned or 0), "dossiers": len(uuids)}
+            minimised = self._minimise_old_rows(c)
+        return {"payloads": int(pruned or 0), "dossiers": len(uuids), "minimised": minimised}
+
+    # A field only whole rows from counters before issue 19 carry.
+    _WHOLE_ROW_MARK = '%"applicant_id"%'
+
+    def _minimise_old_rows(self, c: Any) -> int:
+        """Cut snapshots and ingest payloads stored before minimisation down to
+        `PORTAL_FIELDS` (the payload hash, which answers retries, is kept as it was)."""
+        done = 0
+        for row in c.execute(
+            "SELECT uuid, snapshot FROM dossiers WHERE snapshot LIKE ?", (self._WHOLE_ROW_MARK,)
+        ).fetchall():
+            snap = minimal_snapshot(json.loads(row["snapshot"]))
+            c.execute(
+                "UPDATE dossiers SET snapshot = ? WHERE uuid = ?",
+                (canonical_json(snap), row["uuid"]),
+            )
+            done += 1
+        for row in c.execute(
+            "SELECT device_id, seq, payload FROM ingest WHERE payload LIKE ?",
+            (self._WHOLE_ROW_MARK,),
+        ).fetchall():
+            c.execute(
+                "UPDATE ingest SET payload = ? WHERE device_id = ? AND seq = ?",
+                (
+                    canonical_json(minimal_payload(json.loads(row["payload"]))),
+                    row["device_id"],
+                    row["seq"],
+                ),
+            )
+            done += 1
+        return done
 
     # -- push ------------------------------------------------------------------------------
 

@@ -130,7 +130,11 @@ def test_purge_empties_old_payloads_and_forgets_closed_dossiers(
     admin.record_rating(portal.storage, closed.code, 5, "Tốt")
 
     # Nothing is old yet: nothing goes.
-    assert portal.storage.purge(closed_days=365, payload_days=7) == {"payloads": 0, "dossiers": 0}
+    assert portal.storage.purge(closed_days=365, payload_days=7) == {
+        "payloads": 0,
+        "dossiers": 0,
+        "minimised": 0,
+    }
     real = portal.storage.clock
     portal.storage.clock = lambda: utc_now() + timedelta(days=400)
     try:
@@ -150,6 +154,29 @@ def test_purge_empties_old_payloads_and_forgets_closed_dossiers(
     c.store.conn.execute("UPDATE outbox SET acked_at = NULL")
     report = sync_once(c.store, c.config)
     assert report.ok and report.applied == 0 and report.duplicates > 0, report.text()
+
+
+def test_purge_cuts_down_rows_stored_before_minimisation(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    c = make_counter(
+        tmp_path, 3, portal.url, admin.create_enrollment_code(portal.storage, AGENCY, 3)
+    )
+    d = c.desk.receive(draft_for(c.desk))
+    assert sync_once(c.store, c.config).ok
+    # As a portal before issue 19 stored it: the whole row.
+    whole = dict(json.loads(portal.storage.query("SELECT snapshot FROM dossiers")[0][0]))
+    whole |= {"applicant_id": PERSONAL["id"], "applicant_phone": PERSONAL["phone"]}
+    with portal.storage._tx() as tx:
+        tx.execute("UPDATE dossiers SET snapshot = ?", (json.dumps(whole),))
+        tx.execute(
+            "UPDATE ingest SET payload = ?",
+            (json.dumps({"dossier": whole, "dossier_uuid": d.uuid}),),
+        )
+    done = portal.storage.purge(closed_days=365, payload_days=7)
+    assert done["minimised"] >= 2
+    held = _everything(portal)
+    assert PERSONAL["id"] not in held and PERSONAL["phone"] not in held and d.code in held
 
 
 def test_purge_command(tmp_path: Path) -> None:
