@@ -60,7 +60,7 @@ K_TOKEN = "sync.token"
 K_AGENCY = "sync.agency_code"
 K_COUNTER = "sync.counter_no"
 K_URL = "sync.portal_url"
-K_CODE = "sync.enrollment_code"  # kept by older versions: deleted at the next enrollment
+K_CODE = "sync.enrollment_code"  # kept in clear by older versions: deleted at the next round
 K_USED_CODE = "sync.used_code_hash"  # SHA-256 of the code this device enrolled with
 K_CURSOR = "sync.cursor"
 K_MAX_BATCH = "sync.max_batch"
@@ -367,8 +367,8 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         store.set_setting(K_AGENCY, str(data["agency_code"]))
         store.set_setting(K_COUNTER, str(data["counter_no"]))
         store.set_setting(K_URL, config.portal.url)
-        # The code is spent: keep only its hash, so a copy of the store holds no code and a
-        # code left in config.toml is never sent again (see `enrollment_code_used`).
+        # The code is spent: keep only its hash, so a copy of the store holds no code, and a
+        # refusal of the code left in config.toml says it was spent (`enrollment_code_used`).
         store.set_setting(K_USED_CODE, code_hash(code, config.portal.url))
         store.delete_setting(K_CODE)
         _limits(store, data.get("limits"))
@@ -958,6 +958,8 @@ def _run(
     stop: threading.Event | None,
 ) -> None:
     store.set_setting(K_LAST_ATTEMPT, iso(clock()))
+    if store.get_setting(K_CODE) is not None:
+        store.delete_setting(K_CODE)  # an older version kept the code itself
     try:
         try:
             if store.holds_demo_data():  # made-up people never reach a portal

@@ -115,6 +115,10 @@ def test_the_store_keeps_no_code_and_no_credential_in_plain_settings(
         assert text.encode() not in raw
     # They live in the owner-only vault beside the store.
     assert c.store.vault_path.exists()
+    # A store from an older version that kept the code in clear forgets it at the next round.
+    c.store.set_setting("sync.enrollment_code", code)
+    assert sync_once(c.store, c.config).ok
+    assert c.store.get_setting("sync.enrollment_code") is None
 
     # A code left in config.toml after a revocation is not a way back.
     admin.revoke_device(portal.storage, c.device_id)
