@@ -37,7 +37,8 @@ def write_outbox(
 # the citizen page (masked name, procedure, status, dates, fee and payment, where the result
 # is collected, the form texts of Mẫu 02–05), the back office's work (status, deadlines) and
 # statistics (field, channel, counter, timeliness). Never the ID number, phone, e-mail,
-# address, representative, documents, note or officer: those stay on the counter.
+# address, representative, documents, note or officer: those stay on the counter. Names (the
+# applicant, who collected the result) are shown masked by the page.
 # docs/portal.md lists each field and why.
 PORTAL_FIELDS = frozenset(
     {
@@ -68,6 +69,7 @@ PORTAL_FIELDS = frozenset(
         "paused_from_status",
         "finished_at",
         "returned_at",
+        "returned_to",
         "closed_reason",
         "ticket",
         "supplement_request",

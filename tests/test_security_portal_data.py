@@ -179,6 +179,26 @@ def test_purge_cuts_down_rows_stored_before_minimisation(
     assert PERSONAL["id"] not in held and PERSONAL["phone"] not in held and d.code in held
 
 
+def test_every_field_the_page_reads_is_sent() -> None:
+    """The page's list and the counter's allowlist cannot drift apart unnoticed."""
+    from portal.storage import PAGE_SNAPSHOT_FIELDS
+
+    assert set(PAGE_SNAPSHOT_FIELDS) <= PORTAL_FIELDS
+    assert (
+        not {
+            "applicant_id",
+            "applicant_phone",
+            "applicant_email",
+            "applicant_address",
+            "representative_id",
+            "representative_phone",
+            "note",
+            "documents",
+        }
+        & PORTAL_FIELDS
+    )
+
+
 def test_purge_command(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     assert portal_main(["--db", str(db), "purge"]) == 0
