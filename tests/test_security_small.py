@@ -4,7 +4,6 @@ logout."""
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from counter import exports
 from counter.config import ConfigError, parse_config
 from counter.desk import Desk
 from counter.export_cli import run_audit_verify
@@ -176,11 +174,6 @@ def test_idle_logout_is_configurable() -> None:
     assert parse_config({"auth": {"idle_logout_minutes": 0}}).auth.idle_logout_minutes == 0
     with pytest.raises(ConfigError):
         parse_config({"auth": {"idle_logout_minutes": -1}})
-
-
-def test_the_hub_limit_constant_is_small() -> None:
-    assert hub_app.MAX_BODY <= 64 * 1024
-    assert json is not None and exports is not None
 
 
 async def test_an_empty_store_without_demo_says_how_to_make_the_first_supervisor(
