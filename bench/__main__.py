@@ -14,6 +14,7 @@ MODULES = [
     "bench_portal",
     "bench_page",
     "bench_auth",
+    "bench_soak",
 ]
 
 

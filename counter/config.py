@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from counter.queue import QueueSettings, parse_queue_config
+from counter.text import nfc_tree
 
 ENV_CONFIG = "COUNTER_CONFIG"
 
@@ -107,6 +108,15 @@ class PortalConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """How long what grows with the work is kept (days); see counter/retention.py."""
+
+    preview_days: int = 30
+    print_document_days: int = 90
+    outbox_payload_days: int = 90
+
+
+@dataclass(frozen=True)
 class BankConfig:
     bin: str = ""
     account: str = ""
@@ -124,6 +134,7 @@ class Config:
     portal: PortalConfig = field(default_factory=PortalConfig)
     queue: QueueSettings = field(default_factory=QueueSettings)
     bank: BankConfig = field(default_factory=BankConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     keys: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
 
@@ -527,6 +538,21 @@ def _bank(r: _Reader) -> BankConfig:
     return bank
 
 
+def _retention(r: _Reader) -> RetentionConfig:
+    t = r.section("retention")
+    d = RetentionConfig()
+    names = ("preview_days", "print_document_days", "outbox_payload_days")
+    r.unknown("retention", t, set(names))
+    days = {}
+    for name in names:
+        value = r.get("retention", t, name, int, getattr(d, name))
+        if not 1 <= value <= 3650:
+            r.problems.append(f"[retention] {name}: expected 1–3650 days, got {value}")
+            value = getattr(d, name)
+        days[name] = value
+    return RetentionConfig(**days)
+
+
 def _keys(r: _Reader) -> dict[str, str]:
     t = r.section("keys")
     out: dict[str, str] = {}
@@ -550,6 +576,7 @@ KNOWN_SECTIONS = {
     "portal",
     "queue",
     "bank",
+    "retention",
     "keys",
 }
 
@@ -557,6 +584,7 @@ KNOWN_SECTIONS = {
 def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
     """Build a Config from parsed TOML; raise ConfigError listing every problem."""
     base = source.parent if source else Path.cwd()
+    raw = nfc_tree(raw)  # "phường" typed decomposed prints and compares like the composed one
     r = _Reader(raw, base)
     for key in raw:
         if key not in KNOWN_SECTIONS:
@@ -573,6 +601,7 @@ def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
         portal=_portal(r),
         queue=_queue(r),
         bank=_bank(r),
+        retention=_retention(r),
         keys=_keys(r),
         source=source,
     )

@@ -46,7 +46,7 @@ from counter.dossiers import applicant_from_row, representative_from_row, search
 from counter.lifecycle import ACTIONS, STATUSES, transition
 from counter.profile import build_profile, profile_hash
 from counter.store import Store
-from counter.text import nfc
+from counter.text import nfc, nfc_tree
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 from counter.worktime import WorkCalendar
 
@@ -684,7 +684,7 @@ def _apply_one(store: Store, ctx: _PullContext, change: dict[str, Any], report: 
         return  # applied before (the cursor write raced a crash, or a replayed page)
     kind = str(change.get("kind", ""))
     uuid = str(change.get("dossier_uuid", ""))
-    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    data = nfc_tree(change.get("data")) if isinstance(change.get("data"), dict) else {}
     assert isinstance(data, dict)
     report.pulled += 1
     try:

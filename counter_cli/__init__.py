@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from counter.config import ConfigError, load_config
+from counter.config import Config, ConfigError, load_config
 from counter.errors import CounterError
 from counter.export_cli import add_audit_arguments, add_export_arguments
 from counter.private import UMASK
@@ -51,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     role.add_argument("role", choices=["officer", "supervisor"])
     role.add_argument("--user", required=True, help="supervisor username (logs in first)")
     sub.add_parser("doctor", help="check config, store, printers, portal; say what is wrong")
+    cleanup = sub.add_parser(
+        "cleanup",
+        help="release what the [retention] policy no longer keeps (it also runs by itself)",
+    )
+    cleanup.add_argument("--dry-run", action="store_true", help="only say what would be freed")
     printer = sub.add_parser("printer", help="printer tools")
     printer_sub = printer.add_subparsers(dest="printer_command", metavar="ACTION", required=True)
     test = printer_sub.add_parser("test", help="print a test page with every Vietnamese letter")
@@ -137,6 +142,21 @@ def _server_command(raw: list[str]) -> int | None:
     return None
 
 
+def _refuse_unprintable(config: Config, command: str) -> None:
+    """The printers against their profiles (escpos-printer-db): a config that can never print
+    is refused by check-config and at the start of the app and the kiosk, not discovered job
+    by job in the spool."""
+    if command not in ("check-config", "tui", "kiosk"):
+        return
+    from printing.checks import config_problems
+
+    problems = config_problems(config)
+    if problems:
+        error = ConfigError(config.source, problems)
+        print(f"Cấu hình không hợp lệ / invalid configuration: {error}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _main(argv: list[str] | None) -> None:
     raw = list(sys.argv[1:] if argv is None else argv)
     at = _server_command(raw)
@@ -149,6 +169,7 @@ def _main(argv: list[str] | None) -> None:
     except ConfigError as exc:
         print(f"Cấu hình không hợp lệ / invalid configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    _refuse_unprintable(config, args.command or "tui")
     command = args.command or "tui"
     if command == "check-config":
         print(f"OK: {config.source or '(built-in defaults)'}")
@@ -160,6 +181,11 @@ def _main(argv: list[str] | None) -> None:
             ok, checks = run_doctor(config)
             print("\n".join(c.line() for c in checks))
             raise SystemExit(0 if ok else 1)
+        if command == "cleanup":
+            from counter.retention import run_cleanup_command
+
+            print(run_cleanup_command(config, dry_run=args.dry_run))
+            return
         if command == "printer":
             from counter_cli.doctor import print_test_page
 

@@ -10,6 +10,7 @@ import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -37,6 +38,9 @@ from screens.scan import Scan, find_scan, in_url, looks_scanned
 from screens.search import SearchScreen
 from screens.status import SystemStatusScreen
 from screens.terminal import quit_when_terminal_closes
+
+if TYPE_CHECKING:
+    from counter.retention import CleanupWorker
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
@@ -99,11 +103,14 @@ class CounterApp(App[None]):
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_input = self.idle_clock()
+        self.cleanup_worker: CleanupWorker | None = None
         translate_bindings(self, self.lang)
 
     # -- background workers: the print spool and sync never block a keypress ---------------
 
     def _start_workers(self) -> None:
+        from counter.retention import CleanupWorker
+
         config = self.desk.config
         self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
         self.spool_worker.start()
@@ -111,6 +118,8 @@ class CounterApp(App[None]):
             self.sync_worker = SyncWorker(
                 config, on_status=lambda _status: self._from_worker()
             ).start()
+        # Retention: a minute after start, then every 6 hours (counter/retention.py).
+        self.cleanup_worker = CleanupWorker(config).start()
 
     def _from_worker(self) -> None:
         """Called in a worker thread; the app may be closing, which is no error."""
@@ -120,11 +129,14 @@ class CounterApp(App[None]):
             self.call_from_thread(self.refresh_status)
 
     def on_unmount(self) -> None:
-        # Daemon threads: a job cut short by quitting stays pending and prints next time.
+        # Daemon threads: a job cut short by quitting comes back uncertain at the next start
+        # (F3 asks whether it printed), never resent behind the officer's back.
         if self.spool_worker is not None:
             self.spool_worker.stop(timeout=1.0)
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=1.0)
+        if self.cleanup_worker is not None:
+            self.cleanup_worker.stop(timeout=1.0)
 
     def reprint_receipt(self, dossier: Dossier) -> None:
         """Queue the receipt again ("BẢN IN LẠI") and wake the spool; say what happened."""
