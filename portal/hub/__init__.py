@@ -11,12 +11,14 @@ classes, numbers issued 08:00–16:00). With one, it reads `[queue]` and the cen
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from counter.private import UMASK
 from counter.queue import QueueConfigError, QueueSettings, parse_queue_config
 
 DEFAULT_HOST = "127.0.0.1"
@@ -64,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         help="render the waiting hall's voice clips (espeak-ng) into the cache and exit",
     )
     args = p.parse_args(argv)
+    os.umask(UMASK)  # the hub's database and anything else it writes: owner-only
     try:
         settings, centre = load_hub_config(args.config)
     except (OSError, tomllib.TOMLDecodeError) as exc:
