@@ -242,7 +242,7 @@ def restore_store(
         with store.write():
             # Whatever the backup believed about the portal is older than the portal now.
             for key in (sync.K_CHAIN, sync.K_LAST_ERROR, sync.K_ERROR_CODE):
-                store.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+                store.delete_setting(key)
         rebased, detail = _rebase_after_restore(store, config, clock, client)
     finally:
         store.close()

@@ -33,7 +33,7 @@ def device_identity(store: Store, configured: str = "auto") -> tuple[str, str]:
             if stored is not None and stored != device_id:
                 log.warning("device id changed by the config: %s → %s", stored, device_id)
                 for key in _IDENTITY_BOUND:
-                    store.conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+                    store.delete_setting(key)
             store.set_setting("device_id", device_id)
             if secret is None:
                 secret = secrets.token_hex(32)

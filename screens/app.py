@@ -7,7 +7,8 @@ any screen (even into a focused field) opens its dossier.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,9 @@ class CounterApp(App[None]):
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
         self.backup_worker: DailyBackup | None = None
+        # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
+        self.idle_clock: Callable[[], float] = time.monotonic
+        self.last_input = self.idle_clock()
         self.cleanup_worker: CleanupWorker | None = None
         translate_bindings(self, self.lang)
 
@@ -209,7 +213,30 @@ class CounterApp(App[None]):
             self.sync_worker.sync_now()
         self.notify(self.t("app.sync_started"), timeout=2)
 
+    def idle_expired(self) -> bool:
+        """An officer is logged in and no key, click or paste came for `[auth]
+        idle_logout_minutes`."""
+        minutes = self.desk.config.auth.idle_logout_minutes
+        return (
+            bool(minutes)
+            and self.desk.officer is not None
+            and self.idle_clock() - self.last_input >= minutes * 60
+        )
+
+    async def logout_if_idle(self) -> None:
+        """Log out an idle officer (checked every 15 s)."""
+        if self.idle_expired():
+            await self.action_logout()
+            minutes = self.desk.config.auth.idle_logout_minutes
+            self.notify(self.t("app.idle_logout", minutes=minutes), timeout=10)
+
+    def _idle_tick(self) -> None:
+        if self.idle_expired():
+            self.run_worker(self.logout_if_idle(), group="idle-logout", exclusive=True)
+
     def on_mount(self) -> None:
+        if self.desk.config.auth.idle_logout_minutes:
+            self.set_interval(15, self._idle_tick)
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
             self._start_workers()
@@ -341,6 +368,8 @@ class CounterApp(App[None]):
     # -- the barcode scanner ---------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self.last_input = self.idle_clock()
         if (
             isinstance(event, events.Key)
             and not event.is_forwarded

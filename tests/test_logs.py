@@ -64,6 +64,10 @@ def test_a_days_log_names_no_one_and_keeps_every_failure(tmp_path: Path) -> None
     path = logs.setup_file_logging(config.data_dir)
     desk = Desk.open(config)
     assert seed_demo(desk, days=2) > 0
+    # A demo store never syncs (issue #19); this day's log needs the sync, so the mark goes.
+    from counter.demo import DEMO_MARK
+
+    desk.store.delete_setting(DEMO_MARK)
     people = desk.store.conn.execute(
         "SELECT applicant_name, applicant_id, applicant_phone, applicant_email, "
         "applicant_address FROM dossiers"
@@ -80,10 +84,14 @@ def test_a_days_log_names_no_one_and_keeps_every_failure(tmp_path: Path) -> None
         online = replace(
             config, portal=replace(config.portal, url=portal.url, enrollment_code=code)
         )
+        import json
+
+        (payload,) = desk.store.conn.execute("SELECT payload FROM outbox WHERE seq = 2").fetchone()
+        value = json.loads(payload)
+        value["dossier"]["note"] = "\x00"
         with desk.store.write():
             desk.store.conn.execute(
-                'UPDATE outbox SET payload = replace(payload, \'"note": "\', '
-                '\'"note": "\\u0000\') WHERE seq = 2'
+                "UPDATE outbox SET payload = ? WHERE seq = 2", (json.dumps(value),)
             )
         report = sync_once(desk.store, online)
         assert report.ok and report.rejected >= 1, report.text()

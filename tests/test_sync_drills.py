@@ -418,6 +418,8 @@ def test_drill_replacement_pc_with_the_old_device_id(
     _sync_clean(old)
     device_id = old.device_id
     old.desk.close()
+    # The operator revokes the dead PC (its key is gone with it) and issues a code for its id.
+    admin.revoke_device(portal.storage, device_id)
 
     folder = tmp_path / "new"
     config = make_config(
@@ -425,7 +427,10 @@ def test_drill_replacement_pc_with_the_old_device_id(
         counter={"number": 3, "device_id": device_id},
         portal={
             "url": portal.url,
-            "enrollment_code": admin.create_enrollment_code(portal.storage, AGENCY, 3),
+            # Re-enrolling a known device takes a code the operator issued for that device.
+            "enrollment_code": admin.create_enrollment_code(
+                portal.storage, AGENCY, 3, device_id=device_id
+            ),
             "timeout_seconds": 5.0,
         },
     )
@@ -585,7 +590,9 @@ def test_drill_a_revoked_counter_says_so_in_red(tmp_path: Path, portal: Threaded
         c.config,
         portal=replace(
             c.config.portal,
-            enrollment_code=admin.create_enrollment_code(portal.storage, AGENCY, 3),
+            enrollment_code=admin.create_enrollment_code(
+                portal.storage, AGENCY, 3, device_id=c.device_id
+            ),
         ),
     )
     _sync_clean(c)
