@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -22,8 +23,6 @@ from counter.errors import CounterError, NotFound
 from counter.queue_client import QueueService, open_queue
 from counter.queue_reports import figures_provider, log_provider
 from counter.stats import QueueFiguresProvider
-from counter.sync import SyncWorker
-from printing.spool_worker import SpoolWorker
 from screens.dossier import DossierScreen
 from screens.i18n import tr
 from screens.intake import IntakeScreen
@@ -36,6 +35,10 @@ from screens.scan import Scan, find_scan, in_url, looks_scanned
 from screens.search import SearchScreen
 from screens.status import SystemStatusScreen
 from screens.terminal import quit_when_terminal_closes
+
+if TYPE_CHECKING:
+    from counter.sync import SyncWorker
+    from printing.spool_worker import SpoolWorker
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
@@ -100,6 +103,11 @@ class CounterApp(App[None]):
     # -- background workers: the print spool and sync never block a keypress ---------------
 
     def _start_workers(self) -> None:
+        # Imported here, not at the top: the print pipeline and the HTTP client are the
+        # heaviest imports of the app and are needed only once the first screen is up.
+        from counter.sync import SyncWorker
+        from printing.spool_worker import SpoolWorker
+
         config = self.desk.config
         self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
         self.spool_worker.start()
@@ -191,7 +199,7 @@ class CounterApp(App[None]):
     def on_mount(self) -> None:
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
-            self._start_workers()
+            self.call_after_refresh(self._start_workers)
             quit_when_terminal_closes(self)
         self.title = tr(self.lang, "app.title")
         if self.desk.officer is None:
