@@ -48,8 +48,12 @@ device_cache_seconds = 10
 [security]
 # bearer token of the back-office API (/api/v1/admin/…); empty: that API is off
 admin_token = ""
-# failed receipt lookups allowed per client address in one window, before HTTP 429
+# failed receipt lookups free of delay per client address, and per code prefix (agency and
+# day, from any address); after them each failure waits twice as long as the last (1 s, 2 s,
+# 4 s … up to lookup_window_minutes, after which a quiet count is forgotten). Receipts that
+# verify are never refused: a centre's citizens behind one address are not locked out.
 lookup_max_failures = 10
+lookup_max_prefix_failures = 100
 lookup_window_minutes = 15
 
 [limits]
@@ -75,6 +79,7 @@ class PortalSettings:
     device_cache_seconds: float = 10.0
     admin_token: str = ""
     lookup_max_failures: int = 10
+    lookup_max_prefix_failures: int = 100
     lookup_window_minutes: float = 15
 
 
@@ -109,6 +114,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         device_cache_seconds=float(raw["storage"]["device_cache_seconds"]),
         admin_token=os.environ.get(ENV_ADMIN_TOKEN) or str(raw["security"]["admin_token"]),
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
+        lookup_max_prefix_failures=int(raw["security"]["lookup_max_prefix_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
@@ -131,6 +137,7 @@ def open_storage(settings: PortalSettings) -> SQLStorage:
     else:
         storage = SQLiteStorage(settings.db_path)
     storage.lookup_max_failures = settings.lookup_max_failures
+    storage.lookup_max_prefix_failures = settings.lookup_max_prefix_failures
     storage.lookup_window = timedelta(minutes=settings.lookup_window_minutes)
     storage.device_cache_seconds = settings.device_cache_seconds
     return storage
@@ -274,11 +281,13 @@ class ThreadedPortal:
         *,
         admin_token: str = "",
         lookup_max_failures: int = 10,
+        lookup_max_prefix_failures: int = 100,
     ):
         settings = PortalSettings(
             limits=limits or Limits(),
             admin_token=admin_token,
             lookup_max_failures=lookup_max_failures,
+            lookup_max_prefix_failures=lookup_max_prefix_failures,
         )
         if isinstance(db, str) and is_postgres_url(db):
             settings = replace(settings, database_url=db)
