@@ -94,7 +94,9 @@ class SimCounter:
         self.secret = os.urandom(32).hex()
         # 99 counters per agency code (the code's counter number has two digits)
         self.agency = (
-            AGENCIES[index // 99] if index < 99 * len(AGENCIES) else f"000.00.{index // 99}.H26"
+            AGENCIES[index // 99]
+            if index < 99 * len(AGENCIES)
+            else f"000.00.{20 + index // 99}.H26"
         )
         self.counter_no = index % 99 + 1
         self.seq = 0
