@@ -107,15 +107,26 @@ async def open_loop(
                 idle.append(conn)
             free.notify()
 
+    failures = (OSError, asyncio.IncompleteReadError, ValueError, IndexError, TimeoutError)
+
     async def one(i: int, intended: float) -> None:
         nonlocal errors
         conn: _Conn | None = None
+        path = paths[i % len(paths)]
         try:
             conn = await take()
-            status = await asyncio.wait_for(conn.get(host, paths[i % len(paths)]), 5.0)
+            try:
+                status = await asyncio.wait_for(conn.get(host, path), 5.0)
+            except (OSError, asyncio.IncompleteReadError, IndexError):
+                # The server closed an idle keep-alive connection (uvicorn does after 5 s):
+                # a browser retries on a new one, and so does this (the wait still counts).
+                conn.writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+                conn = _Conn(reader, writer)
+                status = await asyncio.wait_for(conn.get(host, path), 5.0)
             if status != 200:
                 errors += 1
-        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError, TimeoutError):
+        except failures:
             errors += 1
             if conn is not None:
                 conn.writer.close()
