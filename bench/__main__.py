@@ -14,6 +14,8 @@ MODULES = [
     "bench_portal",
     "bench_portal_open",
     "bench_page",
+    "bench_auth",
+    "bench_soak",
 ]
 
 

@@ -165,6 +165,11 @@ PG_MIGRATIONS: list[str] = [
     """
     ALTER TABLE devices ADD COLUMN profile TEXT NOT NULL DEFAULT ''
     """,
+    # 4: security (as SQLite's _m4)
+    """
+    ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT;
+    CREATE TABLE portal_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
@@ -240,6 +245,7 @@ class PostgresStorage(SQLStorage):
         )
         try:
             self.migrate()
+            self.load_hash_key()
         except BaseException:
             self.pool.close()
             raise
