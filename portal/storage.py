@@ -1264,17 +1264,15 @@ class SQLStorage:
 
     # -- rate limit of the citizen page ----------------------------------------------------
 
-    def _limit_key(self, scope: str, value: str) -> str:
-        """The stored key of one counter of the rate limit: a keyed hash (`client_hash`),
-        never the address or the code."""
-        return self.client_hash(f"{scope}:{value}")
-
     def _limits(self, client: str, prefix: str | None) -> list[tuple[str, int]]:
         """(key, free failures) of every counter a failed lookup adds to: the client address,
-        and the code prefix (agency and day) the lookup named, from whatever address."""
-        limits = [(self._limit_key("client", client), self.lookup_max_failures)]
+        and the code prefix (agency and day) the lookup named, from whatever address. Keys
+        are keyed hashes (`client_hash`), never the address or the code; a prefix's is
+        marked ("prefix:…", which no address looks like)."""
+        limits = [(self.client_hash(client), self.lookup_max_failures)]
         if prefix:
-            limits.append((self._limit_key("prefix", prefix), self.lookup_max_prefix_failures))
+            key = self.client_hash(f"prefix:{prefix}")
+            limits.append((key, self.lookup_max_prefix_failures))
         return limits
 
     def lookup_blocked(self, client: str, prefix: str | None = None) -> int:
