@@ -3,8 +3,10 @@
 Each export writes `<name>.manifest.json` (what was exported, by whom, when, the SHA-256 of
 every file, and where the export sits in the audit trail) and `<name>.manifest.json.sig`, the
 detached Ed25519 signature of the manifest's exact bytes, base64. The device key is made on
-first use and kept in the store's settings table; its public half travels in every manifest
-and is shown by `counter audit verify` so it can be compared with the one on record.
+first use and kept in its own owner-only file beside the store (`KEY_FILE`), never in the
+SQLite file: whoever copies or restores the database (or a backup of it) does not get the key.
+Its public half travels in every manifest, is registered with the portal, and is shown by
+`counter audit verify` as a fingerprint to compare with the one on record.
 
 A manifest proves nothing if an editor can re-sign it with a key of their own: a verifier
 that knows the device's key (the store on that device, or `--public-key`) passes it as
@@ -14,8 +16,11 @@ that knows the device's key (the store on that device, or `--public-key`) passes
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import logging
+import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -26,25 +31,87 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
 
+from counter.errors import CounterError
 from counter.store import Store
 
 MANIFEST_FORMAT = "counter-export-manifest/1"
 MANIFEST_SUFFIX = ".manifest.json"
 SIGNATURE_SUFFIX = ".sig"
-KEY_SETTING = "export_signing_key"
+KEY_SETTING = "export_signing_key"  # where versions before the key file kept it
+KEY_FILE = "device-signing-key.pem"
 CSV_CHUNK_LINES = 1000
+
+log = logging.getLogger(__name__)
+
+
+class SigningKeyError(CounterError):
+    """The device key file cannot be used (corrupt, wrong type)."""
+
+
+def key_path(store: Store) -> Path:
+    """Where this store's device key lives: beside the database, never inside it."""
+    return store.path.parent / KEY_FILE
+
+
+def _write_key_file(path: Path, key: Ed25519PrivateKey) -> None:
+    """Create the key file owner-only from the start (no window where others can read it)."""
+    data = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _read_key_file(path: Path) -> Ed25519PrivateKey:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        log.warning("signing key file had mode %o: made owner-only", mode)
+        path.chmod(0o600)
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except ValueError as exc:
+        raise SigningKeyError(f"tệp khóa ký {path.name} hỏng: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"tệp khóa ký {path.name} không phải khóa Ed25519")
+    return key
+
+
+def _migrate_stored_key(store: Store, path: Path) -> None:
+    """Move a key from the store's settings (older versions) to its file, then erase it.
+
+    `secure_delete` zeroes the freed page and the WAL is checkpointed, so the private key
+    does not linger in the database file. Backups made before this still hold it: rotate
+    the key through the portal if any exist (docs/exports.md).
+    """
+    stored = store.get_setting(KEY_SETTING)
+    if stored is None:
+        return
+    if not path.exists():
+        _write_key_file(path, Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored)))
+    store.conn.execute("PRAGMA secure_delete = ON")
+    with store.write():
+        store.conn.execute("DELETE FROM settings WHERE key = ?", (KEY_SETTING,))
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.info("device signing key moved out of the store into %s", path.name)
 
 
 def device_key(store: Store) -> Ed25519PrivateKey:
-    """The device's signing key, generated and saved on first use."""
-    stored = store.get_setting(KEY_SETTING)
-    if stored is None:
-        key = Ed25519PrivateKey.generate()
-        store.set_setting(KEY_SETTING, key.private_bytes_raw().hex())
-        return key
-    return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))
+    """The device's signing key from its own file, generated on first use."""
+    path = key_path(store)
+    _migrate_stored_key(store, path)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another connection made it first
+            _write_key_file(path, Ed25519PrivateKey.generate())
+    return _read_key_file(path)
 
 
 def public_key_hex(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
@@ -54,10 +121,10 @@ def public_key_hex(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 def stored_public_key(store: Store) -> str | None:
     """The public key of this store's device, or None if it never signed anything."""
-    stored = store.get_setting(KEY_SETTING)
-    if stored is None:
+    path = key_path(store)
+    if store.get_setting(KEY_SETTING) is None and not path.exists():
         return None
-    return public_key_hex(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored)))
+    return public_key_hex(device_key(store))
 
 
 def key_id(public_hex: str) -> str:

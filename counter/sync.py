@@ -38,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from counter import audit, history
+from counter import audit, history, signing, witness
 from counter.codes import continue_after
 from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
@@ -134,6 +134,8 @@ class SyncReport:
     error: SyncError | None = None
     skipped: str = ""
     rejections: list[tuple[int, str]] = field(default_factory=list)
+    witnessed_seq: int | None = None  # the audit head the portal signed this round
+    witness_error: str = ""
 
     @property
     def ok(self) -> bool:
@@ -156,6 +158,12 @@ class SyncReport:
             f"Đã nhận {self.pulled} thay đổi: {self.pull_applied} đã áp dụng, "
             f"{self.pull_rejected} bị từ chối."
         )
+        if self.witnessed_seq is not None:
+            lines.append(
+                f"Cổng đã chứng thực nhật ký kiểm toán đến bản ghi số {self.witnessed_seq}."
+            )
+        if self.witness_error:
+            lines.append(f"Chứng thực nhật ký kiểm toán thất bại: {self.witness_error}")
         if self.error is not None:
             lines.append(f"Đồng bộ dừng ({self.error.error_class}): {self.error.message}")
         lines.append(f"{self.pending} bản ghi đang chờ gửi.")
@@ -325,6 +333,7 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
             "agency_code": config.agency.code,
             "counter_no": config.counter.number,
             "protocol": PROTOCOL_VERSION,
+            "signing_public_key": signing.public_key_hex(signing.device_key(store)),
         },
     )
     if resp.status_code != 200:
@@ -936,6 +945,9 @@ def _run(
                 report.enrolled = True
             push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
             pull(store, http, config, report, clock=clock, stop=stop)
+            receipt, report.witness_error = witness.witness_round(store, http, _auth(store))
+            if receipt is not None:
+                report.witnessed_seq = int(receipt["seq"])
         except httpx.HTTPError as exc:
             raise SyncError(
                 "retry",

@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -45,6 +46,7 @@ from portal.storage import (
     StorageError,
     utc_now,
 )
+from portal.witness import Witness
 
 API = "/api/v1"
 MAX_INT = 2**63 - 1  # what both databases store; larger numbers are malformed requests
@@ -113,6 +115,9 @@ _STORAGE_STATUS = {
     "code_expired": (403, "rejected"),
     "counter_mismatch": (403, "rejected"),
     "counter_taken": (409, "rejected"),
+    "key_mismatch": (409, "rejected"),
+    "audit_rollback": (409, "rejected"),
+    "audit_fork": (409, "rejected"),
 }
 
 
@@ -129,9 +134,18 @@ def create_app(
     *,
     admin_token: str = "",
     on_shutdown: Callable[[], None] | None = None,
+    witness_key: Ed25519PrivateKey | None = None,
 ) -> Starlette:
-    """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`."""
+    """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`.
+
+    `witness_key` signs witnessed audit heads; the server passes the key file's. Without one
+    (tests that do not look at receipts) a key lives as long as the app.
+    """
     lim = limits or Limits()
+    if witness_key is None:
+        log.info("no witness key given: receipts are signed with a key of this run only")
+        witness_key = Ed25519PrivateKey.generate()
+    witness = Witness(storage, witness_key)  # type: ignore[arg-type]
     pages = CitizenPages(storage, max_form_bytes=lim.max_form_bytes)
 
     async def body_json(request: Request) -> Any:
@@ -207,6 +221,10 @@ def create_app(
             fields["agency_code"],
             fields["counter_no"],
         )
+        if "signing_public_key" in body:  # counters since the witness (docs/exports.md)
+            await run_in_threadpool(
+                witness.register_key, device.device_id, body["signing_public_key"]
+            )
         sequences = await run_in_threadpool(
             storage.code_sequences, device.agency_code, device.counter_no
         )
@@ -329,6 +347,51 @@ def create_app(
             }
         )
 
+    async def witness_head(request: Request) -> Response:
+        device = await device_of(request)
+        body = await body_json(request)
+        fields = _require(body, {"audit_head": dict})
+        if "signing_public_key" in body:
+            await run_in_threadpool(
+                witness.register_key, device.device_id, body["signing_public_key"]
+            )
+        head = fields["audit_head"]
+        receipt = await run_in_threadpool(
+            witness.witness, device, head.get("seq"), head.get("hash", "")
+        )
+        return JSONResponse({"witness": receipt})
+
+    async def witness_list(request: Request) -> Response:
+        device = await device_of(request)
+        data = await run_in_threadpool(witness.file_bytes, device_id=device.device_id)
+        return Response(data, media_type="application/json")
+
+    async def admin_witness(request: Request) -> Response:
+        admin_check(request)
+        device = request.query_params.get("device") or None
+        agency = request.query_params.get("agency") or None
+        if (device is None) == (agency is None):
+            raise ApiError(422, "rejected", "bad_query", "give exactly one of device, agency")
+        data = await run_in_threadpool(witness.file_bytes, device_id=device, agency_code=agency)
+        return Response(data, media_type="application/json")
+
+    async def admin_verify(request: Request) -> Response:
+        admin_check(request)
+        body = await body_json(request)
+        fields = _require(body, {"manifest": str, "signature": str})
+        files = body.get("files") or {}
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise ApiError(422, "rejected", "bad_request", "files: an object of name → sha256")
+        answer = await run_in_threadpool(
+            witness.verify_manifest,
+            fields["manifest"].encode("utf-8"),
+            fields["signature"],
+            files,
+        )
+        return JSONResponse(answer)
+
     def admin_check(request: Request) -> None:
         if not admin_token:
             raise ApiError(
@@ -412,6 +475,10 @@ def create_app(
         Route(f"{API}/device", guarded(device_info), methods=["GET"]),
         Route(f"{API}/push", guarded(push), methods=["POST"]),
         Route(f"{API}/changes", guarded(changes), methods=["GET"]),
+        Route(f"{API}/witness", guarded(witness_head), methods=["POST"]),
+        Route(f"{API}/witness", guarded(witness_list), methods=["GET"]),
+        Route(f"{API}/admin/witness", guarded(admin_witness), methods=["GET"]),
+        Route(f"{API}/admin/verify", guarded(admin_verify), methods=["POST"]),
         Route(f"{API}/admin/status", guarded(admin_status), methods=["POST"]),
         Route(f"{API}/admin/rejections", guarded(admin_rejections), methods=["GET"]),
         Route(f"{API}/admin/ratings", guarded(admin_ratings), methods=["GET"]),
@@ -460,6 +527,7 @@ def create_app(
     )
     app.add_middleware(SecurityHeaders)
     app.state.storage = storage
+    app.state.witness = witness
     app.state.limits = lim
     return app
 

@@ -29,6 +29,7 @@ from portal.batching import Coalescer
 from portal.storage import (
     AUTHENTICATE_SQL,
     CHANGES_SINCE_SQL,
+    WITNESS_SCHEMA,
     Change,
     CitizenView,
     Device,
@@ -160,6 +161,8 @@ PG_MIGRATIONS: list[str] = [
     );
     CREATE INDEX lookup_failures_window ON lookup_failures(window_start)
     """,
+    # 3: the witness: device signing keys, witnessed audit heads, alarms (as SQLite's _m3)
+    WITNESS_SCHEMA,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 

@@ -349,7 +349,45 @@ def _script(conn: Any, sql: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2]
+def _m3(conn: sqlite3.Connection) -> None:
+    """The witness (portal/witness.py): device signing keys, witnessed audit heads, alarms."""
+    _script(conn, WITNESS_SCHEMA.replace("BIGSERIAL", "INTEGER").replace("BIGINT", "INTEGER"))
+
+
+# Shared by both backends (PostgreSQL's migration 3 runs it as written).
+WITNESS_SCHEMA = """
+    CREATE TABLE device_keys (
+        device_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        retired_at TEXT,
+        PRIMARY KEY (device_id, public_key)
+    );
+    CREATE INDEX device_keys_public ON device_keys(public_key);
+    CREATE TABLE key_rotations (
+        device_id TEXT PRIMARY KEY,
+        allowed_at TEXT NOT NULL
+    );
+    CREATE TABLE witnessed_heads (
+        device_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        witnessed_at TEXT NOT NULL,
+        PRIMARY KEY (device_id, seq)
+    );
+    CREATE TABLE witness_alarms (
+        id BIGSERIAL PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        witnessed_seq BIGINT NOT NULL
+    );
+    CREATE INDEX witness_alarms_device ON witness_alarms(device_id, id)
+"""
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
