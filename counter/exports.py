@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from counter import audit, signing, stats
+from counter import audit, signing, stats, witness
 from counter.auth import require_supervisor
 from counter.catalogue import delivery_label
 from counter.errors import InvalidInput
@@ -630,6 +630,9 @@ def export(
             "counter_no": desk.config.counter.number,
             "device_id": desk.device_id,
             "audit_entry": {"id": int(audit_id), "hash": str(audit_hash)},
+            # the last head the portal witnessed: the part of the trail this export builds on
+            # that no one holding this PC can rewrite unseen
+            "witness": witness.last_witnessed(store),
         }
         manifest_path, sig_path = signing.write_signed_manifest(
             store, out / (base_name(request) + signing.MANIFEST_SUFFIX), manifest

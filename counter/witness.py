@@ -343,7 +343,8 @@ class ChainCheck:
     """What the witnessed heads say about the local chain."""
 
     problems: list[str]
-    notes: list[str]
+    notes: list[str]  # what was confirmed
+    cautions: list[str]  # what nothing vouches for yet
     last_witnessed_seq: int
     unwitnessed: int
 
@@ -372,6 +373,7 @@ def check_chain(store: Store, heads: list[Head], now: datetime) -> ChainCheck:
     """
     problems: list[str] = []
     notes: list[str] = []
+    cautions: list[str] = []
     mismatched: list[Head] = []
     missing: list[Head] = []
     matched_before: dict[int, int] = {}  # head seq → seq of the last matching head before it
@@ -416,19 +418,19 @@ def check_chain(store: Store, heads: list[Head], now: datetime) -> ChainCheck:
             f"lúc {_when(heads[-1].witnessed_at)}"
         )
     elif not heads:
-        notes.append("cổng chưa chứng thực bản ghi nào của thiết bị này")
+        cautions.append("cổng chưa chứng thực bản ghi nào của thiết bị này")
     tail = store.conn.execute(
         "SELECT count(*), min(id), max(id), min(at) FROM audit WHERE id > ?", (last_seq,)
     ).fetchone()
     count = int(tail[0] or 0)
     if count:
         oldest = parse_iso(str(tail[3]))
-        notes.append(
+        cautions.append(
             f"{count} bản ghi cuối (số {tail[1]}–{tail[2]}) chưa được cổng chứng thực; bản cũ "
             f"nhất lúc {_when(str(tail[3]))} ({_age(oldest, now)} trước): chưa thể chứng minh "
             "chúng không bị sửa — đồng bộ với cổng rồi kiểm tra lại"
         )
-    return ChainCheck(problems, notes, last_seq, count)
+    return ChainCheck(problems, notes, cautions, last_seq, count)
 
 
 def witness_round(
