@@ -187,14 +187,13 @@ class _Keys:
             found = self.witness_file.signer_of(public)
             if found is not None:
                 record, reg = found
-                exported = str(manifest.get("exported_at", ""))
                 if manifest.get("device_id") != record.device_id:
                     return Finding(
                         "",
                         f"khóa {kid} được đăng ký cho {record.describe()}, nhưng bản kê ghi "
                         f"thiết bị {str(manifest.get('device_id'))[:8]}",
                     )
-                if reg.retired_at is not None and exported > reg.retired_at:
+                if witness.signed_after_retirement(manifest.get("exported_at"), reg.retired_at):
                     return Finding("", f"được ký bằng khóa {kid} sau khi khóa đã bị thay")
                 return None
         if public in self.pinned:
@@ -251,7 +250,16 @@ def _manifest_witness(
     entry = manifest.get("audit_entry")
     entry_id = entry.get("id") if isinstance(entry, dict) else None
     top = record.heads[-1].seq if record.heads else 0
-    if isinstance(entry_id, int) and entry_id > top:
+    point = heads.get(entry_id) if isinstance(entry_id, int) else None
+    if point is not None and isinstance(entry, dict) and point.hash != entry.get("hash"):
+        out.append(
+            Finding(
+                manifest_path.name,
+                f"bản ghi nhật ký số {entry_id} của lần xuất này khác với bản quầy đã báo cho "
+                "cổng: nhật ký đã bị viết lại và bản kê được ký lại",
+            )
+        )
+    elif isinstance(entry_id, int) and entry_id > top:
         out.append(
             Finding(
                 manifest_path.name,

@@ -43,6 +43,8 @@ API = "/api/v1"
 K_LAST_RECEIPT = "witness.last_receipt"
 K_PORTAL_KEY = "witness.portal_key"
 K_LAST_ERROR = "witness.last_error"
+# Export entries sent with a head, so the portal can vouch for each export's own entry.
+MAX_CHECKPOINTS = 1000
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +244,17 @@ def device_entry(
 # -- the counter's side of a sync round --------------------------------------------------
 
 
+def signed_after_retirement(exported_at: object, retired_at: str | None) -> bool:
+    """Whether a manifest made at `exported_at` postdates its key's retirement (either
+    unreadable counts as after: a date that cannot be read vouches for nothing)."""
+    if retired_at is None:
+        return False
+    try:
+        return parse_iso(str(exported_at)) > parse_iso(retired_at)
+    except ValueError:
+        return True
+
+
 def audit_head(store: Store) -> tuple[int, str] | None:
     row = store.conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     return None if row is None else (int(row[0]), str(row[1]))
@@ -276,6 +289,10 @@ def send_head(
 ) -> dict[str, Any] | None:
     """Send the audit head (and the device's public key) unless the portal already has it.
 
+    The audit entries of exports made since the last witnessed head go with it as
+    checkpoints: the portal keeps them like heads, so it can tell later whether a manifest's
+    `audit_entry` is the one the counter reported, not one rewritten and re-signed since.
+
     Returns the receipt, or None when there was nothing new to witness. Raises
     `WitnessError` for an answer that is refused or not signed by the portal's known key;
     httpx errors go to the caller (the sync round treats them as the network's).
@@ -286,10 +303,17 @@ def send_head(
     previous = last_receipt(store)
     if previous and (previous.get("seq"), previous.get("hash")) == head:
         return None
+    since = int(previous.get("seq", 0)) if previous else 0
+    checkpoints = store.conn.execute(
+        "SELECT id, hash FROM audit WHERE id > ? AND id < ? AND action LIKE 'export.%' "
+        "ORDER BY id LIMIT ?",
+        (since, head[0], MAX_CHECKPOINTS),
+    ).fetchall()
     resp = client.post(
         f"{API}/witness",
         json={
             "audit_head": {"seq": head[0], "hash": head[1]},
+            "checkpoints": [[int(i), str(h)] for i, h in checkpoints],
             "signing_public_key": public_key,
         },
         headers=dict(headers),

@@ -357,7 +357,11 @@ def create_app(
             )
         head = fields["audit_head"]
         receipt = await run_in_threadpool(
-            witness.witness, device, head.get("seq"), head.get("hash", "")
+            witness.witness,
+            device,
+            head.get("seq"),
+            head.get("hash", ""),
+            body.get("checkpoints") or [],
         )
         return JSONResponse({"witness": receipt})
 

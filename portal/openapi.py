@@ -348,6 +348,12 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                                 "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                             },
                         },
+                        "checkpoints": {
+                            "type": "array",
+                            "description": "[seq, hash] of export entries since the last "
+                            "witnessed head, before this one",
+                            "items": {"type": "array", "minItems": 2, "maxItems": 2},
+                        },
                         "signing_public_key": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
                     },
                 },

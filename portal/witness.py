@@ -76,6 +76,10 @@ def _hex_key(text: Any) -> str:
     return value
 
 
+def _seq_ok(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2**62
+
+
 def _hex_hash(text: Any) -> str:
     value = str(text).strip().lower()
     if len(value) != 64 or not set(value) <= _HEX64:
@@ -172,12 +176,24 @@ class Witness:
 
     # -- heads -----------------------------------------------------------------------------
 
-    def witness(self, device: Device, seq: Any, digest: Any) -> dict[str, Any]:
-        """Keep one head and answer with the signed receipt; a head that goes backwards or
-        forks is refused (and kept as an alarm)."""
-        if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 2**62:
+    def witness(
+        self, device: Device, seq: Any, digest: Any, checkpoints: Any = ()
+    ) -> dict[str, Any]:
+        """Keep one head (and the checkpoints before it: export entries) and answer with the
+        signed receipt; a head that goes backwards or forks is refused (and kept as an alarm).
+        """
+        if not _seq_ok(seq):
             raise StorageError("bad_head", "audit_head.seq must be a positive integer")
         digest = _hex_hash(digest)
+        points: list[tuple[int, str]] = []
+        if not isinstance(checkpoints, list | tuple) or len(checkpoints) > fmt.MAX_CHECKPOINTS:
+            raise StorageError("bad_head", f"checkpoints: a list of at most {fmt.MAX_CHECKPOINTS}")
+        for item in checkpoints:
+            if not isinstance(item, list) or len(item) != 2 or not _seq_ok(item[0]):
+                raise StorageError("bad_head", "each checkpoint is [seq, hash]")
+            if item[0] >= seq:
+                raise StorageError("bad_head", "checkpoints come before the head")
+            points.append((item[0], _hex_hash(item[1])))
         now = self.storage._now()
         alarm: tuple[str, str, int] | None = None
         with self.storage._tx() as c:
@@ -200,6 +216,15 @@ class Witness:
             elif top is not None and seq < int(top["seq"]):
                 alarm = ("rollback", "the head is behind one already witnessed", int(top["seq"]))
             else:
+                floor = int(top["seq"]) if top is not None else 0
+                for point_seq, point_hash in sorted(set(points)):
+                    if point_seq > floor:  # only after what is witnessed: never rewrites it
+                        c.execute(
+                            "INSERT INTO witnessed_heads(device_id, seq, hash, witnessed_at) "
+                            "VALUES (?, ?, ?, ?)",
+                            (device.device_id, point_seq, point_hash, now),
+                        )
+                        floor = point_seq
                 c.execute(
                     "INSERT INTO witnessed_heads(device_id, seq, hash, witnessed_at) "
                     "VALUES (?, ?, ?, ?)",
@@ -327,8 +352,7 @@ class Witness:
                     f"the manifest names device {manifest.get('device_id')!r}, the key is "
                     f"registered to {device.device_id}"
                 )
-            exported = str(manifest.get("exported_at", ""))
-            if reg.retired_at is not None and exported > reg.retired_at:
+            if fmt.signed_after_retirement(manifest.get("exported_at"), reg.retired_at):
                 findings.append(f"signed after the key was retired ({reg.retired_at})")
             claim = manifest.get("witness")
             heads = {h.seq: h for h in self.heads(device.device_id)}
@@ -340,12 +364,14 @@ class Witness:
                         "portal never witnessed with that hash"
                     )
             entry = manifest.get("audit_entry") or {}
-            top = max(heads) if heads else 0
-            try:
-                entry_id = int(entry.get("id", 0))
-            except (TypeError, ValueError):
-                entry_id = 0
-            signer["export_witnessed"] = bool(entry_id and entry_id <= top)
+            entry_id = entry.get("id") if isinstance(entry, dict) else None
+            point = heads.get(entry_id) if isinstance(entry_id, int) else None
+            if point is not None and point.hash != entry.get("hash"):
+                findings.append(
+                    f"the export's audit entry {entry.get('id')} is not the one the counter "
+                    "reported to this portal: the trail was rewritten and the manifest re-signed"
+                )
+            signer["export_witnessed"] = point is not None and point.hash == entry.get("hash")
         listed = {
             str(f.get("name")): str(f.get("sha256"))
             for f in manifest.get("files", [])
