@@ -183,9 +183,42 @@ def logout(store: Store, officer: Officer, now: datetime) -> None:
         )
 
 
-def require_supervisor(officer: Officer | None) -> Officer:
+def require_supervisor(
+    officer: Officer | None,
+    *,
+    store: Store | None = None,
+    now: datetime | None = None,
+    action: str = "",
+) -> Officer:
+    """The officer, if a supervisor; else AuthError, and (given a store) an audit entry
+    `access.refused` naming who tried what: every refusal leaves a trace."""
     if officer is None or not officer.is_supervisor:
+        if store is not None and now is not None:
+            record_refusal(store, officer, action, now)
         raise AuthError(
             "Chức năng này chỉ dành cho lãnh đạo/giám sát", "Only a supervisor may do this"
         )
     return officer
+
+
+def record_refusal(
+    store: Store,
+    officer: Officer | None,
+    action: str,
+    now: datetime,
+    reason: str = "role",
+    *,
+    username: str = "",
+) -> None:
+    """One `access.refused` audit entry: `action` was refused to `officer` (or to whoever
+    tried as `username`) for `reason`."""
+    with store.write() as db:
+        audit.record(
+            db,
+            at=iso(now),
+            action="access.refused",
+            officer_id=officer.id if officer else None,
+            username=officer.username if officer else nfc(username).lower(),
+            obj=action,
+            details={"reason": reason, "role": officer.role if officer else None},
+        )

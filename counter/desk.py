@@ -113,9 +113,15 @@ class Desk:
             auth.logout(self.store, self.officer, self.now())
         self.officer = None
 
+    def require_supervisor(self, action: str) -> Officer:
+        """The logged-in supervisor; anyone else is refused, and the refusal audited."""
+        return auth.require_supervisor(
+            self.officer, store=self.store, now=self.now(), action=action
+        )
+
     def create_officer(self, username: str, full_name: str, role: str, secret: str) -> Officer:
         if self.officer is not None:
-            auth.require_supervisor(self.officer)
+            self.require_supervisor("officer.create")
         return auth.create_officer(
             self.store,
             username=username,

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from counter import audit_verify, exports, witness
+from counter.auth import record_refusal
 from counter.config import Config
 from counter.errors import AuthError, InvalidInput
 from counter.store import Store
@@ -176,7 +177,15 @@ def run_export_command(
 
     desk = Desk.open(config) if clock is None else Desk.open(config, clock=clock)
     try:
-        desk.login(args.user, read_pin(args.user))
+        try:
+            desk.login(args.user, read_pin(args.user))
+        except AuthError as exc:
+            # The failed login is audited by auth.login; this says what it was for.
+            reason = "no_pin" if PIN_ENV in exc.en else "login"
+            record_refusal(
+                desk.store, None, f"export.{args.kind}", desk.now(), reason, username=args.user
+            )
+            raise
         try:
             start, end = resolve_range(args, desk.now().date())
             formats = ("xlsx", "csv") if args.format == "both" else (args.format,)

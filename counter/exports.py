@@ -582,7 +582,15 @@ def export(
     `separate_connection` opens a second connection to the same store (for a worker thread
     while the UI keeps using the desk's own).
     """
-    officer = require_supervisor(desk.officer)
+    action = f"export.{request.kind}"
+    if separate_connection:  # a worker thread: audit a refusal on a connection of its own
+        own = Store(desk.store.path)
+        try:
+            officer = require_supervisor(desk.officer, store=own, now=desk.now(), action=action)
+        finally:
+            own.close()
+    else:
+        officer = desk.require_supervisor(action)
     _check_request(request, desk)
     out = Path(request.out_dir)
     try:
