@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import httpx
@@ -191,7 +190,9 @@ def test_an_export_made_before_any_witness_says_so(
     c.desk.logout()
     c.desk.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
     c.desk.login("giamsat", "5678")
-    result = exports.export(c.desk, exports.ExportRequest(date.today(), date.today(), tmp_path))
+    result = exports.export(
+        c.desk, exports.ExportRequest(system_clock().date(), system_clock().date(), tmp_path)
+    )
     wf = witness.parse_file(portal.app.state.witness.file_bytes(device_id=c.device_id))
     from counter import audit_verify
 
