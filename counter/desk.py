@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from counter import audit, auth, codes, history, receipts, search, spool
+from counter import audit, auth, codes, history, receipts, search, signing, spool
 from counter.auth import Officer
 from counter.catalogue import Catalogue, Procedure, load_catalogue
 from counter.config import Config
@@ -68,6 +68,7 @@ class Desk:
         self.officer: Officer | None = None
         self.device_id = self._device_id()
         self.device_secret = self._device_secret()
+        signing.move_key_out_of_store(store)  # a key older versions kept in the database
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock = system_clock) -> Desk:

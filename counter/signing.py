@@ -85,6 +85,17 @@ def _read_key_file(path: Path) -> Ed25519PrivateKey:
     return key
 
 
+def key_file_public(path: Path) -> str:
+    """The public key of a key file, read without touching it (for `counter doctor`)."""
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as exc:
+        raise SigningKeyError(f"tệp khóa ký {path.name} không đọc được: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"tệp khóa ký {path.name} không phải khóa Ed25519")
+    return public_key_hex(key)
+
+
 def _migrate_stored_key(store: Store, path: Path) -> None:
     """Move a key from the store's settings (older versions) to its file, then erase it.
 
@@ -102,6 +113,11 @@ def _migrate_stored_key(store: Store, path: Path) -> None:
         store.conn.execute("DELETE FROM settings WHERE key = ?", (KEY_SETTING,))
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     log.info("device signing key moved out of the store into %s", path.name)
+
+
+def move_key_out_of_store(store: Store) -> None:
+    """At start: a key older versions kept in the settings goes to its file, erased here."""
+    _migrate_stored_key(store, key_path(store))
 
 
 def device_key(store: Store) -> Ed25519PrivateKey:

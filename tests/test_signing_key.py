@@ -77,3 +77,20 @@ def test_loose_permissions_are_tightened_and_a_corrupt_key_is_a_clear_error(
     path.write_bytes(b"not a key")
     with pytest.raises(signing.SigningKeyError, match="hỏng"):
         signing.device_key(store)
+
+
+def test_opening_the_app_on_an_old_store_moves_the_key_out(tmp_path: Path) -> None:
+    from counter.config import parse_config
+
+    config = parse_config({"counter": {"data_dir": str(tmp_path / "data"), "demo_data": False}})
+    store = Store(config.db_path)
+    old = Ed25519PrivateKey.generate()
+    store.set_setting(signing.KEY_SETTING, old.private_bytes_raw().hex())
+    store.close()
+    desk = Desk.open(config)
+    try:
+        assert desk.store.get_setting(signing.KEY_SETTING) is None
+        assert signing.key_file_public(signing.key_path(desk.store)) == signing.public_key_hex(old)
+    finally:
+        desk.close()
+    assert old.private_bytes_raw().hex().encode() not in _all_bytes(config.db_path)
