@@ -153,7 +153,7 @@ class Witness:
         with self.storage._read() as c:
             rows = c.execute(
                 "SELECT public_key, registered_at, retired_at FROM device_keys "
-                "WHERE device_id = ? ORDER BY registered_at, public_key",
+                "WHERE device_id = ? ORDER BY (retired_at IS NULL), registered_at, public_key",
                 (device_id,),
             ).fetchall()
         return [

@@ -8,6 +8,7 @@ tells a supervisor.
 
 from __future__ import annotations
 
+import argparse
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from counter import exports, signing, witness
+from counter.export_cli import add_audit_arguments, run_audit_command
 from counter.sync import K_TOKEN, sync_once
 from counter.timeutil import system_clock
 from portal import admin
@@ -166,6 +168,20 @@ def test_counter_portal_commands(
     capsys.readouterr()
     wf = witness.parse_file(out.read_bytes())
     assert wf.portal_key == portal_key and wf.devices[c.device_id].heads
+
+    # The supervisor carries the file to the counter (or any PC): `counter audit verify`.
+    parser = argparse.ArgumentParser()
+    add_audit_arguments(parser)
+    args = parser.parse_args(["--witness", str(out), str(result.manifest.parent)])
+    ok, text = run_audit_command(c.config, args)
+    assert ok and f"quầy 3 của {AGENCY}" in text and "đã đối chiếu với cổng" in text, text
+    args = parser.parse_args(["--no-store", "--witness", str(out), str(result.manifest)])
+    ok, text = run_audit_command(c.config, args)
+    assert ok and f"quầy 3 của {AGENCY}" in text and "khớp chứng thực của cổng" in text, text
+    assert "đã đối chiếu với cổng" in text.splitlines()[-1]
+    args = parser.parse_args(["--witness", str(tmp_path / "nope.json"), str(result.manifest)])
+    ok, text = run_audit_command(c.config, args)
+    assert not ok and "nope.json" in text
 
     assert portal_main([*db, "verify", str(result.manifest.parent)]) == 0
     text = capsys.readouterr().out
