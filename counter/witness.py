@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from counter.errors import CounterError
+from counter.signing import device_key, key_id, public_key_hex
 from counter.store import Store
 from counter.timeutil import parse_iso, to_vn
 
@@ -58,15 +59,7 @@ def canonical(value: Any) -> bytes:
 
 
 def public_hex(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    from counter.signing import public_key_hex
-
     return public_key_hex(key)
-
-
-def key_id(public: str) -> str:
-    from counter.signing import key_id as _key_id
-
-    return _key_id(public)
 
 
 # -- receipts: the portal's signature over one head --------------------------------------
@@ -466,8 +459,6 @@ def witness_round(
     stop the sync of dossiers: it is kept in the settings, logged and shown by `counter sync`
     and `counter audit verify`. Network errors are the caller's.
     """
-    from counter.signing import device_key
-
     try:
         receipt = send_head(store, client, headers, public_hex(device_key(store)))
     except WitnessError as exc:

@@ -194,6 +194,8 @@ class Witness:
             if item[0] >= seq:
                 raise StorageError("bad_head", "checkpoints come before the head")
             points.append((item[0], _hex_hash(item[1])))
+        if len({q for q, _ in points}) != len(points):
+            raise StorageError("bad_head", "each checkpoint's seq appears once")
         now = self.storage._now()
         alarm: tuple[str, str, int] | None = None
         with self.storage._tx() as c:
@@ -357,7 +359,8 @@ class Witness:
             claim = manifest.get("witness")
             heads = {h.seq: h for h in self.heads(device.device_id)}
             if isinstance(claim, dict) and claim.get("seq") is not None:
-                head = heads.get(claim.get("seq"))  # type: ignore[arg-type]
+                claimed = claim.get("seq")
+                head = heads.get(claimed) if isinstance(claimed, int) else None
                 if head is None or head.hash != claim.get("hash"):
                     findings.append(
                         f"the manifest claims witnessed head {claim.get('seq')}, which this "

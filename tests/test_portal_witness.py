@@ -88,6 +88,13 @@ def test_enrollment_registers_the_key_and_receipts_verify(
             "bad_head",
         ),
         ({"audit_head": {"seq": 99, "hash": "a" * 64}, "checkpoints": "x"}, "bad_head"),
+        (
+            {
+                "audit_head": {"seq": 99, "hash": "a" * 64},
+                "checkpoints": [[5, "a" * 64], [5, "b" * 64]],
+            },
+            "bad_head",
+        ),
         ({"audit_head": {"seq": 99, "hash": "a" * 64}, "signing_public_key": "00"}, "bad_key"),
         ({"audit_head": "99"}, "bad_request"),
     ],
