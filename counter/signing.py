@@ -16,7 +16,6 @@ that knows the device's key (the store on that device, or `--public-key`) passes
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import logging
@@ -61,14 +60,29 @@ def key_path(store: Store) -> Path:
     return store.path.parent / KEY_FILE
 
 
-def _write_key_file(path: Path, key: Ed25519PrivateKey) -> None:
-    """Create the key file owner-only from the start (no window where others can read it)."""
+def write_key_file(path: Path, key: Ed25519PrivateKey) -> bool:
+    """Create a key file owner-only from the start, all at once; False if one exists already.
+
+    Written to a private temporary file, synced, then hard-linked into place: a reader (another
+    connection, another worker process) never sees a half-written key, and of two racing
+    writers exactly one wins.
+    """
     data = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
 
 
 def _read_key_file(path: Path) -> Ed25519PrivateKey:
@@ -107,7 +121,7 @@ def _migrate_stored_key(store: Store, path: Path) -> None:
     if stored is None:
         return
     if not path.exists():
-        _write_key_file(path, Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored)))
+        write_key_file(path, Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored)))
     store.conn.execute("PRAGMA secure_delete = ON")
     with store.write():
         store.conn.execute("DELETE FROM settings WHERE key = ?", (KEY_SETTING,))
@@ -125,8 +139,7 @@ def device_key(store: Store) -> Ed25519PrivateKey:
     path = key_path(store)
     _migrate_stored_key(store, path)
     if not path.exists():
-        with contextlib.suppress(FileExistsError):  # another connection made it first
-            _write_key_file(path, Ed25519PrivateKey.generate())
+        write_key_file(path, Ed25519PrivateKey.generate())  # or another connection's wins
     return _read_key_file(path)
 
 

@@ -17,7 +17,6 @@ import base64
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,14 +24,11 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
     load_pem_private_key,
 )
 
 from counter import witness as fmt
-from counter.signing import key_id
+from counter.signing import key_id, write_key_file
 from portal.storage import Device, SQLStorage, StorageError
 
 log = logging.getLogger(__name__)
@@ -43,19 +39,9 @@ _HEX64 = frozenset("0123456789abcdef")
 
 def load_witness_key(path: Path) -> Ed25519PrivateKey:
     """The portal's witness key, created owner-only on first use (every worker shares it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         key = Ed25519PrivateKey.generate()
-        data = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another worker made it first
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+        if write_key_file(path, key):  # else another worker made it first
             log.info("witness key created: %s", key_id(fmt.public_hex(key)))
     if path.stat().st_mode & 0o077:
         path.chmod(0o600)

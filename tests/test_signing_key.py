@@ -94,3 +94,39 @@ def test_opening_the_app_on_an_old_store_moves_the_key_out(tmp_path: Path) -> No
     finally:
         desk.close()
     assert old.private_bytes_raw().hex().encode() not in _all_bytes(config.db_path)
+
+
+def test_racing_first_uses_agree_on_one_key(tmp_path: Path) -> None:
+    """Threads (worker connections) and processes (portal workers) creating the key at once:
+    none reads a half-written file, all end with the same key."""
+    import concurrent.futures
+    import multiprocessing
+
+    from portal.witness import load_witness_key
+
+    db = tmp_path / "counter.db"
+    Store(db).close()
+
+    def first_use(_: int) -> str:
+        store = Store(db)
+        try:
+            return signing.public_key_hex(signing.device_key(store))
+        finally:
+            store.close()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(first_use, range(16)))
+    assert len(keys) == 1
+    portal_key = tmp_path / "portal" / "witness-key.pem"
+    with concurrent.futures.ProcessPoolExecutor(
+        4, mp_context=multiprocessing.get_context("spawn")
+    ) as procs:
+        found = set(procs.map(_portal_key_public, [portal_key] * 8))
+    assert len(found) == 1 and found == {signing.public_key_hex(load_witness_key(portal_key))}
+    assert not [p for p in portal_key.parent.iterdir() if p.name.startswith(".")]
+
+
+def _portal_key_public(path: Path) -> str:
+    from portal.witness import load_witness_key
+
+    return signing.public_key_hex(load_witness_key(path))
