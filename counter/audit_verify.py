@@ -206,11 +206,11 @@ class _Keys:
                 problem=False,
                 caution=True,
             )
-        return Finding(
-            "",
-            f"được ký bằng khóa lạ {kid}: cổng không đăng ký khóa này cho thiết bị nào, "
-            "không được tin",
-        )
+        if self.witness_file is not None:
+            why = "cổng không đăng ký khóa này cho thiết bị nào"
+        else:
+            why = "không phải khóa của máy này, cũng không được chỉ định bằng --public-key"
+        return Finding("", f"được ký bằng khóa lạ {kid}: {why}, không được tin")
 
     def describe(self, manifest: dict[str, object]) -> str:
         public = str(manifest.get("public_key", "")).lower()
@@ -222,9 +222,7 @@ class _Keys:
         return f"ký bằng khóa {kid} (do người kiểm tra chỉ định)"
 
 
-def _manifest_witness(
-    manifest_path: Path, wf: witness.WitnessFile | None, store: Store | None
-) -> list[Finding]:
+def _manifest_witness(manifest_path: Path, wf: witness.WitnessFile | None) -> list[Finding]:
     """The witnessed head a manifest names was really witnessed; is the export covered?"""
     if wf is None:
         return []
@@ -400,7 +398,7 @@ def verify(
         who = keys.signer(body) if body else None
         if who is not None:
             found_here.append(Finding(manifest.name, who.message, who.problem, who.caution))
-        anchored = _manifest_witness(manifest, witness_file, store)
+        anchored = _manifest_witness(manifest, witness_file)
         found_here += [f for f in anchored if f.problem or f.caution]
         vouched += [f for f in anchored if not (f.problem or f.caution)]
         if store is not None:

@@ -60,6 +60,16 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 24 * 366:
+        raise argparse.ArgumentTypeError(f"số giờ không hợp lệ: {text} (từ 0 đến 8784)")
+    return value
+
+
 def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `counter audit verify`."""
     parser.add_argument(
@@ -88,7 +98,7 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-witness-age",
-        type=float,
+        type=_hours,
         default=24.0,
         metavar="HOURS",
         help="a witness file older than this is reported (an old file replayed); default 24",

@@ -17,6 +17,7 @@ accepted as is), `reauth` (enroll again).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
 import itertools
 import json
@@ -213,18 +214,19 @@ def create_app(
                 "counter_no": int,
             },
         )
+        key = body.get("signing_public_key")  # counters since the witness (docs/exports.md)
+        register = None if key is None else witness.key_registration(fields["device_id"], key)
         device, token = await run_in_threadpool(
-            storage.enroll,
-            fields["enrollment_code"],
-            fields["device_id"],
-            fields["device_secret"],
-            fields["agency_code"],
-            fields["counter_no"],
-        )
-        if "signing_public_key" in body:  # counters since the witness (docs/exports.md)
-            await run_in_threadpool(
-                witness.register_key, device.device_id, body["signing_public_key"]
+            functools.partial(
+                storage.enroll,
+                fields["enrollment_code"],
+                fields["device_id"],
+                fields["device_secret"],
+                fields["agency_code"],
+                fields["counter_no"],
+                also=register,
             )
+        )
         sequences = await run_in_threadpool(
             storage.code_sequences, device.agency_code, device.counter_no
         )

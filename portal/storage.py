@@ -156,7 +156,14 @@ class Storage(Protocol):
         self, agency_code: str, counter_no: int, *, ttl_hours: float = 168
     ) -> str: ...
     def enroll(
-        self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
+        self,
+        code: str,
+        device_id: str,
+        device_secret: str,
+        agency_code: str,
+        counter_no: int,
+        *,
+        also: Callable[[Any], None] | None = None,
     ) -> tuple[Device, str]: ...
     def code_sequences(self, agency_code: str, counter_no: int) -> dict[str, int]: ...
     def authenticate(self, token: str) -> Device: ...
@@ -470,12 +477,20 @@ class SQLStorage:
         return code
 
     def enroll(
-        self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
+        self,
+        code: str,
+        device_id: str,
+        device_secret: str,
+        agency_code: str,
+        counter_no: int,
+        *,
+        also: Callable[[Any], None] | None = None,
     ) -> tuple[Device, str]:
         """Register (or re-register) a device; returns it with its new bearer token.
 
         The same device may repeat an enrollment with the code it used (its answer may have
-        been lost); a device revoked since must get a new code.
+        been lost); a device revoked since must get a new code. `also(c)` runs inside the same
+        transaction (the witness registers the device's signing key there).
         """
         now = self._now()
         token = secrets.token_urlsafe(32)
@@ -545,6 +560,8 @@ class SQLStorage:
                 "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
                 (now, device_id, row["code_hash"]),
             )
+            if also is not None:
+                also(c)
         self._cache().clear()
         device = self.device(device_id)
         assert device is not None

@@ -17,7 +17,7 @@ import base64
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -86,42 +86,57 @@ class Witness:
     def register_key(self, device_id: str, public_key: str) -> None:
         """Record the device's key on first sight; a different key only after `allow_rotation`.
 
-        Called with an authenticated device (enrollment or a witness round), never with a
-        bare device id from the network.
+        Called with an authenticated device (a witness round), never with a bare device id
+        from the network; at enrollment `key_registration` does it inside that transaction.
         """
         public_key = _hex_key(public_key)
-        now = self.storage._now()
+        with self.storage._read() as c:
+            if c.execute(  # the usual case: already registered, no write at all
+                "SELECT 1 FROM device_keys WHERE device_id = ? AND public_key = ? "
+                "AND retired_at IS NULL",
+                (device_id, public_key),
+            ).fetchone():
+                return
         with self.storage._tx() as c:
             self.storage._lock_device(c, device_id)
-            current = c.execute(
-                "SELECT public_key FROM device_keys WHERE device_id = ? AND retired_at IS NULL",
-                (device_id,),
-            ).fetchall()
-            if any(r["public_key"] == public_key for r in current):
-                return
-            known = c.execute(
-                "SELECT retired_at FROM device_keys WHERE device_id = ? AND public_key = ?",
-                (device_id, public_key),
-            ).fetchone()
-            allowed = c.execute(
-                "SELECT allowed_at FROM key_rotations WHERE device_id = ?", (device_id,)
-            ).fetchone()
-            if current and (allowed is None or known is not None):
-                raise StorageError(
-                    "key_mismatch",
-                    "this device already has another signing key registered: a new key is "
-                    "accepted only after the portal admin allows a rotation "
-                    "(counter-portal allow-key-rotation DEVICE_ID)",
-                )
-            c.execute(
-                "UPDATE device_keys SET retired_at = ? WHERE device_id = ? AND retired_at IS NULL",
-                (now, device_id),
+            self._register(c, device_id, public_key)
+
+    def key_registration(self, device_id: str, public_key: Any) -> Callable[[Any], None]:
+        """What `SQLStorage.enroll(also=…)` runs in its transaction (the key checked first)."""
+        checked = _hex_key(public_key)
+        return lambda c: self._register(c, device_id, checked)
+
+    def _register(self, c: Any, device_id: str, public_key: str) -> None:
+        now = self.storage._now()
+        current = c.execute(
+            "SELECT public_key FROM device_keys WHERE device_id = ? AND retired_at IS NULL",
+            (device_id,),
+        ).fetchall()
+        if any(r["public_key"] == public_key for r in current):
+            return
+        known = c.execute(
+            "SELECT retired_at FROM device_keys WHERE device_id = ? AND public_key = ?",
+            (device_id, public_key),
+        ).fetchone()
+        allowed = c.execute(
+            "SELECT allowed_at FROM key_rotations WHERE device_id = ?", (device_id,)
+        ).fetchone()
+        if current and (allowed is None or known is not None):
+            raise StorageError(
+                "key_mismatch",
+                "this device already has another signing key registered: a new key is "
+                "accepted only after the portal admin allows a rotation "
+                "(counter-portal allow-key-rotation DEVICE_ID)",
             )
-            c.execute(
-                "INSERT INTO device_keys(device_id, public_key, registered_at) VALUES (?, ?, ?)",
-                (device_id, public_key, now),
-            )
-            c.execute("DELETE FROM key_rotations WHERE device_id = ?", (device_id,))
+        c.execute(
+            "UPDATE device_keys SET retired_at = ? WHERE device_id = ? AND retired_at IS NULL",
+            (now, device_id),
+        )
+        c.execute(
+            "INSERT INTO device_keys(device_id, public_key, registered_at) VALUES (?, ?, ?)",
+            (device_id, public_key, now),
+        )
+        c.execute("DELETE FROM key_rotations WHERE device_id = ?", (device_id,))
         log.info("device %s signing key registered: %s", device_id[:8], key_id(public_key))
 
     def allow_rotation(self, device_id: str) -> None:

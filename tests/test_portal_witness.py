@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counter import exports, signing, witness
 from counter.export_cli import add_audit_arguments, run_audit_command
@@ -186,6 +187,9 @@ def test_counter_portal_commands(
     ok, text = run_audit_command(c.config, args)
     assert ok and f"quầy 3 của {AGENCY}" in text and "khớp chứng thực của cổng" in text, text
     assert "đã đối chiếu với cổng" in text.splitlines()[-1]
+    for bad in ("-5", "0", "abc"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["--max-witness-age", bad, str(result.manifest)])
     args = parser.parse_args(["--witness", str(tmp_path / "nope.json"), str(result.manifest)])
     ok, text = run_audit_command(c.config, args)
     assert not ok and "nope.json" in text
@@ -227,3 +231,31 @@ def test_an_export_made_before_any_witness_says_so(
     assert receipt is not None
     claim = signing.read_manifest(result.manifest)["witness"]
     assert (claim["seq"], claim["hash"]) == (receipt["seq"], receipt["hash"])
+
+
+def test_enrolling_again_with_another_key_is_refused_whole(
+    portal: ThreadedPortal, counter: Counter
+) -> None:
+    """Rotation only through the portal: a repeated enrollment with a new key changes nothing,
+    not even the device's token."""
+    from counter.sync import K_CODE
+
+    body = {
+        "enrollment_code": counter.store.get_setting(K_CODE),
+        "device_id": counter.device_id,
+        "device_secret": counter.store.get_setting("device_secret"),
+        "agency_code": AGENCY,
+        "counter_no": 3,
+        "signing_public_key": signing.public_key_hex(Ed25519PrivateKey.generate()),
+    }
+    resp = httpx.post(f"{portal.url}/api/v1/enroll", json=body)
+    assert (resp.status_code, resp.json()["error"]["code"]) == (409, "key_mismatch")
+    with _device_http(portal, counter) as http:
+        assert http.get("/api/v1/device").status_code == 200  # the old token still works
+    rows = portal.storage.query(
+        "SELECT public_key FROM device_keys WHERE device_id = ?", (counter.device_id,)
+    )
+    assert rows == [(signing.stored_public_key(counter.store),)]
+    body["signing_public_key"] = "zz"
+    resp = httpx.post(f"{portal.url}/api/v1/enroll", json=body)
+    assert (resp.status_code, resp.json()["error"]["code"]) == (422, "bad_key")
