@@ -17,7 +17,6 @@ accepted as is), `reauth` (enroll again).
 from __future__ import annotations
 
 import contextlib
-import functools
 import hmac
 import itertools
 import json
@@ -217,15 +216,13 @@ def create_app(
         key = body.get("signing_public_key")  # counters since the witness (docs/exports.md)
         register = None if key is None else witness.key_registration(fields["device_id"], key)
         device, token = await run_in_threadpool(
-            functools.partial(
-                storage.enroll,
-                fields["enrollment_code"],
-                fields["device_id"],
-                fields["device_secret"],
-                fields["agency_code"],
-                fields["counter_no"],
-                also=register,
-            )
+            storage.enroll,
+            fields["enrollment_code"],
+            fields["device_id"],
+            fields["device_secret"],
+            fields["agency_code"],
+            fields["counter_no"],
+            also=register,
         )
         sequences = await run_in_threadpool(
             storage.code_sequences, device.agency_code, device.counter_no
