@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from counter import audit_verify, exports, witness
+from counter import audit_verify, exports, signing, witness
 from counter.auth import record_refusal
 from counter.config import Config
 from counter.errors import AuthError, InvalidInput
@@ -95,6 +95,12 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="the same, offline: a witness file exported at the portal (counter-portal "
         "witness-file)",
+    )
+    parser.add_argument(
+        "--portal-key",
+        metavar="FINGERPRINT",
+        help="the portal's witness key as `counter-portal witness-key` prints it (16 hex or "
+        "the full key): the witness must be signed by it, not by a key this PC remembers",
     )
     parser.add_argument(
         "--max-witness-age",
@@ -238,6 +244,12 @@ def _online_witness(config: Config, store: Store) -> witness.WitnessFile:
         ) from None
 
 
+def _same_key(public: str, given: str) -> bool:
+    """`given` is the full key or its fingerprint (`counter-portal witness-key`)."""
+    text = given.strip().lower()
+    return text in (public.lower(), signing.key_id(public))
+
+
 def run_audit_verify(
     config: Config,
     paths: list[Path],
@@ -247,6 +259,7 @@ def run_audit_verify(
     online: bool = False,
     witness_path: Path | None = None,
     max_witness_age_hours: float = 24.0,
+    portal_key: str | None = None,
 ) -> tuple[bool, str]:
     """Check the store's audit chain and the export manifests; (ok, report in Vietnamese)."""
     store: Store | None = None
@@ -271,6 +284,17 @@ def run_audit_verify(
                 witness_file = _online_witness(config, store)
             elif online:
                 raise witness.WitnessError("--online cần kho dữ liệu của quầy (bỏ --no-store)")
+            if (
+                witness_file is not None
+                and portal_key
+                and not _same_key(witness_file.portal_key, portal_key)
+            ):
+                found = signing.key_id(witness_file.portal_key)
+                witness_file = None
+                raise witness.WitnessError(
+                    f"chứng thực được ký bằng khóa {found}, không phải khóa của cổng "
+                    f"{portal_key.strip()}: tệp hoặc cổng giả, không dùng được"
+                )
         except witness.WitnessError as exc:
             findings.append(audit_verify.Finding("chứng thực của cổng", exc.vi))
         report = audit_verify.verify(
@@ -297,4 +321,5 @@ def run_audit_command(config: Config, args: argparse.Namespace) -> tuple[bool, s
         online=bool(getattr(args, "online", False)),
         witness_path=getattr(args, "witness", None),
         max_witness_age_hours=float(getattr(args, "max_witness_age", 24.0)),
+        portal_key=getattr(args, "portal_key", None),
     )

@@ -335,3 +335,50 @@ def test_a_second_key_is_refused_until_the_portal_allows_rotation(scene: Scene) 
     # The old export, signed before the rotation, is still the device's.
     verified = scene.verify_offline()
     assert verified.ok, verified.text()
+
+
+def test_a_forged_witness_file_fails_against_the_portals_fingerprint(
+    scene: Scene, tmp_path: Path
+) -> None:
+    """The attacker rewrites the trail, forges a witness file with a key of their own and
+    replaces the portal key the store remembers: the fingerprint the supervisor brings from
+    the portal (`counter-portal witness-key`) gives it away."""
+    store = scene.store
+    _drop_triggers(store)
+    store.conn.execute("UPDATE audit SET username = 'ke_gian' WHERE id = 2")
+    _rechain(store, 2)
+    fake = Ed25519PrivateKey.generate()
+    rows = store.conn.execute("SELECT id, hash FROM audit ORDER BY id").fetchall()
+    record = witness.parse_file(scene.witness_file()).devices[scene.counter.device_id]
+    forged = witness.sign_file(
+        fake,
+        {
+            "exported_at": system_clock().isoformat(),
+            "devices": [
+                witness.device_entry(
+                    record.device_id,
+                    record.agency_code,
+                    record.counter_no,
+                    record.keys,
+                    [witness.Head(i, h, "2026-12-01T00:00:00+00:00") for i, h in rows],
+                )
+            ],
+        },
+    )
+    store.set_setting(witness.K_PORTAL_KEY, witness.public_hex(fake))
+    store.conn.execute("DELETE FROM settings WHERE key = ?", (witness.K_LAST_RECEIPT,))
+    path = tmp_path / "forged.json"
+    path.write_bytes(forged)
+    config = scene.counter.config
+    ok, text = run_audit_verify(config, [scene.folder], witness_path=path)
+    assert signing.key_id(witness.public_hex(fake)) in text  # the fingerprint is shown
+    real = scene.portal.app.state.witness.public_key
+    for given in (signing.key_id(real), real):
+        ok, text = run_audit_verify(config, [scene.folder], witness_path=path, portal_key=given)
+        assert not ok and "không phải khóa của cổng" in text, text
+    # With the real file and the real fingerprint, the rewrite shows.
+    path.write_bytes(scene.witness_file())
+    ok, text = run_audit_verify(
+        config, [scene.folder], witness_path=path, portal_key=signing.key_id(real)
+    )
+    assert not ok and "khoảng số 1–" in text, text
