@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import stat
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -162,8 +163,10 @@ def test_counter_portal_commands(
     c.desk.logout()
     c.desk.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
     c.desk.login("giamsat", "5678")
-    today = system_clock().date()
-    result = exports.export(c.desk, exports.ExportRequest(today, today, tmp_path / "usb"))
+    today = system_clock().date()  # (and yesterday: a run that crosses midnight)
+    result = exports.export(
+        c.desk, exports.ExportRequest(today - timedelta(days=1), today, tmp_path / "usb")
+    )
     sync_once(c.store, c.config)
     db = ["--db", str(tmp_path / "portal" / "portal.db")]
 
@@ -218,7 +221,10 @@ def test_an_export_made_before_any_witness_says_so(
     c.desk.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
     c.desk.login("giamsat", "5678")
     result = exports.export(
-        c.desk, exports.ExportRequest(system_clock().date(), system_clock().date(), tmp_path)
+        c.desk,
+        exports.ExportRequest(
+            system_clock().date() - timedelta(days=1), system_clock().date(), tmp_path
+        ),
     )
     wf = witness.parse_file(portal.app.state.witness.file_bytes(device_id=c.device_id))
     from counter import audit_verify

@@ -106,8 +106,10 @@ def scene(tmp_path: Path, portal_db: str) -> Iterator[Scene]:  # noqa: F811
         c.desk.logout()
         c.desk.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
         c.desk.login("giamsat", "5678")
-        today = system_clock().date()
-        result = exports.export(c.desk, exports.ExportRequest(today, today, tmp_path / "exp"))
+        today = system_clock().date()  # (and yesterday: a run that crosses midnight)
+        result = exports.export(
+            c.desk, exports.ExportRequest(today - timedelta(days=1), today, tmp_path / "exp")
+        )
         c.desk.logout()
         c.desk.login("canbo", "1234")
         report = sync_once(c.store, c.config)
