@@ -12,6 +12,7 @@ MODULES = [
     "bench_sync",
     "bench_exports",
     "bench_portal",
+    "bench_page",
 ]
 
 
