@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from counter import audit, auth, codes, history, receipts, search, signing, spool
+from counter import audit, auth, codes, history, receipts, search, spool
 from counter.auth import Officer
 from counter.catalogue import Catalogue, Procedure, load_catalogue
 from counter.config import Config
@@ -68,7 +68,12 @@ class Desk:
         self.officer: Officer | None = None
         self.device_id = self._device_id()
         self.device_secret = self._device_secret()
-        signing.move_key_out_of_store(store)  # a key older versions kept in the database
+        if store.get_setting("export_signing_key") is not None:  # = signing.KEY_SETTING
+            # A key older versions kept in the database goes to its own file. Imported here:
+            # cryptography costs start-up time, and only this rare case needs it at start.
+            from counter import signing
+
+            signing.move_key_out_of_store(store)
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock = system_clock) -> Desk:

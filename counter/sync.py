@@ -39,7 +39,7 @@ from typing import Any
 
 import httpx
 
-from counter import audit, history, signing, witness
+from counter import audit, history
 from counter.codes import continue_after
 from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
@@ -333,6 +333,8 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
             "[portal] enrollment_code",
         )
     device_id, secret = _identity(store, config)
+    from counter import signing  # cryptography: loaded when needed, not at the app's start
+
     resp = client.post(
         f"{API}/enroll",
         json={
@@ -978,6 +980,8 @@ def _run(
             push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
             pull(store, http, config, report, clock=clock, stop=stop)
             send_profile(store, config, http, report, clock=clock)
+            from counter import witness  # (cryptography: not at the app's start)
+
             receipt, report.witness_error = witness.witness_round(store, http, _auth(store))
             if receipt is not None:
                 report.witnessed_seq = int(receipt["seq"])
