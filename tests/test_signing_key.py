@@ -130,3 +130,20 @@ def _portal_key_public(path: Path) -> str:
     from portal.witness import load_witness_key
 
     return signing.public_key_hex(load_witness_key(path))
+
+
+def test_the_app_starts_without_loading_cryptography() -> None:
+    """Signing is rare; its library costs the counter's cold start (and the crash drill's
+    short windows): the app and the desk import it only when a key is used."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, screens.app, counter.desk, counter.sync; "
+        "print(sorted(m for m in sys.modules if m.startswith('cryptography'))[:1])"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
