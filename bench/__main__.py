@@ -13,6 +13,8 @@ MODULES = [
     "bench_exports",
     "bench_portal",
     "bench_page",
+    "bench_auth",
+    "bench_soak",
 ]
 
 

@@ -114,15 +114,23 @@ class ApiError(Exception):
 _STORAGE_STATUS = {
     "unauthenticated": (401, "reauth"),
     "device_revoked": (401, "reauth"),
-    "invalid_code": (403, "rejected"),
-    "code_used": (403, "rejected"),
-    "code_expired": (403, "rejected"),
-    "counter_mismatch": (403, "rejected"),
-    "counter_taken": (409, "rejected"),
+    "enrollment_refused": (403, "rejected"),
     "key_mismatch": (409, "rejected"),
     "audit_rollback": (409, "rejected"),
     "audit_fork": (409, "rejected"),
 }
+
+
+ADMIN_TOKEN_MIN_CHARS = 24
+
+
+def check_admin_token(token: str) -> None:
+    """An admin token opens the back office for the whole city: refuse a guessable one."""
+    if token and (len(token) < ADMIN_TOKEN_MIN_CHARS or len(set(token)) < 8):
+        raise ValueError(
+            f"security.admin_token: at least {ADMIN_TOKEN_MIN_CHARS} characters of varied "
+            "text, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe())'"
+        )
 
 
 def _error(status: int, error_class: str, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -145,6 +153,7 @@ def create_app(
     `witness_key` signs witnessed audit heads; the server passes the key file's. Without one
     (tests that do not look at receipts) a key lives as long as the app.
     """
+    check_admin_token(admin_token)
     lim = limits or Limits()
     if witness_key is None:
         log.info("no witness key given: receipts are signed with a key of this run only")
@@ -193,14 +202,14 @@ def create_app(
         return await storage.authenticate_async(auth[7:].strip())
 
     async def health(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "protocol": PROTOCOL_VERSION,
-                "server_time": utc_now().isoformat(),
-                "worker": os.getpid(),
-            }
-        )
+        info: dict[str, Any] = {
+            "status": "ok",
+            "protocol": PROTOCOL_VERSION,
+            "server_time": utc_now().isoformat(),
+        }
+        if is_admin(request):  # which process answered: for the operator, not the public
+            info["worker"] = os.getpid()
+        return JSONResponse(info)
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_spec(lim))
@@ -217,6 +226,10 @@ def create_app(
                 "counter_no": int,
             },
         )
+        if body.get("demo_data") is True:
+            # Made-up people must never mix with a city's real dossiers.
+            log.info("enrollment refused: the store holds demo data")
+            raise ApiError(403, "rejected", "demo_store", "a store holding demo data cannot enroll")
         key = body.get("signing_public_key")  # counters since the witness (docs/exports.md)
         register = None if key is None else witness.key_registration(fields["device_id"], key)
         device, token = await run_in_threadpool(
@@ -411,14 +424,19 @@ def create_app(
         )
         return JSONResponse(answer)
 
+    def is_admin(request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        return bool(admin_token and given) and hmac.compare_digest(
+            given.encode(), admin_token.encode()
+        )
+
     def admin_check(request: Request) -> None:
         if not admin_token:
             raise ApiError(
                 403, "rejected", "admin_disabled", "set [security] admin_token to use this API"
             )
-        auth = request.headers.get("authorization", "")
-        given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        if not given or not hmac.compare_digest(given.encode(), admin_token.encode()):
+        if not is_admin(request):
             raise ApiError(401, "reauth", "unauthenticated", "missing or wrong admin credential")
 
     async def admin_status(request: Request) -> Response:

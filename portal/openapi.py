@@ -474,7 +474,6 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "status": {"const": "ok"},
                         "protocol": {"const": 1},
                         "server_time": {"type": "string", "format": "date-time"},
-                        "worker": {"type": "integer", "description": "the answering process"},
                     },
                 },
                 "Limits": {
@@ -507,6 +506,10 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                             "type": "string",
                             "description": "the device's Ed25519 export-signing key, 64 hex; "
                             "registered once, replaced only after an admin allows a rotation",
+                        },
+                        "demo_data": {
+                            "type": "boolean",
+                            "description": "the store holds demo data: always refused",
                         },
                     },
                 },

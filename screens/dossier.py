@@ -12,7 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from counter.catalogue import delivery_label, form_label
 from counter.dossiers import PAYMENT_METHODS, Dossier
@@ -20,6 +20,7 @@ from counter.errors import CounterError, InvalidInput
 from counter.lifecycle import ACTIONS, allowed_actions, status_label
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
+from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import KEYS, bind
 from screens.modals import ActionForm, FormField
@@ -69,7 +70,7 @@ class DossierScreen(CounterScreen):
             with Vertical(classes="column"):
                 yield Static("", id="detail-documents")
                 yield Static("", id="detail-timeline")
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail-error", Static).display = False
