@@ -146,7 +146,7 @@ class Desk:
             self.store,
             username=username,
             role=role,
-            by=auth.require_supervisor(self.officer),
+            by=self.require_supervisor("officer.set_role"),
             now=self.now(),
         )
 

@@ -27,6 +27,7 @@ from portal.cli import main as portal_main
 from portal.server import ThreadedPortal
 from portal.witness import WITNESS_KEY_FILE
 from tests.test_sync_support import AGENCY, Counter, make_counter, receive_some
+from tests.test_witness_attacks import add_supervisor
 
 ADMIN = "admin-token-for-witness-tests"
 
@@ -160,9 +161,9 @@ def test_counter_portal_commands(
 ) -> None:
     """What the README tells a supervisor to run at the portal, end to end."""
     c = counter
+    add_supervisor(c)
     c.desk.logout()
-    c.desk.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
-    c.desk.login("giamsat", "5678")
+    c.desk.login("giamsat", "567856")
     today = system_clock().date()  # (and yesterday: a run that crosses midnight)
     result = exports.export(
         c.desk, exports.ExportRequest(today - timedelta(days=1), today, tmp_path / "usb")
@@ -217,9 +218,9 @@ def test_an_export_made_before_any_witness_says_so(
 ) -> None:
     """A manifest of an export not yet witnessed verifies as signed, flagged as unwitnessed."""
     c = counter
+    add_supervisor(c)
     c.desk.logout()
-    c.desk.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
-    c.desk.login("giamsat", "5678")
+    c.desk.login("giamsat", "567856")
     result = exports.export(
         c.desk,
         exports.ExportRequest(
@@ -244,10 +245,9 @@ def test_enrolling_again_with_another_key_is_refused_whole(
 ) -> None:
     """Rotation only through the portal: a repeated enrollment with a new key changes nothing,
     not even the device's token."""
-    from counter.sync import K_CODE
-
+    code = admin.create_enrollment_code(portal.storage, AGENCY, 3, device_id=counter.device_id)
     body = {
-        "enrollment_code": counter.store.get_setting(K_CODE),
+        "enrollment_code": code,
         "device_id": counter.device_id,
         "device_secret": counter.store.get_setting("device_secret"),
         "agency_code": AGENCY,

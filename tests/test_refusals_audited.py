@@ -43,6 +43,7 @@ ENTRY_POINTS: dict[str, Callable[[Desk, Path], object]] = {
         d, exports.ExportRequest(DAY, DAY, out, kind="stats"), separate_connection=True
     ),
     "officer.create": lambda d, _: d.create_officer("moi", "Người Mới", "officer", "4321"),
+    "officer.set_role": lambda d, _: d.set_officer_role("canbo", "supervisor"),
 }
 
 
@@ -66,6 +67,11 @@ def test_nobody_logged_in_is_refused_and_audited(desk: Desk) -> None:
     with pytest.raises(AuthError):
         stats.today_figures(desk)
     assert _audit(desk)[-1] == ("access.refused", "", "stats.today")
+    officers = desk.store.conn.execute("SELECT count(*) FROM officers").fetchone()
+    with pytest.raises(AuthError, match="đăng nhập để tạo tài khoản"):
+        desk.create_officer("lenlut", "Người Lén", "supervisor", "98765432")
+    assert _audit(desk)[-1] == ("access.refused", "lenlut", "officer.create")
+    assert desk.store.conn.execute("SELECT count(*) FROM officers").fetchone() == officers
 
 
 def _export_args(user: str) -> argparse.Namespace:
@@ -123,13 +129,11 @@ def test_a_locked_account_is_audited_on_every_try(desk: Desk) -> None:
 
 def test_supervisor_checks_outside_auth_go_through_the_audited_path() -> None:
     """The class, not the cases: a new `require_supervisor(...)` call that passes no store
-    would refuse without a trace. Every call in the core must pass `store=` (or use
-    `Desk.require_supervisor`, which does)."""
-    root = Path(__file__).resolve().parent.parent / "counter"
+    would refuse without a trace. Every call in the core and the CLI must pass `store=` (or
+    use `Desk.require_supervisor`, which does)."""
+    root = Path(__file__).resolve().parent.parent
     silent = []
-    for path in sorted(root.glob("*.py")):
-        if path.name == "auth.py":
-            continue
+    for path in sorted([*root.glob("counter/*.py"), *root.glob("counter_cli/*.py")]):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from counter import audit, audit_verify, exports, signing, witness
+from counter import audit, audit_verify, auth, exports, signing, witness
 from counter.desk import Desk
 from counter.export_cli import run_audit_verify
 from counter.store import Store
@@ -103,9 +103,9 @@ def scene(tmp_path: Path, portal_db: str) -> Iterator[Scene]:  # noqa: F811
         receive_some(c, 6)
         report = sync_once(c.store, c.config)
         assert report.ok and report.witnessed_seq, report.text()
+        add_supervisor(c)
         c.desk.logout()
-        c.desk.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
-        c.desk.login("giamsat", "5678")
+        c.desk.login("giamsat", "567856")
         today = system_clock().date()  # (and yesterday: a run that crosses midnight)
         result = exports.export(
             c.desk, exports.ExportRequest(today - timedelta(days=1), today, tmp_path / "exp")
@@ -120,6 +120,19 @@ def scene(tmp_path: Path, portal_db: str) -> Iterator[Scene]:  # noqa: F811
         assert report.ok and report.witnessed_seq, report.text()
         yield Scene(portal, c, result, export_head)
         c.desk.close()
+
+
+def add_supervisor(c: Counter) -> None:
+    """A supervisor account, made as the set-up does (the logged-in officer's desk)."""
+    auth.create_officer(
+        c.store,
+        username="giamsat",
+        full_name="Lê Văn Hùng",
+        role="supervisor",
+        secret="567856",
+        now=c.desk.now(),
+        by=c.desk.officer,
+    )
 
 
 def _drop_triggers(store: Store) -> None:
