@@ -171,6 +171,14 @@ def verify_manifest_against_store(manifest_path: Path, store: Store) -> list[Fin
     return []
 
 
+def _kid(public: str) -> str:
+    """The fingerprint of a key read from a manifest, which may be malformed."""
+    try:
+        return signing.key_id(public)
+    except ValueError:
+        return "?"
+
+
 @dataclass
 class _Keys:
     """Who may have signed: keys registered at the portal, pinned by hand, or this PC's own."""
@@ -182,7 +190,7 @@ class _Keys:
     def signer(self, manifest: dict[str, object]) -> Finding | None:
         """None when the key is registered (and fits); else a problem or a caution."""
         public = str(manifest.get("public_key", "")).lower()
-        kid = signing.key_id(public) if public else "?"
+        kid = _kid(public)
         if self.witness_file is not None:
             found = self.witness_file.signer_of(public)
             if found is not None:
@@ -214,7 +222,7 @@ class _Keys:
 
     def describe(self, manifest: dict[str, object]) -> str:
         public = str(manifest.get("public_key", "")).lower()
-        kid = signing.key_id(public) if public else "?"
+        kid = _kid(public)
         found = self.witness_file.signer_of(public) if self.witness_file else None
         if found is not None:
             record, reg = found
@@ -309,9 +317,7 @@ def _witness_findings(
         return findings, False
     pinned = store.get_setting(witness.K_PORTAL_KEY)
     if pinned is not None and pinned.lower() != wf.portal_key.lower():
-        findings.append(
-            Finding(where, f"khóa của cổng {kid} khác khóa {signing.key_id(pinned)} máy đã biết")
-        )
+        findings.append(Finding(where, f"khóa của cổng {kid} khác khóa {_kid(pinned)} máy đã biết"))
     device_id = store.get_setting("device_id")
     record = wf.devices.get(str(device_id))
     if record is None:
