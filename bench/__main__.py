@@ -12,6 +12,7 @@ MODULES = [
     "bench_sync",
     "bench_exports",
     "bench_portal",
+    "bench_portal_open",
     "bench_page",
     "bench_auth",
     "bench_soak",

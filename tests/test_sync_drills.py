@@ -418,8 +418,12 @@ def test_drill_replacement_pc_with_the_old_device_id(
     _sync_clean(old)
     device_id = old.device_id
     old.desk.close()
-    # The operator revokes the dead PC (its key is gone with it) and issues a code for its id.
+    # The operator revokes the dead PC (its key is gone with it), lets the new PC register
+    # its own signing key (issue #14), and issues a code for its id (issue #19).
     admin.revoke_device(portal.storage, device_id)
+    from portal.witness import Witness, load_witness_key
+
+    Witness(portal.storage, load_witness_key(tmp_path / "witness.pem")).allow_rotation(device_id)
 
     folder = tmp_path / "new"
     config = make_config(
