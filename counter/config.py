@@ -108,6 +108,13 @@ class PortalConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    folder: Path | None = None  # None: <data_dir>/backups
+    keep: int = 14  # daily backups kept
+    daily: bool = True  # the app makes one a day
+
+
+@dataclass(frozen=True)
 class RetentionConfig:
     """How long what grows with the work is kept (days); see counter/retention.py."""
 
@@ -134,6 +141,7 @@ class Config:
     portal: PortalConfig = field(default_factory=PortalConfig)
     queue: QueueSettings = field(default_factory=QueueSettings)
     bank: BankConfig = field(default_factory=BankConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     keys: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
@@ -538,6 +546,21 @@ def _bank(r: _Reader) -> BankConfig:
     return bank
 
 
+def _backup(r: _Reader) -> BackupConfig:
+    t = r.section("backup")
+    r.unknown("backup", t, {"folder", "keep", "daily"})
+    d = BackupConfig()
+    folder = r.get("backup", t, "folder", str, "").strip()
+    keep = r.get("backup", t, "keep", int, d.keep)
+    if not 1 <= keep <= 3650:
+        r.problems.append(f"[backup] keep: expected 1–3650 backups, got {keep}")
+    return BackupConfig(
+        folder=r.path(folder) if folder else None,
+        keep=keep,
+        daily=r.get("backup", t, "daily", bool, d.daily),
+    )
+
+
 def _retention(r: _Reader) -> RetentionConfig:
     t = r.section("retention")
     d = RetentionConfig()
@@ -576,6 +599,7 @@ KNOWN_SECTIONS = {
     "portal",
     "queue",
     "bank",
+    "backup",
     "retention",
     "keys",
 }
@@ -601,6 +625,7 @@ def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
         portal=_portal(r),
         queue=_queue(r),
         bank=_bank(r),
+        backup=_backup(r),
         retention=_retention(r),
         keys=_keys(r),
         source=source,

@@ -8,13 +8,12 @@ SQLite, only these methods and the dataclasses they return.
 from __future__ import annotations
 
 import json
-import secrets
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from counter import audit, auth, codes, history, receipts, search, spool
+from counter import audit, auth, codes, history, receipts, search, spool, validation
 from counter.auth import Officer
 from counter.catalogue import Catalogue, Procedure, load_catalogue
 from counter.config import Config
@@ -28,6 +27,7 @@ from counter.dossiers import (
     validate_draft,
 )
 from counter.errors import AuthError, InvalidInput, NotFound
+from counter.identity import device_identity
 from counter.lifecycle import ACTIONS, STATUSES, transition
 from counter.store import Store
 from counter.text import nfc, nfc_lines
@@ -66,8 +66,8 @@ class Desk:
         self.calendar = WorkCalendar(config.office_hours, config.holidays)
         self.clock = clock
         self.officer: Officer | None = None
-        self.device_id = self._device_id()
-        self.device_secret = self._device_secret()
+        self.device_id, secret = device_identity(store, config.counter.device_id)
+        self.device_secret = bytes.fromhex(secret)
         if store.get_setting("export_signing_key") is not None:  # = signing.KEY_SETTING
             # A key older versions kept in the database goes to its own file. Imported here:
             # cryptography costs start-up time, and only this rare case needs it at start.
@@ -82,28 +82,6 @@ class Desk:
 
     def close(self) -> None:
         self.store.close()
-
-    # -- identity of this device -------------------------------------------------------
-
-    def _device_id(self) -> str:
-        configured = self.config.counter.device_id
-        stored = self.store.get_setting("device_id")
-        if configured != "auto":
-            if stored != configured:
-                self.store.set_setting("device_id", configured)
-            return configured
-        if stored is None:
-            stored = str(uuidlib.uuid4())
-            self.store.set_setting("device_id", stored)
-        return stored
-
-    def _device_secret(self) -> bytes:
-        """Per-device key of the receipt lookup tokens; the portal learns it at enrollment."""
-        stored = self.store.get_setting("device_secret")
-        if stored is None:
-            stored = secrets.token_hex(32)
-            self.store.set_setting("device_secret", stored)
-        return bytes.fromhex(stored)
 
     def now(self) -> datetime:
         return to_vn(self.clock())
@@ -390,6 +368,7 @@ class Desk:
                 "action", f"Thao tác không hợp lệ: {action}", f"Invalid action: {action}"
             )
         details = {k: nfc_lines(v) if isinstance(v, str) else v for k, v in details.items()}
+        validation.check_free_text(details, "")
         self._check_details(action, details)
         now = self.now()
         with self.store.write() as db:

@@ -77,6 +77,7 @@ def documents_from_procedure(procedure: Procedure) -> tuple[DocumentItem, ...]:
 
 def validate_draft(draft: DossierDraft, procedure: Procedure) -> DossierDraft:
     """Return the draft normalised (NFC, canonical numbers) or raise InvalidInput."""
+    validation.check_free_text(draft, "")  # every text field, present and future
     a = draft.applicant
     if a.kind not in APPLICANT_KINDS:
         raise InvalidInput("applicant.kind", "Loại người nộp không hợp lệ", "Bad applicant kind")
@@ -143,7 +144,7 @@ def validate_draft(draft: DossierDraft, procedure: Procedure) -> DossierDraft:
             "Thủ tục này không hỗ trợ hình thức nhận kết quả đã chọn",
             "This procedure does not offer that delivery option",
         )
-    return replace(
+    checked = replace(
         draft,
         applicant=applicant,
         representative=rep,
@@ -152,6 +153,7 @@ def validate_draft(draft: DossierDraft, procedure: Procedure) -> DossierDraft:
         note=nfc(draft.note),
         ticket=nfc(draft.ticket).upper(),
     )
+    return checked
 
 
 def search_text(code: str, applicant: Applicant, rep: Representative | None) -> str:

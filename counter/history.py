@@ -87,6 +87,10 @@ def snapshot(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k in PORTAL_FIELDS}
 
 
+# Settings key: timeline event ids start above this (see `counter.sync.rebase_numbers`).
+EVENT_ID_FLOOR = "events.id_floor"
+
+
 def record_change(
     db: sqlite_utils.Database,
     *,
@@ -104,9 +108,13 @@ def record_change(
     audit_at: datetime | None = None,
 ) -> int:
     """Timeline event + audit entry + outbox entry; returns the event's id."""
+    # The id follows the store's last event and the floor a rebase set (`EVENT_ID_FLOOR`:
+    # after a restored backup, past the ids the portal already holds for this device).
     cur = db.conn.execute(
-        "INSERT INTO dossier_events(dossier_uuid, at, action, from_status, to_status, "
-        "officer_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO dossier_events(id, dossier_uuid, at, action, from_status, to_status, "
+        "officer_id, details) VALUES ((SELECT max(coalesce((SELECT max(id) FROM "
+        "dossier_events), 0), coalesce((SELECT CAST(value AS INTEGER) FROM settings "
+        f"WHERE key = '{EVENT_ID_FLOOR}'), 0)) + 1), ?, ?, ?, ?, ?, ?, ?)",
         (
             row["uuid"],
             iso(at),

@@ -214,7 +214,33 @@ def run_doctor(config: Config) -> tuple[bool, list[Check]]:
     if config.queue.hub_url:
         checks.append(_hub(config))
     checks.extend(_signing(config))
+    checks.append(_backups(config))
+    checks.append(_log(config))
     return all(c.ok for c in checks), checks
+
+
+def _backups(config: Config) -> Check:
+    """The newest backup of the store and its age (informational)."""
+    from counter.backup import backup_folder, backups
+
+    folder = backup_folder(config)
+    found = backups(folder)
+    if not found:
+        return Check(True, "Sao lưu", f"chưa có bản sao lưu nào trong {folder} (counter backup)")
+    newest = found[-1]
+    return Check(True, "Sao lưu", f"{len(found)} bản trong {folder}; mới nhất {newest.name}")
+
+
+def _log(config: Config) -> Check:
+    """The last warnings and errors of the log (informational: a past error is no failure)."""
+    from counter.logs import last_errors, log_path
+
+    path = log_path(config.data_dir)
+    errors = last_errors(config.data_dir, 10)
+    if not errors:
+        return Check(True, "Nhật ký", f"{path}: không có lỗi gần đây")
+    lines = "\n".join(f"    {line}" for line in errors)
+    return Check(True, "Nhật ký", f"{path}: {len(errors)} cảnh báo/lỗi gần nhất:\n{lines}")
 
 
 def _signing(config: Config) -> Iterator[Check]:

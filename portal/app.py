@@ -161,7 +161,7 @@ def create_app(
     witness = Witness(storage, witness_key)  # type: ignore[arg-type]
     pages = CitizenPages(storage, max_form_bytes=lim.max_form_bytes)
 
-    async def body_json(request: Request) -> Any:
+    async def body_json(request: Request, *, nul_ok: bool = False) -> Any:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > lim.max_body_bytes:
             raise ApiError(
@@ -191,7 +191,7 @@ def create_app(
             value = json.loads(b"".join(chunks))
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ApiError(400, "retry", "bad_json", f"the body is not JSON: {exc}") from None
-        if _has_nul(value):
+        if not nul_ok and _has_nul(value):
             raise ApiError(422, "rejected", "bad_request", "text must not hold NUL characters")
         return value
 
@@ -244,6 +244,8 @@ def create_app(
         sequences = await run_in_threadpool(
             storage.code_sequences, device.agency_code, device.counter_no
         )
+        max_event = await run_in_threadpool(storage.max_event_id, device.device_id)
+        log.info("enroll device=%s last_seq=%d", device.device_id, device.last_seq)
         return JSONResponse(
             {
                 "protocol": PROTOCOL_VERSION,
@@ -252,13 +254,18 @@ def create_app(
                 "agency_code": device.agency_code,
                 "counter_no": device.counter_no,
                 "last_seq": device.last_seq,
+                "max_event_id": max_event,
                 "code_sequences": sequences,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "limits": _limits(lim),
             }
         )
 
     async def device_info(request: Request) -> Response:
         device = await device_of(request)
+        sequences = await run_in_threadpool(
+            storage.code_sequences, device.agency_code, device.counter_no
+        )
         return JSONResponse(
             {
                 "protocol": PROTOCOL_VERSION,
@@ -266,6 +273,9 @@ def create_app(
                 "agency_code": device.agency_code,
                 "counter_no": device.counter_no,
                 "last_seq": device.last_seq,
+                "max_event_id": await run_in_threadpool(storage.max_event_id, device.device_id),
+                "code_sequences": sequences,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "limits": _limits(lim),
                 "kinds": SUPPORTED_KINDS,
                 "server_time": utc_now().isoformat(),
@@ -286,7 +296,9 @@ def create_app(
 
     async def push(request: Request) -> Response:
         device = await device_of(request)
-        body = await body_json(request)
+        # NUL is allowed through here: the entry that holds it is rejected on its own below,
+        # so one odd character never refuses (and so blocks) the whole batch.
+        body = await body_json(request, nul_ok=True)
         fields = _require(body, {"after_seq": int, "entries": list})
         raw_entries: list[Any] = fields["entries"]
         if len(raw_entries) > lim.max_batch:
@@ -326,6 +338,7 @@ def create_app(
             "duplicates": outcome.duplicates,
             "rejected": [{"seq": s, "reason": r} for s, r in outcome.rejected],
             "halt": None,
+            "epoch": await run_in_threadpool(storage.epoch),
             "server_time": utc_now().isoformat(),
         }
         if outcome.halt is not None:
@@ -357,8 +370,15 @@ def create_app(
             )
         limit = min(limit, lim.max_pull)  # a larger page is simply cut to the limit
         found, more = await storage.changes_since_async(device.device_id, after, limit)
+        extra: dict[str, Any] = {}
+        if not found and after > 0:
+            # Nothing after the cursor: say where this device's changes end, so a counter
+            # whose cursor is ahead (the portal was restored) pulls again from the start.
+            extra["latest"] = await run_in_threadpool(storage.latest_change_id, device.device_id)
         return JSONResponse(
             {
+                **extra,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "changes": [
                     {
                         "id": c.id,
@@ -615,25 +635,38 @@ def _require(body: Any, spec: dict[str, type]) -> dict[str, Any]:
 
 
 def _entry(index: int, raw: Any) -> Entry:
+    """One pushed entry. Only an entry without a readable `seq` refuses the batch (nothing
+    could record it); anything else wrong with an entry becomes its `problem`, and storage
+    rejects that entry alone with the reason, so the sequence moves on (issue #13)."""
     if not isinstance(raw, dict):
         raise ApiError(422, "rejected", "bad_entry", f"entries[{index}] is not an object")
     seq, kind, version = raw.get("seq"), raw.get("kind"), raw.get("schema_version")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_INT:
         raise ApiError(422, "rejected", "bad_entry", f"entries[{index}].seq: positive integer")
+    problem = ""
     if (
         not isinstance(kind, str)
         or not isinstance(version, int)
         or isinstance(version, bool)
         or not -MAX_INT <= version <= MAX_INT
     ):
-        raise ApiError(
-            422, "rejected", "bad_entry", f"entries[{index}]: kind and schema_version required"
-        )
+        problem = "the entry's kind and schema_version are required"
+        kind = str(kind)[:100] if isinstance(kind, str) else "?"
+        version = 0
+    elif _has_nul(raw):
+        problem = "the entry holds a NUL character"
+    created_at = raw.get("created_at", "")
     return Entry(
         seq=seq,
-        kind=kind,
+        kind=_no_nul(kind),
         schema_version=version,
-        created_at=str(raw.get("created_at", "")),
+        created_at=_no_nul(created_at if isinstance(created_at, str) else str(created_at)),
         payload=raw.get("payload"),
-        local_reject=str(raw.get("local_reject") or ""),
+        local_reject=_no_nul(str(raw.get("local_reject") or "")),
+        problem=problem,
     )
+
+
+def _no_nul(text: str) -> str:
+    """Text a PostgreSQL column can hold (the entry is rejected; its columns still stored)."""
+    return text.replace("\x00", "\ufffd")

@@ -79,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("dossier")
     rt.add_argument("score", type=int)
     rt.add_argument("--comment", default="")
+    sub.add_parser(
+        "restored",
+        help="after restoring the database from a backup: start a new epoch, so every "
+        "counter pulls again and re-sends what the backup lacks",
+    )
     pg = sub.add_parser(
         "purge", help="delete closed dossiers and ingest payloads past their retention"
     )
@@ -218,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "rate":
             ch = admin.record_rating(storage, args.dossier, args.score, args.comment)
             print(f"change {ch.id}: rating {args.score} recorded")
+        elif command == "restored":
+            print(f"new epoch {storage.new_epoch()}: restart the portal's workers")
         elif command == "purge":
             closed = args.closed_days or settings.closed_dossier_days
             payloads = args.payload_days or settings.ingest_payload_days

@@ -522,14 +522,20 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "agency_code": {"type": "string"},
                         "counter_no": {"type": "integer"},
                         "last_seq": {"type": "integer"},
-                        "code_sequences": {
-                            "type": "object",
-                            "description": "Highest dossier-code sequence per day (ISO date) "
-                            "this counter number used in the last 7 days, from any device",
-                            "additionalProperties": {"type": "integer", "minimum": 1},
+                        "max_event_id": {"type": "integer"},
+                        "code_sequences": {"$ref": "#/components/schemas/CodeSequences"},
+                        "epoch": {
+                            "type": "string",
+                            "description": "this database's lifetime; new after a restore",
                         },
                         "limits": {"$ref": "#/components/schemas/Limits"},
                     },
+                },
+                "CodeSequences": {
+                    "type": "object",
+                    "description": "Highest dossier-code sequence per day (ISO date) "
+                    "this counter number used in the last 7 days, from any device",
+                    "additionalProperties": {"type": "integer", "minimum": 1},
                 },
                 "DeviceInfo": {
                     "type": "object",
@@ -539,6 +545,12 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "agency_code": {"type": "string"},
                         "counter_no": {"type": "integer"},
                         "last_seq": {"type": "integer"},
+                        "max_event_id": {"type": "integer"},
+                        "code_sequences": {"$ref": "#/components/schemas/CodeSequences"},
+                        "epoch": {
+                            "type": "string",
+                            "description": "this database's lifetime; new after a restore",
+                        },
                         "limits": {"$ref": "#/components/schemas/Limits"},
                         "kinds": {"type": "object", "additionalProperties": {"type": "integer"}},
                         "server_time": {"type": "string", "format": "date-time"},
@@ -599,12 +611,22 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                                     "type": "object",
                                     "properties": {
                                         "class": {"enum": ["retry", "rejected", "reauth"]},
-                                        "code": {"enum": ["sequence_gap", "schema_unsupported"]},
+                                        "code": {
+                                            "enum": [
+                                                "sequence_gap",
+                                                "schema_unsupported",
+                                                "foreign_entry",
+                                            ]
+                                        },
                                         "message": {"type": "string"},
                                         "last_seq": {"type": "integer"},
                                     },
                                 },
                             ]
+                        },
+                        "epoch": {
+                            "type": "string",
+                            "description": "this database's lifetime; new after a restore",
                         },
                         "server_time": {"type": "string", "format": "date-time"},
                     },
@@ -628,6 +650,14 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         },
                         "cursor": {"type": "integer"},
                         "more": {"type": "boolean"},
+                        "epoch": {
+                            "type": "string",
+                            "description": "this database's lifetime; new after a restore",
+                        },
+                        "latest": {
+                            "type": "integer",
+                            "description": "on an empty page: this device's newest change id",
+                        },
                         "server_time": {"type": "string", "format": "date-time"},
                     },
                 },

@@ -822,7 +822,10 @@ class CitizenPages:
                 return None
             chunks.append(chunk)
         text = b"".join(chunks).decode("utf-8", "replace").replace("\x00", "")
-        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=50))
+        try:
+            return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=50))
+        except ValueError:  # more fields than any real form sends: refused like a large one
+            return None
 
 
 FORBIDDEN = "Biểu mẫu không hợp lệ hoặc đã hết hạn. Vui lòng mở lại trang từ mã QR."

@@ -40,6 +40,7 @@ from portal.storage import (
     _device,
     _rating,
     _sha256,
+    change_id_floor,
     utc_now,
 )
 
@@ -173,6 +174,11 @@ PG_MIGRATIONS: list[str] = [
     """,
     # 5: the witness: device signing keys, witnessed audit heads, alarms (as SQLite's _m5)
     WITNESS_SCHEMA,
+    # 6: the portal's epoch (as SQLite's _m6)
+    """
+    CREATE TABLE portal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO portal_meta(key, value) VALUES ('epoch', replace(gen_random_uuid()::text, '-', ''))
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
@@ -288,8 +294,23 @@ class PostgresStorage(SQLStorage):
                             "INSERT INTO portal_schema(version, migrated_at) VALUES (%s, %s)",
                             (version + 1, utc_now().isoformat(timespec="seconds")),
                         )
+                self._raise_change_floor(conn)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+    def _raise_change_floor(self, conn: psycopg.Connection[Any] | None = None) -> None:
+        """Change ids never below the clock (see `change_id_floor`), under the migration lock
+        when called from `migrate`."""
+        if conn is None:
+            with self.pool.connection() as own:
+                self._raise_change_floor(own)
+            return
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('changes', 'id'), GREATEST(%s, "
+            "(SELECT coalesce(max(id), 1) FROM changes), coalesce(pg_sequence_last_value("
+            "pg_get_serial_sequence('changes', 'id')::regclass), 1)))",
+            (change_id_floor(self.clock()),),
+        )
 
     @contextmanager
     def _tx(self) -> Iterator[_Conn]:

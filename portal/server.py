@@ -195,6 +195,9 @@ def build_app(
 def asgi_app() -> Starlette:
     """`uvicorn --factory portal.server:asgi_app`: the app from `COUNTER_PORTAL_CONFIG` and the
     environment; each worker process builds its own (and its own connection pool)."""
+    from counter.logs import setup_stderr_logging
+
+    setup_stderr_logging(("portal",))
     _short_gil_turns()
     settings = load_settings(os.environ.get(ENV_CONFIG) or None)
     storage = open_storage(settings)
@@ -213,6 +216,9 @@ def _short_gil_turns() -> None:
 
 def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
     """Run the portal in the foreground until interrupted."""
+    from counter.logs import setup_stderr_logging
+
+    setup_stderr_logging(("portal",))
     if settings.workers > 1:
         # Worker processes rebuild the app from the environment: pass the settings on.
         if config_path is not None:

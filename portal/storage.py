@@ -46,6 +46,7 @@ SUPPORTED_KINDS: dict[str, int] = {"dossier.event": 1, "dossier.change_outcome":
 CORRECTABLE_FIELDS = ("applicant_phone", "applicant_email", "applicant_address", "note")
 _log = logging.getLogger("portal")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
+FOREIGN = "wrong_device: the entry names device"
 
 
 def utc_now() -> datetime:
@@ -119,6 +120,7 @@ class Entry:
     created_at: str
     payload: Any
     local_reject: str = ""
+    problem: str = ""  # why the HTTP layer found this entry unreadable ("" when it is fine)
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,10 @@ class Storage(Protocol):
     def lookup_blocked(self, client: str, prefix: str | None = None) -> int: ...
     def lookup_failed(self, client: str, prefix: str | None = None) -> int: ...
     def citizen_view(self, dossier_uuid: str) -> CitizenView: ...
+    def epoch(self) -> str: ...
+    def new_epoch(self) -> str: ...
+    def latest_change_id(self, device_id: str) -> int: ...
+    def max_event_id(self, device_id: str) -> int: ...
     def purge(self, *, closed_days: float, payload_days: float) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -405,6 +411,26 @@ def _m2(conn: sqlite3.Connection) -> None:
         )
 
 
+def _m6(conn: sqlite3.Connection) -> None:
+    """The portal's epoch: an identity per database lifetime, new after a restore (issue #13)."""
+    conn.execute("CREATE TABLE portal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO portal_meta(key, value) VALUES ('epoch', ?)", (new_epoch_id(),))
+
+
+def new_epoch_id() -> str:
+    return secrets.token_hex(8)
+
+
+def change_id_floor(moment: datetime) -> int:
+    """The lowest id a change made from now on may take: milliseconds since 1970.
+
+    Raised at every start, it keeps change ids from ever being reused after the database is
+    restored from a backup (the restored sequence is behind, the clock is not), so a counter
+    never takes a new change for one it already pulled, nor an old confirmation for a new one.
+    """
+    return int(moment.timestamp() * 1000)
+
+
 def _script(conn: Any, sql: str) -> None:
     """Run statements one by one (executescript would COMMIT the migration's transaction)."""
     for statement in sql.split(";"):
@@ -468,7 +494,7 @@ WITNESS_SCHEMA = """
     CREATE INDEX witness_alarms_device ON witness_alarms(device_id, id)
 """
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3, _m4, _m5]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3, _m4, _m5, _m6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -605,6 +631,49 @@ class SQLStorage:
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
+
+    # -- the database's lifetime -----------------------------------------------------------
+
+    _epoch: str = ""
+
+    def epoch(self) -> str:
+        """This database's identity (see `new_epoch`); read once per process."""
+        if not self._epoch:
+            with self._read() as c:
+                row = c.execute("SELECT value FROM portal_meta WHERE key = 'epoch'").fetchone()
+            self._epoch = str(row["value"])
+        return self._epoch
+
+    def new_epoch(self) -> str:
+        """Mark this database as restored (`counter-portal restored`): a new epoch, which
+        tells every counter to pull again from the start, and change ids raised past the
+        clock. Restart the portal's other workers afterwards."""
+        epoch = new_epoch_id()
+        with self._tx() as c:
+            c.execute("UPDATE portal_meta SET value = ? WHERE key = 'epoch'", (epoch,))
+        self._raise_change_floor()
+        self._epoch = epoch
+        return epoch
+
+    def _raise_change_floor(self) -> None:
+        raise NotImplementedError
+
+    def latest_change_id(self, device_id: str) -> int:
+        """The newest change id queued for this device (0: none)."""
+        with self._read() as c:
+            row = c.execute(
+                "SELECT max(id) AS m FROM changes WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return int(row["m"] or 0)
+
+    def max_event_id(self, device_id: str) -> int:
+        """The highest timeline event id this device has sent (0: none): a counter restored
+        from a backup numbers its new events past it, so none is taken for a duplicate."""
+        with self._read() as c:
+            row = c.execute(
+                "SELECT max(event_id) AS m FROM dossier_events WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return int(row["m"] or 0)
 
     # -- devices ---------------------------------------------------------------------------
 
@@ -941,6 +1010,11 @@ class SQLStorage:
                         )
                         break
                     reason = self._apply(c, device, entry, now)
+                    if reason.startswith(FOREIGN):
+                        # Not this device's entry (a stolen credential, a copied store): it
+                        # must not use up the device's sequence numbers. Nothing is recorded.
+                        out.halt = Halt("rejected", "foreign_entry", reason, {"last_seq": last})
+                        break
                     text = canonical_json(entry.payload)
                     kept = canonical_json(minimal_payload(entry.payload))
                     c.execute(
@@ -998,13 +1072,15 @@ class SQLStorage:
         """Project one entry; return '' when applied or the reason it is rejected."""
         if entry.local_reject:
             return f"counter_rejected: {entry.local_reject}"
+        if entry.problem:
+            return f"malformed: {entry.problem}"
         if entry.kind not in SUPPORTED_KINDS:
             return f"unknown_kind: this portal does not know entries of kind {entry.kind!r}"
         p = entry.payload
         if not isinstance(p, dict):
             return "malformed: the payload is not a JSON object"
         if p.get("device_id") != device.device_id:
-            return f"wrong_device: the entry names device {p.get('device_id')!r}"
+            return f"{FOREIGN} {p.get('device_id')!r}"
         snap = p.get("dossier")
         if not isinstance(snap, dict) or snap.get("uuid") != p.get("dossier_uuid"):
             return "malformed: the dossier snapshot is missing or names another dossier"
@@ -1049,7 +1125,26 @@ class SQLStorage:
                 return "malformed: the event is missing or has no id"
             if not all(isinstance(event.get(k, ""), str) for k in ("at", "action", "to_status")):
                 return "malformed: the event's at, action and to_status must be text"
-        if owner is None or int(snap["version"]) >= int(owner["version"]):
+            held = c.execute(
+                "SELECT dossier_uuid, action, at FROM dossier_events "
+                "WHERE device_id = ? AND event_id = ?",
+                (device.device_id, event["id"]),
+            ).fetchone()
+            if held is not None and (held["dossier_uuid"], held["action"], held["at"]) != (
+                snap["uuid"],
+                str(event.get("action", "")),
+                str(event.get("at", "")),
+            ):
+                # Another event holds this id (a store copied back without `counter restore`):
+                # rejected and shown, never dropped in silence.
+                return (
+                    f"event_id_reused: event {event['id']} of this device is another event "
+                    "(was the counter's database restored without `counter restore`?)"
+                )
+        refused = entry.kind == "dossier.change_outcome" and p.get("outcome") != "applied"
+        if owner is None or int(snap["version"]) >= int(owner["version"]) or refused:
+            # A refusal is the counter's word on a central change: its state stands even
+            # though the change raised the portal's version (`set_status`).
             self._project(c, device, snap, now)
         if entry.kind == "dossier.event":
             self._event(c, device, entry.seq, snap["uuid"], p["event"])
@@ -1210,8 +1305,11 @@ class SQLStorage:
                 raise StorageError("reason_required", f"{action} needs a reason (--note)")
             if action == "return_result" and not (to or note):
                 raise StorageError("recipient_required", "say who collected the result (--to)")
+            # The version goes up, so a counter entry written before the counter saw this
+            # change (same version) cannot overwrite it; the counter's echo (version + 1) does.
             c.execute(
-                "UPDATE dossiers SET status = ?, status_code = ? WHERE uuid = ?",
+                "UPDATE dossiers SET status = ?, status_code = ?, version = version + 1 "
+                "WHERE uuid = ?",
                 (to_status, STATUSES[to_status].dvcqg, row["uuid"]),
             )
             data = {"to_status": to_status, "action": action, "note": note, "by": by, "at": now}
@@ -1559,6 +1657,7 @@ class SQLiteStorage(SQLStorage):
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.migrate()
+        self._raise_change_floor()
         self.load_hash_key()
 
     @property
@@ -1578,6 +1677,15 @@ class SQLiteStorage(SQLStorage):
                     continue
                 MIGRATIONS[version](self.conn)
                 self.conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    def _raise_change_floor(self) -> None:
+        floor = change_id_floor(self.clock())
+        with self._tx() as c:
+            row = c.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+            if row is None:
+                c.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('changes', ?)", (floor,))
+            elif int(row["seq"]) < floor:
+                c.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'changes'", (floor,))
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

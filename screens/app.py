@@ -6,7 +6,7 @@ any screen (even into a focused field) opens its dossier.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, TextArea
 
+from counter.backup import DailyBackup
 from counter.config import Config
 from counter.desk import Desk
 from counter.dossiers import Dossier
@@ -54,6 +55,8 @@ _NEEDS_LOGIN = {
     "supervisor",
     "export",
 }
+
+log = logging.getLogger("screens.app")
 
 
 class CounterApp(App[None]):
@@ -100,6 +103,7 @@ class CounterApp(App[None]):
         self.background = background
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
+        self.backup_worker: DailyBackup | None = None
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_input = self.idle_clock()
@@ -118,6 +122,7 @@ class CounterApp(App[None]):
         config = self.desk.config
         self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
         self.spool_worker.start()
+        self.backup_worker = DailyBackup(config).start()
         if config.portal.url:
             self.sync_worker = SyncWorker(
                 config, on_status=lambda _status: self._from_worker()
@@ -129,8 +134,10 @@ class CounterApp(App[None]):
         """Called in a worker thread; the app may be closing, which is no error."""
         if not self.is_running:
             return
-        with contextlib.suppress(Exception):
+        try:
             self.call_from_thread(self.refresh_status)
+        except Exception:
+            log.warning("status refresh from a worker failed", exc_info=True)
 
     def on_unmount(self) -> None:
         # Daemon threads: a job cut short by quitting comes back uncertain at the next start
@@ -139,6 +146,8 @@ class CounterApp(App[None]):
             self.spool_worker.stop(timeout=1.0)
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=1.0)
+        if self.backup_worker is not None:
+            self.backup_worker.stop(timeout=1.0)
         if self.cleanup_worker is not None:
             self.cleanup_worker.stop(timeout=1.0)
 
@@ -444,7 +453,10 @@ def _strip_tail(field: Input | TextArea, text: str) -> None:
 def run_app(config: Config, lang: str | None = None) -> None:
     """Open the store, add demo data on a first run if configured, run until the officer quits."""
     from counter.demo import seed_demo
+    from counter.logs import setup_file_logging
 
+    setup_file_logging(config.data_dir)
+    log.info("counter app starting")
     desk = Desk.open(config)
     try:
         if config.counter.demo_data and not desk.has_officers():

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import CounterError
+from counter.sync import skew_text
 from counter.timeutil import fmt_short
 from screens.base import CounterModal, CounterScreen
 from screens.footer import CounterFooter
@@ -46,7 +47,9 @@ def printer_text(desk: Desk, lang: str) -> Text:
 
 def sync_text(desk: Desk, lang: str) -> Text:
     s = desk.sync_status()
-    if not s.configured:
+    if s.alert is not None:  # revoked, re-enroll, clock skew, portal restored: never hidden
+        text = Text(s.alert.message(lang), style="bold white on red")
+    elif not s.configured:
         text = Text(tr(lang, "app.sync_off"))
     elif s.online is False:
         text = Text(tr(lang, "status.sync_offline"), style="bold yellow")
@@ -183,6 +186,8 @@ class SystemStatusScreen(CounterScreen):
             sync.append("\n" + self.t("status.last_error", error=status.last_error), style="red")
         if status.last_success:
             sync.append("\n" + self.t("status.last_success", at=fmt_short(status.last_success)))
+        if status.clock_skew_seconds is not None:
+            sync.append("\n" + skew_text(status.clock_skew_seconds, lang))
         self.query_one("#status-sync", Static).update(sync)
         rejected: DataTable[str] = self.query_one("#rejected", DataTable)
         rejected.clear(columns=True)
