@@ -9,11 +9,12 @@ Definitions (DOMAIN §4):
 - *received*: received in the range; *returned*, *supplement requested*, *refused*,
   *withdrawn*, *stopped*: that action happened in the range (one dossier counts once).
 - *early / on time / late* (trước hạn / đúng hạn / quá hạn): dossiers whose result was ready
-  in the range, comparing the **date** of finishing with the due date; *late open*: dossiers
-  due in the range, still running, whose due moment has passed (an unfinished dossier past its
-  due date is quá hạn). The on-time rate is (early + on time) / (early + on time + late +
-  late open).
-- *overdue*, *due today*, *due next working day*: a snapshot at `now`, whatever the range.
+  in the range, judged by `counter.timeliness` (the **date** of finishing against the due
+  date); *late open*: dossiers due in the range, still running, whose due **date** is before
+  today (due today is not late yet). The on-time rate is (early + on time) / (early + on time
+  + late + late open).
+- *overdue*, *due today*, *due next working day*: a snapshot at `now`, whatever the range,
+  with the same date rule (a dossier due today is "due today", never "overdue").
 
 Groups attribute a dossier to the officer and counter that received it, and to its lĩnh vực.
 
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from counter import timeliness
 from counter.auth import require_supervisor
 from counter.store import Store
 from counter.timeutil import VN_TZ, iso, parse_iso, to_vn
@@ -39,10 +41,10 @@ if TYPE_CHECKING:
 NO_QUEUE_DATA = "chưa có dữ liệu hàng đợi"
 NO_QUEUE_DATA_EN = "no queue data yet"
 
-# Statuses whose legal clock runs (lifecycle.STATUSES[...].clock_running) and open ones.
-RUNNING = ("received", "processing")
+# Statuses whose legal clock runs, open ones and finished ones (see counter.timeliness).
+RUNNING = timeliness.RUNNING
 OPEN = ("received", "processing", "supplement_requested")
-RESOLVED = ("result_ready", "returned")
+RESOLVED = timeliness.FINISHED
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,8 @@ def _params(start: date, end: date, now: datetime, next_day: date) -> dict[str, 
         "lo": lo,
         "hi": hi,
         "now": now_iso,
-        "late_cap": min(hi, now_iso),
+        "first_day": start.isoformat(),
+        "last_day": end.isoformat(),
         "today": to_vn(now).date().isoformat(),
         "next_day": next_day.isoformat(),
     }
@@ -198,27 +201,23 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ",".join(f"'{v}'" for v in values) + ")"
 
 
+_FINISHED_IN_RANGE = "(d.finished_at >= :lo AND d.finished_at < :hi)"
 _CLAUSES: dict[str, str] = {
     "received": "(d.received_at >= :lo AND d.received_at < :hi)",
     **{key: f"COALESCE(e.{key}, 0) = 1" for key in _EVENT_FLAGS},
-    "early": (
-        f"(d.status IN {_in(RESOLVED)} AND d.finished_at >= :lo AND d.finished_at < :hi "
-        "AND substr(d.finished_at, 1, 10) < substr(d.due_at, 1, 10))"
+    # Finished in the range, judged by `counter.timeliness` (dates, never moments).
+    **{
+        key: f"({timeliness.SQL[key]} AND {_FINISHED_IN_RANGE})"
+        for key in ("early", "on_time", "late")
+    },
+    # Due in the range and already past its due date today: quá hạn, still running.
+    "late_open": (
+        f"({timeliness.SQL['overdue']} AND substr(d.due_at, 1, 10) >= :first_day "
+        "AND substr(d.due_at, 1, 10) <= :last_day)"
     ),
-    "on_time": (
-        f"(d.status IN {_in(RESOLVED)} AND d.finished_at >= :lo AND d.finished_at < :hi "
-        "AND substr(d.finished_at, 1, 10) = substr(d.due_at, 1, 10))"
-    ),
-    "late": (
-        f"(d.status IN {_in(RESOLVED)} AND d.finished_at >= :lo AND d.finished_at < :hi "
-        "AND substr(d.finished_at, 1, 10) > substr(d.due_at, 1, 10))"
-    ),
-    "late_open": (f"(d.status IN {_in(RUNNING)} AND d.due_at >= :lo AND d.due_at < :late_cap)"),
-    "overdue": f"(d.status IN {_in(RUNNING)} AND d.due_at < :now)",
-    "due_today": (
-        f"(d.status IN {_in(RUNNING)} AND substr(d.due_at, 1, 10) = :today AND d.due_at >= :now)"
-    ),
-    "due_next": f"(d.status IN {_in(RUNNING)} AND substr(d.due_at, 1, 10) = :next_day)",
+    "overdue": timeliness.SQL["overdue"],
+    "due_today": timeliness.SQL["due_today"],
+    "due_next": f"({timeliness.SQL_RUNNING} AND substr(d.due_at, 1, 10) = :next_day)",
 }
 
 # One row per dossier touched in the range, with a 0/1 flag per lifecycle action.

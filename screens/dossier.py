@@ -15,9 +15,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
 from counter.catalogue import delivery_label, form_label
-from counter.dossiers import PAYMENT_METHODS, Dossier
+from counter.dossiers import Dossier, payment_state_label
 from counter.errors import CounterError, InvalidInput
 from counter.lifecycle import ACTIONS, allowed_actions, status_label
+from counter.timeliness import label as timeliness_label
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
 from screens.i18n import money
@@ -33,6 +34,7 @@ LIFECYCLE = (
     "return_result",
     "withdraw",
     "stop",
+    "extend",
 )
 
 
@@ -107,11 +109,13 @@ class DossierScreen(CounterScreen):
         self._kv(main, "detail.procedure", f"{d.procedure_code} · {d.procedure_name}")
         self._kv(main, "detail.field", d.field)
         self._kv(main, "detail.received", fmt_vn(d.received_at))
-        self._kv(main, "detail.due", fmt_vn(d.due_at), "bold red" if overdue else "bold")
+        due = "—" if d.due_at is None else fmt_vn(d.due_at)
+        judged = timeliness_label(d.timeliness(now), lang)
+        due += f"  ({judged})" if judged else ""
+        self._kv(main, "detail.due", due, "bold red" if overdue else "bold")
         self._kv(main, "detail.officer", d.officer_name)
         fee = money(d.fee_amount) + " đ" if d.fee_amount else self.t("form.fee.free")
-        method = PAYMENT_METHODS.get(d.payment_method, (d.payment_method, d.payment_method))
-        self._kv(main, "detail.fee", f"{fee} · {method[1] if lang == 'en' else method[0]}")
+        self._kv(main, "detail.fee", f"{fee} · {payment_state_label(d.payment_state, lang)}")
         self._kv(main, "detail.delivery", delivery_label(d.delivery, lang))
         self._kv(main, "detail.sets", str(d.sets_count))
         self._kv(main, "detail.returned_to", d.returned_to)
@@ -233,6 +237,11 @@ class DossierScreen(CounterScreen):
             fields = [FormField("to", self.t("modal.to"), value=self.dossier.applicant.name)]
         elif action in ("withdraw", "stop"):
             fields = [FormField("reason", self.t("modal.reason"))]
+        elif action == "extend":  # Mẫu 04: the new date and why
+            fields = [
+                FormField("new_day", self.t("modal.new_day")),
+                FormField("reason", self.t("modal.delay_reason")),
+            ]
         if not fields:
             problem = self.apply(action)
             if problem:

@@ -220,6 +220,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "modal.confirm": ("Ctrl+S: xác nhận · Esc: hủy", "Ctrl+S: confirm · Esc: cancel"),
     "modal.items": ("Giấy tờ cần bổ sung (mỗi dòng một loại)", "Documents to add (one per line)"),
     "modal.reason": ("Lý do", "Reason"),
+    "modal.new_day": ("Ngày hẹn trả mới (dd/mm/yyyy)", "New date (dd/mm/yyyy)"),
+    "modal.delay_reason": ("Lý do chậm trễ", "Reason for the delay"),
     "modal.reasons": ("Lý do từ chối", "Reasons for refusal"),
     "modal.to": ("Người nhận kết quả", "Collected by"),
     "help.title": ("Trợ giúp — {screen}", "Help — {screen}"),

@@ -53,6 +53,7 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "dossier.return_result": ("g", "Trả kết quả", "Return"),
     "dossier.withdraw": ("w", "Rút hồ sơ", "Withdraw"),
     "dossier.stop": ("d", "Dừng xử lý", "Stop"),
+    "dossier.extend": ("h", "Hẹn lại (Mẫu 04)", "New date (form 04)"),
     "dossier.back": ("escape", "Quay lại", "Back"),
     "dossier.preview": ("v", "Xem giấy biên nhận", "Receipt"),
     "dossier.reprint": ("i", "In lại", "Reprint"),

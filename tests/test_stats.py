@@ -61,16 +61,16 @@ def expected_sets(desk: Desk, start: date, end: date, now: datetime) -> dict[str
         for key, action in ACTION_OF.items():
             if action in actions:
                 out[key].add(d.uuid)
+        # Every judgement comes from the one timeliness function, never from SQL.
+        judged = d.timeliness(now)
         if d.status in stats.RESOLVED and d.finished_at and lo <= d.finished_at < hi:
-            out[desk.calendar.finish_status(d.finished_at, d.due_at)].add(d.uuid)
-        running = d.status in stats.RUNNING
-        if running and lo <= d.due_at < min(hi, now):
+            assert judged in ("early", "on_time", "late")
+            out[judged].add(d.uuid)
+        if judged == "overdue" and d.due_at is not None and start <= d.due_at.date() <= end:
             out["late_open"].add(d.uuid)
-        if d.is_overdue(now):
-            out["overdue"].add(d.uuid)
-        if running and d.due_at.date() == now.date() and d.due_at >= now:
-            out["due_today"].add(d.uuid)
-        if running and d.due_at.date() == next_day:
+        if judged in ("overdue", "due_today"):
+            out[judged].add(d.uuid)
+        if d.status in stats.RUNNING and d.due_at is not None and d.due_at.date() == next_day:
             out["due_next"].add(d.uuid)
     return out
 
