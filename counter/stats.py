@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from counter import timeliness
 from counter.auth import require_supervisor
+from counter.dossiers import CASHLESS_STATES
 from counter.store import Store
 from counter.timeutil import VN_TZ, iso, parse_iso, to_vn
 from counter.worktime import WorkCalendar
@@ -112,6 +113,48 @@ class QueueFigures:
     average_service_minutes: float | None = None
 
 
+@dataclass(frozen=True)
+class FeeFigures:
+    """Fees of the dossiers received in a range, by payment state (DOMAIN §1: the city's goal
+    is 100 % cashless fee payment)."""
+
+    count: dict[str, int] = field(default_factory=dict)
+    amount: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cash(self) -> int:
+        return self.amount.get("paid_cash", 0)
+
+    @property
+    def cashless(self) -> int:
+        return sum(self.amount.get(s, 0) for s in CASHLESS_STATES)
+
+    @property
+    def cashless_share(self) -> float | None:
+        """Cashless amount over all collected or due amounts (None: no fee in the range)."""
+        total = self.cash + self.cashless
+        return self.cashless / total if total else None
+
+
+CASHLESS_GOAL = 1.0  # 100 % of fees paid without cash (the city's goal, DOMAIN §1)
+FEE_STATES = ("paid_cash", "paid_transfer", "to_pay_transfer", "exempt", "none")
+
+
+def fee_figures(store: Store, start: date, end: date) -> FeeFigures:
+    """Count and amount of fees per payment state over the dossiers received in the range."""
+    lo, hi = day_bounds(start, end)
+    count = dict.fromkeys(FEE_STATES, 0)
+    amount = dict.fromkeys(FEE_STATES, 0)
+    for state, n, total in store.conn.execute(
+        "SELECT payment_state, count(*), COALESCE(sum(fee_amount), 0) FROM dossiers "
+        "WHERE received_at >= ? AND received_at < ? GROUP BY payment_state",
+        (lo, hi),
+    ):
+        count[state] = int(n)
+        amount[state] = int(total)
+    return FeeFigures(count, amount)
+
+
 QueueFiguresProvider = Callable[[date, date], QueueFigures | None]
 QueueLogProvider = Callable[[date, date], Iterable[Mapping[str, Any]]]
 
@@ -143,6 +186,7 @@ class Figures:
     counts: dict[str, int]
     groups: dict[str, list[GroupRow]] = field(default_factory=dict)
     queue: QueueFigures | None = None
+    fees: FeeFigures = field(default_factory=FeeFigures)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -259,7 +303,8 @@ def compute_figures(
     counts = _counts_from(tuple(store.conn.execute(sql, params).fetchone()))
     grouped = {dim: group_figures(store, dim, params) for dim in groups}
     queue_figures = queue(start, end) if queue is not None else None
-    return Figures(start, end, to_vn(now), next_day, counts, grouped, queue_figures)
+    fees = fee_figures(store, start, end)
+    return Figures(start, end, to_vn(now), next_day, counts, grouped, queue_figures, fees)
 
 
 def group_figures(store: Store, dimension: str, params: Mapping[str, Any]) -> list[GroupRow]:

@@ -43,6 +43,7 @@ from starlette.responses import RedirectResponse, Response
 
 from counter.lifecycle import STATUSES
 from counter.lookup import LookupRef, parse_lookup_url, verify_token
+from counter.timeliness import timeliness
 from counter.timeutil import parse_iso
 from counter.validation import mask_name
 from portal.page_templates import TEMPLATES
@@ -99,6 +100,12 @@ STATUS_WORDS: dict[str, tuple[str, str, str]] = {
         "Ông/bà đã rút hồ sơ theo đề nghị. Hồ sơ không tiếp tục được giải quyết.",
         "bad",
     ),
+    "incomplete": (
+        "Hồ sơ chưa được tiếp nhận – cần bổ sung",
+        "Hồ sơ chưa đủ thành phần nên chưa được tiếp nhận. Mời ông/bà bổ sung theo Phiếu yêu "
+        "cầu bổ sung (Mẫu 02) và nộp lại.",
+        "warn",
+    ),
     "stopped": (
         "Hồ sơ đã dừng giải quyết",
         "Mời ông/bà liên hệ Bộ phận Một cửa để biết lý do và được hướng dẫn.",
@@ -129,6 +136,12 @@ PAYMENT_WORDS = {
     "transfer": "chuyển khoản / VietQR",
     "exempt": "miễn phí, lệ phí",
 }
+# What the citizen did about the fee (the snapshot's payment_state), as the receipt says it.
+PAYMENT_STATE_WORDS = {
+    "paid_cash": "đã nộp bằng tiền mặt khi tiếp nhận",
+    "paid_transfer": "đã nộp bằng chuyển khoản",
+    "to_pay_transfer": "chưa nộp – mời ông/bà chuyển khoản theo mã VietQR in trên Giấy tiếp nhận",
+}
 
 # DOMAIN §7 (QĐ 766/QĐ-TTg): nine criteria scored 2 / 1 / 0, worded for citizens.
 CRITERIA_TEXT = {
@@ -149,6 +162,42 @@ OVERALL_TEXT = {
     "dissatisfied": "Không hài lòng",
 }
 assert set(CRITERIA_TEXT) == set(RATING_CRITERIA) and set(OVERALL_TEXT) == set(RATING_OVERALL)
+
+
+def fee_words(snap: dict[str, Any]) -> str:
+    """The fee line, saying what the receipt says (payment_state); older snapshots without it
+    fall back to the method recorded at intake."""
+    fee = int(snap.get("fee_amount") or 0)
+    state = snap.get("payment_state")
+    method = str(snap.get("payment_method") or "cash")
+    if state == "exempt" or (state is None and method == "exempt"):
+        return "Được miễn phí, lệ phí"
+    if fee <= 0 or state == "none":
+        return "Không phải nộp phí, lệ phí"
+    if isinstance(state, str) and state in PAYMENT_STATE_WORDS:
+        return f"{money(fee)} – {PAYMENT_STATE_WORDS[state]}"
+    return f"{money(fee)} ({PAYMENT_WORDS.get(method, method)})"
+
+
+def form_notices(state: str, snap: dict[str, Any]) -> list[str]:
+    """The forms issued to the citizen, in plain words: Mẫu 02, 03, 04, 05."""
+    out: list[str] = []
+    request = str(snap.get("supplement_request") or "").strip()
+    if request and state in ("supplement_requested", "incomplete"):
+        out.append("Cần bổ sung: " + "; ".join(x for x in request.splitlines() if x.strip()))
+    extended = snap.get("extended_due_at")
+    if extended and state in ("received", "processing", "supplement_requested"):
+        with contextlib.suppress(ValueError, TypeError):
+            out.append(f"Hẹn lại ngày {parse_iso(str(extended)):%d/%m/%Y}")
+            reason = str(snap.get("extension_reason") or "").strip()
+            if reason:
+                out[-1] += f" (lý do: {reason})"
+    reason = str(snap.get("closed_reason") or "").strip()
+    if reason and state in ("refused", "withdrawn", "stopped"):
+        prefix = "Lý do từ chối" if state == "refused" else "Lý do"
+        out.append(f"{prefix}: " + "; ".join(x for x in reason.splitlines() if x.strip()))
+    return out
+
 
 _ENV = jinja2.Environment(
     loader=jinja2.DictLoader(TEMPLATES),
@@ -382,17 +431,11 @@ class CitizenPages:
                 explanation = f"Hồ sơ đã được giải quyết xong. Kết quả: {place.lower()}."
         due = d["due_at"]
         overdue = False
-        if state in ("received", "processing") and due:
-            try:
-                overdue = parse_iso(due) < utc_now()
-            except ValueError:
-                overdue = False
-        fee = int(snap.get("fee_amount") or 0)
-        method = str(snap.get("payment_method") or "cash")
-        if fee <= 0 or method == "exempt":
-            fee_text = "Không phải nộp phí, lệ phí"
-        else:
-            fee_text = f"{money(fee)} – đã nộp khi tiếp nhận ({PAYMENT_WORDS.get(method, method)})"
+        if due:
+            with contextlib.suppress(ValueError):  # the one lateness rule: dates, not moments
+                overdue = timeliness(state, parse_iso(due), None, utc_now()) == "overdue"
+        fee_text = fee_words(snap)
+        notices = form_notices(state, snap)
         timeline = []
         for e in found.events:
             action = str(e.get("action", ""))
@@ -417,6 +460,7 @@ class CitizenPages:
             explanation=explanation,
             tone=tone,
             overdue=overdue,
+            notices=notices,
             place=place,
             fee_text=fee_text,
             timeline=timeline,

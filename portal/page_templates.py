@@ -73,6 +73,9 @@ _STATUS = """{% extends "base.html" %}
 <small>Tình trạng hồ sơ</small>
 <h1>{{ headline }}</h1>
 <p>{{ explanation }}</p>
+{% for notice in notices %}
+<p class="notice"><b>{{ notice }}</b></p>
+{% endfor %}
 {% if overdue %}
 <p class="alert">Hồ sơ đã quá thời hạn hẹn trả. Chúng tôi xin lỗi ông/bà vì sự chậm trễ;
 cơ quan giải quyết sẽ thông báo thời gian trả kết quả mới.</p>
@@ -85,7 +88,7 @@ cơ quan giải quyết sẽ thông báo thời gian trả kết quả mới.</p
 <dt>Thủ tục</dt><dd>{{ procedure }}</dd>
 <dt>Người nộp</dt><dd>{{ applicant }}</dd>
 <dt>Ngày tiếp nhận</dt><dd>{{ received_at }}</dd>
-<dt>Hẹn trả kết quả</dt><dd>{{ due_at }}</dd>
+{% if due_at %}<dt>Hẹn trả kết quả</dt><dd>{{ due_at }}</dd>{% endif %}
 <dt>Nơi nhận kết quả</dt><dd>{{ place }}</dd>
 {% if returned_at %}<dt>Đã trả kết quả lúc</dt><dd>{{ returned_at }}</dd>{% endif %}
 <dt>Phí, lệ phí</dt><dd>{{ fee_text }}</dd>

@@ -173,7 +173,12 @@ SELECT
         SELECT device_id, code, counter_no, procedure_name, applicant_name, status,
             received_at, due_at, returned_at, synced_at,
             json_build_object('delivery', snap->'delivery', 'fee_amount', snap->'fee_amount',
-                'payment_method', snap->'payment_method')::text AS snapshot
+                'payment_method', snap->'payment_method',
+                'payment_state', snap->'payment_state',
+                'supplement_request', snap->'supplement_request',
+                'extended_due_at', snap->'extended_due_at',
+                'extension_reason', snap->'extension_reason',
+                'closed_reason', snap->'closed_reason')::text AS snapshot
         FROM dossiers, LATERAL (SELECT dossiers.snapshot::json AS snap) s
         WHERE dossiers.uuid = args.uuid) d) AS dossier,
     (SELECT coalesce(json_agg(json_build_object(
