@@ -92,12 +92,13 @@ def dimension_label(dimension: str, lang: str = "vi") -> str:
 
 _DIMENSION_SQL = {"officer": "d.officer_id", "counter": "d.counter_no", "field": "d.field"}
 
-_EVENT_FLAGS = {
-    "returned": "return_result",
-    "supplement": "request_supplement",
-    "refused": "refuse",
-    "withdrawn": "withdraw",
-    "stopped": "stop",
+_EVENT_FLAGS: dict[str, tuple[str, ...]] = {
+    "returned": ("return_result",),
+    # A Mẫu 02 / 03 at intake counts with the ones issued after acceptance (DOMAIN §2).
+    "supplement": ("request_supplement", "intake_supplement"),
+    "refused": ("refuse", "intake_refuse"),
+    "withdrawn": ("withdraw",),
+    "stopped": ("stop",),
 }
 
 
@@ -267,7 +268,7 @@ _CLAUSES: dict[str, str] = {
 # One row per dossier touched in the range, with a 0/1 flag per lifecycle action.
 _EVENTS_CTE = (
     "WITH e AS (SELECT dossier_uuid, "
-    + ", ".join(f"max(action = '{action}') AS {key}" for key, action in _EVENT_FLAGS.items())
+    + ", ".join(f"max(action IN {_in(actions)}) AS {key}" for key, actions in _EVENT_FLAGS.items())
     + " FROM dossier_events WHERE at >= :lo AND at < :hi GROUP BY dossier_uuid) "
 )
 # A superset of every dossier any figure can count: keeps the scan to the range plus open ones.
