@@ -121,6 +121,7 @@ def test_full_lifecycle_with_supplement_pause(officer_desk: Desk, clock: FrozenC
     assert not d.is_overdue(clock.now + timedelta(days=30))  # clock stopped
     d = officer_desk.act(d.uuid, "supplement", note="Đã nộp bản công chứng")
     assert d.status == "processing"  # back where it was paused from
+    assert due is not None
     assert d.due_at == officer_desk.calendar.add_working_minutes(due, 2 * 480)
     d = officer_desk.act(d.uuid, "result_ready")
     assert d.status == "result_ready" and d.finished_at == clock.now
