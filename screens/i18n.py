@@ -220,6 +220,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "modal.confirm": ("Ctrl+S: xác nhận · Esc: hủy", "Ctrl+S: confirm · Esc: cancel"),
     "modal.items": ("Giấy tờ cần bổ sung (mỗi dòng một loại)", "Documents to add (one per line)"),
     "modal.reason": ("Lý do", "Reason"),
+    "form.intake_supplement": (
+        "Mẫu 02 – hồ sơ chưa đủ, hướng dẫn bổ sung (không tiếp nhận)",
+        "Form 02 – incomplete, not received",
+    ),
+    "form.intake_refuse": ("Mẫu 03 – từ chối tiếp nhận hồ sơ", "Form 03 – refuse at intake"),
     "modal.new_day": ("Ngày hẹn trả mới (dd/mm/yyyy)", "New date (dd/mm/yyyy)"),
     "modal.delay_reason": ("Lý do chậm trễ", "Reason for the delay"),
     "modal.reasons": ("Lý do từ chối", "Reasons for refusal"),

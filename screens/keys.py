@@ -37,6 +37,8 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "dossier.save": ("ctrl+s", "Lưu", "Save"),
     "form.kind": ("ctrl+o", "Cá nhân/Tổ chức", "Person/Org"),
     "form.representative": ("ctrl+r", "Người đại diện", "Representative"),
+    "form.intake_supplement": ("ctrl+b", "Mẫu 02 (bổ sung)", "Form 02 (incomplete)"),
+    "form.intake_refuse": ("ctrl+n", "Mẫu 03 (từ chối)", "Form 03 (refuse)"),
     "form.cancel": ("escape", "Hủy", "Cancel"),
     "picker.down": ("down", "Thủ tục sau", "Next match"),
     "picker.up": ("up", "Thủ tục trước", "Previous match"),
