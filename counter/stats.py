@@ -339,7 +339,7 @@ class DrillRow:
     field: str
     status: str
     received_at: datetime
-    due_at: datetime
+    due_at: datetime | None  # None: turned away at intake, no appointment
     officer_name: str
     counter_no: int
 
@@ -376,7 +376,7 @@ def drill_down(
     if limit is not None:
         params["limit"] = limit
     return [
-        DrillRow(u, c, a, p, f, s, parse_iso(r), parse_iso(due), o, n)
+        DrillRow(u, c, a, p, f, s, parse_iso(r), parse_iso(due) if due else None, o, n)
         for u, c, a, p, f, s, r, due, o, n in store.conn.execute(sql, params)
     ]
 

@@ -250,6 +250,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "sup.progress": ("Tiến độ giải quyết", "Timeliness"),
     "sup.queue": ("Hàng đợi", "Queue"),
     "sup.by": ("Theo {label}", "By {label}"),
+    "sup.fees": (
+        "Phí, lệ phí: tiền mặt {cash} đ · không dùng tiền mặt {cashless} đ = {share}"
+        " (mục tiêu {goal})",
+        "Fees: cash {cash} · cashless {cashless} = {share} (goal {goal})",
+    ),
     "sup.rate": ("Tỷ lệ trước hạn và đúng hạn", "Early and on-time rate"),
     "sup.col.label": ("Chỉ tiêu", "Figure"),
     "sup.col.count": ("Số hồ sơ", "Dossiers"),
