@@ -41,6 +41,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from counter.dossiers import PAYMENT_STATES, payment_state_label
 from counter.lifecycle import STATUSES
 from counter.lookup import LookupRef, parse_lookup_url, verify_token
 from counter.timeliness import timeliness
@@ -123,6 +124,10 @@ EVENT_WORDS = {
     "return_result": "Đã trả kết quả",
     "withdraw": "Rút hồ sơ",
     "stop": "Dừng giải quyết hồ sơ",
+    "intake_supplement": "Hồ sơ chưa đủ, hướng dẫn bổ sung (chưa tiếp nhận)",
+    "intake_refuse": "Không tiếp nhận hồ sơ",
+    "extend": "Xin lỗi và hẹn lại ngày trả kết quả",
+    "payment": "Đã nhận phí, lệ phí chuyển khoản",
 }
 
 DELIVERY_WORDS = {
@@ -135,12 +140,6 @@ PAYMENT_WORDS = {
     "cash": "tiền mặt",
     "transfer": "chuyển khoản / VietQR",
     "exempt": "miễn phí, lệ phí",
-}
-# What the citizen did about the fee (the snapshot's payment_state), as the receipt says it.
-PAYMENT_STATE_WORDS = {
-    "paid_cash": "đã nộp bằng tiền mặt khi tiếp nhận",
-    "paid_transfer": "đã nộp bằng chuyển khoản",
-    "to_pay_transfer": "chưa nộp – mời ông/bà chuyển khoản theo mã VietQR in trên Giấy tiếp nhận",
 }
 
 # DOMAIN §7 (QĐ 766/QĐ-TTg): nine criteria scored 2 / 1 / 0, worded for citizens.
@@ -174,8 +173,8 @@ def fee_words(snap: dict[str, Any]) -> str:
         return "Được miễn phí, lệ phí"
     if fee <= 0 or state == "none":
         return "Không phải nộp phí, lệ phí"
-    if isinstance(state, str) and state in PAYMENT_STATE_WORDS:
-        return f"{money(fee)} – {PAYMENT_STATE_WORDS[state]}"
+    if isinstance(state, str) and state in PAYMENT_STATES:  # the receipt's very words
+        return f"{money(fee)} – {payment_state_label(state)}"
     return f"{money(fee)} ({PAYMENT_WORDS.get(method, method)})"
 
 

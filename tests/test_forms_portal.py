@@ -59,12 +59,13 @@ def test_forms_and_fees_reach_the_page(counter: Counter) -> None:
     # Cash: paid, never asked again.
     cash = desk.receive(draft_for(desk, RESIDENCE, payment_method="cash"))
     text = page(counter, cash.uuid)
-    assert "15.000" in text and "đã nộp bằng tiền mặt" in text and "chuyển khoản" not in text
+    assert "15.000" in text and "Đã nộp bằng tiền mặt" in text and "chuyển khoản" not in text
     # Transfer: to pay; then paid.
     transfer = desk.receive(draft_for(desk, RESIDENCE, payment_method="transfer"))
-    assert "chưa nộp" in page(counter, transfer.uuid)
+    assert "Chưa nộp – nộp bằng chuyển khoản" in page(counter, transfer.uuid)
     desk.confirm_transfer(transfer.uuid)
-    assert "đã nộp bằng chuyển khoản" in page(counter, transfer.uuid)
+    text = page(counter, transfer.uuid)
+    assert "Đã nộp bằng chuyển khoản" in text and "Đã nhận phí, lệ phí chuyển khoản" in text
     # Mẫu 04: the new date, and why.
     assert cash.due_at is not None
     new_day = desk.calendar.next_working_day(cash.due_at.date())  # the portal runs on real time
