@@ -31,10 +31,7 @@ PAYMENT_STATES: dict[str, tuple[str, str]] = {
     "exempt": ("Được miễn phí, lệ phí", "Exempt from the fee"),
     "paid_cash": ("Đã nộp bằng tiền mặt tại Bộ phận Một cửa", "Paid in cash at the counter"),
     "paid_transfer": ("Đã nộp bằng chuyển khoản", "Paid by bank transfer"),
-    "to_pay_transfer": (
-        "Chưa nộp – nộp bằng chuyển khoản (quét mã VietQR)",
-        "To be paid by bank transfer (scan the VietQR)",
-    ),
+    "to_pay_transfer": ("Chưa nộp – nộp bằng chuyển khoản", "To be paid by bank transfer"),
 }
 CASHLESS_STATES = ("paid_transfer", "to_pay_transfer")
 
