@@ -54,6 +54,7 @@ class DossierScreen(CounterScreen):
         bind("dossier.back", "back"),
         bind("dossier.preview", "preview"),
         bind("dossier.reprint", "reprint"),
+        bind("dossier.paid", "paid"),
     ]
 
     def __init__(self, dossier: Dossier) -> None:
@@ -196,6 +197,8 @@ class DossierScreen(CounterScreen):
         if action == "act":
             allowed = {a.key for a in allowed_actions(self.dossier.status)}
             return bool(parameters) and parameters[0] in allowed
+        if action == "paid":  # only while the fee waits for a bank transfer
+            return self.dossier.payment_state == "to_pay_transfer"
         return True
 
     def show_error(self, message: str) -> None:
@@ -265,3 +268,14 @@ class DossierScreen(CounterScreen):
 
     def action_reprint(self) -> None:
         self.capp.reprint_receipt(self.dossier)
+
+    def action_paid(self) -> None:
+        """The transfer arrived: the fee is paid, the portal stops asking for it."""
+        try:
+            self.desk.confirm_transfer(self.dossier.uuid)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="error", timeout=5)
+            return
+        self.reload()
+        self.refresh_bindings()
+        self.notify(self.t("detail.paid"), timeout=3)

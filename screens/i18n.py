@@ -220,6 +220,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "modal.confirm": ("Ctrl+S: xác nhận · Esc: hủy", "Ctrl+S: confirm · Esc: cancel"),
     "modal.items": ("Giấy tờ cần bổ sung (mỗi dòng một loại)", "Documents to add (one per line)"),
     "modal.reason": ("Lý do", "Reason"),
+    "detail.paid": ("Đã ghi nhận: phí đã nộp bằng chuyển khoản", "Recorded: fee paid by transfer"),
     "form.intake_supplement": (
         "Mẫu 02 – hồ sơ chưa đủ, hướng dẫn bổ sung (không tiếp nhận)",
         "Form 02 – incomplete, not received",

@@ -59,6 +59,7 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "dossier.back": ("escape", "Quay lại", "Back"),
     "dossier.preview": ("v", "Xem giấy biên nhận", "Receipt"),
     "dossier.reprint": ("i", "In lại", "Reprint"),
+    "dossier.paid": ("p", "Đã nhận chuyển khoản", "Transfer received"),
     # receipt preview
     "receipt.reprint": ("i", "In lại", "Reprint"),
     "receipt.close": ("escape", "Đóng", "Close"),

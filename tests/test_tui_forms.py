@@ -54,3 +54,21 @@ async def test_new_appointment_from_the_dossier_screen(officer_desk: Desk) -> No
         moved = desk.get(d.uuid)
         assert moved.extended_due_at is not None and f"{moved.due_at:%d/%m/%Y}" == "03/12/2026"
         assert desk.print_jobs(d.uuid)[-1].kind == "extension"
+
+
+async def test_transfer_received_from_the_dossier_screen(officer_desk: Desk) -> None:
+    desk = officer_desk
+    cash = desk.receive(draft_for(desk, "1.004194", payment_method="cash"))
+    d = desk.receive(draft_for(desk, "1.004194", payment_method="transfer"))
+    app = make_app(desk)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.push_screen(DossierScreen(cash))
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+        await pilot.press("p")  # nothing to confirm on a cash dossier: the key does nothing
+        await pilot.pause()
+        assert desk.get(cash.uuid).payment_state == "paid_cash"
+        app.pop_screen()
+        app.push_screen(DossierScreen(d))
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+        await pilot.press("p")
+        await wait_for(pilot, lambda: desk.get(d.uuid).payment_state == "paid_transfer")
