@@ -62,16 +62,26 @@ _CODE_FRAGMENT = re.compile(r"^[0-9A-Za-z]*[0-9][0-9A-Za-z.\-]*$")
 def _code_fragment(db: sqlite_utils.Database, query: str, limit: int) -> list[str]:
     """Dossiers whose code contains `query` anywhere (the index only knows prefixes).
 
-    Scans the code column's unique index, newest first; only asked when the query looks like
-    a piece of a code and the index found nothing by prefix."""
+    Only asked when the query looks like a piece of a code and the index found nothing by
+    prefix. The scan reads the code column alone (its unique index covers it); the few hits
+    are then fetched by code, newest first."""
     q = query.strip().upper()
     if len(q) < 3 or not _CODE_FRAGMENT.match(q) or not any(c in q for c in ".-"):
         return []
+    codes = [
+        r[0]
+        for r in db.conn.execute(
+            "SELECT code FROM dossiers WHERE instr(code, ?) > 0 LIMIT ?", (q, limit)
+        )
+    ]
+    if not codes:
+        return []
+    marks = ",".join("?" * len(codes))
     return [
         r[0]
         for r in db.conn.execute(
-            "SELECT uuid FROM dossiers WHERE instr(code, ?) > 0 ORDER BY received_at DESC LIMIT ?",
-            (q, limit),
+            f"SELECT uuid FROM dossiers WHERE code IN ({marks}) ORDER BY received_at DESC",
+            codes,
         )
     ]
 
