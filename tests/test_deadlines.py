@@ -293,3 +293,28 @@ def test_property_sql_and_python_agree(
             )
         }
         assert got == expected[key], key
+
+
+def test_the_book_marks_lateness_with_the_same_rule(officer_desk: Desk, clock: FrozenClock) -> None:
+    """Mẫu 07: an unfinished dossier past its due date is quá hạn, one due that day is not."""
+    from counter import exports
+
+    clock.now = vn(2026, 11, 25, 9)
+    late = officer_desk.receive(draft_for(officer_desk, "1.004194"))  # due Mon 30/11 09:00
+    clock.now = vn(2026, 11, 26, 9)
+    today = officer_desk.receive(draft_for(officer_desk, "1.004194"))  # due Tue 1/12 09:00
+    assert late.due_at is not None and today.due_at is not None
+    agencies = {p.code: p.deciding_agency for p in officer_desk.catalogue}
+    as_of = vn(2026, 12, 1, 16)
+    notes = {
+        row[1]: row[-1]
+        for row in exports.book_rows(
+            officer_desk.store, agencies, date(2026, 11, 25), date(2026, 11, 26), as_of=as_of
+        )
+    }
+    assert notes[late.code].endswith("quá hạn")
+    assert notes[today.code].endswith("đến hạn hôm nay")
+    # A book of a past range judges as of its last day: the same bytes whenever exported.
+    assert exports.book_as_of(date(2026, 11, 26), vn(2026, 12, 1, 16)) == datetime(
+        2026, 11, 26, 23, 59, 59, tzinfo=VN_TZ
+    )
