@@ -443,3 +443,19 @@ def test_book_csv_reads_back_with_the_configured_separator(
 
 def test_default_separator_is_the_vietnamese_one() -> None:
     assert parse_config({}).exports.csv_separator == ";"
+
+
+def test_every_form_an_action_issues_can_be_printed() -> None:
+    """The class of "tagged Mẫu 05 but prints nothing": each form kind an action names has a
+    print-job kind, a printable document and a number in both numberings."""
+    from counter import spool
+    from counter.config import FORM_NUMBERINGS
+    from counter.lifecycle import ACTIONS
+    from printing.spool_worker import _KINDS
+
+    forms = {a.form for a in ACTIONS.values() if a.form}
+    assert forms == {"receipt", "supplement", "refusal", "extension", "stop"}
+    for form in forms:
+        assert form in spool.JOB_KINDS and form in _KINDS, form
+        assert all(form in numbers for numbers in FORM_NUMBERINGS.values()), form
+    # ... and test_every_form_prints_at_both_widths renders each of them to ESC/POS bytes.
