@@ -13,6 +13,7 @@ MODULES = [
     "bench_exports",
     "bench_deadlines",
     "bench_portal",
+    "bench_page",
 ]
 
 

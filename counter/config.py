@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from counter.queue import QueueSettings, parse_queue_config
+from counter.text import nfc_tree
 
 ENV_CONFIG = "COUNTER_CONFIG"
 
 AGENCY_CODE_RE = re.compile(r"^[0-9A-Z]+(\.[0-9A-Z]+)*$")
+# A hotline as printed and dialled: the portal page makes a tel: link of it.
+HOTLINE_RE = re.compile(r"^\+?\(?[0-9][0-9 .()-]{2,18}[0-9]$")
 
 
 class ConfigError(Exception):
@@ -245,6 +248,12 @@ def _agency(r: _Reader) -> AgencyConfig:
     name = r.get("agency", t, "name", str, d.name).strip()
     if not name:
         r.problems.append("[agency] name: expected the agency's name, got an empty string")
+    hotline = r.get("agency", t, "hotline", str, d.hotline).strip()
+    if hotline and not HOTLINE_RE.fullmatch(hotline):
+        r.problems.append(
+            f"[agency] hotline: expected a phone number (digits, spaces, dots, dashes, "
+            f"a leading +), e.g. 1900 1234, got {hotline!r}"
+        )
     site = r.get("agency", t, "lookup_website", str, d.lookup_website).strip().rstrip("/")
     if not re.match(r"^https?://[^\s/]+", site):
         r.problems.append(f"[agency] lookup_website: expected an http(s) address, got {site!r}")
@@ -253,7 +262,7 @@ def _agency(r: _Reader) -> AgencyConfig:
         code=code,
         centre=r.get("agency", t, "centre", str, d.centre).strip(),
         address=r.get("agency", t, "address", str, d.address).strip(),
-        hotline=r.get("agency", t, "hotline", str, d.hotline).strip(),
+        hotline=hotline,
         lookup_website=site,
     )
 
@@ -585,6 +594,7 @@ KNOWN_SECTIONS = {
 def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
     """Build a Config from parsed TOML; raise ConfigError listing every problem."""
     base = source.parent if source else Path.cwd()
+    raw = nfc_tree(raw)  # "phường" typed decomposed prints and compares like the composed one
     r = _Reader(raw, base)
     for key in raw:
         if key not in KNOWN_SECTIONS:

@@ -364,6 +364,26 @@ class Desk:
                 obj=f"print_job:{job_id}",
             )
 
+    def uncertain_prints(self) -> int:
+        """Jobs that may or may not have printed: the officer is asked on F3."""
+        return spool.uncertain_count(self.store)
+
+    def answer_print(self, job_id: int, printed: bool) -> None:
+        """The officer's answer to "Máy in có in ra không?" for an uncertain job; audited.
+        Yes: the job is done. No: it prints once more, now."""
+        officer = self._require_officer()
+        now = self.now()
+        with self.store.write() as db:
+            spool.resolve_uncertain(db, job_id, printed, now)
+            audit.record(
+                db,
+                at=iso(now),
+                action="print.printed" if printed else "print.not_printed",
+                officer_id=officer.id,
+                username=officer.username,
+                obj=f"print_job:{job_id}",
+            )
+
     def redirect_print(self, job_id: int, printer: str) -> None:
         if printer not in {p.name for p in self.config.printers}:
             raise InvalidInput(

@@ -236,6 +236,41 @@ def _v6(db: sqlite_utils.Database) -> None:
 
 
 def _v7(db: sqlite_utils.Database) -> None:
+    """Honest print job states: 'sending' (claimed by one worker, bytes may be leaving) and
+    'uncertain' (bytes left, no confirmation: a person decides), and who claimed the job."""
+    db.executescript(
+        """
+        CREATE TABLE print_jobs_v7 (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL DEFAULT '',
+            printer TEXT NOT NULL,
+            document TEXT NOT NULL,
+            copies INTEGER NOT NULL DEFAULT 1,
+            reprint INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'uncertain', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT,
+            bytes_sha256 TEXT NOT NULL DEFAULT '',
+            claimed_by TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO print_jobs_v7(id, created_at, kind, ref, printer, document, copies, reprint,
+            status, attempts, last_error, next_attempt_at, sent_at, bytes_sha256)
+            SELECT id, created_at, kind, ref, printer, document, copies, reprint, status,
+                attempts, last_error, next_attempt_at, sent_at, bytes_sha256 FROM print_jobs;
+        DROP TABLE print_jobs;
+        ALTER TABLE print_jobs_v7 RENAME TO print_jobs;
+        CREATE INDEX print_jobs_pending ON print_jobs(status, next_attempt_at);
+        CREATE INDEX print_jobs_ref ON print_jobs(ref);
+        """
+    )
+
+
+def _v8(db: sqlite_utils.Database) -> None:
     """Fees that tell the truth and the forms kept with the dossier (Mẫu 02, 04).
 
     `payment_state` is filled for existing rows from what was recorded at intake; a dossier
@@ -265,6 +300,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v5,
     _v6,
     _v7,
+    _v8,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

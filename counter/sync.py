@@ -28,6 +28,7 @@ and `SyncWorker` loops it in a daemon thread. The UI only reads `sync_status()` 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -43,9 +44,10 @@ from counter.codes import continue_after
 from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
 from counter.lifecycle import ACTIONS, STATUSES, transition
+from counter.profile import build_profile, profile_hash
 from counter.store import Store
-from counter.text import nfc
-from counter.timeutil import Clock, iso, parse_iso, system_clock
+from counter.text import nfc, nfc_tree
+from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 from counter.worktime import WorkCalendar
 
 PROTOCOL_VERSION = 1
@@ -71,6 +73,7 @@ K_LAST_ERROR = "sync.last_error"
 K_ONLINE = "sync.online"
 K_FAILURES = "sync.failures"
 K_SKEW = "sync.clock_skew_seconds"
+K_PROFILE = "sync.profile_hash"  # the centre profile the portal has (counter.profile)
 
 _PENDING = "acked_at IS NULL AND rejected_reason IS NULL"
 
@@ -134,6 +137,8 @@ class SyncReport:
     error: SyncError | None = None
     skipped: str = ""
     rejections: list[tuple[int, str]] = field(default_factory=list)
+    profile_sent: bool = False
+    profile_error: str = ""
 
     @property
     def ok(self) -> bool:
@@ -156,6 +161,10 @@ class SyncReport:
             f"Đã nhận {self.pulled} thay đổi: {self.pull_applied} đã áp dụng, "
             f"{self.pull_rejected} bị từ chối."
         )
+        if self.profile_sent:
+            lines.append("Đã gửi thông tin cơ quan (tên, địa chỉ, giờ làm việc, đường dây nóng).")
+        if self.profile_error:
+            lines.append(f"Cổng không nhận thông tin cơ quan: {self.profile_error}")
         if self.error is not None:
             lines.append(f"Đồng bộ dừng ({self.error.error_class}): {self.error.message}")
         lines.append(f"{self.pending} bản ghi đang chờ gửi.")
@@ -349,6 +358,7 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         store.set_setting(K_COUNTER, str(data["counter_no"]))
         store.set_setting(K_URL, config.portal.url)
         store.set_setting(K_CODE, code)
+        store.conn.execute("DELETE FROM settings WHERE key = ?", (K_PROFILE,))  # send it again
         _limits(store, data.get("limits"))
         _continue_codes(store, config.counter.number, data.get("code_sequences"))
     return dict(data)
@@ -366,6 +376,28 @@ def _continue_codes(store: Store, counter_no: int, sequences: Any) -> None:
             continue
         if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq > 0:
             continue_after(store.db, counter_no, day, last_seq)
+
+
+def send_profile(
+    store: Store, config: Config, http: httpx.Client, report: SyncReport, *, clock: Clock
+) -> None:
+    """Send the centre profile (`counter.profile`) when the portal does not have this one yet:
+    after enrollment, after a config change, at the turn of the year. A refusal does not stop
+    the sync (dossiers matter more); it is reported, logged and tried again next round."""
+    profile = build_profile(config, to_vn(clock()).date())
+    digest = profile_hash(profile)
+    if store.get_setting(K_PROFILE) == digest:
+        return
+    resp = http.put(f"{API}/profile", json={"profile": profile}, headers=_auth(store))
+    if resp.status_code == 200:
+        store.set_setting(K_PROFILE, digest)
+        report.profile_sent = True
+        return
+    err = _error_of(resp)
+    if err.error_class == "reauth":
+        raise err
+    report.profile_error = err.message[:300]
+    logging.getLogger(__name__).warning("centre profile not accepted: %s", report.profile_error)
 
 
 # -- push ------------------------------------------------------------------------------
@@ -621,7 +653,7 @@ def _apply_one(store: Store, ctx: _PullContext, change: dict[str, Any], report: 
         return  # applied before (the cursor write raced a crash, or a replayed page)
     kind = str(change.get("kind", ""))
     uuid = str(change.get("dossier_uuid", ""))
-    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    data = nfc_tree(change.get("data")) if isinstance(change.get("data"), dict) else {}
     assert isinstance(data, dict)
     report.pulled += 1
     try:
@@ -936,6 +968,7 @@ def _run(
                 report.enrolled = True
             push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
             pull(store, http, config, report, clock=clock, stop=stop)
+            send_profile(store, config, http, report, clock=clock)
         except httpx.HTTPError as exc:
             raise SyncError(
                 "retry",

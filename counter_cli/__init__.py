@@ -11,7 +11,7 @@ import getpass
 import sys
 from pathlib import Path
 
-from counter.config import ConfigError, load_config
+from counter.config import Config, ConfigError, load_config
 from counter.errors import CounterError
 from counter.export_cli import add_audit_arguments, add_export_arguments
 
@@ -100,6 +100,21 @@ def _server_command(raw: list[str]) -> int | None:
     return None
 
 
+def _refuse_unprintable(config: Config, command: str) -> None:
+    """The printers against their profiles (escpos-printer-db): a config that can never print
+    is refused by check-config and at the start of the app and the kiosk, not discovered job
+    by job in the spool."""
+    if command not in ("check-config", "tui", "kiosk"):
+        return
+    from printing.checks import config_problems
+
+    problems = config_problems(config)
+    if problems:
+        error = ConfigError(config.source, problems)
+        print(f"Cấu hình không hợp lệ / invalid configuration: {error}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _main(argv: list[str] | None) -> None:
     raw = list(sys.argv[1:] if argv is None else argv)
     at = _server_command(raw)
@@ -112,6 +127,7 @@ def _main(argv: list[str] | None) -> None:
     except ConfigError as exc:
         print(f"Cấu hình không hợp lệ / invalid configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    _refuse_unprintable(config, args.command or "tui")
     command = args.command or "tui"
     if command == "check-config":
         print(f"OK: {config.source or '(built-in defaults)'}")

@@ -63,11 +63,18 @@ def printer_reachable(printer: PrinterConfig, timeout: float = 3.0) -> tuple[boo
     if printer.transport in ("preview", "file"):
         path = Path(printer.target)
         folder = path if printer.transport == "preview" else path.parent
-        if folder.exists() and not os.access(folder, os.W_OK):
-            return False, f"không ghi được vào {folder}"
-        if not folder.exists() and not os.access(folder.parent, os.W_OK):
-            return False, f"không tạo được thư mục {folder}"
-        return True, f"ghi vào {path}"
+        if folder.exists():
+            if not os.access(folder, os.W_OK):
+                return False, f"không ghi được vào {folder}"
+            return True, f"ghi vào {path}"
+        if printer.transport == "file":  # a device node is not created: it must exist
+            return False, f"không có thư mục {folder} (máy in đã cắm chưa?)"
+        # The preview folder is created with its parents at the first job: what matters is
+        # the nearest folder that exists, however deep the missing part goes.
+        existing = next(p for p in folder.parents if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK):
+            return False, f"không tạo được thư mục {folder} (không ghi được vào {existing})"
+        return True, f"ghi vào {path} (thư mục sẽ được tạo)"
     if printer.transport == "network":
         from printing.transports import parse_host_port
 
@@ -95,10 +102,15 @@ def printer_reachable(printer: PrinterConfig, timeout: float = 3.0) -> tuple[boo
 
 
 def _printer(printer: PrinterConfig) -> Iterator[Check]:
+    from printing.checks import printer_problems
     from printing.render import render_job
     from printing.testpage import build_self_test
 
     what = f"Máy in “{printer.name}”"
+    problems = printer_problems(printer)
+    if problems:
+        yield Check(False, what, "; ".join(problems))
+        return
     try:
         render_job(build_self_test(printer, system_clock()), printer)
     except CounterError as exc:

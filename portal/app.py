@@ -29,11 +29,13 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from counter.profile import ProfileError, parse_profile
 from portal.openapi import openapi_spec
 from portal.page import UNAVAILABLE, CitizenPages
 from portal.storage import (
@@ -47,6 +49,8 @@ from portal.storage import (
 )
 
 API = "/api/v1"
+GZIP_MIN_BYTES = 1000  # below this, gzip's header and the CPU cost more than they save
+GZIP_LEVEL = 6
 MAX_INT = 2**63 - 1  # what both databases store; larger numbers are malformed requests
 log = logging.getLogger("portal")
 
@@ -238,6 +242,18 @@ def create_app(
             }
         )
 
+    async def profile(request: Request) -> Response:
+        device = await device_of(request)
+        body = await body_json(request)
+        raw = _require(body, {"profile": dict})["profile"]
+        try:
+            parsed = parse_profile(raw)
+        except ProfileError as exc:
+            raise ApiError(422, "rejected", "bad_profile", str(exc)) from None
+        await run_in_threadpool(storage.set_profile, device.device_id, parsed.as_json())
+        log.info("profile stored device=%s", device.device_id[:8])
+        return JSONResponse({"ok": True})
+
     async def push(request: Request) -> Response:
         device = await device_of(request)
         body = await body_json(request)
@@ -412,10 +428,12 @@ def create_app(
         Route(f"{API}/device", guarded(device_info), methods=["GET"]),
         Route(f"{API}/push", guarded(push), methods=["POST"]),
         Route(f"{API}/changes", guarded(changes), methods=["GET"]),
+        Route(f"{API}/profile", guarded(profile), methods=["PUT"]),
         Route(f"{API}/admin/status", guarded(admin_status), methods=["POST"]),
         Route(f"{API}/admin/rejections", guarded(admin_rejections), methods=["GET"]),
         Route(f"{API}/admin/ratings", guarded(admin_ratings), methods=["GET"]),
         Route("/", pages.home, methods=["GET"]),
+        Route("/{prefix}/{code}/{device}/{uuid}/{token}/qr.svg", pages.qr, methods=["GET"]),
         Route(
             "/{prefix}/{code}/{device}/{uuid}/{token}",
             lookup_page,
@@ -459,6 +477,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(SecurityHeaders)
+    # Text answers (pages, JSON) shrink to about a third (a status page 11.5 → 3.6 KB, for
+    # about 0.2 ms of CPU: bench.bench_page). Level 6, zlib's default: Starlette's 9 gave a
+    # page no smaller.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.state.storage = storage
     app.state.limits = lim
     return app

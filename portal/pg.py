@@ -29,6 +29,7 @@ from portal.batching import Coalescer
 from portal.storage import (
     AUTHENTICATE_SQL,
     CHANGES_SINCE_SQL,
+    PAGE_SNAPSHOT_FIELDS,
     Change,
     CitizenView,
     Device,
@@ -160,6 +161,10 @@ PG_MIGRATIONS: list[str] = [
     );
     CREATE INDEX lookup_failures_window ON lookup_failures(window_start)
     """,
+    # 3: the centre profile (as SQLite's _m3)
+    """
+    ALTER TABLE devices ADD COLUMN profile TEXT NOT NULL DEFAULT ''
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
@@ -172,13 +177,7 @@ SELECT
     (SELECT row_to_json(d) FROM (
         SELECT device_id, code, counter_no, procedure_name, applicant_name, status,
             received_at, due_at, returned_at, synced_at,
-            json_build_object('delivery', snap->'delivery', 'fee_amount', snap->'fee_amount',
-                'payment_method', snap->'payment_method',
-                'payment_state', snap->'payment_state',
-                'supplement_request', snap->'supplement_request',
-                'extended_due_at', snap->'extended_due_at',
-                'extension_reason', snap->'extension_reason',
-                'closed_reason', snap->'closed_reason')::text AS snapshot
+            json_build_object({snapshot_fields})::text AS snapshot
         FROM dossiers, LATERAL (SELECT dossiers.snapshot::json AS snap) s
         WHERE dossiers.uuid = args.uuid) d) AS dossier,
     (SELECT coalesce(json_agg(json_build_object(
@@ -188,7 +187,7 @@ SELECT
         WHERE r.dossier_uuid = args.uuid AND r.legacy = 0) AS rating
 FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS args(client, uuid, n)
 ORDER BY args.n
-"""
+""".replace("{snapshot_fields}", ", ".join(f"'{f}', snap->'{f}'" for f in PAGE_SNAPSHOT_FIELDS))
 """What a status page needs for each (client hash, dossier UUID) pair, one row per pair in
 the order given: the rate-limit row, the dossier, its events and its rating as JSON (the
 columns are text and integers, which JSON carries unchanged). Only the columns and snapshot

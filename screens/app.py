@@ -116,7 +116,8 @@ class CounterApp(App[None]):
             self.call_from_thread(self.refresh_status)
 
     def on_unmount(self) -> None:
-        # Daemon threads: a job cut short by quitting stays pending and prints next time.
+        # Daemon threads: a job cut short by quitting comes back uncertain at the next start
+        # (F3 asks whether it printed), never resent behind the officer's back.
         if self.spool_worker is not None:
             self.spool_worker.stop(timeout=1.0)
         if self.sync_worker is not None:

@@ -27,6 +27,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "Máy in: LỖI — {n} phiếu chờ in (F3)",
         "Printer: ERROR — {n} jobs waiting (F3)",
     ),
+    "status.printer_uncertain": (
+        "Máy in: {n} phiếu chưa rõ đã in ra chưa (F3)",
+        "Printer: {n} jobs may not have printed (F3)",
+    ),
+    "status.question": (
+        "Máy in có in ra không? Lệnh in số {job} ({kind}, máy “{printer}”): "
+        "c = có, đã in ra · k = không, in lại",
+        "Did the printer print it? Job {job} ({kind}, printer “{printer}”): "
+        "c = yes, it printed · k = no, print it",
+    ),
+    "status.uncertain": ("CHƯA RÕ ĐÃ IN: {error}", "MAY NOT HAVE PRINTED: {error}"),
+    "status.sending": ("đang gửi tới máy in", "sending"),
     "status.sync_offline": ("Đồng bộ: mất kết nối", "Sync: offline"),
     "status.sync_ok": ("Đồng bộ: lúc {at}", "Sync: at {at}"),
     "status.sync_never": ("Đồng bộ: chưa lần nào", "Sync: not yet"),

@@ -67,6 +67,8 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "status.retry": ("r", "In lại ngay", "Retry now"),
     "status.cancel": ("delete", "Hủy lệnh in", "Cancel job"),
     "status.move": ("m", "Chuyển máy in", "Other printer"),
+    "status.printed": ("c", "Có, đã in ra", "Yes, it printed"),
+    "status.not_printed": ("k", "Không, in lại", "No, print it"),
     "status.back": ("escape", "Quay lại", "Back"),
     # queue panel (main screen)
     "queue.call_next": ("f6", "Gọi số tiếp", "Call next"),
