@@ -14,6 +14,8 @@ MODULES = [
     "bench_deadlines",
     "bench_portal",
     "bench_page",
+    "bench_auth",
+    "bench_soak",
 ]
 
 

@@ -120,6 +120,8 @@ class Desk:
         self.officer = None
 
     def create_officer(self, username: str, full_name: str, role: str, secret: str) -> Officer:
+        """A logged-in supervisor adds an account; with nobody logged in, only the very first
+        account of an empty store can be made (`counter setup`), and the audit says so."""
         if self.officer is not None:
             auth.require_supervisor(self.officer)
         return auth.create_officer(
@@ -130,6 +132,16 @@ class Desk:
             secret=secret,
             now=self.now(),
             by=self.officer,
+            policy=self.config.auth,
+        )
+
+    def set_officer_role(self, username: str, role: str) -> Officer:
+        return auth.set_role(
+            self.store,
+            username=username,
+            role=role,
+            by=auth.require_supervisor(self.officer),
+            now=self.now(),
         )
 
     def has_officers(self) -> bool:

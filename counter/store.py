@@ -15,7 +15,15 @@ from pathlib import Path
 
 import sqlite_utils
 
+from counter.private import private_database
+
 BUSY_TIMEOUT_MS = 5000
+# Settings that are credentials: kept in the owner-only vault file beside the store
+# (`<store>-secrets.db`), never in the store's settings table, so a copy of the store (a
+# support request, a backup, a bug report) carries no sync token or device secret.
+SECRET_SETTINGS = frozenset({"sync.token", "device_secret"})
+# Set by `counter.demo.seed_demo`: this store holds made-up people, never to reach a portal.
+DEMO_MARK = "demo_data"
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -305,12 +313,16 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
+
+
 class Store:
     """An open counter database. Not thread-safe: give each thread its own Store."""
 
     def __init__(self, path: Path | str, *, migrate: bool = True):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(self.path)
+        private_database(self.vault_path)
         conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
@@ -318,9 +330,37 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        # After a checkpoint the WAL is cut back to this size: it never keeps a busy day's
+        # worth of pages for as long as the app runs.
+        conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("ATTACH DATABASE ? AS vault", (str(self.vault_path),))
+        conn.execute("PRAGMA vault.journal_mode = WAL")
+        conn.execute("PRAGMA vault.synchronous = FULL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS vault.secrets (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
         if migrate:
             self.migrate()
+            self._move_secrets()
+
+    @property
+    def vault_path(self) -> Path:
+        """The owner-only file holding the credentials (`SECRET_SETTINGS`)."""
+        return self.path.with_name(self.path.stem + "-secrets.db")
+
+    def _move_secrets(self) -> None:
+        """Move credentials an older version kept in the settings table into the vault."""
+        marks = ",".join("?" * len(SECRET_SETTINGS))
+        keys = tuple(sorted(SECRET_SETTINGS))
+        if self.conn.execute(f"SELECT 1 FROM settings WHERE key IN ({marks})", keys).fetchone():
+            with self.write():
+                self.conn.execute(
+                    f"INSERT OR IGNORE INTO vault.secrets(key, value) "
+                    f"SELECT key, value FROM settings WHERE key IN ({marks})",
+                    keys,
+                )
+                self.conn.execute(f"DELETE FROM settings WHERE key IN ({marks})", keys)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -357,17 +397,30 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
+    @staticmethod
+    def _table(key: str) -> str:
+        return "vault.secrets" if key in SECRET_SETTINGS else "settings"
+
     def get_setting(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT value FROM {self._table(key)} WHERE key = ?", (key,)
+        ).fetchone()
         return None if row is None else str(row[0])
 
     def set_setting(self, key: str, value: str) -> None:
         with self.write():
             self.conn.execute(
-                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                f"INSERT INTO {self._table(key)}(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def delete_setting(self, key: str) -> None:
+        with self.write():
+            self.conn.execute(f"DELETE FROM {self._table(key)} WHERE key = ?", (key,))
+
+    def holds_demo_data(self) -> bool:
+        return self.get_setting(DEMO_MARK) == "1"
 
     def close(self) -> None:
         self.conn.close()

@@ -62,7 +62,8 @@ K_TOKEN = "sync.token"
 K_AGENCY = "sync.agency_code"
 K_COUNTER = "sync.counter_no"
 K_URL = "sync.portal_url"
-K_CODE = "sync.enrollment_code"
+K_CODE = "sync.enrollment_code"  # kept in clear by older versions: deleted at the next round
+K_USED_CODE = "sync.used_code_hash"  # SHA-256 of the code this device enrolled with
 K_CURSOR = "sync.cursor"
 K_MAX_BATCH = "sync.max_batch"
 K_MAX_BODY = "sync.max_body_bytes"
@@ -324,6 +325,9 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
             "quầy chưa đăng ký với cổng: nhập mã đăng ký do quản trị cổng cấp vào "
             "[portal] enrollment_code",
         )
+    # A code this device already used is sent again only to recover a lost or replayed
+    # answer: the portal takes it back from this device (its secret) within the code's life.
+    used = code_hash(code, config.portal.url) == store.get_setting(K_USED_CODE)
     device_id, secret = _identity(store, config)
     resp = client.post(
         f"{API}/enroll",
@@ -334,11 +338,26 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
             "agency_code": config.agency.code,
             "counter_no": config.counter.number,
             "protocol": PROTOCOL_VERSION,
+            "demo_data": store.holds_demo_data(),
         },
     )
     if resp.status_code != 200:
         err = _error_of(resp)
-        if err.error_class == "rejected":  # a bad code: nothing will fix it but a new one
+        if err.code == "enrollment_refused" and used:
+            err = SyncError(
+                "reauth",
+                "enrollment_code_used",
+                "mã đăng ký trong [portal] enrollment_code đã dùng rồi và không dùng lại được: "
+                "xoá nó khỏi config.toml và xin quản trị cổng một mã mới cho quầy này",
+            )
+        elif err.code == "enrollment_refused":
+            err = SyncError(
+                "reauth",
+                err.code,
+                "cổng từ chối mã đăng ký (sai, đã dùng, hết hạn hoặc không dành cho quầy này): "
+                "xin quản trị cổng một mã mới cho quầy này",
+            )
+        elif err.error_class == "rejected":  # a bad code: nothing will fix it but a new one
             err = SyncError("reauth", err.code, err.message)
         raise err
     data = resp.json()
@@ -357,11 +376,23 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         store.set_setting(K_AGENCY, str(data["agency_code"]))
         store.set_setting(K_COUNTER, str(data["counter_no"]))
         store.set_setting(K_URL, config.portal.url)
-        store.set_setting(K_CODE, code)
-        store.conn.execute("DELETE FROM settings WHERE key = ?", (K_PROFILE,))  # send it again
+        # The code is spent: keep only its hash, so a copy of the store holds no code, and a
+        # refusal of the code left in config.toml says it was spent (`enrollment_code_used`).
+        store.set_setting(K_USED_CODE, code_hash(code, config.portal.url))
+        store.delete_setting(K_CODE)
+        store.delete_setting(K_PROFILE)  # send it again
         _limits(store, data.get("limits"))
         _continue_codes(store, config.counter.number, data.get("code_sequences"))
     return dict(data)
+
+
+def code_hash(code: str, portal_url: str) -> str:
+    """The hash of an enrollment code as typed by hand (any case, with or without dashes),
+    for the portal that took it."""
+    import hashlib
+
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(f"{portal_url.rstrip('/')}\n{normal}".encode()).hexdigest()
 
 
 def _continue_codes(store: Store, counter_no: int, sequences: Any) -> None:
@@ -959,8 +990,17 @@ def _run(
     stop: threading.Event | None,
 ) -> None:
     store.set_setting(K_LAST_ATTEMPT, iso(clock()))
+    if store.get_setting(K_CODE) is not None:
+        store.delete_setting(K_CODE)  # an older version kept the code itself
     try:
         try:
+            if store.holds_demo_data():  # made-up people never reach a portal
+                raise SyncError(
+                    "reauth",
+                    "demo_store",
+                    "kho dữ liệu có dữ liệu mẫu (demo_data): không đồng bộ lên cổng; dùng một "
+                    "thư mục dữ liệu mới với demo_data = false",
+                )
             if store.get_setting(K_TOKEN) is None or (
                 store.get_setting(K_URL) not in (None, config.portal.url)
             ):
@@ -984,7 +1024,7 @@ def _run(
             store.set_setting(K_FAILURES, str(failures))
             if exc.error_class == "reauth" and exc.code in ("unauthenticated", "device_revoked"):
                 # The credential is dead; forget it so that a new enrollment code is used.
-                store.conn.execute("DELETE FROM settings WHERE key = ?", (K_TOKEN,))
+                store.delete_setting(K_TOKEN)
         return
     with store.write():
         store.set_setting(K_LAST_SUCCESS, iso(clock()))

@@ -112,12 +112,20 @@ class ApiError(Exception):
 _STORAGE_STATUS = {
     "unauthenticated": (401, "reauth"),
     "device_revoked": (401, "reauth"),
-    "invalid_code": (403, "rejected"),
-    "code_used": (403, "rejected"),
-    "code_expired": (403, "rejected"),
-    "counter_mismatch": (403, "rejected"),
-    "counter_taken": (409, "rejected"),
+    "enrollment_refused": (403, "rejected"),
 }
+
+
+ADMIN_TOKEN_MIN_CHARS = 24
+
+
+def check_admin_token(token: str) -> None:
+    """An admin token opens the back office for the whole city: refuse a guessable one."""
+    if token and (len(token) < ADMIN_TOKEN_MIN_CHARS or len(set(token)) < 8):
+        raise ValueError(
+            f"security.admin_token: at least {ADMIN_TOKEN_MIN_CHARS} characters of varied "
+            "text, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe())'"
+        )
 
 
 def _error(status: int, error_class: str, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -135,6 +143,7 @@ def create_app(
     on_shutdown: Callable[[], None] | None = None,
 ) -> Starlette:
     """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`."""
+    check_admin_token(admin_token)
     lim = limits or Limits()
     pages = CitizenPages(storage, max_form_bytes=lim.max_form_bytes)
 
@@ -179,14 +188,14 @@ def create_app(
         return await storage.authenticate_async(auth[7:].strip())
 
     async def health(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "protocol": PROTOCOL_VERSION,
-                "server_time": utc_now().isoformat(),
-                "worker": os.getpid(),
-            }
-        )
+        info: dict[str, Any] = {
+            "status": "ok",
+            "protocol": PROTOCOL_VERSION,
+            "server_time": utc_now().isoformat(),
+        }
+        if is_admin(request):  # which process answered: for the operator, not the public
+            info["worker"] = os.getpid()
+        return JSONResponse(info)
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_spec(lim))
@@ -203,6 +212,10 @@ def create_app(
                 "counter_no": int,
             },
         )
+        if body.get("demo_data") is True:
+            # Made-up people must never mix with a city's real dossiers.
+            log.info("enrollment refused: the store holds demo data")
+            raise ApiError(403, "rejected", "demo_store", "a store holding demo data cannot enroll")
         device, token = await run_in_threadpool(
             storage.enroll,
             fields["enrollment_code"],
@@ -345,14 +358,19 @@ def create_app(
             }
         )
 
+    def is_admin(request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        return bool(admin_token and given) and hmac.compare_digest(
+            given.encode(), admin_token.encode()
+        )
+
     def admin_check(request: Request) -> None:
         if not admin_token:
             raise ApiError(
                 403, "rejected", "admin_disabled", "set [security] admin_token to use this API"
             )
-        auth = request.headers.get("authorization", "")
-        given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        if not given or not hmac.compare_digest(given.encode(), admin_token.encode()):
+        if not is_admin(request):
             raise ApiError(401, "reauth", "unauthenticated", "missing or wrong admin credential")
 
     async def admin_status(request: Request) -> Response:

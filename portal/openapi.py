@@ -379,7 +379,6 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "status": {"const": "ok"},
                         "protocol": {"const": 1},
                         "server_time": {"type": "string", "format": "date-time"},
-                        "worker": {"type": "integer", "description": "the answering process"},
                     },
                 },
                 "Limits": {
@@ -408,6 +407,10 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         },
                         "agency_code": {"type": "string", "example": "000.00.12.H26"},
                         "counter_no": {"type": "integer", "minimum": 1, "maximum": 99},
+                        "demo_data": {
+                            "type": "boolean",
+                            "description": "the store holds demo data: always refused",
+                        },
                     },
                 },
                 "Enrolled": {

@@ -165,6 +165,11 @@ PG_MIGRATIONS: list[str] = [
     """
     ALTER TABLE devices ADD COLUMN profile TEXT NOT NULL DEFAULT ''
     """,
+    # 4: security (as SQLite's _m4)
+    """
+    ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT;
+    CREATE TABLE portal_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
@@ -243,6 +248,7 @@ class PostgresStorage(SQLStorage):
         )
         try:
             self.migrate()
+            self.load_hash_key()
         except BaseException:
             self.pool.close()
             raise
@@ -317,7 +323,9 @@ class PostgresStorage(SQLStorage):
         """`SQLStorage.citizen_view` in one statement, so one round trip."""
         now = self.clock()
         with self.pool.connection() as conn:
-            row = conn.execute(_CITIZEN_VIEWS, ([_sha256(client)], [dossier_uuid])).fetchone()
+            row = conn.execute(
+                _CITIZEN_VIEWS, ([self.client_hash(client)], [dossier_uuid])
+            ).fetchone()
         return self._view(row, now)
 
     async def citizen_view_async(self, client: str, dossier_uuid: str) -> CitizenView:
@@ -327,7 +335,7 @@ class PostgresStorage(SQLStorage):
         now = self.clock()
         await self._apool()
         assert self.page_reads is not None
-        row = await self.page_reads.get((_sha256(client), dossier_uuid))
+        row = await self.page_reads.get((self.client_hash(client), dossier_uuid))
         return self._view(row, now)
 
     async def _read_pages(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:

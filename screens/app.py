@@ -7,8 +7,10 @@ any screen (even into a focused field) opens its dossier.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -36,6 +38,9 @@ from screens.scan import Scan, find_scan, in_url, looks_scanned
 from screens.search import SearchScreen
 from screens.status import SystemStatusScreen
 from screens.terminal import quit_when_terminal_closes
+
+if TYPE_CHECKING:
+    from counter.retention import CleanupWorker
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
@@ -95,11 +100,17 @@ class CounterApp(App[None]):
         self.background = background
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
+        # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
+        self.idle_clock: Callable[[], float] = time.monotonic
+        self.last_input = self.idle_clock()
+        self.cleanup_worker: CleanupWorker | None = None
         translate_bindings(self, self.lang)
 
     # -- background workers: the print spool and sync never block a keypress ---------------
 
     def _start_workers(self) -> None:
+        from counter.retention import CleanupWorker
+
         config = self.desk.config
         self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
         self.spool_worker.start()
@@ -107,6 +118,8 @@ class CounterApp(App[None]):
             self.sync_worker = SyncWorker(
                 config, on_status=lambda _status: self._from_worker()
             ).start()
+        # Retention: a minute after start, then every 6 hours (counter/retention.py).
+        self.cleanup_worker = CleanupWorker(config).start()
 
     def _from_worker(self) -> None:
         """Called in a worker thread; the app may be closing, which is no error."""
@@ -122,6 +135,8 @@ class CounterApp(App[None]):
             self.spool_worker.stop(timeout=1.0)
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=1.0)
+        if self.cleanup_worker is not None:
+            self.cleanup_worker.stop(timeout=1.0)
 
     def reprint_receipt(self, dossier: Dossier) -> None:
         """Queue the receipt again ("BẢN IN LẠI") and wake the spool; say what happened."""
@@ -189,7 +204,30 @@ class CounterApp(App[None]):
             self.sync_worker.sync_now()
         self.notify(self.t("app.sync_started"), timeout=2)
 
+    def idle_expired(self) -> bool:
+        """An officer is logged in and no key, click or paste came for `[auth]
+        idle_logout_minutes`."""
+        minutes = self.desk.config.auth.idle_logout_minutes
+        return (
+            bool(minutes)
+            and self.desk.officer is not None
+            and self.idle_clock() - self.last_input >= minutes * 60
+        )
+
+    async def logout_if_idle(self) -> None:
+        """Log out an idle officer (checked every 15 s)."""
+        if self.idle_expired():
+            await self.action_logout()
+            minutes = self.desk.config.auth.idle_logout_minutes
+            self.notify(self.t("app.idle_logout", minutes=minutes), timeout=10)
+
+    def _idle_tick(self) -> None:
+        if self.idle_expired():
+            self.run_worker(self.logout_if_idle(), group="idle-logout", exclusive=True)
+
     def on_mount(self) -> None:
+        if self.desk.config.auth.idle_logout_minutes:
+            self.set_interval(15, self._idle_tick)
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
             self._start_workers()
@@ -321,6 +359,8 @@ class CounterApp(App[None]):
     # -- the barcode scanner ---------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self.last_input = self.idle_clock()
         if (
             isinstance(event, events.Key)
             and not event.is_forwarded

@@ -12,7 +12,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from counter.catalogue import delivery_label, form_label
 from counter.dossiers import Dossier, payment_state_label
@@ -21,6 +21,7 @@ from counter.lifecycle import ACTIONS, allowed_actions, status_label
 from counter.timeliness import label as timeliness_label
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
+from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import KEYS, bind
 from screens.modals import ActionForm, FormField
@@ -72,7 +73,7 @@ class DossierScreen(CounterScreen):
             with Vertical(classes="column"):
                 yield Static("", id="detail-documents")
                 yield Static("", id="detail-timeline")
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#detail-error", Static).display = False

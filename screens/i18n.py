@@ -73,6 +73,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "app.lang_switched": ("Đã chuyển sang tiếng Việt", "Switched to English"),
     "app.logged_out": ("Đã đăng xuất", "Logged out"),
+    "app.idle_logout": (
+        "Tự động đăng xuất sau {minutes} phút không thao tác",
+        "Logged out after {minutes} minutes without activity",
+    ),
     "app.error": ("Lỗi", "Error"),
     # -- commands (palette) ------------------------------------------------------------------
     "cmd.new": ("Tiếp nhận hồ sơ mới", "New dossier"),
@@ -117,6 +121,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.username": ("Tên đăng nhập", "Username"),
     "login.secret": ("Mã PIN / mật khẩu", "PIN / password"),
     "login.hint": ("Enter để đăng nhập", "Enter to log in"),
+    "login.no_accounts": (
+        'Chưa có tài khoản: tạo giám sát đầu tiên bằng lệnh counter setup <tên> "<Họ và tên>"',
+        'No accounts yet: create the first supervisor with counter setup <user> "<Full name>"',
+    ),
     "login.demo": (
         "Tài khoản mẫu: canbo / 1234 (cán bộ), giamsat / 5678 (giám sát)",
         "Demo accounts: canbo / 1234 (officer), giamsat / 5678 (supervisor)",

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from counter.desk import Desk
 from counter.dossiers import Dossier
@@ -20,6 +20,7 @@ from counter.timeutil import fmt_short
 from printing.plain import preview_text
 from printing.spool_worker import build_documents, document_from_fields
 from screens.base import CounterModal, CounterScreen
+from screens.footer import CounterFooter
 from screens.i18n import tr
 from screens.keys import bind
 
@@ -64,7 +65,8 @@ def sync_text(desk: Desk, lang: str) -> Text:
 
 def receipt_preview(desk: Desk, dossier: Dossier, width: int = 48) -> str:
     """The receipt exactly as the spool would print it now, as text with a scannable QR."""
-    jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt"]
+    # A finished job's document may have been released by the retention cleanup (empty).
+    jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt" and j.document]
     if jobs:
         document = build_documents(jobs[-1])[0]
     else:  # a dossier older than the spool: the fields as they would print now
@@ -88,7 +90,7 @@ class ReceiptPreview(CounterModal[None]):
         with VerticalScroll(id="receipt-box"):
             yield Static(self.t("receipt.title", code=self.dossier.code), classes="screen-title")
             yield Static(Text(receipt_preview(self.desk, self.dossier)), id="receipt-paper")
-        yield Footer()
+        yield CounterFooter()
 
     def action_reprint(self) -> None:
         self.capp.reprint_receipt(self.dossier)
@@ -118,7 +120,7 @@ class SystemStatusScreen(CounterScreen):
         yield Static("", id="status-sync")
         rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row")
         yield rejected
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.reload()
