@@ -6,7 +6,11 @@ raw SQL rows; openpyxl write-only of the raw rows), so the ratio shows what the 
 costs on this machine. Peak memory is the whole process's peak RSS (VmHWM, reset before each
 case, each case in a fresh child process) and tracemalloc's peak of Python allocations.
 
-Run: .venv/bin/python -m bench.bench_exports [--rows 50000]
+It then prints the witness's figures (`bench.bench_witness`): `audit verify` over a year of
+audit entries (1,000,000) online and offline against the chain-only baseline, and a sync
+round's cost with and without the witness step.
+
+Run: .venv/bin/python -m bench.bench_exports [--rows 50000] [--audit-rows 1000000]
 """
 
 from __future__ import annotations
@@ -191,6 +195,7 @@ def _case(name: str, data_dir: str, out_dir: str, queue: Any) -> None:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--audit-rows", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         from counter.catalogue import load_catalogue
@@ -226,6 +231,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "memory_le_200mb": max(results[f]["peak_rss_mb"] for f in ("csv", "xlsx")) <= 200,
         }
     print(json.dumps(results, indent=2, ensure_ascii=False))
+    from bench import bench_witness
+
+    results["witness"] = bench_witness.main(["--audit-rows", str(args.audit_rows)])
     return results
 
 

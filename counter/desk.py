@@ -74,6 +74,12 @@ class Desk:
         self.officer: Officer | None = None
         self.device_id = self._device_id()
         self.device_secret = self._device_secret()
+        if store.get_setting("export_signing_key") is not None:  # = signing.KEY_SETTING
+            # A key older versions kept in the database goes to its own file. Imported here:
+            # cryptography costs start-up time, and only this rare case needs it at start.
+            from counter import signing
+
+            signing.move_key_out_of_store(store)
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock = system_clock) -> Desk:
@@ -119,11 +125,17 @@ class Desk:
             auth.logout(self.store, self.officer, self.now())
         self.officer = None
 
+    def require_supervisor(self, action: str) -> Officer:
+        """The logged-in supervisor; anyone else is refused, and the refusal audited."""
+        return auth.require_supervisor(
+            self.officer, store=self.store, now=self.now(), action=action
+        )
+
     def create_officer(self, username: str, full_name: str, role: str, secret: str) -> Officer:
         """A logged-in supervisor adds an account; with nobody logged in, only the very first
         account of an empty store can be made (`counter setup`), and the audit says so."""
         if self.officer is not None:
-            auth.require_supervisor(self.officer)
+            self.require_supervisor("officer.create")
         return auth.create_officer(
             self.store,
             username=username,
@@ -140,7 +152,7 @@ class Desk:
             self.store,
             username=username,
             role=role,
-            by=auth.require_supervisor(self.officer),
+            by=self.require_supervisor("officer.set_role"),
             now=self.now(),
         )
 

@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from counter import audit, signing, stats, timeliness
+from counter import audit, signing, stats, timeliness, witness
 from counter.auth import require_supervisor
 from counter.catalogue import delivery_label
 from counter.errors import InvalidInput
@@ -683,7 +683,15 @@ def export(
     `separate_connection` opens a second connection to the same store (for a worker thread
     while the UI keeps using the desk's own).
     """
-    officer = require_supervisor(desk.officer)
+    action = f"export.{request.kind}"
+    if separate_connection:  # a worker thread: audit a refusal on a connection of its own
+        own = Store(desk.store.path)
+        try:
+            officer = require_supervisor(desk.officer, store=own, now=desk.now(), action=action)
+        finally:
+            own.close()
+    else:
+        officer = desk.require_supervisor(action)
     _check_request(request, desk)
     out = Path(request.out_dir)
     try:
@@ -731,6 +739,9 @@ def export(
             "counter_no": desk.config.counter.number,
             "device_id": desk.device_id,
             "audit_entry": {"id": int(audit_id), "hash": str(audit_hash)},
+            # the last head the portal witnessed: the part of the trail this export builds on
+            # that no one holding this PC can rewrite unseen
+            "witness": witness.last_witnessed(store),
         }
         manifest_path, sig_path = signing.write_signed_manifest(
             store, out / (base_name(request) + signing.MANIFEST_SUFFIX), manifest

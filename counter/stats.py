@@ -30,7 +30,6 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from counter import timeliness
-from counter.auth import require_supervisor
 from counter.dossiers import CASHLESS_STATES
 from counter.store import Store
 from counter.timeutil import VN_TZ, iso, parse_iso, to_vn
@@ -429,7 +428,7 @@ def fields_in_range(store: Store, start: date, end: date) -> list[str]:
 
 def today_figures(desk: Desk, *, queue: QueueFiguresProvider | None = None) -> Figures:
     """Today at a glance for the desk's supervisor (AuthError for anyone else)."""
-    require_supervisor(desk.officer)
+    desk.require_supervisor("stats.today")
     now = desk.now()
     return compute_figures(desk.store, desk.calendar, now.date(), now.date(), now, queue=queue)
 
@@ -437,7 +436,7 @@ def today_figures(desk: Desk, *, queue: QueueFiguresProvider | None = None) -> F
 def range_figures(
     desk: Desk, start: date, end: date, *, queue: QueueFiguresProvider | None = None
 ) -> Figures:
-    require_supervisor(desk.officer)
+    desk.require_supervisor("stats.range")
     return compute_figures(desk.store, desk.calendar, start, end, desk.now(), queue=queue)
 
 
@@ -452,7 +451,7 @@ def figure_dossiers(
     limit: int | None = 1000,
 ) -> list[DrillRow]:
     """Drill-down for the screen: the dossiers behind one number (supervisor only)."""
-    require_supervisor(desk.officer)
+    desk.require_supervisor("stats.drill_down")
     return drill_down(
         desk.store,
         desk.calendar,
@@ -467,5 +466,5 @@ def figure_dossiers(
 
 
 def hourly_received(desk: Desk, day: date | None = None) -> list[int]:
-    require_supervisor(desk.officer)
+    desk.require_supervisor("stats.hourly")
     return received_by_hour(desk.store, day or desk.now().date())

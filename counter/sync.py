@@ -140,6 +140,8 @@ class SyncReport:
     rejections: list[tuple[int, str]] = field(default_factory=list)
     profile_sent: bool = False
     profile_error: str = ""
+    witnessed_seq: int | None = None  # the audit head the portal signed this round
+    witness_error: str = ""
 
     @property
     def ok(self) -> bool:
@@ -166,6 +168,12 @@ class SyncReport:
             lines.append("Đã gửi thông tin cơ quan (tên, địa chỉ, giờ làm việc, đường dây nóng).")
         if self.profile_error:
             lines.append(f"Cổng không nhận thông tin cơ quan: {self.profile_error}")
+        if self.witnessed_seq is not None:
+            lines.append(
+                f"Cổng đã chứng thực nhật ký kiểm toán đến bản ghi số {self.witnessed_seq}."
+            )
+        if self.witness_error:
+            lines.append(f"Chứng thực nhật ký kiểm toán thất bại: {self.witness_error}")
         if self.error is not None:
             lines.append(f"Đồng bộ dừng ({self.error.error_class}): {self.error.message}")
         lines.append(f"{self.pending} bản ghi đang chờ gửi.")
@@ -329,6 +337,8 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
     # answer: the portal takes it back from this device (its secret) within the code's life.
     used = code_hash(code, config.portal.url) == store.get_setting(K_USED_CODE)
     device_id, secret = _identity(store, config)
+    from counter import signing  # cryptography: loaded when needed, not at the app's start
+
     resp = client.post(
         f"{API}/enroll",
         json={
@@ -338,6 +348,7 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
             "agency_code": config.agency.code,
             "counter_no": config.counter.number,
             "protocol": PROTOCOL_VERSION,
+            "signing_public_key": signing.public_key_hex(signing.device_key(store)),
             "demo_data": store.holds_demo_data(),
         },
     )
@@ -1009,6 +1020,11 @@ def _run(
             push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
             pull(store, http, config, report, clock=clock, stop=stop)
             send_profile(store, config, http, report, clock=clock)
+            from counter import witness  # (cryptography: not at the app's start)
+
+            receipt, report.witness_error = witness.witness_round(store, http, _auth(store))
+            if receipt is not None:
+                report.witnessed_seq = int(receipt["seq"])
         except httpx.HTTPError as exc:
             raise SyncError(
                 "retry",

@@ -87,13 +87,13 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _as_supervisor(desk: Any, username: str) -> None:
+def _as_supervisor(desk: Any, username: str, command: str) -> None:
     """Every privileged command logs a supervisor in first (PIN from $COUNTER_PIN or a
-    prompt), so its audit entry names who did it; an officer's PIN is refused."""
-    from counter.auth import require_supervisor
+    prompt), so its audit entry names who did it; an officer's PIN is refused (audited)."""
     from counter.export_cli import read_pin
 
-    require_supervisor(desk.login(username, read_pin(username)))
+    desk.login(username, read_pin(username))
+    desk.require_supervisor(f"cli.{command}")
 
 
 def _new_secret(prompt: str) -> str:
@@ -250,12 +250,12 @@ def _main(argv: list[str] | None) -> None:
                 officer = desk.create_officer(args.username, args.full_name, "supervisor", secret)
                 print(f"Đã tạo tài khoản giám sát đầu tiên {officer.username}")
             elif command == "officer-add":
-                _as_supervisor(desk, args.user)
+                _as_supervisor(desk, args.user, command)
                 secret = _new_secret(f"Mã PIN / mật khẩu mới của {args.username}: ")
                 officer = desk.create_officer(args.username, args.full_name, args.role, secret)
                 print(f"Đã tạo tài khoản {officer.username} ({officer.role})")
             elif command == "officer-role":
-                _as_supervisor(desk, args.user)
+                _as_supervisor(desk, args.user, command)
                 officer = desk.set_officer_role(args.username, args.role)
                 print(f"Tài khoản {officer.username}: {officer.role}")
             elif command == "search":

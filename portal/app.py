@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -47,6 +48,7 @@ from portal.storage import (
     StorageError,
     utc_now,
 )
+from portal.witness import Witness
 
 API = "/api/v1"
 GZIP_MIN_BYTES = 1000  # below this, gzip's header and the CPU cost more than they save
@@ -113,6 +115,9 @@ _STORAGE_STATUS = {
     "unauthenticated": (401, "reauth"),
     "device_revoked": (401, "reauth"),
     "enrollment_refused": (403, "rejected"),
+    "key_mismatch": (409, "rejected"),
+    "audit_rollback": (409, "rejected"),
+    "audit_fork": (409, "rejected"),
 }
 
 
@@ -141,10 +146,19 @@ def create_app(
     *,
     admin_token: str = "",
     on_shutdown: Callable[[], None] | None = None,
+    witness_key: Ed25519PrivateKey | None = None,
 ) -> Starlette:
-    """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`."""
+    """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`.
+
+    `witness_key` signs witnessed audit heads; the server passes the key file's. Without one
+    (tests that do not look at receipts) a key lives as long as the app.
+    """
     check_admin_token(admin_token)
     lim = limits or Limits()
+    if witness_key is None:
+        log.info("no witness key given: receipts are signed with a key of this run only")
+        witness_key = Ed25519PrivateKey.generate()
+    witness = Witness(storage, witness_key)  # type: ignore[arg-type]
     pages = CitizenPages(storage, max_form_bytes=lim.max_form_bytes)
 
     async def body_json(request: Request) -> Any:
@@ -216,6 +230,8 @@ def create_app(
             # Made-up people must never mix with a city's real dossiers.
             log.info("enrollment refused: the store holds demo data")
             raise ApiError(403, "rejected", "demo_store", "a store holding demo data cannot enroll")
+        key = body.get("signing_public_key")  # counters since the witness (docs/exports.md)
+        register = None if key is None else witness.key_registration(fields["device_id"], key)
         device, token = await run_in_threadpool(
             storage.enroll,
             fields["enrollment_code"],
@@ -223,6 +239,7 @@ def create_app(
             fields["device_secret"],
             fields["agency_code"],
             fields["counter_no"],
+            also=register,
         )
         sequences = await run_in_threadpool(
             storage.code_sequences, device.agency_code, device.counter_no
@@ -358,6 +375,55 @@ def create_app(
             }
         )
 
+    async def witness_head(request: Request) -> Response:
+        device = await device_of(request)
+        body = await body_json(request)
+        fields = _require(body, {"audit_head": dict})
+        if "signing_public_key" in body:
+            await run_in_threadpool(
+                witness.register_key, device.device_id, body["signing_public_key"]
+            )
+        head = fields["audit_head"]
+        receipt = await run_in_threadpool(
+            witness.witness,
+            device,
+            head.get("seq"),
+            head.get("hash", ""),
+            body.get("checkpoints") or [],
+        )
+        return JSONResponse({"witness": receipt})
+
+    async def witness_list(request: Request) -> Response:
+        device = await device_of(request)
+        data = await run_in_threadpool(witness.file_bytes, device_id=device.device_id)
+        return Response(data, media_type="application/json")
+
+    async def admin_witness(request: Request) -> Response:
+        admin_check(request)
+        device = request.query_params.get("device") or None
+        agency = request.query_params.get("agency") or None
+        if (device is None) == (agency is None):
+            raise ApiError(422, "rejected", "bad_query", "give exactly one of device, agency")
+        data = await run_in_threadpool(witness.file_bytes, device_id=device, agency_code=agency)
+        return Response(data, media_type="application/json")
+
+    async def admin_verify(request: Request) -> Response:
+        admin_check(request)
+        body = await body_json(request)
+        fields = _require(body, {"manifest": str, "signature": str})
+        files = body.get("files") or {}
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise ApiError(422, "rejected", "bad_request", "files: an object of name → sha256")
+        answer = await run_in_threadpool(
+            witness.verify_manifest,
+            fields["manifest"].encode("utf-8"),
+            fields["signature"],
+            files,
+        )
+        return JSONResponse(answer)
+
     def is_admin(request: Request) -> bool:
         auth = request.headers.get("authorization", "")
         given = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
@@ -447,6 +513,10 @@ def create_app(
         Route(f"{API}/push", guarded(push), methods=["POST"]),
         Route(f"{API}/changes", guarded(changes), methods=["GET"]),
         Route(f"{API}/profile", guarded(profile), methods=["PUT"]),
+        Route(f"{API}/witness", guarded(witness_head), methods=["POST"]),
+        Route(f"{API}/witness", guarded(witness_list), methods=["GET"]),
+        Route(f"{API}/admin/witness", guarded(admin_witness), methods=["GET"]),
+        Route(f"{API}/admin/verify", guarded(admin_verify), methods=["POST"]),
         Route(f"{API}/admin/status", guarded(admin_status), methods=["POST"]),
         Route(f"{API}/admin/rejections", guarded(admin_rejections), methods=["GET"]),
         Route(f"{API}/admin/ratings", guarded(admin_ratings), methods=["GET"]),
@@ -500,6 +570,7 @@ def create_app(
     # page no smaller.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.state.storage = storage
+    app.state.witness = witness
     app.state.limits = lim
     return app
 

@@ -30,6 +30,7 @@ from portal.storage import (
     AUTHENTICATE_SQL,
     CHANGES_SINCE_SQL,
     PAGE_SNAPSHOT_FIELDS,
+    WITNESS_SCHEMA,
     Change,
     CitizenView,
     Device,
@@ -170,6 +171,8 @@ PG_MIGRATIONS: list[str] = [
     ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT;
     CREATE TABLE portal_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)
     """,
+    # 5: the witness: device signing keys, witnessed audit heads, alarms (as SQLite's _m5)
+    WITNESS_SCHEMA,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 

@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 
 from portal.app import Limits, check_admin_token, create_app
 from portal.storage import SQLiteStorage, SQLStorage
+from portal.witness import WITNESS_KEY_FILE, load_witness_key
 
 DEFAULT_CONFIG = """\
 # Built-in defaults of counter-portal; pass --config FILE to override any of them.
@@ -52,6 +53,10 @@ admin_token = ""
 # key of the hashes of client addresses (rate limit); empty: one is made per installation
 # and kept in the database (or set COUNTER_PORTAL_HASH_KEY)
 hash_key = ""
+# the portal's Ed25519 witness key (signs the counters' audit heads), made owner-only on
+# first start; empty: witness-key.pem beside the SQLite file. Keep it with the database's
+# backups, and the same file for every worker
+witness_key_path = ""
 # failed receipt lookups allowed per client address in one window, before HTTP 429
 lookup_max_failures = 10
 lookup_window_minutes = 15
@@ -91,6 +96,12 @@ class PortalSettings:
     ingest_payload_days: float = 7
     lookup_max_failures: int = 10
     lookup_window_minutes: float = 15
+    witness_key_path: Path | None = None
+
+    @property
+    def witness_key_file(self) -> Path:
+        """The witness key's file: as configured, else beside the SQLite database."""
+        return self.witness_key_path or self.db_path.parent / WITNESS_KEY_FILE
 
 
 def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSettings:
@@ -128,6 +139,9 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         ingest_payload_days=float(raw["retention"]["ingest_payload_days"]),
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
+        witness_key_path=Path(raw["security"]["witness_key_path"])
+        if raw["security"]["witness_key_path"]
+        else None,
     )
     check_admin_token(settings.admin_token)
     if settings.closed_dossier_days < 1 or settings.ingest_payload_days < 1:
@@ -167,6 +181,7 @@ def build_app(
         settings.limits,
         admin_token=settings.admin_token,
         on_shutdown=storage.close if close_storage else None,
+        witness_key=load_witness_key(settings.witness_key_file),
     )
 
 
@@ -297,14 +312,21 @@ class ThreadedPortal:
         *,
         admin_token: str = "",
         lookup_max_failures: int = 10,
+        witness_key_path: Path | None = None,
     ):
         settings = PortalSettings(
             limits=limits or Limits(),
             admin_token=admin_token,
             lookup_max_failures=lookup_max_failures,
+            witness_key_path=witness_key_path,
         )
         if isinstance(db, str) and is_postgres_url(db):
-            settings = replace(settings, database_url=db)
+            if witness_key_path is None:  # no SQLite file to sit beside: a folder of this run
+                import tempfile
+
+                self._key_dir = tempfile.TemporaryDirectory(prefix="portal-witness-")
+                witness_key_path = Path(self._key_dir.name) / WITNESS_KEY_FILE
+            settings = replace(settings, database_url=db, witness_key_path=witness_key_path)
         else:
             settings = replace(settings, db_path=Path(db))
         self.storage = open_storage(settings)

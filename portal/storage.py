@@ -201,7 +201,14 @@ class Storage(Protocol):
         device_id: str | None = None,
     ) -> str: ...
     def enroll(
-        self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
+        self,
+        code: str,
+        device_id: str,
+        device_secret: str,
+        agency_code: str,
+        counter_no: int,
+        *,
+        also: Callable[[Any], None] | None = None,
     ) -> tuple[Device, str]: ...
     def code_sequences(self, agency_code: str, counter_no: int) -> dict[str, int]: ...
     def authenticate(self, token: str) -> Device: ...
@@ -414,7 +421,45 @@ def _m4(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3, _m4]
+def _m5(conn: sqlite3.Connection) -> None:
+    """The witness (portal/witness.py): device signing keys, witnessed audit heads, alarms."""
+    _script(conn, WITNESS_SCHEMA.replace("BIGSERIAL", "INTEGER").replace("BIGINT", "INTEGER"))
+
+
+# Shared by both backends (PostgreSQL's migration 5 runs it as written).
+WITNESS_SCHEMA = """
+    CREATE TABLE device_keys (
+        device_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        retired_at TEXT,
+        PRIMARY KEY (device_id, public_key)
+    );
+    CREATE INDEX device_keys_public ON device_keys(public_key);
+    CREATE TABLE key_rotations (
+        device_id TEXT PRIMARY KEY,
+        allowed_at TEXT NOT NULL
+    );
+    CREATE TABLE witnessed_heads (
+        device_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        witnessed_at TEXT NOT NULL,
+        PRIMARY KEY (device_id, seq)
+    );
+    CREATE TABLE witness_alarms (
+        id BIGSERIAL PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        witnessed_seq BIGINT NOT NULL
+    );
+    CREATE INDEX witness_alarms_device ON witness_alarms(device_id, id)
+"""
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3, _m4, _m5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -589,7 +634,14 @@ class SQLStorage:
         return code
 
     def enroll(
-        self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
+        self,
+        code: str,
+        device_id: str,
+        device_secret: str,
+        agency_code: str,
+        counter_no: int,
+        *,
+        also: Callable[[Any], None] | None = None,
     ) -> tuple[Device, str]:
         """Register (or re-register) a device; returns it with its new bearer token.
 
@@ -597,6 +649,8 @@ class SQLStorage:
         when it does not). Every refusal is the same `enrollment_refused`, naming no device,
         counter or reason: a stolen or guessed code learns nothing. The reason goes to the
         portal's log for the operator.
+        `also(c)` runs inside the same transaction (the witness registers the device's
+        signing key there).
         """
         now = self._now()
         token = secrets.token_urlsafe(32)
@@ -652,6 +706,8 @@ class SQLStorage:
                     "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
                     (now, device_id, row["code_hash"]),
                 )
+            if also is not None:
+                also(c)
         self._cache().clear()
         device = self.device(device_id)
         assert device is not None

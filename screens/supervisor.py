@@ -244,7 +244,9 @@ class SupervisorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         refused = self.query_one("#sup-refused", Static)
-        if self.desk.officer is None or not self.desk.officer.is_supervisor:
+        try:
+            self.desk.require_supervisor("stats.today")  # a refusal is audited by the core
+        except CounterError:
             refused.update(self.t("sup.refused"))
             self.query_one("#sup-body").display = False
             return

@@ -246,11 +246,15 @@ def test_officers_without_the_supervisor_role_cannot_export(desk: Desk, tmp_path
     with pytest.raises(AuthError):
         exports.export(desk, request)
     desk.login("canbo", "1234")
-    before = desk.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    before = desk.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0]
     with pytest.raises(AuthError, match="lãnh đạo"):
         exports.export(desk, request)
     assert not out.exists()
-    assert desk.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == before
+    # Nothing is written but the refusal itself, in the audit trail (issue 14).
+    added = desk.store.conn.execute(
+        "SELECT action, username, object FROM audit WHERE id > ?", (before,)
+    ).fetchall()
+    assert added == [("access.refused", "canbo", "export.book")]
 
 
 def test_bad_requests_change_nothing(sup: Desk, tmp_path: Path) -> None:

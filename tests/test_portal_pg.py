@@ -45,7 +45,10 @@ class Workers:
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = tmp_path / "portal.toml"
         self.config.write_text(
-            "[security]\nlookup_max_failures = 5\n[storage]\npool_size = 4\n", encoding="utf-8"
+            "[security]\nlookup_max_failures = 5\n"
+            f'witness_key_path = "{tmp_path / "witness-key.pem"}"\n'
+            "[storage]\npool_size = 4\n",
+            encoding="utf-8",
         )
         env = {
             **os.environ,
