@@ -13,6 +13,7 @@ MODULES = [
     "bench_exports",
     "bench_deadlines",
     "bench_portal",
+    "bench_portal_open",
     "bench_page",
     "bench_auth",
     "bench_soak",

@@ -1,8 +1,9 @@
 """Supervisor exports: Sổ theo dõi hồ sơ (Mẫu 07), the statistics workbook, the queue log.
 
 - **Bounded memory.** Rows stream from one SQLite cursor straight into the file: the CSV
-  through `csv.writer`, the XLSX through openpyxl's write-only mode (rows go to a temporary
-  file as they come). Nothing holds the range in memory, whatever its size.
+  through `csv.writer`, the Mẫu 07 XLSX through XlsxWriter's constant-memory mode and the
+  other workbooks through openpyxl's write-only mode (rows go to a temporary file as they
+  come). Nothing holds the range in memory, whatever its size.
 - **Reproducible.** Rows are sorted (received_at, code); nothing depends on the wall clock:
   the workbook's created/modified properties come from the range and every part of the XLSX
   zip carries a fixed timestamp, so the same store and range give the same bytes.
@@ -13,8 +14,9 @@
 - **Accountable.** Only a supervisor may export; each export writes an audit entry and a
   manifest signed with the device's Ed25519 key (`counter.signing`).
 
-openpyxl is imported inside the functions that write workbooks: it pulls in Pillow when
-present, and the core must not load it on import (tests/test_architecture.py).
+openpyxl and XlsxWriter are imported inside the functions that write workbooks: openpyxl
+pulls in Pillow when present, and the core must not load it on import
+(tests/test_architecture.py); neither is needed before an export.
 """
 
 from __future__ import annotations
@@ -455,64 +457,111 @@ def write_book_xlsx(
     end: date,
     form_number: str = FORM_NUMBER,
 ) -> int:
-    """The Mẫu 07 book laid out like the form; returns the number of data rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
+    """The Mẫu 07 book laid out like the form; returns the number of data rows.
 
-    st = _Styles()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Sổ theo dõi hồ sơ")
+    XlsxWriter in constant-memory mode (each row goes to a temporary file once the next
+    begins): 50 000 dossiers in about a quarter of openpyxl write-only's time, whose per-cell
+    objects and styles were most of the cost (`bench.bench_exports`). Text cells go through
+    `write_string`, numbers `write_number`, dates `write_datetime`: nothing is guessed from a
+    string, so no cell can become a formula or a link. Reproducible like the other exports:
+    fixed document dates, and XlsxWriter stamps every zip member 1980-01-01.
+    """
+    import xlsxwriter
+
     ncols = len(BOOK_COLUMNS)
-    last = get_column_letter(ncols)
-    for i, col in enumerate(BOOK_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = col.width
-    ws.freeze_panes = f"C{BOOK_FIRST_DATA_ROW}"
-    _page_setup(ws, f"4:{BOOK_HEADER_ROWS}", last)
-
-    def banner(text: str, font: Any) -> list[Any]:
-        return [_cell(ws, text, font, st.center)] + [None] * (ncols - 1)
-
-    ws.append(banner(agency, st.bold))
-    title = f"{BOOK_TITLE} (Mẫu số {form_number})" if form_number else BOOK_TITLE
-    ws.append(banner(title, st.title))
-    ws.append(banner(f"Lĩnh vực: {field or ALL_FIELDS} — {range_text(start, end)}", st.italic))
-    for r in (1, 2, 3):
-        ws.merged_cells.add(f"A{r}:{last}{r}")
-    # Two header rows: the grouped columns share "Nhận và trả kết quả" above them.
-    top: list[Any] = []
-    sub: list[Any] = []
-    for i, col in enumerate(BOOK_COLUMNS, start=1):
-        letter = get_column_letter(i)
-        if col.group:
-            top.append(_cell(ws, col.group, st.bold, st.center, st.border))
-            sub.append(_cell(ws, col.header, st.bold, st.center, st.border))
-        else:
-            top.append(_cell(ws, col.header, st.bold, st.center, st.border))
-            sub.append(_cell(ws, None, st.bold, st.center, st.border))
-            ws.merged_cells.add(f"{letter}4:{letter}5")
-    grouped = [i for i, c in enumerate(BOOK_COLUMNS, start=1) if c.group]
-    ws.merged_cells.add(f"{get_column_letter(grouped[0])}4:{get_column_letter(grouped[-1])}4")
-    ws.append(top)
-    ws.append(sub)
-    ws.append([_cell(ws, f"({i})", st.italic, st.center, st.border) for i in range(1, ncols + 1)])
-    # One styled template cell per column, refilled each row (write-only cells are consumed).
-    templates = []
-    for col in BOOK_COLUMNS:
-        c = WriteOnlyCell(ws)
-        c.alignment = st.wrap
-        c.border = st.border
-        if col.date:
-            c.number_format = DATE_FORMAT
-        templates.append(c)
+    fd, tmp_name = tempfile.mkstemp(suffix=".xlsx.part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
     count = 0
-    for row in rows:
-        for cell, value in zip(templates, row, strict=True):
-            cell.value = None if value == "" else value
-            _as_text(cell)
-        ws.append(templates)
-        count += 1
-    save_workbook(wb, path, start, end)
+    try:
+        wb = xlsxwriter.Workbook(
+            tmp,
+            {
+                "constant_memory": True,
+                "tmpdir": str(path.parent),
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        wb.set_properties(
+            {
+                "author": "counter",
+                "created": datetime.combine(start, time(0, 0)),
+            }
+        )
+        edge = {"border": 1}
+        centred = {"align": "center", "valign": "vcenter", "text_wrap": True}
+        title = wb.add_format({"bold": True, "font_size": 14, **centred})
+        bold = wb.add_format({"bold": True, **centred})
+        italic = wb.add_format({"italic": True, **centred})
+        head = wb.add_format({"bold": True, **centred, **edge})
+        number = wb.add_format({"italic": True, **centred, **edge})
+        text = wb.add_format({"valign": "top", "text_wrap": True, **edge})
+        when = wb.add_format(
+            {"valign": "top", "text_wrap": True, "num_format": DATE_FORMAT, **edge}
+        )
+        ws = wb.add_worksheet("Sổ theo dõi hồ sơ")
+        for i, col in enumerate(BOOK_COLUMNS):
+            ws.set_column(i, i, col.width)
+        ws.freeze_panes(BOOK_FIRST_DATA_ROW - 1, 2)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.repeat_rows(3, BOOK_HEADER_ROWS - 1)
+        ws.set_footer("&CTrang &P / &N")
+        last = ncols - 1
+        ws.merge_range(0, 0, 0, last, agency, bold)
+        heading = f"{BOOK_TITLE} (Mẫu số {form_number})" if form_number else BOOK_TITLE
+        ws.merge_range(1, 0, 1, last, heading, title)
+        ws.merge_range(
+            2, 0, 2, last, f"Lĩnh vực: {field or ALL_FIELDS} — {range_text(start, end)}", italic
+        )
+        # Two header rows: the grouped columns share "Nhận và trả kết quả" above them; each
+        # other column's header spans both rows. Constant memory writes rows in order and
+        # `merge_range` cannot reach back into a row already flushed, so row 4's texts and
+        # row 5's bordered blanks are written in order and the vertical merges (A4:A5 …) are
+        # registered in the sheet's merge list, which is written out at close.
+        # (tests/test_exports.py reads the merges back: a change in XlsxWriter shows there.)
+        grouped = [i for i, c in enumerate(BOOK_COLUMNS) if c.group]
+        for i, col in enumerate(BOOK_COLUMNS):
+            if not col.group:
+                ws.write_string(3, i, col.header, head)
+        ws.merge_range(3, grouped[0], 3, grouped[-1], BOOK_COLUMNS[grouped[0]].group, head)
+        for i, col in enumerate(BOOK_COLUMNS):
+            if col.group:
+                ws.write_string(4, i, col.header, head)
+            else:
+                ws.write_blank(4, i, None, head)
+                ws.merge.append([3, i, 4, i])
+        for i in range(ncols):
+            ws.write_string(5, i, f"({i + 1})", number)
+        kinds = [when if col.date else text for col in BOOK_COLUMNS]
+        r = BOOK_FIRST_DATA_ROW - 1
+        write_string, write_number = ws.write_string, ws.write_number
+        write_datetime, write_blank = ws.write_datetime, ws.write_blank
+        for row in rows:
+            if len(row) != ncols:
+                raise ValueError(f"a book row has {len(row)} cells, not {ncols}")
+            for c, (value, fmt) in enumerate(zip(row, kinds, strict=True)):
+                if value is None or value == "":
+                    write_blank(r, c, None, fmt)
+                elif isinstance(value, str):
+                    write_string(r, c, value, fmt)
+                elif isinstance(value, datetime):
+                    write_datetime(r, c, value, fmt)
+                elif isinstance(value, int | float):
+                    write_number(r, c, value, fmt)
+                else:
+                    write_string(r, c, str(value), fmt)
+            r += 1
+            count += 1
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return count
 
 

@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-import holidays
-
 from counter.config import HolidayOverrides, OfficeHours
 from counter.timeutil import VN_TZ, to_vn
 
@@ -72,6 +70,8 @@ class WorkCalendar:
         """Holidays of one year from the `holidays` package, built once per year (it is slow)."""
         cached = self._holiday_cache.get(year)
         if cached is None:
+            import holidays  # here, not at the top: it costs ~25 ms of start-up before login
+
             cal = holidays.country_holidays("VN", years=year, language="vi")
             cached = {d: str(name) for d, name in cal.items()}
             self._holiday_cache[year] = cached

@@ -5,9 +5,12 @@
 portal learned at enrollment, so a receipt verifies even before its dossier has synced.
 
 - A wrong or mistyped token, code, device or dossier gets one and the same "not found" page
-  (it reveals nothing); each such failure is counted per client address in the database (so
-  every worker sees it), and past `lookup_max_failures` in `lookup_window` the client gets
-  HTTP 429 "Quá nhiều lần thử…" until the window ends: codes cannot be enumerated.
+  (it reveals nothing); each such failure is counted per client address and per code prefix
+  (agency and day) in the database (so every worker sees it). Past `lookup_max_failures`
+  from one address, or `lookup_max_prefix_failures` naming one prefix, further failures are
+  answered HTTP 429 "Quá nhiều lần thử…" with a delay that doubles with each failure (1 s, 2
+  s, 4 s … up to `lookup_window`). Receipts that verify are always served: many citizens
+  behind one centre's public address are not locked out by one enumerator among them.
 - A verified receipt whose dossier has not reached the portal yet says it was received at the
   counter and is being updated.
 - Otherwise: code, procedure, received and due times, the status in words a citizen
@@ -270,15 +273,22 @@ def _verifying(devices: list[Device], ref: LookupRef) -> Device | None:
 
 
 def _outcome(ref: LookupRef, device: Device, view: CitizenView) -> tuple[int, Lookup | None]:
-    """(seconds blocked, the lookup) for a verified receipt and what the database said."""
-    if view.blocked:
-        return view.blocked, None
+    """(0, the lookup) for a verified receipt and what the database said."""
     dossier = view.dossier
     if dossier is not None and (
         dossier["device_id"] != device.device_id or dossier["code"] != ref.code
     ):
         return 0, Lookup(ref, device, None, [], None)
     return 0, Lookup(ref, device, dossier, view.events, view.rating)
+
+
+def code_prefix(ref: LookupRef | None) -> str | None:
+    """The part of a lookup's dossier code an enumerator walking codes keeps (agency and
+    day: `000.00.12.H26-261126`), the key of the per-prefix rate limit; None: no code."""
+    if ref is None:
+        return None
+    head, sep, _tail = ref.code.upper().rpartition("-")
+    return head if sep and head else None
 
 
 def self_url(request: Request) -> str:
@@ -626,11 +636,13 @@ class CitizenPages:
 
         A good receipt costs one database round trip: the device comes from the storage's
         short-lived device cache and the token is checked in memory, then `citizen_view` reads
-        the rate-limit row, the dossier, its timeline and its rating together. The rate-limit
-        check stays on this path: a blocked client is refused good receipts too, otherwise
-        it could keep guessing and learn which guess was right. A failure asks the database
-        for the device again (the cached secret may have been replaced by re-enrollment) and
-        then counts the failure, which also answers whether the client is now blocked.
+        the dossier, its timeline and its rating together. A receipt whose token verifies is
+        served whatever the rate limit says: the token is 120 bits of HMAC, so a guess is
+        right with probability 2^-120 and serving good receipts tells an enumerator nothing,
+        while refusing them would lock out every citizen behind a centre's one public address
+        (issue #18). A failure asks the database for the device again (the cached secret may
+        have been replaced by re-enrollment) and then counts the failure against the address
+        and the code prefix, which also answers whether to refuse it (HTTP 429).
         """
         if ref is not None:
             devices = self.storage.devices_by_short_id(ref.device_short, cached=True)
@@ -638,9 +650,9 @@ class CitizenPages:
             if device is None and devices:
                 device = _verifying(self.storage.devices_by_short_id(ref.device_short), ref)
             if device is not None:
-                view = self.storage.citizen_view(client, ref.dossier_uuid)
+                view = self.storage.citizen_view(ref.dossier_uuid)
                 return _outcome(ref, device, view)
-        return self.storage.lookup_failed(client), None
+        return self.storage.lookup_failed(client, code_prefix(ref)), None
 
     async def _load_async(
         self, client: str, ref: LookupRef | None
@@ -664,17 +676,14 @@ class CitizenPages:
                 if device is None and devices:
                     device = _verifying(await devices_async(ref.device_short), ref)
             if device is not None:
-                view: CitizenView = await view_async(client, ref.dossier_uuid)
+                view: CitizenView = await view_async(ref.dossier_uuid)
                 return _outcome(ref, device, view)
-        return await run_in_threadpool(self.storage.lookup_failed, client), None
+        return await run_in_threadpool(self.storage.lookup_failed, client, code_prefix(ref)), None
 
     def too_many(self, seconds: int) -> Response:
-        minutes = max(1, -(-seconds // 60))
+        wait = f"{seconds} giây" if seconds < 60 else f"{-(-seconds // 60)} phút"
         return self.render(
-            "blocked.html",
-            status=429,
-            headers={"retry-after": str(seconds)},
-            minutes=minutes,
+            "blocked.html", status=429, headers={"retry-after": str(seconds)}, wait=wait
         )
 
     def not_found(self) -> Response:
@@ -690,7 +699,7 @@ class CitizenPages:
         if found is not None:
             return found
         if blocked:
-            log.info("citizen lookup refused: too many failures from one client")
+            log.info("citizen lookup refused: too many failures from one address or code prefix")
             return self.too_many(blocked)
         log.info("citizen lookup failed: unknown receipt or wrong token")
         return self.not_found()

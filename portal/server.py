@@ -57,8 +57,12 @@ hash_key = ""
 # first start; empty: witness-key.pem beside the SQLite file. Keep it with the database's
 # backups, and the same file for every worker
 witness_key_path = ""
-# failed receipt lookups allowed per client address in one window, before HTTP 429
+# failed receipt lookups free of delay per client address, and per code prefix (agency and
+# day, from any address); after them each failure waits twice as long as the last (1 s, 2 s,
+# 4 s … up to lookup_window_minutes; a count quiet for twice that is forgotten). Receipts that
+# verify are never refused: a centre's citizens behind one address are not locked out.
 lookup_max_failures = 10
+lookup_max_prefix_failures = 100
 lookup_window_minutes = 15
 
 [retention]
@@ -95,6 +99,7 @@ class PortalSettings:
     closed_dossier_days: float = 365
     ingest_payload_days: float = 7
     lookup_max_failures: int = 10
+    lookup_max_prefix_failures: int = 100
     lookup_window_minutes: float = 15
     witness_key_path: Path | None = None
 
@@ -138,6 +143,7 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         closed_dossier_days=float(raw["retention"]["closed_dossier_days"]),
         ingest_payload_days=float(raw["retention"]["ingest_payload_days"]),
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
+        lookup_max_prefix_failures=int(raw["security"]["lookup_max_prefix_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
         witness_key_path=Path(raw["security"]["witness_key_path"])
         if raw["security"]["witness_key_path"]
@@ -166,6 +172,7 @@ def open_storage(settings: PortalSettings) -> SQLStorage:
     else:
         storage = SQLiteStorage(settings.db_path)
     storage.lookup_max_failures = settings.lookup_max_failures
+    storage.lookup_max_prefix_failures = settings.lookup_max_prefix_failures
     storage.lookup_window = timedelta(minutes=settings.lookup_window_minutes)
     storage.device_cache_seconds = settings.device_cache_seconds
     if settings.hash_key:
@@ -312,12 +319,14 @@ class ThreadedPortal:
         *,
         admin_token: str = "",
         lookup_max_failures: int = 10,
+        lookup_max_prefix_failures: int = 100,
         witness_key_path: Path | None = None,
     ):
         settings = PortalSettings(
             limits=limits or Limits(),
             admin_token=admin_token,
             lookup_max_failures=lookup_max_failures,
+            lookup_max_prefix_failures=lookup_max_prefix_failures,
             witness_key_path=witness_key_path,
         )
         if isinstance(db, str) and is_postgres_url(db):

@@ -56,6 +56,16 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def _rows_by_client(c: Any, keys: list[str]) -> dict[str, Any]:
+    """The rate limit's rows of `keys`, by key."""
+    marks = ", ".join("?" for _ in keys)
+    rows = c.execute(
+        f"SELECT client, window_start, failures FROM lookup_failures WHERE client IN ({marks})",
+        keys,
+    ).fetchall()
+    return {row["client"]: row for row in rows}
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -180,10 +190,9 @@ PAGE_SNAPSHOT_FIELDS = (
 
 @dataclass
 class CitizenView:
-    """What the citizen page needs after the token verified, read in one round trip: whether
-    the client is blocked by the rate limit, the dossier, its timeline and its rating."""
+    """What the citizen page needs after the token verified, read in one round trip: the
+    dossier, its timeline and its rating (a verified receipt is never rate limited)."""
 
-    blocked: int  # seconds the client is still blocked (0: not blocked)
     dossier: dict[str, Any] | None
     events: list[dict[str, Any]]
     rating: Rating | None
@@ -240,9 +249,9 @@ class Storage(Protocol):
     def timeline(self, dossier_uuid: str) -> list[dict[str, Any]]: ...
     def change(self, change_id: int) -> dict[str, Any] | None: ...
     def rejections(self, device_id: str | None = None) -> list[dict[str, Any]]: ...
-    def lookup_blocked(self, client: str) -> int: ...
-    def lookup_failed(self, client: str) -> int: ...
-    def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView: ...
+    def lookup_blocked(self, client: str, prefix: str | None = None) -> int: ...
+    def lookup_failed(self, client: str, prefix: str | None = None) -> int: ...
+    def citizen_view(self, dossier_uuid: str) -> CitizenView: ...
     def purge(self, *, closed_days: float, payload_days: float) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -527,8 +536,10 @@ class SQLStorage:
     """
 
     clock: Callable[[], datetime]
-    # Failed lookups allowed per client in one window, and the window's length.
+    # Failed lookups free of delay per client address, and per code prefix (agency and day,
+    # from any address); the longest delay, and the quiet time after which a count is forgotten.
     lookup_max_failures: int = 10
+    lookup_max_prefix_failures: int = 100
     lookup_window: timedelta = timedelta(minutes=15)
     # How long `devices_by_short_id(…, cached=True)` may answer from this process's memory
     # (the citizen page; 0: always ask the database). See `devices_by_short_id`.
@@ -1309,52 +1320,69 @@ class SQLStorage:
 
     # -- rate limit of the citizen page ----------------------------------------------------
 
-    def lookup_blocked(self, client: str) -> int:
-        """Seconds until `client` may try again (0: not blocked)."""
-        now = self.clock()
-        with self._read() as c:
-            row = c.execute(
-                "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
-                (self.client_hash(client),),
-            ).fetchone()
-        return self._blocked_for(row, now)
+    def _limits(self, client: str, prefix: str | None) -> list[tuple[str, int]]:
+        """(key, free failures) of every counter a failed lookup adds to: the client address,
+        and the code prefix (agency and day) the lookup named, from whatever address. Keys
+        are keyed hashes (`client_hash`), never the address or the code; a prefix's is
+        marked ("prefix:…", which no address looks like)."""
+        limits = [(self.client_hash(client), self.lookup_max_failures)]
+        if prefix:
+            key = self.client_hash(f"prefix:{prefix}")
+            limits.append((key, self.lookup_max_prefix_failures))
+        return limits
 
-    def lookup_failed(self, client: str) -> int:
-        """Count one failed lookup; return seconds blocked from now on (0: not yet)."""
+    def lookup_blocked(self, client: str, prefix: str | None = None) -> int:
+        """Seconds until a failed lookup from `client` (naming `prefix`) counts again."""
         now = self.clock()
-        start = _iso(now)
-        expired = _iso(now - self.lookup_window)
+        limits = self._limits(client, prefix)
+        with self._read() as c:
+            rows = _rows_by_client(c, [key for key, _ in limits])
+        return max(self._blocked_for(rows.get(key), free, now) for key, free in limits)
+
+    def lookup_failed(self, client: str, prefix: str | None = None) -> int:
+        """Count one failed lookup from `client` naming the code prefix `prefix`; return the
+        seconds its next failure must wait (0: none), i.e. whether to answer HTTP 429.
+
+        A failure that arrives while a counter's delay runs is refused and not counted: the
+        delay doubles with each failure that *is* counted, so an enumerator gets its free
+        failures and then about one evaluated guess per doubling (1 s, 2 s, 4 s … up to
+        `lookup_window`), while the count of a key quiet for twice `lookup_window` is
+        forgotten.
+        Receipts that verify are never refused (`portal.page`), so a centre's citizens behind
+        one public address are not locked out by one enumerator among them.
+        """
+        now = self.clock()
+        limits = self._limits(client, prefix)
+        # Quiet for twice the longest delay: forgotten. (Once, a key was reset as soon as the
+        # longest delay ran out, which gave an enumerator its free failures again.)
+        expired = _iso(now - 2 * self.lookup_window)
         with self._tx() as c:
-            row = c.execute(
-                "INSERT INTO lookup_failures(client, window_start, failures) VALUES (?, ?, 1) "
-                "ON CONFLICT(client) DO UPDATE SET "
-                "failures = CASE WHEN lookup_failures.window_start < ? THEN 1 "
-                "WHEN lookup_failures.failures >= ? THEN lookup_failures.failures "
-                "ELSE lookup_failures.failures + 1 END, "
-                "window_start = CASE WHEN lookup_failures.window_start < ? "
-                "THEN excluded.window_start ELSE lookup_failures.window_start END "
-                "RETURNING window_start, failures",
-                (self.client_hash(client), start, expired, self.lookup_max_failures, expired),
-            ).fetchone()
-            if secrets.randbelow(50) == 0:  # now and then, forget old windows
+            rows = _rows_by_client(c, [key for key, _ in limits])
+            waiting = max(self._blocked_for(rows.get(key), free, now) for key, free in limits)
+            if waiting:
+                return waiting
+            for key, free in limits:  # always in the same order: no deadlock between workers
+                row = c.execute(
+                    "INSERT INTO lookup_failures(client, window_start, failures) VALUES (?, ?, 1) "
+                    "ON CONFLICT(client) DO UPDATE SET "
+                    "failures = CASE WHEN lookup_failures.window_start < ? THEN 1 "
+                    "ELSE lookup_failures.failures + 1 END, "
+                    "window_start = excluded.window_start "
+                    "RETURNING window_start, failures",
+                    (key, _iso(now), expired),
+                ).fetchone()
+                waiting = max(waiting, self._blocked_for(row, free, now))
+            if secrets.randbelow(50) == 0:  # now and then, forget quiet keys
                 c.execute("DELETE FROM lookup_failures WHERE window_start < ?", (expired,))
-        return self._blocked_for(row, now)
+        return waiting
 
-    def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView:
-        """The rate-limit state of `client` and the dossier `dossier_uuid` with its timeline and
-        rating, in one connection checkout (PostgreSQL overrides it with one statement)."""
-        now = self.clock()
+    def citizen_view(self, dossier_uuid: str) -> CitizenView:
+        """The dossier `dossier_uuid` with its timeline and rating, in one connection checkout
+        (PostgreSQL overrides it with one statement)."""
         with self._read() as c:
-            limit = c.execute(
-                "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
-                (self.client_hash(client),),
-            ).fetchone()
-            blocked = self._blocked_for(limit, now)
-            if blocked:
-                return CitizenView(blocked, None, [], None)
             row = c.execute("SELECT * FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
             if row is None:
-                return CitizenView(0, None, [], None)
+                return CitizenView(None, [], None)
             events = c.execute(
                 "SELECT * FROM dossier_events WHERE dossier_uuid = ? ORDER BY seq",
                 (dossier_uuid,),
@@ -1362,12 +1390,17 @@ class SQLStorage:
             rating = c.execute(
                 "SELECT * FROM ratings WHERE dossier_uuid = ? AND legacy = 0", (dossier_uuid,)
             ).fetchone()
-        return CitizenView(0, dict(row), [dict(e) for e in events], _rating(rating))
+        return CitizenView(dict(row), [dict(e) for e in events], _rating(rating))
 
-    def _blocked_for(self, row: Any, now: datetime) -> int:
-        if row is None or int(row["failures"]) < self.lookup_max_failures:
+    def _blocked_for(self, row: Any, free: int, now: datetime) -> int:
+        """Seconds left of the delay a counter's row imposes: none for its first `free - 1`
+        failures, then 1 s after the `free`-th, doubling with each further one, at most
+        `lookup_window`; `window_start` holds the latest counted failure."""
+        if row is None or int(row["failures"]) < free:
             return 0
-        until = datetime.fromisoformat(row["window_start"]) + self.lookup_window
+        excess = min(int(row["failures"]) - free, 40)
+        delay = min(timedelta(seconds=2**excess), self.lookup_window)
+        until = datetime.fromisoformat(row["window_start"]) + delay
         return int((until - now).total_seconds()) + 1 if until > now else 0
 
     # -- reading ---------------------------------------------------------------------------

@@ -24,8 +24,6 @@ from counter.errors import CounterError, NotFound
 from counter.queue_client import QueueService, open_queue
 from counter.queue_reports import figures_provider, log_provider
 from counter.stats import QueueFiguresProvider
-from counter.sync import SyncWorker
-from printing.spool_worker import SpoolWorker
 from screens.dossier import DossierScreen
 from screens.i18n import tr
 from screens.intake import IntakeScreen
@@ -41,6 +39,8 @@ from screens.terminal import quit_when_terminal_closes
 
 if TYPE_CHECKING:
     from counter.retention import CleanupWorker
+    from counter.sync import SyncWorker
+    from printing.spool_worker import SpoolWorker
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
@@ -109,7 +109,11 @@ class CounterApp(App[None]):
     # -- background workers: the print spool and sync never block a keypress ---------------
 
     def _start_workers(self) -> None:
+        # Imported here, not at the top: the print pipeline and the HTTP client are the
+        # heaviest imports of the app and are needed only once the first screen is up.
         from counter.retention import CleanupWorker
+        from counter.sync import SyncWorker
+        from printing.spool_worker import SpoolWorker
 
         config = self.desk.config
         self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
@@ -230,7 +234,7 @@ class CounterApp(App[None]):
             self.set_interval(15, self._idle_tick)
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
-            self._start_workers()
+            self.call_after_refresh(self._start_workers)
             quit_when_terminal_closes(self)
         self.title = tr(self.lang, "app.title")
         if self.desk.officer is None:

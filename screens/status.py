@@ -17,8 +17,6 @@ from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import CounterError
 from counter.timeutil import fmt_short
-from printing.plain import preview_text
-from printing.spool_worker import build_documents, document_from_fields
 from screens.base import CounterModal, CounterScreen
 from screens.footer import CounterFooter
 from screens.i18n import tr
@@ -65,6 +63,11 @@ def sync_text(desk: Desk, lang: str) -> Text:
 
 def receipt_preview(desk: Desk, dossier: Dossier, width: int = 48) -> str:
     """The receipt exactly as the spool would print it now, as text with a scannable QR."""
+    # Imported here: the print pipeline (python-escpos's capability database) costs more at
+    # start-up than the rest of the app; it loads when a receipt is first previewed.
+    from printing.plain import preview_text
+    from printing.spool_worker import build_documents, document_from_fields
+
     # A finished job's document may have been released by the retention cleanup (empty).
     jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt" and j.document]
     if jobs:
