@@ -11,6 +11,7 @@ MODULES = [
     "bench_queue",
     "bench_sync",
     "bench_exports",
+    "bench_deadlines",
     "bench_portal",
     "bench_portal_open",
     "bench_page",

@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from counter import audit, signing, stats, witness
+from counter import audit, signing, stats, timeliness, witness
 from counter.auth import require_supervisor
 from counter.catalogue import delivery_label
 from counter.errors import InvalidInput
@@ -55,7 +55,7 @@ KINDS = {
     "queue": ("Nhật ký hàng đợi", "Queue log"),
 }
 FORMATS = ("xlsx", "csv")
-FORM_NUMBER = "07"
+FORM_NUMBER = "07"  # Circular 03/2025; config [forms] numbering may print another
 BOOK_TITLE = "SỔ THEO DÕI HỒ SƠ"
 GROUP_HEADER = "Nhận và trả kết quả"
 ALL_FIELDS = "Tất cả lĩnh vực"
@@ -92,7 +92,7 @@ BOOK_HEADERS = tuple(c.header for c in BOOK_COLUMNS)
 BOOK_HEADER_ROWS = 6
 BOOK_FIRST_DATA_ROW = BOOK_HEADER_ROWS + 1
 
-TIMELINESS_VI = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+TIMELINESS_VI = {k: vi for k, (vi, _en) in timeliness.LABELS.items()}
 
 QUEUE_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ticket", "Số thứ tự"),
@@ -170,7 +170,8 @@ def base_name(request: ExportRequest) -> str:
 _BOOK_SELECT = (
     "SELECT code, procedure_code, procedure_name, applicant_name, applicant_address, "
     "applicant_phone, representative_name, received_at, due_at, finished_at, returned_at, "
-    "returned_to, delivery, status, closed_reason FROM dossiers "
+    "returned_to, delivery, status, closed_reason, supplement_request, extended_due_at "
+    "FROM dossiers "
     "WHERE received_at >= ? AND received_at < ?"
 )
 
@@ -180,15 +181,29 @@ def _naive_vn(text: str | None) -> datetime | None:
     return parse_iso(text).replace(tzinfo=None) if text else None
 
 
-def _note(status: str, finished: str | None, due: str, reason: str) -> str:
+def _note(
+    status: str,
+    finished: str | None,
+    due: str,
+    reason: str,
+    as_of: datetime,
+    request: str = "",
+    extended: bool = False,
+) -> str:
+    """Status, then the one timeliness rule as of the book's date (early / on time / late,
+    due today / overdue), the Mẫu 04 new appointment and why a dossier stopped."""
     label = STATUSES[status].vi if status in STATUSES else status
-    if status in stats.RESOLVED and finished:
-        done_day, due_day = finished[:10], due[:10]
-        key = "early" if done_day < due_day else "on_time" if done_day == due_day else "late"
-        return f"{label}; {TIMELINESS_VI[key].lower()}"
-    if reason:
-        return f"{label}: {reason}"
-    return label
+    judged = timeliness.timeliness(
+        status, parse_iso(due) if due else None, parse_iso(finished) if finished else None, as_of
+    )
+    parts = [label]
+    if judged is not None and judged != "on_track":
+        parts.append(timeliness.label(judged).lower())
+    if extended:
+        parts.append("đã hẹn lại (Mẫu 04)")
+    text = "; ".join(parts)
+    detail = request.replace("\n", "; ") if status == "incomplete" else reason
+    return f"{text}: {detail}" if detail else text
 
 
 def book_rows(
@@ -197,8 +212,14 @@ def book_rows(
     start: date,
     end: date,
     field: str | None = None,
+    as_of: datetime | None = None,
 ) -> Iterator[tuple[Any, ...]]:
-    """Mẫu 07 rows in book order, one at a time; dates as naive Vietnam datetimes."""
+    """Mẫu 07 rows in book order, one at a time; dates as naive Vietnam datetimes.
+
+    Lateness is judged as of `as_of` (default: the end of the range), so the book of a past
+    range reads the same whenever it is exported."""
+    if as_of is None:
+        as_of = book_as_of(end, None)
     lo, hi = stats.day_bounds(start, end)
     sql = _BOOK_SELECT
     params: list[Any] = [lo, hi]
@@ -223,6 +244,8 @@ def book_rows(
             delivery,
             status,
             reason,
+            request,
+            extended,
         ) = row
         who = f"{name} (người đại diện: {rep})" if rep else name
         contact = "; ".join(p for p in (address, f"ĐT: {phone}" if phone else "") if p)
@@ -238,8 +261,14 @@ def book_rows(
             _naive_vn(returned),
             delivery_label(delivery),
             returned_to,
-            _note(status, finished, due, reason),
+            _note(status, finished, due, reason, as_of, request, bool(extended)),
         )
+
+
+def book_as_of(end: date, now: datetime | None) -> datetime:
+    """The moment a book judges lateness at: the end of its last day, or now if earlier."""
+    last = datetime.combine(end, time(23, 59, 59), tzinfo=VN_TZ)
+    return last if now is None else min(now, last)
 
 
 def count_book_rows(store: Store, start: date, end: date, field: str | None = None) -> int:
@@ -307,12 +336,17 @@ class _Counter:
                 self.on_progress(self.done, self.total)
 
 
-def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """UTF-8 with BOM (Excel then reads Vietnamese correctly), CRLF lines, one header row."""
+def write_csv(
+    path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]], separator: str = ";"
+) -> int:
+    """UTF-8 with BOM (Excel then reads Vietnamese correctly), CRLF lines, one header row.
+
+    The separator is the list separator of the supervisor's Excel: ";" under Vietnamese
+    regional settings (config `[exports] csv_separator`)."""
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         private_file(path)
-        writer = csv.writer(fh)
+        writer = csv.writer(fh, delimiter=separator)
         writer.writerow([csv_value(h) for h in headers])
         for row in rows:
             writer.writerow([csv_value(v) for v in row])
@@ -421,6 +455,7 @@ def write_book_xlsx(
     field: str | None,
     start: date,
     end: date,
+    form_number: str = FORM_NUMBER,
 ) -> int:
     """The Mẫu 07 book laid out like the form; returns the number of data rows.
 
@@ -479,7 +514,8 @@ def write_book_xlsx(
         ws.set_footer("&CTrang &P / &N")
         last = ncols - 1
         ws.merge_range(0, 0, 0, last, agency, bold)
-        ws.merge_range(1, 0, 1, last, f"{BOOK_TITLE} (Mẫu số {FORM_NUMBER})", title)
+        heading = f"{BOOK_TITLE} (Mẫu số {form_number})" if form_number else BOOK_TITLE
+        ws.merge_range(1, 0, 1, last, heading, title)
         ws.merge_range(
             2, 0, 2, last, f"Lĩnh vực: {field or ALL_FIELDS} — {range_text(start, end)}", italic
         )
@@ -573,6 +609,14 @@ def write_table_xlsx(
 
 RANGE_FIGURES = tuple(f for f in stats.FIGURES if not f.snapshot)
 RATE_HEADER = "Tỷ lệ trước hạn và đúng hạn"
+CASHLESS_HEADER = "Tỷ lệ thu phí không dùng tiền mặt"
+DAY_FEE_HEADERS = ("Phí thu tiền mặt (đồng)", "Phí chuyển khoản (đồng)", CASHLESS_HEADER)
+FEE_STATE_VI = {
+    "paid_cash": "tiền mặt",
+    "paid_transfer": "đã chuyển khoản",
+    "to_pay_transfer": "chờ chuyển khoản",
+    "exempt": "miễn",
+}
 
 
 def _rate_value(rate: float | None) -> float | str:
@@ -604,17 +648,41 @@ def stats_tables(
         ]
     else:
         summary.append(["Hàng đợi", stats.NO_QUEUE_DATA])
+    fees = whole.fees
+    summary += [
+        [f"Phí, lệ phí – {FEE_STATE_VI[k]} (số hồ sơ)", fees.count.get(k, 0)] for k in FEE_STATE_VI
+    ]
+    summary += [
+        [f"Phí, lệ phí – {FEE_STATE_VI[k]} (đồng)", fees.amount.get(k, 0)]
+        for k in ("paid_cash", "paid_transfer", "to_pay_transfer")
+    ]
+    summary += [
+        [CASHLESS_HEADER, _rate_value(fees.cashless_share)],
+        ["Mục tiêu thanh toán không dùng tiền mặt", stats.CASHLESS_GOAL],
+    ]
     by_day: list[list[Any]] = []
     day = start
     while day <= end:
         f = stats.compute_figures(store, calendar, day, day, as_of, groups=())
         by_day.append(
-            [f"{day:%d/%m/%Y}", *(f.counts[k] for k in keys), _rate_value(f.on_time_rate)]
+            [
+                f"{day:%d/%m/%Y}",
+                *(f.counts[k] for k in keys),
+                _rate_value(f.on_time_rate),
+                f.fees.cash,
+                f.fees.cashless,
+                _rate_value(f.fees.cashless_share),
+            ]
         )
         day += timedelta(days=1)
     tables: list[tuple[str, str, list[str], list[list[Any]]]] = [
         ("Tổng hợp", "Tổng hợp", ["Chỉ tiêu", "Số hồ sơ"], summary),
-        ("Theo ngày", "Theo ngày", ["Ngày", *labels, RATE_HEADER], by_day),
+        (
+            "Theo ngày",
+            "Theo ngày",
+            ["Ngày", *labels, RATE_HEADER, *DAY_FEE_HEADERS],
+            by_day,
+        ),
     ]
     for dim, sheet in (
         ("officer", "Theo cán bộ"),
@@ -748,6 +816,7 @@ def _write_files(
     queue_log: stats.QueueLogProvider | None,
 ) -> list[ExportedFile]:
     agency = desk.config.agency.centre or desk.config.agency.name
+    separator = desk.config.exports.csv_separator
     written: list[tuple[Path, int]] = []
     if request.kind == "book":
         agencies = {p.code: p.deciding_agency for p in desk.catalogue}
@@ -766,16 +835,25 @@ def _write_files(
                 name += f"_{slug(book)}"
             for fmt in request.formats:
                 path = out / f"{name}.{fmt}"
-                rows = counter.wrap(book_rows(store, agencies, request.start, request.end, book))
+                as_of = book_as_of(request.end, desk.now())
+                rows = counter.wrap(
+                    book_rows(store, agencies, request.start, request.end, book, as_of)
+                )
                 if fmt == "csv":
-                    n = write_csv(path, BOOK_HEADERS, rows)
+                    n = write_csv(path, BOOK_HEADERS, rows, separator)
                 else:
                     n = write_book_xlsx(
-                        path, rows, agency=agency, field=book, start=request.start, end=request.end
+                        path,
+                        rows,
+                        agency=agency,
+                        field=book,
+                        start=request.start,
+                        end=request.end,
+                        form_number=desk.config.forms.number("book"),
                     )
                 written.append((path, n))
     elif request.kind == "stats":
-        as_of = min(desk.now(), datetime.combine(request.end, time(23, 59, 59), tzinfo=VN_TZ))
+        as_of = book_as_of(request.end, desk.now())
         tables = stats_tables(
             store, desk.calendar, request.start, request.end, as_of, queue_figures
         )
@@ -787,7 +865,7 @@ def _write_files(
         if "csv" in request.formats:
             _, _, day_headers, day_rows = tables[1]  # by day: what a spreadsheet user charts
             path = out / f"{name}_theo-ngay.csv"
-            written.append((path, write_csv(path, day_headers, day_rows)))
+            written.append((path, write_csv(path, day_headers, day_rows, separator)))
     else:
         if queue_log is None:
             raise InvalidInput("kind", f"Không xuất được nhật ký hàng đợi: {stats.NO_QUEUE_DATA}")
@@ -801,7 +879,7 @@ def _write_files(
             )
             counter = _Counter(0, on_progress)
             if fmt == "csv":
-                n = write_csv(path, headers, counter.wrap(log_rows))
+                n = write_csv(path, headers, counter.wrap(log_rows), separator)
             else:
                 counted = list(counter.wrap(log_rows))
                 write_table_xlsx(

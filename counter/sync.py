@@ -1140,7 +1140,7 @@ def _change_time(
 def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
     """The lifecycle action that moves `status` to `to_status`, if the lifecycle allows one."""
     for action in ACTIONS.values():
-        if action.key == "receive" or status not in action.sources:
+        if action.key == "receive" or action.keeps_status or status not in action.sources:
             continue
         target = action.target if action.target is not None else (paused_from or "received")
         if target == to_status:

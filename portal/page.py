@@ -52,6 +52,7 @@ from starlette.responses import RedirectResponse, Response
 from counter.lifecycle import STATUSES
 from counter.lookup import LookupRef, parse_lookup_url, verify_token
 from counter.profile import CentreProfile, ProfileError, parse_profile
+from counter.timeliness import timeliness
 from counter.timeutil import parse_iso, to_vn
 from counter.validation import mask_name
 from portal.page_templates import TEMPLATES
@@ -110,6 +111,11 @@ STATUS_WORDS: dict[str, tuple[str, str, str]] = {
         "trả kết quả.",
         "bad",
     ),
+    "incomplete": (
+        "Hồ sơ chưa được tiếp nhận – cần bổ sung",
+        "Hồ sơ chưa đủ thành phần nên chưa được tiếp nhận; không có hẹn trả kết quả.",
+        "warn",
+    ),
     "stopped": (
         "Hồ sơ đã dừng giải quyết",
         "Hồ sơ đã dừng giải quyết vì lý do dưới đây; không có hẹn trả kết quả.",
@@ -128,6 +134,9 @@ EVENT_WORDS = {
     "withdraw": "Rút hồ sơ",
     "stop": "Dừng giải quyết hồ sơ",
     "extend": "Gia hạn thời gian giải quyết",
+    "intake_supplement": "Hướng dẫn bổ sung hồ sơ (chưa tiếp nhận)",
+    "intake_refuse": "Không tiếp nhận hồ sơ",
+    "payment": "Đã nhận phí, lệ phí chuyển khoản",
 }
 
 DELIVERY_WORDS = {
@@ -472,8 +481,8 @@ def dossier_view(
                 + " Cơ quan giải quyết thành thật xin lỗi ông/bà vì sự chậm trễ này."
             )
             due = extended
-        try:
-            overdue = bool(due) and parse_iso(due) < now
+        try:  # the one lateness rule (dates): due today is not overdue
+            overdue = bool(due) and timeliness(state, parse_iso(due), None, now) == "overdue"
         except ValueError:
             overdue = False
         facts += [("Hẹn trả kết quả", when(due)), ("Nơi nhận kết quả", place)]
@@ -496,6 +505,14 @@ def dossier_view(
             + (f", {office.address}" if office and office.address else "")
             + ". Thời hạn giải quyết tạm dừng trong lúc chờ; khi nhận đủ giấy tờ, ngày hẹn trả "
             "kết quả mới được tính lại và ghi trên trang này."
+        )
+    elif state == "incomplete":  # Mẫu 02 at intake, instead of a receipt
+        items = _lines(snap.get("supplement_request"))
+        list_title = "Giấy tờ cần bổ sung"
+        next_step = (
+            f"Khi đã đủ giấy tờ, mời ông/bà nộp lại hồ sơ tại {where}"
+            + (f", {office.address}" if office and office.address else "")
+            + "."
         )
     elif state == "result_ready":
         facts += [("Hẹn trả kết quả", when(due))]
@@ -540,7 +557,7 @@ def dossier_view(
                 if state != "withdrawn"
                 else explanation
             )
-    if state not in CLOSED_REASON_KEYS:
+    if state not in CLOSED_REASON_KEYS and state != "incomplete":  # nothing was charged
         facts.append(("Phí, lệ phí", fee_text))
     if office and office.hotline and state != "returned":
         next_step = (next_step + " " if next_step else "") + (

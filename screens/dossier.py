@@ -15,9 +15,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from counter.catalogue import delivery_label, form_label
-from counter.dossiers import PAYMENT_METHODS, Dossier
+from counter.dossiers import Dossier, payment_state_label
 from counter.errors import CounterError, InvalidInput
 from counter.lifecycle import ACTIONS, allowed_actions, status_label
+from counter.timeliness import label as timeliness_label
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
 from screens.footer import CounterFooter
@@ -34,6 +35,7 @@ LIFECYCLE = (
     "return_result",
     "withdraw",
     "stop",
+    "extend",
 )
 
 
@@ -53,6 +55,7 @@ class DossierScreen(CounterScreen):
         bind("dossier.back", "back"),
         bind("dossier.preview", "preview"),
         bind("dossier.reprint", "reprint"),
+        bind("dossier.paid", "paid"),
     ]
 
     def __init__(self, dossier: Dossier) -> None:
@@ -108,11 +111,13 @@ class DossierScreen(CounterScreen):
         self._kv(main, "detail.procedure", f"{d.procedure_code} · {d.procedure_name}")
         self._kv(main, "detail.field", d.field)
         self._kv(main, "detail.received", fmt_vn(d.received_at))
-        self._kv(main, "detail.due", fmt_vn(d.due_at), "bold red" if overdue else "bold")
+        due = "—" if d.due_at is None else fmt_vn(d.due_at)
+        judged = timeliness_label(d.timeliness(now), lang)
+        due += f"  ({judged})" if judged else ""
+        self._kv(main, "detail.due", due, "bold red" if overdue else "bold")
         self._kv(main, "detail.officer", d.officer_name)
         fee = money(d.fee_amount) + " đ" if d.fee_amount else self.t("form.fee.free")
-        method = PAYMENT_METHODS.get(d.payment_method, (d.payment_method, d.payment_method))
-        self._kv(main, "detail.fee", f"{fee} · {method[1] if lang == 'en' else method[0]}")
+        self._kv(main, "detail.fee", f"{fee} · {payment_state_label(d.payment_state, lang)}")
         self._kv(main, "detail.delivery", delivery_label(d.delivery, lang))
         self._kv(main, "detail.sets", str(d.sets_count))
         self._kv(main, "detail.returned_to", d.returned_to)
@@ -193,6 +198,8 @@ class DossierScreen(CounterScreen):
         if action == "act":
             allowed = {a.key for a in allowed_actions(self.dossier.status)}
             return bool(parameters) and parameters[0] in allowed
+        if action == "paid":  # only while the fee waits for a bank transfer
+            return self.dossier.payment_state == "to_pay_transfer"
         return True
 
     def show_error(self, message: str) -> None:
@@ -234,6 +241,11 @@ class DossierScreen(CounterScreen):
             fields = [FormField("to", self.t("modal.to"), value=self.dossier.applicant.name)]
         elif action in ("withdraw", "stop"):
             fields = [FormField("reason", self.t("modal.reason"))]
+        elif action == "extend":  # Mẫu 04: the new date and why
+            fields = [
+                FormField("new_day", self.t("modal.new_day")),
+                FormField("reason", self.t("modal.delay_reason")),
+            ]
         if not fields:
             problem = self.apply(action)
             if problem:
@@ -257,3 +269,14 @@ class DossierScreen(CounterScreen):
 
     def action_reprint(self) -> None:
         self.capp.reprint_receipt(self.dossier)
+
+    def action_paid(self) -> None:
+        """The transfer arrived: the fee is paid, the portal stops asking for it."""
+        try:
+            self.desk.confirm_transfer(self.dossier.uuid)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="error", timeout=5)
+            return
+        self.reload()
+        self.refresh_bindings()
+        self.notify(self.t("detail.paid"), timeout=3)

@@ -240,6 +240,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "modal.confirm": ("Ctrl+S: xác nhận · Esc: hủy", "Ctrl+S: confirm · Esc: cancel"),
     "modal.items": ("Giấy tờ cần bổ sung (mỗi dòng một loại)", "Documents to add (one per line)"),
     "modal.reason": ("Lý do", "Reason"),
+    "detail.paid": ("Đã ghi nhận: phí đã nộp bằng chuyển khoản", "Recorded: fee paid by transfer"),
+    "form.intake_supplement": (
+        "Mẫu 02 – hồ sơ chưa đủ, hướng dẫn bổ sung (không tiếp nhận)",
+        "Form 02 – incomplete, not received",
+    ),
+    "form.intake_refuse": ("Mẫu 03 – từ chối tiếp nhận hồ sơ", "Form 03 – refuse at intake"),
+    "modal.new_day": ("Ngày hẹn trả mới (dd/mm/yyyy)", "New date (dd/mm/yyyy)"),
+    "modal.delay_reason": ("Lý do chậm trễ", "Reason for the delay"),
     "modal.reasons": ("Lý do từ chối", "Reasons for refusal"),
     "modal.to": ("Người nhận kết quả", "Collected by"),
     "help.title": ("Trợ giúp — {screen}", "Help — {screen}"),
@@ -263,6 +271,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "sup.progress": ("Tiến độ giải quyết", "Timeliness"),
     "sup.queue": ("Hàng đợi", "Queue"),
     "sup.by": ("Theo {label}", "By {label}"),
+    "sup.fees": (
+        "Phí, lệ phí: tiền mặt {cash} đ · không dùng tiền mặt {cashless} đ = {share}"
+        " (mục tiêu {goal})",
+        "Fees: cash {cash} · cashless {cashless} = {share} (goal {goal})",
+    ),
     "sup.rate": ("Tỷ lệ trước hạn và đúng hạn", "Early and on-time rate"),
     "sup.col.label": ("Chỉ tiêu", "Figure"),
     "sup.col.count": ("Số hồ sơ", "Dossiers"),

@@ -24,9 +24,11 @@ from counter.catalogue import Procedure, delivery_label
 from counter.dossiers import (
     PAYMENT_METHODS,
     Applicant,
+    Dossier,
     DossierDraft,
     Representative,
     documents_from_procedure,
+    missing_documents,
 )
 from counter.errors import CounterError, InvalidInput
 from counter.timeutil import fmt_vn
@@ -35,7 +37,7 @@ from screens.fields import FieldInput
 from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import bind
-from screens.modals import ReceivedModal
+from screens.modals import ActionForm, FormField, ReceivedModal
 from screens.scan import looks_scanned
 from screens.widgets import DocumentList
 
@@ -101,6 +103,8 @@ class IntakeScreen(CounterScreen):
         bind("dossier.save", "save", priority=True),
         bind("form.kind", "toggle_kind", show=False),
         bind("form.representative", "toggle_rep"),
+        bind("form.intake_supplement", "decline('supplement')", priority=True),
+        bind("form.intake_refuse", "decline('refusal')", priority=True),
         bind("form.cancel", "cancel"),
     ]
 
@@ -436,6 +440,45 @@ class IntakeScreen(CounterScreen):
             self.capp.show_received(dossier)
 
         self.app.push_screen(ReceivedModal(dossier), opened)
+
+    def action_decline(self, form: str) -> None:
+        """Mẫu 02 or 03 instead of a receipt: no appointment, the record is kept and printed."""
+        try:
+            draft = self.draft()
+        except InvalidInput as exc:
+            self.show_problem(exc.field, exc.message(self.lang))
+            return
+        if form == "supplement":
+            missing = "\n".join(missing_documents(draft.documents))
+            fields = [
+                FormField("items", self.t("modal.items"), multiline=True, value=missing),
+                FormField("reason", self.t("modal.reason")),
+            ]
+        else:
+            fields = [FormField("reason", self.t("modal.reasons"), multiline=True)]
+
+        saved: list[Dossier] = []
+
+        def submit(values: dict[str, str]) -> str | None:
+            items = [line.strip() for line in values.get("items", "").splitlines()]
+            try:
+                saved.append(
+                    self.desk.decline_at_intake(
+                        draft, form, items=[i for i in items if i], reason=values["reason"].strip()
+                    )
+                )
+            except InvalidInput as exc:
+                return f"{exc.message(self.lang)}\x00{exc.field}"
+            except CounterError as exc:
+                return exc.message(self.lang)
+            return None
+
+        def done(ok: bool | None) -> None:
+            if ok and saved:
+                self.capp.show_received(saved[0])
+
+        title = self.t("form.intake_supplement" if form == "supplement" else "form.intake_refuse")
+        self.app.push_screen(ActionForm(title, fields, submit), done)
 
     def action_cancel(self) -> None:
         self.dismiss()

@@ -80,7 +80,9 @@ class ReceivedModal(CounterModal[None]):
             yield Static(Text(d.code, style="bold"), id="received-code")
             yield Static(Text(d.applicant.name), id="received-applicant")
             yield Static(
-                Text(f"{self.t('form.due')}: {fmt_vn(d.due_at)}", style="bold"),
+                Text(
+                    f"{self.t('form.due')}: {fmt_vn(d.due_at) if d.due_at else '—'}", style="bold"
+                ),
                 id="received-due",
             )
             yield Static(self.t("form.confirm.hint"), classes="hint")

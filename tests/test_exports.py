@@ -96,7 +96,8 @@ def read_xlsx_rows(path: Path) -> list[tuple]:
 def read_csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "CSV must start with the UTF-8 BOM"
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    # The shipped config writes ";" (the list separator of Vietnamese regional settings).
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
     return rows[0], rows[1:]
 
 
