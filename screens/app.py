@@ -27,6 +27,7 @@ from printing.spool_worker import SpoolWorker
 from screens.dossier import DossierScreen
 from screens.i18n import tr
 from screens.intake import IntakeScreen
+from screens.keygate import KeyGate
 from screens.keys import KEYS, bind, translate_bindings
 from screens.login import LoginScreen
 from screens.main import MainScreen
@@ -95,6 +96,7 @@ class CounterApp(App[None]):
         self.background = background
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
+        self._key_gate = KeyGate(self, self._deliver_key)
         translate_bindings(self, self.lang)
 
     # -- background workers: the print spool and sync never block a keypress ---------------
@@ -320,15 +322,20 @@ class CounterApp(App[None]):
     # -- the barcode scanner ---------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and self.desk.officer is not None
-            and await self._scanner_key(event)
-        ):
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._key_gate.hold(event):
+                return
+            await self._deliver_key(event)
+            self._key_gate.close()
             return
         if isinstance(event, events.Paste) and not event.is_forwarded:
             self.scan_buffer = (self.scan_buffer + event.text.strip())[-500:]
+        await super().on_event(event)
+
+    async def _deliver_key(self, event: events.Key) -> None:
+        """One key, in order: the scanner sees it first, then bindings and the focused field."""
+        if self.desk.officer is not None and await self._scanner_key(event):
+            return
         await super().on_event(event)
 
     async def _scanner_key(self, event: events.Key) -> bool:
