@@ -202,6 +202,7 @@ class Desk:
                 "version": 1,
             }
             db.table("dossiers").insert(row)
+            db.conn.execute("DELETE FROM intake_drafts WHERE officer_id = ?", (officer.id,))
             self._event(
                 db, row, "receive", None, "received", officer, now, {"due_at": row["due_at"]}
             )
@@ -214,6 +215,38 @@ class Desk:
                 now,
             )
         return saved
+
+    # -- the intake form in progress --------------------------------------------------------
+
+    def save_draft(self, data: dict[str, Any]) -> None:
+        """Keep the officer's half-filled form (what the screen says it holds), durably."""
+        officer = self._require_officer()
+        with self.store.write() as db:
+            db.conn.execute(
+                "INSERT INTO intake_drafts(officer_id, data, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(officer_id) DO UPDATE SET data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                (officer.id, json.dumps(data, ensure_ascii=False), iso(self.now())),
+            )
+
+    def load_draft(self) -> dict[str, Any] | None:
+        """The officer's kept form, or None."""
+        officer = self._require_officer()
+        row = self.store.conn.execute(
+            "SELECT data FROM intake_drafts WHERE officer_id = ?", (officer.id,)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def discard_draft(self) -> None:
+        officer = self._require_officer()
+        with self.store.write() as db:
+            db.conn.execute("DELETE FROM intake_drafts WHERE officer_id = ?", (officer.id,))
 
     @property
     def default_printer(self) -> str:

@@ -235,8 +235,22 @@ def _v6(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v7(db: sqlite_utils.Database) -> None:
+    """The intake form in progress, one per officer, so Esc, a screen change or a crash never
+    throws a half-filled dossier away (local only: never synced, gone once saved)."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS intake_drafts (
+            officer_id INTEGER PRIMARY KEY REFERENCES officers(id),
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 # Index i holds the migration that takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,8 +1,11 @@
 """One dossier: every field, its documents, due date, overdue flag and timeline.
 
-Lifecycle keys come from `allowed_actions(status)`: a key the status does not allow is hidden
-and does nothing. A refusal by the desk (the dossier changed elsewhere, a missing reason) is
-shown as an error line and changes nothing.
+No printable key acts here: the lifecycle actions and the reprint sit in an action menu
+behind Ctrl+X (its letters work only inside it), so text meant for a form or a scanner's burst
+can never change the dossier or print. The menu offers what `allowed_actions(status)` allows;
+the actions that end the dossier are confirmed with its code shown, and the last reversible
+one can be taken back with Ctrl+Z. A refusal by the desk (the dossier changed elsewhere, a
+missing reason) is shown as an error line and changes nothing.
 """
 
 from __future__ import annotations
@@ -17,41 +20,40 @@ from textual.widgets import Footer, Static
 from counter.catalogue import delivery_label, form_label
 from counter.dossiers import PAYMENT_METHODS, Dossier
 from counter.errors import CounterError, InvalidInput
-from counter.lifecycle import ACTIONS, allowed_actions, status_label
+from counter.lifecycle import (
+    ACTIONS,
+    REVERSIBLE,
+    STATUSES,
+    TERMINAL_ACTIONS,
+    allowed_actions,
+    status_label,
+)
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
 from screens.i18n import money
 from screens.keys import KEYS, bind
-from screens.modals import ActionForm, FormField
-
-LIFECYCLE = (
-    "start_processing",
-    "request_supplement",
-    "supplement",
-    "refuse",
-    "result_ready",
-    "return_result",
-    "withdraw",
-    "stop",
-)
-
+from screens.modals import ActionForm, ActionMenu, FormField, MenuItem
+from screens.queue_keys import QueueKeys
+from screens.queue_panel import queue_bindings
 
 # Timeline events that came from the portal (back office), not from this counter.
 CENTRAL_EVENTS = {
     "portal.status": ("Cập nhật từ cổng dịch vụ công", "Updated by the back office"),
     "portal.correction": ("Đính chính từ cổng dịch vụ công", "Corrected by the back office"),
     "portal.rating": ("Công dân đánh giá", "Citizen's rating"),
+    "undo": ("Hoàn tác thao tác trước", "Previous action undone"),
 }
 
 
-class DossierScreen(CounterScreen):
-    """Detail of one dossier, with the actions its status allows."""
+class DossierScreen(QueueKeys, CounterScreen):
+    """Detail of one dossier, with the actions its status allows (in the Ctrl+X menu)."""
 
     BINDINGS = [  # noqa: RUF012
-        *(bind(f"dossier.{a}", f"act('{a}')") for a in LIFECYCLE),
+        bind("dossier.actions", "menu"),
+        bind("dossier.undo", "undo"),
         bind("dossier.back", "back"),
-        bind("dossier.preview", "preview"),
-        bind("dossier.reprint", "reprint"),
+        bind("dossier.new", "new_dossier", key_display="F2"),
+        *queue_bindings(),
     ]
 
     def __init__(self, dossier: Dossier) -> None:
@@ -106,8 +108,8 @@ class DossierScreen(CounterScreen):
         main = Text()
         self._kv(main, "detail.procedure", f"{d.procedure_code} · {d.procedure_name}")
         self._kv(main, "detail.field", d.field)
-        self._kv(main, "detail.received", fmt_vn(d.received_at))
-        self._kv(main, "detail.due", fmt_vn(d.due_at), "bold red" if overdue else "bold")
+        self._kv(main, "detail.received", fmt_vn(d.received_at, lang))
+        self._kv(main, "detail.due", fmt_vn(d.due_at, lang), "bold red" if overdue else "bold")
         self._kv(main, "detail.officer", d.officer_name)
         fee = money(d.fee_amount) + " đ" if d.fee_amount else self.t("form.fee.free")
         method = PAYMENT_METHODS.get(d.payment_method, (d.payment_method, d.payment_method))
@@ -170,29 +172,63 @@ class DossierScreen(CounterScreen):
         self.query_one("#detail-timeline", Static).update(timeline)
         self.refresh_bindings()
 
-    def actions_line(self) -> Text:
-        """Every allowed action with its (possibly remapped) key; the footer may be too narrow."""
-        allowed = allowed_actions(self.dossier.status)
-        if not allowed:
-            return Text(self.t("detail.no_actions"), style="italic")
+    def _key(self, binding_id: str) -> str:
         keymap = getattr(self.app, "_keymap", {})
-        line = Text(f"{self.t('detail.actions')}: ", style="bold")
-        for i, action in enumerate(allowed):
-            binding_id = f"dossier.{action.key}"
-            keys = keymap.get(binding_id) or KEYS[binding_id][0]
-            if i:
-                line.append(" · ")
-            line.append(keys.split(",")[0], style="bold reverse")
-            line.append(" " + (action.en if self.lang == "en" else action.vi))
+        return str(keymap.get(binding_id) or KEYS[binding_id][0]).split(",")[0]
+
+    def actions_line(self) -> Text:
+        """The menu key and what it offers now; the footer may be too narrow to say it."""
+        allowed = allowed_actions(self.dossier.status)
+        line = Text()
+        line.append(f" {self._key('dossier.actions')} ", style="bold reverse")
+        line.append(f" {self.t('detail.menu')} ", style="bold")
+        if not allowed:
+            line.append(self.t("detail.no_actions"), style="italic")
+            return line
+        line.append(" · ".join(a.en if self.lang == "en" else a.vi for a in allowed))
         return line
+
+    def menu_items(self) -> list[MenuItem]:
+        items: list[MenuItem] = []
+        for action in allowed_actions(self.dossier.status):
+            label = action.en if self.lang == "en" else action.vi
+            items.append(MenuItem(action.key, self._key(f"dossier.{action.key}"), label))
+        items.append(MenuItem("preview", self._key("dossier.preview"), self.t("menu.preview")))
+        items.append(MenuItem("reprint", self._key("dossier.reprint"), self.t("menu.reprint")))
+        return items
 
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "act":
-            allowed = {a.key for a in allowed_actions(self.dossier.status)}
-            return bool(parameters) and parameters[0] in allowed
-        return True
+        return self.queue_action_allowed(action)
+
+    def action_menu(self) -> None:
+        title = self.t("menu.title", code=self.dossier.code)
+        self.app.push_screen(ActionMenu(title, self.menu_items()), self.menu_chosen)
+
+    def menu_chosen(self, choice: str | None) -> None:
+        if choice is None:
+            return
+        if choice == "preview":
+            self.action_preview()
+        elif choice == "reprint":
+            self.action_reprint()
+        elif choice in ACTIONS:
+            self.action_act(choice)
+
+    def action_undo(self) -> None:
+        try:
+            self.dossier, undone = self.desk.undo(self.dossier.uuid)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="warning", timeout=4)
+            return
+        self.show_error("")
+        self.render_dossier()
+        name = ACTIONS[undone].en if self.lang == "en" else ACTIONS[undone].vi
+        self.notify(self.t("detail.undone", action=name), timeout=4)
+
+    def action_new_dossier(self) -> None:
+        self.capp.action_new_dossier()
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#detail-error", Static)
@@ -210,7 +246,11 @@ class DossierScreen(CounterScreen):
         self.show_error("")
         self.reload()
         name = ACTIONS[action].en if self.lang == "en" else ACTIONS[action].vi
-        self.notify(self.t("detail.done", action=name), timeout=3)
+        if action in REVERSIBLE:
+            message = self.t("detail.undo_hint", action=name, keys=self._key("dossier.undo"))
+        else:
+            message = self.t("detail.done", action=name)
+        self.notify(message, timeout=5)
         return None
 
     def action_act(self, action: str) -> None:
@@ -244,7 +284,12 @@ class DossierScreen(CounterScreen):
             details = {k: convert.get(k, str.strip)(v) for k, v in values.items()}
             return self.apply(action, **details)
 
-        self.app.push_screen(ActionForm(title, fields, submit))
+        warning = ""
+        if action in TERMINAL_ACTIONS:
+            target = STATUSES[str(spec.target)]
+            status = target.en if self.lang == "en" else target.vi
+            warning = self.t("detail.final", code=self.dossier.code, status=status)
+        self.app.push_screen(ActionForm(title, fields, submit, warning=warning))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -2,8 +2,9 @@
 
 `KEYS` is the table the README documents: id → (default keys, Vietnamese, English). Screens
 build their `BINDINGS` through `bind()`, and `translate_bindings()` swaps the descriptions to
-the app's language when a screen is created. Lifecycle keys avoid the letters of "https" and
-the characters of dossier codes, so a barcode scanner typing into a screen never fires one.
+the app's language when a screen is created. No printable key changes a dossier or prints:
+lifecycle actions and reprints sit in the dossier's action menu (Ctrl+X), whose letters only
+work once it is open, so text typed into the wrong place or a scanner's burst never acts.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "app.focus_next": ("tab", "Ô tiếp theo", "Next field"),
     "app.focus_previous": ("shift+tab", "Ô trước", "Previous field"),
     # main screen (today's list)
-    "dossier.new": ("f2,n", "Hồ sơ mới", "New"),
+    "dossier.new": ("f2", "Hồ sơ mới", "New"),
     "main.refresh": ("f5", "Tải lại", "Reload"),
     "main.next_page": ("pagedown", "Trang sau", "Next page"),
     "main.prev_page": ("pageup", "Trang trước", "Prev page"),
@@ -37,14 +38,17 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "dossier.save": ("ctrl+s", "Lưu", "Save"),
     "form.kind": ("ctrl+o", "Cá nhân/Tổ chức", "Person/Org"),
     "form.representative": ("ctrl+r", "Người đại diện", "Representative"),
-    "form.cancel": ("escape", "Hủy", "Cancel"),
+    "form.cancel": ("escape", "Đóng (giữ nháp)", "Close (keep draft)"),
+    "form.discard": ("ctrl+d", "Bỏ hồ sơ đang nhập", "Discard"),
     "picker.down": ("down", "Thủ tục sau", "Next match"),
     "picker.up": ("up", "Thủ tục trước", "Previous match"),
     "docs.toggle": ("space", "Đã nhận", "Received"),
     "docs.more": ("plus,equals_sign", "+1", "+1"),
     "docs.less": ("minus", "-1", "-1"),
     "docs.form": ("o", "Bản chính/sao", "Original/copy"),
-    # dossier detail: lifecycle actions
+    # dossier detail: the action menu and undo; the letters below work inside the menu only
+    "dossier.actions": ("ctrl+x", "Thao tác…", "Actions…"),
+    "dossier.undo": ("ctrl+z", "Hoàn tác", "Undo"),
     "dossier.start_processing": ("x", "Chuyển xử lý", "Process"),
     "dossier.request_supplement": ("b", "Yêu cầu bổ sung", "Supplement"),
     "dossier.supplement": ("n", "Nhận bổ sung", "Supplied"),
@@ -57,7 +61,7 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "dossier.preview": ("v", "Xem giấy biên nhận", "Receipt"),
     "dossier.reprint": ("i", "In lại", "Reprint"),
     # receipt preview
-    "receipt.reprint": ("i", "In lại", "Reprint"),
+    "receipt.reprint": ("ctrl+r", "In lại", "Reprint"),
     "receipt.close": ("escape", "Đóng", "Close"),
     # printer and sync status
     "status.retry": ("r", "In lại ngay", "Retry now"),
@@ -79,7 +83,9 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "search.back": ("escape", "Quay lại", "Back"),
     # modals
     "modal.confirm": ("ctrl+s", "Xác nhận", "Confirm"),
-    "modal.ok": ("enter", "Mở hồ sơ", "Open"),
+    "received.next": ("enter", "Người tiếp theo", "Next citizen"),
+    "received.open": ("ctrl+o", "Mở hồ sơ", "Open dossier"),
+    "received.close": ("escape", "Về danh sách", "Back to the list"),
     "modal.cancel": ("escape", "Hủy", "Cancel"),
     "help.close": ("escape,f1", "Đóng", "Close"),
     # supervisor: figures, drill-down and export
