@@ -109,7 +109,7 @@ class IntakeScreen(CounterScreen):
         bind("form.kind", "toggle_kind", show=False),
         bind("form.representative", "toggle_rep"),
         bind("form.cancel", "cancel"),
-        bind("form.discard", "discard"),
+        bind("form.discard", "discard", priority=True),
     ]
 
     # Seconds after the last change before the draft is written (each write is an fsync).
@@ -360,7 +360,7 @@ class IntakeScreen(CounterScreen):
             return
         event.stop()
         options = self.query_one("#procedure-options", OptionList)
-        if not self.matches or not options.display:
+        if not self.matches:
             if self.procedure is not None:
                 self.focus_next_field()
             return

@@ -8,8 +8,10 @@ field or nowhere ("khai sinh" typed right after F2 became "ai sinh"), and a burs
 Ctrl+S could save before the fields were filled.
 
 The gate lets one key through, then holds the following ones until everything that key set in
-motion has settled (the message queues of the app and of every widget of the current screen
-are drained, the screen is mounted and has its focus), and then lets the next one through.
+motion has settled (no message is being handled anywhere, the queues of the app and of every
+widget of the current screen are drained, the screen is mounted and has its focus), and then
+lets the next one through. Textual's queues do not say whether a message is being handled, so
+the gate counts the messages in hand itself (`_count_handling`).
 """
 
 from __future__ import annotations
@@ -24,14 +26,34 @@ from textual import events
 from textual.app import App
 from textual.message_pump import MessagePump
 
-# After this long a held key goes through even if something is still busy (an animation, a
-# slow handler): late is better than lost.
-SETTLE_LIMIT_S = 0.5
+# After this long a held key goes through even if something is still busy (a handler that never
+# ends): late is better than lost. Opening a screen takes well under this on a loaded PC (half a
+# second was seen on a shared machine), so a key never lands before its screen is ready.
+SETTLE_LIMIT_S = 3.0
 
 
-# Textual's queues count what waits, not what is being handled: a handler that awaits looks
-# idle. So "settled" must hold on this many checks in a row, each a turn of the event loop.
-CALM_CHECKS = 3
+# "Settled" must hold on this many checks in a row, each a turn of the event loop.
+CALM_CHECKS = 2
+
+_handling = 0  # messages being handled right now, in every message pump of the process
+
+
+def _count_handling() -> None:
+    """Wrap Textual's dispatch once so the gate knows whether any message is in hand."""
+    original = MessagePump._dispatch_message
+    if getattr(original, "_counted", False):
+        return
+
+    async def counted(self: MessagePump, message: Any) -> None:
+        global _handling
+        _handling += 1
+        try:
+            await original(self, message)
+        finally:
+            _handling -= 1
+
+    counted._counted = True  # type: ignore[attr-defined]
+    MessagePump._dispatch_message = counted  # type: ignore[method-assign]
 
 
 def _busy(pump: MessagePump) -> bool:
@@ -43,6 +65,7 @@ class KeyGate:
     """One key at a time: the next key waits until the app has settled after the last one."""
 
     def __init__(self, app: App[Any], deliver: Callable[[events.Key], Awaitable[None]]) -> None:
+        _count_handling()
         self.app = app
         self.deliver = deliver
         self.held: deque[events.Key] = deque()
@@ -64,7 +87,7 @@ class KeyGate:
 
     def settled(self) -> bool:
         app = self.app
-        if _busy(app):
+        if _handling or _busy(app):
             return False
         try:
             screen = app.screen
