@@ -34,6 +34,7 @@ from screens.keys import KEYS, bind, translate_bindings
 from screens.login import LoginScreen
 from screens.main import MainScreen
 from screens.modals import ActionMenu, HelpScreen, MenuItem
+from screens.palette import FoldedSystemCommands
 from screens.queue_panel import QueuePanel
 from screens.scan import Scan, find_scan, in_url, looks_like_qr, looks_scanned
 from screens.search import SearchScreen
@@ -60,6 +61,7 @@ class CounterApp(App[None]):
     CSS_PATH = Path(__file__).with_name("counter.tcss")  # absolute: subclasses live elsewhere
     TITLE = "counter"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    COMMANDS = {FoldedSystemCommands}  # noqa: RUF012
     BINDINGS = [  # noqa: RUF012
         bind("app.help", "help", key_display="F1"),
         bind("app.search", "search", priority=True, key_display="^F"),
