@@ -33,9 +33,9 @@ KEYS: dict[str, tuple[str, str, str]] = {
     # intake form
     "dossier.save": ("ctrl+s", "Lưu", "Save"),
     "form.kind": ("ctrl+o", "Cá nhân/Tổ chức", "Person/Org"),
-    "form.representative": ("ctrl+r", "Người đại diện", "Representative"),
-    "form.cancel": ("escape", "Đóng (giữ nháp)", "Close (keep draft)"),
-    "form.discard": ("ctrl+d", "Bỏ hồ sơ đang nhập", "Discard"),
+    "form.representative": ("ctrl+r", "Đại diện", "Representative"),
+    "form.cancel": ("escape", "Đóng", "Close"),
+    "form.discard": ("ctrl+d", "Bỏ", "Discard"),
     "picker.down": ("down", "Thủ tục sau", "Next match"),
     "picker.up": ("up", "Thủ tục trước", "Previous match"),
     "docs.toggle": ("space", "Đã nhận", "Received"),

@@ -63,6 +63,7 @@ class DossierScreen(QueueKeys, CounterScreen):
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title", classes="screen-title")
         yield Static("", id="detail-actions", classes="hint")
+        yield Static("", id="detail-paused")
         yield Static("", id="detail-error", classes="error")
         with VerticalScroll(id="detail-scroll"), Horizontal(id="detail-columns"):
             with Vertical(classes="column"):
@@ -104,6 +105,10 @@ class DossierScreen(QueueKeys, CounterScreen):
             title.append(f" {self.t('detail.overdue')} ", style="bold white on red")
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#detail-actions", Static).update(self.actions_line())
+        paused = self.query_one("#detail-paused", Static)
+        paused.display = d.status == "supplement_requested" and d.paused_at is not None
+        if d.paused_at is not None:
+            paused.update(self.t("detail.paused", at=fmt_short(d.paused_at)))
 
         main = Text()
         self._kv(main, "detail.procedure", f"{d.procedure_code} · {d.procedure_name}")

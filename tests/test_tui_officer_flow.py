@@ -263,3 +263,30 @@ async def test_enter_after_saving_calls_the_next_citizen(officer_desk: Desk) -> 
             assert desk.load_draft() is None
     finally:
         queue.close()
+
+
+@pytest.mark.parametrize(("lang", "words"), [("vi", "Tạm dừng tính thời gian"), ("en", "paused")])
+async def test_paused_clock_is_shown(officer_desk: Desk, lang: str, words: str) -> None:
+    desk = officer_desk
+    dossier = receive(desk)
+    app = make_app(desk, lang=lang)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, dossier)
+        assert not screen.query_one("#detail-paused").display
+        desk.act(dossier.uuid, "request_supplement", items=["Bản sao"], reason="Thiếu")
+        screen.reload()
+        await pilot.pause()
+        assert screen.query_one("#detail-paused").display
+        assert words in text(screen.query_one("#detail-paused"))
+
+
+async def test_english_form_has_no_vietnamese_hints_or_times(officer_desk: Desk) -> None:
+    app = make_app(officer_desk, lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        form = app.screen
+        assert form.query_one("#applicant-id", Input).placeholder == "12 digits"
+        await pilot.press(*BIRTH, "enter")
+        due = text(form.query_one("#due"))
+        assert "giờ" not in due and "phút" not in due and ":" in due
