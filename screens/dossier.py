@@ -31,7 +31,7 @@ from counter.lifecycle import (
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
 from screens.i18n import money
-from screens.keys import KEYS, bind
+from screens.keys import KEYS, bind, key_label
 from screens.modals import ActionForm, ActionMenu, FormField, MenuItem
 from screens.queue_keys import QueueKeys
 from screens.queue_panel import queue_bindings
@@ -72,7 +72,7 @@ class DossierScreen(QueueKeys, CounterScreen):
             with Vertical(classes="column"):
                 yield Static("", id="detail-documents")
                 yield Static("", id="detail-timeline")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#detail-error", Static).display = False
@@ -185,7 +185,7 @@ class DossierScreen(QueueKeys, CounterScreen):
         """The menu key and what it offers now; the footer may be too narrow to say it."""
         allowed = allowed_actions(self.dossier.status)
         line = Text()
-        line.append(f" {self._key('dossier.actions')} ", style="bold reverse")
+        line.append(f" {key_label(self._key('dossier.actions'))} ", style="bold reverse")
         line.append(f" {self.t('detail.menu')} ", style="bold")
         if not allowed:
             line.append(self.t("detail.no_actions"), style="italic")

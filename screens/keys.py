@@ -34,6 +34,13 @@ def bind(
     )
 
 
+def key_label(key: str) -> str:
+    """A key as people write it: "ctrl+x" → "Ctrl+X", "f6" → "F6"."""
+    return "+".join(
+        part.upper() if len(part) <= 3 else part.capitalize() for part in key.split("+")
+    )
+
+
 def description(binding_id: str | None, lang: str, fallback: str) -> str:
     if binding_id is None or binding_id not in KEYS:
         return fallback

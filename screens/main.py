@@ -48,7 +48,7 @@ class MainScreen(QueueKeys, CounterScreen):
         if self.capp.queue is not None:
             yield QueuePanel(self.capp.queue, lang=self.lang)
         yield StatusBar(id="status-bar")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()

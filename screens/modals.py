@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from counter.dossiers import Dossier
 from counter.timeutil import fmt_vn
 from screens.base import CounterModal
-from screens.keys import KEYS, bind, description
+from screens.keys import KEYS, bind, description, key_label
 
 
 class HelpScreen(CounterModal[None]):
@@ -92,7 +92,7 @@ class ReceivedModal(CounterModal[str | None]):
                 Text(f"{self.t('form.due')}: {fmt_vn(d.due_at, self.lang)}", style="bold"),
                 id="received-due",
             )
-            yield Static(self.t("form.confirm.hint", open=open_key.upper()), classes="hint")
+            yield Static(self.t("form.confirm.hint", open=key_label(open_key)), classes="hint")
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)

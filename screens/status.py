@@ -112,7 +112,7 @@ class SystemStatusScreen(CounterScreen):
         yield Static("", id="status-sync")
         rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row")
         yield rejected
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
