@@ -101,6 +101,8 @@ class CounterApp(App[None]):
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
         self._key_gate = KeyGate(self, self._deliver_key)
+        self._intake: IntakeScreen | None = None
+        self._intake_key: tuple[int | None, str] | None = None
         translate_bindings(self, self.lang)
 
     # -- background workers: the print spool and sync never block a keypress ---------------
@@ -273,7 +275,10 @@ class CounterApp(App[None]):
             panel = self._queue_panel()
             if panel is not None:
                 panel.action_queue_call_next()
-            replacement: Screen[Any] = IntakeScreen()
+            if isinstance(self.screen, IntakeScreen):
+                self.screen.next_citizen()
+                return
+            replacement: Screen[Any] = self.intake_screen()
         elif choice == "open":
             replacement = DossierScreen(dossier)
         else:
@@ -310,13 +315,37 @@ class CounterApp(App[None]):
 
     def action_new_dossier(self) -> None:
         if not isinstance(self.screen, IntakeScreen):
-            self.push_screen(IntakeScreen())
+            self.push_screen(self.intake_screen())
+
+    def intake_screen(self, card: IdCard | None = None) -> IntakeScreen:
+        """The intake form, built once per officer and language and kept installed, so F2
+        shows it at once instead of composing some eighty widgets while the officer types;
+        each opening starts it afresh (with the officer's draft, if one was kept)."""
+        officer = self.desk.officer
+        key = (officer.id if officer else None, self.lang)
+        screen = self._intake
+        if screen is not None and self._intake_key == key and screen.is_mounted:
+            screen.reopen(card)
+            return screen
+        self._forget_intake()
+        screen = IntakeScreen(card=card)
+        self.install_screen(screen, name=f"intake-{id(screen)}")
+        self._intake, self._intake_key = screen, key
+        return screen
+
+    def _forget_intake(self) -> None:
+        """Drop the kept form (officer or language changed); it must be off the stack."""
+        screen, self._intake = self._intake, None
+        if screen is not None and screen not in self.screen_stack:
+            with contextlib.suppress(Exception):
+                self.uninstall_screen(screen)
 
     async def action_logout(self) -> None:
         self._keep_drafts()
         self.desk.logout()
         self.scan_buffer = ""
         await self._pop_to_base()
+        self._forget_intake()
         await self.switch_screen(LoginScreen())
         self.notify(self.t("app.logged_out"), timeout=3)
 
@@ -327,9 +356,10 @@ class CounterApp(App[None]):
         self.title = self.t("app.title")
         form_open = any(isinstance(s, IntakeScreen) for s in self.screen_stack)
         await self._pop_to_base()
+        self._forget_intake()
         await self.switch_screen(MainScreen() if self.desk.officer else LoginScreen())
         if form_open and self.desk.officer is not None:
-            await self.push_screen(IntakeScreen())  # the draft comes back with it
+            await self.push_screen(self.intake_screen())  # the draft comes back with it
         self.notify(self.t("app.lang_switched"), timeout=3)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -429,7 +459,7 @@ class CounterApp(App[None]):
         if isinstance(self.screen, IntakeScreen):
             self.screen.fill_from_card(card)
             return
-        await self.push_screen(IntakeScreen(card=card))
+        await self.push_screen(self.intake_screen(card))
 
     async def _search_for(self, query: str) -> None:
         await self._pop_modals()

@@ -138,6 +138,7 @@ class IntakeScreen(CounterScreen):
         self.card = card
         self.restoring = False
         self.saved = False
+        self.has_draft = False
         self._draft_timer: Any = None
 
     # -- layout ----------------------------------------------------------------------------
@@ -208,20 +209,62 @@ class IntakeScreen(CounterScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        for error in self.query(".error"):
-            error.display = False
-        self.query_one("#rep").display = False
-        self.query_one("#procedure-options").display = False
-        self.query_one("#sets", Input).value = "1"
         self.query_one("#procedure", Input).placeholder = self.t("form.procedure.placeholder")
-        self.query_one("#card-info").display = False
+        self.clear()
+        self.start()
+
+    def start(self) -> None:
+        """Focus the first field, bring back a kept draft, take a scanned card."""
         self.query_one("#procedure", Input).focus()
         draft = self.desk.load_draft()
+        self.has_draft = draft is not None
         if draft:
             self.restore(draft)
             self.notify(self.t("form.draft.restored"), timeout=4)
         if self.card is not None:
             self.fill_from_card(self.card)
+
+    def reopen(self, card: IdCard | None = None) -> None:
+        """Opened again (the app keeps this screen): start afresh, as a new form would."""
+        self.card = card
+        self.next_citizen()
+        self.start()
+
+    def clear(self) -> None:
+        """Every field back to how a new form starts."""
+        self.procedure = None
+        self.matches = []
+        self.problem_field = ""
+        self.saved = False
+        for error in self.query(".error"):
+            error.display = False
+        for widget_id in self.TEXT_FIELDS:
+            self.query_one(f"#{widget_id}", Input).value = "1" if widget_id == "sets" else ""
+        self.query_one("#applicant-kind", Checkbox).value = False
+        self.query_one("#rep").display = False
+        self.query_one("#procedure-options").display = False
+        self.query_one("#card-info").display = False
+        self.query_one("#procedure-chosen", Static).update(self.t("form.procedure.none"))
+        self.query_one("#due", Static).update(f"{self.t('form.due')}: {self.t('form.due.none')}")
+        self.query_one("#fee", Static).update(f"{self.t('form.fee')}: —")
+        self.query_one(DocumentList).set_items([])
+        self.query_one("#payment", Select).value = "cash"
+        delivery = self.query_one("#delivery", Select)
+        delivery.set_options([(delivery_label("counter", self.lang), "counter")])
+        delivery.value = "counter"
+
+    def next_citizen(self) -> None:
+        """A fresh form in place, at once: no new screen to build (the officer is typing)."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        self.restoring = True
+        try:
+            self.clear()
+        finally:
+            self.restoring = False
+        self.query_one("#form-scroll").scroll_home(animate=False)
+        self.query_one("#procedure", Input).focus()
 
     # -- the draft: kept in the store, never lost ------------------------------------------
 
@@ -286,6 +329,10 @@ class IntakeScreen(CounterScreen):
         try:
             if self.is_filled():
                 self.desk.save_draft(self.form_state())
+                self.has_draft = True
+            elif self.has_draft:  # emptied by hand: the kept copy goes too
+                self.desk.discard_draft()
+                self.has_draft = False
         except CounterError:
             pass  # logged out underneath: nothing to keep it under
 
@@ -578,6 +625,7 @@ class IntakeScreen(CounterScreen):
             self.show_problem("procedure", exc.message(self.lang))
             return
         self.saved = True  # the desk dropped the draft in the same transaction
+        self.has_draft = False
         if self._draft_timer is not None:
             self._draft_timer.stop()
         self.query_one("#form-error", Static).display = False
@@ -614,6 +662,7 @@ class IntakeScreen(CounterScreen):
         def chosen(choice: str | None) -> None:
             if choice == "discard":
                 self.saved = True  # nothing more to keep
+                self.has_draft = False
                 self.desk.discard_draft()
                 self.dismiss()
                 self.notify(self.t("form.discarded"), timeout=3)
