@@ -13,6 +13,9 @@ MODULES = [
     "bench_sync",
     "bench_exports",
     "bench_portal",
+    "bench_page",
+    "bench_auth",
+    "bench_soak",
 ]
 
 

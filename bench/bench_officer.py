@@ -156,7 +156,8 @@ async def _latency(rounds: int) -> tuple[list[float], list[float], list[float]]:
                     await timed(
                         lambda: app.post_message(events.Key("enter", "\r")),
                         lambda: (
-                            form_ready() and app.screen.query_one("#applicant-name").value == ""
+                            form_ready()
+                            and app.screen.query_one("#applicant-name", Input).value == ""
                         ),
                     )
                 )

@@ -1,9 +1,11 @@
-"""Receipt benchmark: from a saved dossier to the bytes a printer receives (render + encode).
+"""Receipt benchmark: from a saved dossier to the bytes a printer receives (render + encode),
+and from a save to the printer's confirmation over the network.
 
-Baseline in the same run: python-escpos's plain image path (`Dummy().image(...)` of the same
-rendered picture), the way most projects print a Pillow image.
+Baselines in the same run: python-escpos's plain image path (`Dummy().image(...)` of the same
+rendered picture), the way most projects print a Pillow image; for delivery, the bytes' own
+time on the wire at the printer's pace, and the healthy printer's job with no dead printer.
 
-    python -m bench.bench_receipt [--runs 200]
+    python -m bench.bench_receipt [--runs 200] [--deliveries 3]
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from printing.spool_worker import build_documents
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--deliveries", type=int, default=5)
     args = parser.parse_args(argv)
     from tests.helpers import CERTIFY, draft_for
 
@@ -77,6 +80,120 @@ def main(argv: list[str] | None = None) -> None:
             f"{pct(times, 0.95) / pct(base_times, 0.95):.2f}×, size ratio "
             f"{sizes[0] / base_sizes[0]:.2f}×"
         )
+
+    bench_delivery(args.deliveries)
+
+
+def _network_desk(folder: Path, printers: list[dict[str, str]]) -> Desk:
+    from counter.config import parse_config
+
+    cfg = parse_config(
+        {"counter": {"data_dir": str(folder), "demo_data": False}, "printer": printers},
+        source=folder / "config.toml",
+    )
+    desk = Desk.open(cfg)
+    desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
+    desk.login("canbo", "1234")
+    return desk
+
+
+def _until_sent(desk: Desk, job_id: int, limit: float = 60.0) -> float:
+    """Seconds until the spool marks `job_id` confirmed by the printer."""
+    from counter import spool
+
+    t0 = time.perf_counter()
+    while spool.get_job(desk.store, job_id).status != "sent":
+        if time.perf_counter() - t0 > limit:
+            raise RuntimeError(f"job {job_id} not confirmed after {limit:g} s")
+        time.sleep(0.005)
+    return time.perf_counter() - t0
+
+
+def bench_delivery(runs: int) -> None:
+    """Save → confirmed on an emulated printer reading at 20 KB/s (a thermal printer's pace),
+    against the bytes' own time on the wire; and a healthy printer's job while 20 jobs wait on
+    a dead printer (accepts, never reads), against the same job with no dead printer."""
+    from printing.spool_worker import SpoolWorker
+    from tests.helpers import draft_for
+    from tests.printer_emulator import EmulatedPrinter
+
+    rate = 20_000
+    slow = EmulatedPrinter("ok", rate=rate)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            desk = _network_desk(
+                Path(tmp), [{"name": "quay", "transport": "network", "target": slow.target}]
+            )
+            worker = SpoolWorker(desk.config, interval=0.05)
+            worker.start()
+            totals, floors, sizes = [], [], []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                dossier = desk.receive(draft_for(desk))
+                worker.wake()
+                job = desk.print_jobs(dossier.uuid)[0]
+                _until_sent(desk, job.id)
+                totals.append(time.perf_counter() - t0)
+                size = len(slow.jobs[-1])
+                sizes.append(size)
+                floors.append(size / rate)
+            worker.stop()
+            desk.close()
+    finally:
+        slow.close()
+    print(
+        f"save → confirmed by a printer reading {rate // 1000} KB/s ({runs}×): "
+        f"{fmt_ms(totals)}; {sizes[0] / 1024:.1f} KB a receipt"
+    )
+    print(
+        f"  baseline: the bytes' own time on the wire at that pace {fmt_ms(floors)}; "
+        f"ratio p50 {pct(totals, 0.5) / pct(floors, 0.5):.2f}×"
+    )
+
+    def healthy_delay(dead_jobs: int) -> tuple[list[float], int]:
+        dead = EmulatedPrinter("stall")
+        good = EmulatedPrinter("ok")
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                desk = _network_desk(
+                    Path(tmp),
+                    [
+                        {"name": "tot", "transport": "network", "target": good.target},
+                        {"name": "chet", "transport": "network", "target": dead.target},
+                    ],
+                )
+                for _ in range(dead_jobs):
+                    stuck = desk.receive(draft_for(desk))
+                    desk.redirect_print(desk.print_jobs(stuck.uuid)[0].id, "chet")
+                worker = SpoolWorker(desk.config, interval=0.05)
+                worker.start()
+                time.sleep(0.2)  # the dead printer's worker is now stuck on its first job
+                delays = []
+                for _ in range(max(runs, 20)):  # fast: enough runs for a steady p50
+                    t0 = time.perf_counter()
+                    dossier = desk.receive(draft_for(desk))
+                    worker.wake()
+                    _until_sent(desk, desk.print_jobs(dossier.uuid)[0].id)
+                    delays.append(time.perf_counter() - t0)
+                attempted = dead.connections
+                worker.stop(timeout=0.5)
+                desk.close()
+        finally:
+            dead.close()
+            good.close()
+        return delays, attempted
+
+    alone, _ = healthy_delay(0)
+    beside, attempted = healthy_delay(20)
+    print(
+        f"healthy printer's job while 20 jobs wait on a dead printer ({len(beside)}×): "
+        f"{fmt_ms(beside)} (target: none beyond its own printing); the dead printer was "
+        f"tried {attempted}× meanwhile"
+    )
+    print(
+        f"  baseline: the same job with no dead printer {fmt_ms(alone)}; "
+        f"ratio p50 {pct(beside, 0.5) / pct(alone, 0.5):.2f}×"
+    )
 
 
 if __name__ == "__main__":

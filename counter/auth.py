@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,9 +23,26 @@ ROLE_LABELS = {
     "supervisor": ("Lãnh đạo / giám sát", "Supervisor"),
 }
 
-# Lighter than argon2's defaults so a login stays instant on a 2-core counter PC,
-# still far beyond brute force of a locked-out account.
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# argon2id, 64 MiB, 6 passes: about 0.2 s per guess on one core of a counter PC (measured by
+# `python -m bench.bench_auth`), so the million 6-digit supervisor PINs take days of one core
+# from a stolen store, while a login still answers in a fraction of a second. Older hashes are
+# rehashed with these parameters at the next good login.
+ARGON2_TIME_COST = 6
+ARGON2_MEMORY_KIB = 65536
+_HASHER = PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB, parallelism=1)
+# Verified when the username is unknown, so that an unknown user costs what a known one does.
+_DUMMY_HASH: str | None = None
+
+
+def hasher() -> PasswordHasher:
+    return _HASHER
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None or _HASHER.check_needs_rehash(_DUMMY_HASH):
+        _DUMMY_HASH = _HASHER.hash("not-a-pin-of-anyone")
+    return _DUMMY_HASH
 
 
 @dataclass(frozen=True)
@@ -39,13 +57,16 @@ class Officer:
         return self.role == "supervisor"
 
 
-def check_secret(secret: str) -> None:
-    """A PIN of 4–8 digits or a password of at least 8 characters."""
+def check_secret(secret: str, min_digits: int = 4) -> None:
+    """A PIN of `min_digits`–8 digits or a password of at least 8 characters."""
     if re.fullmatch(r"\d+", secret):
-        if not 4 <= len(secret) <= 8:
+        if not min_digits <= len(secret) <= 8:
             raise InvalidInput(
-                "secret", "Mã PIN phải có từ 4 đến 8 chữ số", "A PIN must have 4 to 8 digits"
+                "secret",
+                f"Mã PIN phải có từ {min_digits} đến 8 chữ số",
+                f"A PIN must have {min_digits} to 8 digits",
             )
+
     elif len(secret) < 8:
         raise InvalidInput(
             "secret", "Mật khẩu phải có ít nhất 8 ký tự", "A password needs at least 8 characters"
@@ -61,7 +82,10 @@ def create_officer(
     secret: str,
     now: datetime,
     by: Officer | None = None,
+    policy: AuthConfig | None = None,
 ) -> Officer:
+    """Add an account. `policy` applies its PIN lengths (the Desk always passes its config;
+    the demo seeds its published 4-digit PINs without it)."""
     username = nfc(username).lower()
     full_name = nfc(full_name)
     if not re.fullmatch(r"[a-z0-9_.]{2,32}", username):
@@ -74,8 +98,19 @@ def create_officer(
         raise InvalidInput("role", f"Vai trò không hợp lệ: {role}", f"Unknown role: {role}")
     if not full_name:
         raise InvalidInput("full_name", "Chưa nhập họ tên cán bộ", "Full name is empty")
-    check_secret(secret)
+    if policy is not None:
+        digits = policy.supervisor_pin_digits if role == "supervisor" else policy.officer_pin_digits
+        check_secret(secret, digits)
+    else:
+        check_secret(secret)
     with store.write() as db:
+        if by is None and db.conn.execute("SELECT 1 FROM officers LIMIT 1").fetchone():
+            # Only the first account is made without a supervisor logged in (checked inside
+            # the transaction, so two set-ups racing cannot both pass).
+            raise AuthError(
+                "Cần lãnh đạo/giám sát đăng nhập để tạo tài khoản",
+                "A supervisor must log in to create an account",
+            )
         if db.conn.execute("SELECT 1 FROM officers WHERE username = ?", (username,)).fetchone():
             raise InvalidInput(
                 "username",
@@ -91,13 +126,40 @@ def create_officer(
         audit.record(
             db,
             at=iso(now),
-            action="officer.create",
-            officer_id=by.id if by else None,
-            username=by.username if by else "",
+            action="officer.create" if by else "officer.first_account",
+            officer_id=by.id if by else officer.id,
+            username=by.username if by else username,
             obj=f"officer:{username}",
             details={"role": role},
         )
     return officer
+
+
+def set_role(store: Store, *, username: str, role: str, by: Officer, now: datetime) -> Officer:
+    """A supervisor changes an account's role (audited with who did it)."""
+    require_supervisor(by)
+    if role not in ROLES:
+        raise InvalidInput("role", f"Vai trò không hợp lệ: {role}", f"Unknown role: {role}")
+    username = nfc(username).lower()
+    with store.write() as db:
+        row = db.conn.execute(
+            "SELECT id, full_name, role FROM officers WHERE username = ?", (username,)
+        ).fetchone()
+        if row is None:
+            raise InvalidInput(
+                "username", f"Không có tài khoản {username}", f"No account {username}"
+            )
+        db.conn.execute("UPDATE officers SET role = ? WHERE id = ?", (role, row[0]))
+        audit.record(
+            db,
+            at=iso(now),
+            action="officer.role",
+            officer_id=by.id,
+            username=by.username,
+            obj=f"officer:{username}",
+            details={"from": row[2], "to": role},
+        )
+    return Officer(int(row[0]), username, str(row[1]), role)
 
 
 def login(store: Store, cfg: AuthConfig, username: str, secret: str, now: datetime) -> Officer:
@@ -110,6 +172,9 @@ def login(store: Store, cfg: AuthConfig, username: str, secret: str, now: dateti
     ).fetchone()
     wrong = AuthError("Sai tên đăng nhập hoặc mã PIN/mật khẩu", "Wrong username or PIN/password")
     if row is None:
+        # The same argon2 work as a known user: the answer's time must not say who exists.
+        with contextlib.suppress(VerificationError, InvalidHashError):
+            _HASHER.verify(_dummy_hash(), secret)
         with store.write() as db:
             audit.record(db, at=iso(now), action="login.unknown_user", username=username)
         raise wrong
@@ -133,14 +198,17 @@ def login(store: Store, cfg: AuthConfig, username: str, secret: str, now: dateti
     try:
         _HASHER.verify(secret_hash, secret)
     except (VerificationError, InvalidHashError):
+        # Failures count on across lockouts until a good login: each lockout in a row lasts
+        # twice the one before (15 min, 30 min, 1 h, … up to max_lockout_hours).
         failed += 1
-        lock = failed >= cfg.max_failed_logins
+        lock = failed % cfg.max_failed_logins == 0
+        minutes = lockout_minutes(cfg, failed // cfg.max_failed_logins)
         with store.write() as db:
             db.conn.execute(
                 "UPDATE officers SET failed_attempts = ?, locked_until = ? WHERE id = ?",
                 (
-                    0 if lock else failed,
-                    iso(now + timedelta(minutes=cfg.lockout_minutes)) if lock else None,
+                    failed,
+                    iso(now + timedelta(minutes=minutes)) if lock else None,
                     officer_id,
                 ),
             )
@@ -154,14 +222,11 @@ def login(store: Store, cfg: AuthConfig, username: str, secret: str, now: dateti
             )
         if lock:
             raise AuthError(
-                f"Nhập sai {failed} lần: tài khoản bị khóa {cfg.lockout_minutes} phút",
-                f"{failed} failures: account locked for {cfg.lockout_minutes} minutes",
+                f"Nhập sai nhiều lần: tài khoản bị khóa {minutes} phút",
+                f"Too many failures: account locked for {minutes} minutes",
             ) from None
-        left = cfg.max_failed_logins - failed
-        raise AuthError(
-            f"Sai tên đăng nhập hoặc mã PIN/mật khẩu (còn {left} lần thử)",
-            f"Wrong username or PIN/password ({left} tries left)",
-        ) from None
+        # No "tries left": it would tell a known username from an unknown one.
+        raise wrong from None
     with store.write() as db:
         db.conn.execute(
             "UPDATE officers SET failed_attempts = 0, locked_until = NULL WHERE id = ?",
@@ -174,6 +239,13 @@ def login(store: Store, cfg: AuthConfig, username: str, secret: str, now: dateti
             )
         audit.record(db, at=iso(now), action="login.ok", officer_id=officer_id, username=uname)
     return Officer(officer_id, uname, full_name, role)
+
+
+def lockout_minutes(cfg: AuthConfig, lockouts: int) -> int:
+    """How long the `lockouts`-th lockout in a row lasts (doubling, capped)."""
+    if lockouts < 1:
+        return 0
+    return min(cfg.lockout_minutes * 2 ** min(lockouts - 1, 20), cfg.max_lockout_hours * 60)
 
 
 def logout(store: Store, officer: Officer, now: datetime) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from counter.errors import NotFound
-from counter.text import fold, nfc
+from counter.text import fold, nfc, nfc_tree
 
 DOCUMENT_FORMS = ("original", "copy", "original_or_copy", "electronic")
 # (Vietnamese, English) labels: the receipts and exports print the Vietnamese, the screens
@@ -267,7 +267,7 @@ def parse_catalogue(raw: bytes | str, label: str = "<catalogue>") -> Catalogue:
     """Validate TOML text into a Catalogue; raise one CatalogueError listing every problem."""
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
-        data = tomllib.loads(text)
+        data = nfc_tree(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogueError(label, [f"not valid TOML: {exc}"]) from exc
     problems: list[str] = []

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from counter.queue import QueueSettings, parse_queue_config
+from counter.text import nfc_tree
 
 ENV_CONFIG = "COUNTER_CONFIG"
 
 AGENCY_CODE_RE = re.compile(r"^[0-9A-Z]+(\.[0-9A-Z]+)*$")
+# A hotline as printed and dialled: the portal page makes a tel: link of it.
+HOTLINE_RE = re.compile(r"^\+?\(?[0-9][0-9 .()-]{2,18}[0-9]$")
 
 
 class ConfigError(Exception):
@@ -50,7 +53,7 @@ class CounterConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     data_dir: Path = Path("data")
     catalogue: Path | None = None
-    demo_data: bool = True
+    demo_data: bool = False  # only the example config.toml turns it on
     mask_id_on_receipt: bool = True
 
 
@@ -74,7 +77,14 @@ class HolidayOverrides:
 @dataclass(frozen=True)
 class AuthConfig:
     max_failed_logins: int = 5
+    # The first lockout; each further one in a row doubles, up to `max_lockout_hours`.
     lockout_minutes: int = 15
+    max_lockout_hours: int = 24
+    # Shortest all-digit PIN per role (a password of 8+ characters is always accepted).
+    officer_pin_digits: int = 4
+    supervisor_pin_digits: int = 6
+    # Log the officer out after this long without a key press (0: never).
+    idle_logout_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,15 @@ class PortalConfig:
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """How long what grows with the work is kept (days); see counter/retention.py."""
+
+    preview_days: int = 30
+    print_document_days: int = 90
+    outbox_payload_days: int = 90
+
+
+@dataclass(frozen=True)
 class BankConfig:
     bin: str = ""
     account: str = ""
@@ -115,6 +134,7 @@ class Config:
     portal: PortalConfig = field(default_factory=PortalConfig)
     queue: QueueSettings = field(default_factory=QueueSettings)
     bank: BankConfig = field(default_factory=BankConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     keys: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
 
@@ -197,6 +217,12 @@ def _agency(r: _Reader) -> AgencyConfig:
     name = r.get("agency", t, "name", str, d.name).strip()
     if not name:
         r.problems.append("[agency] name: expected the agency's name, got an empty string")
+    hotline = r.get("agency", t, "hotline", str, d.hotline).strip()
+    if hotline and not HOTLINE_RE.fullmatch(hotline):
+        r.problems.append(
+            f"[agency] hotline: expected a phone number (digits, spaces, dots, dashes, "
+            f"a leading +), e.g. 1900 1234, got {hotline!r}"
+        )
     site = r.get("agency", t, "lookup_website", str, d.lookup_website).strip().rstrip("/")
     if not re.match(r"^https?://[^\s/]+", site):
         r.problems.append(f"[agency] lookup_website: expected an http(s) address, got {site!r}")
@@ -205,7 +231,7 @@ def _agency(r: _Reader) -> AgencyConfig:
         code=code,
         centre=r.get("agency", t, "centre", str, d.centre).strip(),
         address=r.get("agency", t, "address", str, d.address).strip(),
-        hotline=r.get("agency", t, "hotline", str, d.hotline).strip(),
+        hotline=hotline,
         lookup_website=site,
     )
 
@@ -343,16 +369,29 @@ def _holidays(r: _Reader) -> dict[int, HolidayOverrides]:
 
 def _auth(r: _Reader) -> AuthConfig:
     t = r.section("auth")
-    r.unknown("auth", t, {"max_failed_logins", "lockout_minutes"})
-    d = AuthConfig()
-    cfg = AuthConfig(
-        max_failed_logins=r.get("auth", t, "max_failed_logins", int, d.max_failed_logins),
-        lockout_minutes=r.get("auth", t, "lockout_minutes", int, d.lockout_minutes),
+    names = (
+        "max_failed_logins",
+        "lockout_minutes",
+        "max_lockout_hours",
+        "officer_pin_digits",
+        "supervisor_pin_digits",
+        "idle_logout_minutes",
     )
+    r.unknown("auth", t, set(names))
+    d = AuthConfig()
+    cfg = AuthConfig(**{n: r.get("auth", t, n, int, getattr(d, n)) for n in names})
     if cfg.max_failed_logins < 1:
         r.problems.append("[auth] max_failed_logins: expected at least 1")
     if cfg.lockout_minutes < 1:
         r.problems.append("[auth] lockout_minutes: expected at least 1 minute")
+    if cfg.max_lockout_hours < 1:
+        r.problems.append("[auth] max_lockout_hours: expected at least 1 hour")
+    if not 4 <= cfg.officer_pin_digits <= 8:
+        r.problems.append("[auth] officer_pin_digits: expected 4 to 8")
+    if not 6 <= cfg.supervisor_pin_digits <= 8:
+        r.problems.append("[auth] supervisor_pin_digits: expected 6 to 8")
+    if not 0 <= cfg.idle_logout_minutes <= 240:
+        r.problems.append("[auth] idle_logout_minutes: expected 0 (never) to 240")
     return cfg
 
 
@@ -428,6 +467,23 @@ def _printers(r: _Reader) -> tuple[PrinterConfig, ...]:
     return tuple(out) or (PrinterConfig(),)
 
 
+def is_loopback_url(url: str) -> bool:
+    """Whether the URL's host is this machine (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _portal(r: _Reader) -> PortalConfig:
     t = r.section("portal")
     r.unknown("portal", t, {"url", "enrollment_code", "timeout_seconds", "sync_interval_seconds"})
@@ -435,6 +491,12 @@ def _portal(r: _Reader) -> PortalConfig:
     url = r.get("portal", t, "url", str, d.url).strip().rstrip("/")
     if url and not re.match(r"^https?://[^\s/]+", url):
         r.problems.append(f"[portal] url: expected an http(s) address or empty, got {url!r}")
+    elif url.startswith("http://") and not is_loopback_url(url):
+        # The sync token, the device secret and every citizen's dossier travel on this link.
+        r.problems.append(
+            f"[portal] url: a portal on another machine needs https://, got {url!r} "
+            "(plain http only for 127.0.0.1 / localhost)"
+        )
     timeout = r.get("portal", t, "timeout_seconds", float, d.timeout_seconds)
     if not 0 < timeout <= 120:
         r.problems.append(f"[portal] timeout_seconds: expected 0–120 seconds, got {timeout}")
@@ -476,6 +538,21 @@ def _bank(r: _Reader) -> BankConfig:
     return bank
 
 
+def _retention(r: _Reader) -> RetentionConfig:
+    t = r.section("retention")
+    d = RetentionConfig()
+    names = ("preview_days", "print_document_days", "outbox_payload_days")
+    r.unknown("retention", t, set(names))
+    days = {}
+    for name in names:
+        value = r.get("retention", t, name, int, getattr(d, name))
+        if not 1 <= value <= 3650:
+            r.problems.append(f"[retention] {name}: expected 1–3650 days, got {value}")
+            value = getattr(d, name)
+        days[name] = value
+    return RetentionConfig(**days)
+
+
 def _keys(r: _Reader) -> dict[str, str]:
     t = r.section("keys")
     out: dict[str, str] = {}
@@ -502,6 +579,7 @@ KNOWN_SECTIONS = {
     "portal",
     "queue",
     "bank",
+    "retention",
     "keys",
 }
 
@@ -509,6 +587,7 @@ KNOWN_SECTIONS = {
 def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
     """Build a Config from parsed TOML; raise ConfigError listing every problem."""
     base = source.parent if source else Path.cwd()
+    raw = nfc_tree(raw)  # "phường" typed decomposed prints and compares like the composed one
     r = _Reader(raw, base)
     for key in raw:
         if key not in KNOWN_SECTIONS:
@@ -525,6 +604,7 @@ def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
         portal=_portal(r),
         queue=_queue(r),
         bank=_bank(r),
+        retention=_retention(r),
         keys=_keys(r),
         source=source,
     )

@@ -117,6 +117,8 @@ class Desk:
         self.officer = None
 
     def create_officer(self, username: str, full_name: str, role: str, secret: str) -> Officer:
+        """A logged-in supervisor adds an account; with nobody logged in, only the very first
+        account of an empty store can be made (`counter setup`), and the audit says so."""
         if self.officer is not None:
             auth.require_supervisor(self.officer)
         return auth.create_officer(
@@ -127,6 +129,16 @@ class Desk:
             secret=secret,
             now=self.now(),
             by=self.officer,
+            policy=self.config.auth,
+        )
+
+    def set_officer_role(self, username: str, role: str) -> Officer:
+        return auth.set_role(
+            self.store,
+            username=username,
+            role=role,
+            by=auth.require_supervisor(self.officer),
+            now=self.now(),
         )
 
     def has_officers(self) -> bool:
@@ -334,6 +346,26 @@ class Desk:
                 db,
                 at=iso(self.now()),
                 action="print.cancel",
+                officer_id=officer.id,
+                username=officer.username,
+                obj=f"print_job:{job_id}",
+            )
+
+    def uncertain_prints(self) -> int:
+        """Jobs that may or may not have printed: the officer is asked on F3."""
+        return spool.uncertain_count(self.store)
+
+    def answer_print(self, job_id: int, printed: bool) -> None:
+        """The officer's answer to "Máy in có in ra không?" for an uncertain job; audited.
+        Yes: the job is done. No: it prints once more, now."""
+        officer = self._require_officer()
+        now = self.now()
+        with self.store.write() as db:
+            spool.resolve_uncertain(db, job_id, printed, now)
+            audit.record(
+                db,
+                at=iso(now),
+                action="print.printed" if printed else "print.not_printed",
                 officer_id=officer.id,
                 username=officer.username,
                 obj=f"print_job:{job_id}",

@@ -6,6 +6,10 @@
 - **Reproducible.** Rows are sorted (received_at, code); nothing depends on the wall clock:
   the workbook's created/modified properties come from the range and every part of the XLSX
   zip carries a fixed timestamp, so the same store and range give the same bytes.
+- **Inert.** No cell can become a formula, whatever a citizen, the back office or the queue
+  hub typed: XLSX text cells are written as text (never `<f>`), CSV cells that a spreadsheet
+  would read as a formula get OWASP's leading `'` (`neutralise_formula`). The manifest hashes
+  the bytes as written. Files are owner-only (0600).
 - **Accountable.** Only a supervisor may export; each export writes an audit entry and a
   manifest signed with the device's Ed25519 key (`counter.signing`).
 
@@ -32,6 +36,7 @@ from counter.auth import require_supervisor
 from counter.catalogue import delivery_label
 from counter.errors import InvalidInput
 from counter.lifecycle import STATUSES
+from counter.private import private_file, tighten
 from counter.store import Store
 from counter.text import fold
 from counter.timeutil import VN_TZ, iso, parse_iso
@@ -245,6 +250,23 @@ def count_book_rows(store: Store, start: date, end: date, field: str | None = No
     return int(store.conn.execute(sql, params).fetchone()[0])
 
 
+# What makes a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a formula or a
+# DDE command when it leads the cell (OWASP "CSV Injection"), with the full-width forms some
+# input methods type and spreadsheets fold to ASCII.
+FORMULA_LEADS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+
+
+def neutralise_formula(text: str) -> str:
+    """`text`, with a leading `'` when a spreadsheet would take it as a formula (OWASP).
+
+    Leading spaces do not hide a formula from every spreadsheet, so they are looked through.
+    """
+    stripped = text.lstrip(" \u00a0\u3000")
+    if stripped and stripped[0] in FORMULA_LEADS:
+        return "'" + text
+    return text
+
+
 def csv_value(value: Any) -> str:
     if value is None:
         return ""
@@ -252,7 +274,16 @@ def csv_value(value: Any) -> str:
         return f"{value:%d/%m/%Y %H:%M}"
     if isinstance(value, float):
         return f"{value:.4f}"
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return neutralise_formula(str(value))
+
+
+def _as_text(cell: Any) -> Any:
+    """Keep a text cell text: openpyxl turns any string starting with "=" into a formula."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+    return cell
 
 
 # -- writers -----------------------------------------------------------------------------
@@ -278,8 +309,9 @@ def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]])
     """UTF-8 with BOM (Excel then reads Vietnamese correctly), CRLF lines, one header row."""
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        private_file(path)
         writer = csv.writer(fh)
-        writer.writerow(headers)
+        writer.writerow([csv_value(h) for h in headers])
         for row in rows:
             writer.writerow([csv_value(v) for v in row])
             count += 1
@@ -369,7 +401,7 @@ def _page_setup(ws: Any, title_rows: str, last_col: str) -> None:
 def _cell(ws: Any, value: Any, font: Any = None, alignment: Any = None, border: Any = None) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
-    c = WriteOnlyCell(ws, value=value)
+    c = _as_text(WriteOnlyCell(ws, value=value))
     if font is not None:
         c.font = font
     if alignment is not None:
@@ -441,6 +473,7 @@ def write_book_xlsx(
     for row in rows:
         for cell, value in zip(templates, row, strict=True):
             cell.value = None if value == "" else value
+            _as_text(cell)
         ws.append(templates)
         count += 1
     save_workbook(wb, path, start, end)
@@ -476,7 +509,7 @@ def write_table_xlsx(
         for row in rows:
             cells = []
             for value in row:
-                c = WriteOnlyCell(ws, value=value)
+                c = _as_text(WriteOnlyCell(ws, value=value))
                 c.border = st.border
                 if isinstance(value, datetime):
                     c.number_format = DATE_FORMAT
@@ -586,7 +619,7 @@ def export(
     _check_request(request, desk)
     out = Path(request.out_dir)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise InvalidInput("out_dir", f"Không tạo được thư mục {out}: {exc.strerror}") from None
     store = Store(desk.store.path) if separate_connection else desk.store
@@ -637,6 +670,8 @@ def export(
     finally:
         if separate_connection:
             store.close()
+    for written in (*(f.path for f in files), manifest_path, sig_path):
+        tighten(written)
     total = sum(f.rows for f in files)
     if on_progress is not None:
         on_progress(total, total)

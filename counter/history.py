@@ -33,9 +33,58 @@ def write_outbox(
     )
 
 
+# What the portal needs of a dossier, and nothing more (Decree 13/2023: the minimum data):
+# the citizen page (masked name, procedure, status, dates, fee and payment, where the result
+# is collected, the form texts of Mẫu 02–05), the back office's work (status, deadlines) and
+# statistics (field, channel, counter, timeliness). Never the ID number, phone, e-mail,
+# address, representative, documents, note or officer: those stay on the counter. Names (the
+# applicant, who collected the result) are shown masked by the page.
+# docs/portal.md lists each field and why.
+PORTAL_FIELDS = frozenset(
+    {
+        "uuid",
+        "code",
+        "device_id",
+        "counter_no",
+        "version",
+        "updated_at",
+        "procedure_code",
+        "procedure_name",
+        "field",
+        "applicant_kind",
+        "applicant_name",
+        "sets_count",
+        "fee_amount",
+        "payment_method",
+        "payment_state",
+        "channel",
+        "delivery",
+        "duration",
+        "duration_unit",
+        "status",
+        "status_code",
+        "received_at",
+        "due_at",
+        "paused_at",
+        "paused_from_status",
+        "finished_at",
+        "returned_at",
+        "returned_to",
+        "closed_reason",
+        "ticket",
+        "supplement_request",
+        "refusal_reason",
+        "extended_due_at",
+        "extension_reason",
+        "stop_reason",
+        "withdraw_reason",
+    }
+)
+
+
 def snapshot(row: dict[str, Any]) -> dict[str, Any]:
-    """The dossier as the portal receives it (the search column stays local)."""
-    return {k: v for k, v in row.items() if k != "search_text"}
+    """The dossier as the portal receives it: only `PORTAL_FIELDS`."""
+    return {k: v for k, v in row.items() if k in PORTAL_FIELDS}
 
 
 def record_change(

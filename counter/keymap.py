@@ -63,6 +63,8 @@ KEYS: dict[str, tuple[str, str, str]] = {
     "status.retry": ("r", "In lại ngay", "Retry now"),
     "status.cancel": ("delete", "Hủy lệnh in", "Cancel job"),
     "status.move": ("m", "Chuyển máy in", "Other printer"),
+    "status.printed": ("c", "Có, đã in ra", "Yes, it printed"),
+    "status.not_printed": ("k", "Không, in lại", "No, print it"),
     "status.back": ("escape", "Quay lại", "Back"),
     # queue panel (main screen)
     "queue.call_next": ("f6", "Gọi số tiếp", "Call next"),
@@ -157,7 +159,7 @@ _MODIFIERS = ("ctrl", "alt", "shift", "super", "meta")
 
 
 def _base_ok(base: str) -> bool:
-    return base in _NAMED or bool(_FUNCTION.fullmatch(base)) or re.fullmatch(r"[a-z0-9]", base)
+    return base in _NAMED or bool(_FUNCTION.fullmatch(base) or re.fullmatch(r"[a-z0-9]", base))
 
 
 def key_problem(key: str) -> str | None:

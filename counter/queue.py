@@ -22,8 +22,10 @@ key Qminder's API lacks).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
+import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
@@ -671,14 +673,19 @@ class QueueStats:
         )
 
 
-def person_key(identifier: str) -> str:
-    """A one-way key for per-person limits: the digits of an ID or phone, hashed (no PII kept)."""
+def person_key(identifier: str, secret: bytes) -> str:
+    """A one-way key for per-person limits: the digits of an ID or phone, HMAC'd with this
+    installation's secret (no PII kept). Without the secret the key cannot be recomputed: an
+    unkeyed hash of every 10-digit phone number takes minutes."""
     digits = re.sub(r"\D", "", identifier or "")
     if digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
     if not digits:
         return ""
-    return hashlib.sha256(f"counter-queue:{digits}".encode()).hexdigest()[:20]
+    return hmac.new(secret, f"counter-queue:{digits}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+PERSON_KEY_SECRET = "queue.person_key_secret"  # in the store's owner-only vault
 
 
 # -- the engine ---------------------------------------------------------------------------
@@ -694,6 +701,9 @@ class _StoreLike(Protocol):
 OnIssued = Callable[[sqlite_utils.Database, Ticket], None]
 
 
+_DOSSIER_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z.\-]{0,63}")
+
+
 class QueueEngine:
     """The queue on one SQLite store. Not thread-safe: one engine (connection) per thread."""
 
@@ -703,6 +713,24 @@ class QueueEngine:
         self.clock = clock
 
     # -- helpers --
+
+    def _person_secret(self) -> bytes:
+        """This installation's key of `person_key`, made on first use, kept in the vault."""
+        conn = self.store.conn
+        row = conn.execute("SELECT value FROM vault.secrets WHERE key = ?", (PERSON_KEY_SECRET,))
+        found = row.fetchone()
+        if found is None:
+            conn.execute(
+                "INSERT OR IGNORE INTO vault.secrets(key, value) VALUES (?, ?)",
+                (PERSON_KEY_SECRET, secrets.token_hex(32)),
+            )
+            # Keys made before there was a secret were plain SHA-256 of a phone or ID number,
+            # reversible by trying them all: forget them (today's limits start again).
+            conn.execute("UPDATE queue_tickets SET person_key = '' WHERE person_key != ''")
+            found = conn.execute(
+                "SELECT value FROM vault.secrets WHERE key = ?", (PERSON_KEY_SECRET,)
+            ).fetchone()
+        return bytes.fromhex(str(found[0]))
 
     def now(self) -> datetime:
         return to_vn(self.clock())
@@ -809,7 +837,7 @@ class QueueEngine:
                 f"Ngoài giờ cấp số thứ tự ({s.issue_start:%H:%M}–{s.issue_end:%H:%M})",
                 f"Numbers are issued {s.issue_start:%H:%M}–{s.issue_end:%H:%M} only",
             )
-        key = person_key(person)
+        key = person_key(person, self._person_secret()) if person else ""
         day = self.day_of(now)
         with self.store.write() as db:
 
@@ -1102,6 +1130,13 @@ class QueueEngine:
         code = dossier_code.strip()
         if not code:
             raise InvalidInput("dossier", "Thiếu mã hồ sơ", "Missing dossier code")
+        if not _DOSSIER_CODE.fullmatch(code):
+            # The hub's link endpoint takes this from the LAN; it ends in the queue log export.
+            raise InvalidInput(
+                "dossier",
+                "Mã hồ sơ chỉ gồm chữ, số, '.' và '-' (tối đa 64 ký tự)",
+                "A dossier code holds only letters, digits, '.' and '-' (64 at most)",
+            )
         with self.store.write() as db:
 
             def run() -> Ticket:

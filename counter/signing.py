@@ -186,7 +186,7 @@ def verify_export(manifest_path: Path | str, trusted_keys: Iterable[str] = ()) -
     except OSError:
         return [f"{where}: không đọc được bản kê"]
     try:
-        manifest = json.loads(data)
+        manifest = parse_manifest(data)
         public_hex = str(manifest["public_key"])
         public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex))
     except (ValueError, KeyError, TypeError):
@@ -229,5 +229,30 @@ def verify_export(manifest_path: Path | str, trusted_keys: Iterable[str] = ()) -
 
 
 def read_manifest(manifest_path: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(manifest_path.read_bytes())
-    return result
+    return parse_manifest(manifest_path.read_bytes())
+
+
+def parse_manifest(data: bytes) -> dict[str, Any]:
+    """A manifest's JSON, checked for the shape every reader relies on; ValueError otherwise
+    (a malformed or hostile manifest gets a finding, never a traceback)."""
+    try:
+        manifest = json.loads(data)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ValueError(f"not a manifest: {type(exc).__name__}") from None
+    if not isinstance(manifest, dict):
+        raise ValueError("not a manifest: not a JSON object")
+    files = manifest.get("files", [])
+    if not isinstance(files, list) or not all(
+        isinstance(e, dict)
+        and isinstance(e.get("name", ""), str)
+        and isinstance(e.get("sha256", ""), str)
+        and (
+            "chunk_lines" not in e
+            or (type(e["chunk_lines"]) is int and 1 <= e["chunk_lines"] <= 1_000_000)
+        )
+        for e in files
+    ):
+        raise ValueError("not a manifest: bad file list")
+    if not isinstance(manifest.get("audit_entry", {}), dict):
+        raise ValueError("not a manifest: bad audit entry")
+    return manifest

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import sqlite_utils
 
+from counter.private import private_database
+
 BUSY_TIMEOUT_MS = 5000
+# Settings that are credentials: kept in the owner-only vault file beside the store
+# (`<store>-secrets.db`), never in the store's settings table, so a copy of the store (a
+# support request, a backup, a bug report) carries no sync token or device secret.
+SECRET_SETTINGS = frozenset({"sync.token", "device_secret"})
+# Set by `counter.demo.seed_demo`: this store holds made-up people, never to reach a portal.
+DEMO_MARK = "demo_data"
 
 
 def _v1(db: sqlite_utils.Database) -> None:
@@ -236,6 +244,41 @@ def _v6(db: sqlite_utils.Database) -> None:
 
 
 def _v7(db: sqlite_utils.Database) -> None:
+    """Honest print job states: 'sending' (claimed by one worker, bytes may be leaving) and
+    'uncertain' (bytes left, no confirmation: a person decides), and who claimed the job."""
+    db.executescript(
+        """
+        CREATE TABLE print_jobs_v7 (
+            id INTEGER PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL DEFAULT '',
+            printer TEXT NOT NULL,
+            document TEXT NOT NULL,
+            copies INTEGER NOT NULL DEFAULT 1,
+            reprint INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'uncertain', 'cancelled')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            next_attempt_at TEXT NOT NULL,
+            sent_at TEXT,
+            bytes_sha256 TEXT NOT NULL DEFAULT '',
+            claimed_by TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO print_jobs_v7(id, created_at, kind, ref, printer, document, copies, reprint,
+            status, attempts, last_error, next_attempt_at, sent_at, bytes_sha256)
+            SELECT id, created_at, kind, ref, printer, document, copies, reprint, status,
+                attempts, last_error, next_attempt_at, sent_at, bytes_sha256 FROM print_jobs;
+        DROP TABLE print_jobs;
+        ALTER TABLE print_jobs_v7 RENAME TO print_jobs;
+        CREATE INDEX print_jobs_pending ON print_jobs(status, next_attempt_at);
+        CREATE INDEX print_jobs_ref ON print_jobs(ref);
+        """
+    )
+
+
+def _v8(db: sqlite_utils.Database) -> None:
     """The intake form in progress, one per officer, so Esc, a screen change or a crash never
     throws a half-filled dossier away (local only: never synced, gone once saved)."""
     db.executescript(
@@ -250,8 +293,20 @@ def _v7(db: sqlite_utils.Database) -> None:
 
 
 # Index i holds the migration that takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2,
+    _v3,
+    _v4,
+    _v5,
+    _v6,
+    _v7,
+    _v8,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+JOURNAL_SIZE_LIMIT = 4 * 1024 * 1024
 
 
 class Store:
@@ -259,7 +314,8 @@ class Store:
 
     def __init__(self, path: Path | str, *, migrate: bool = True):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(self.path)
+        private_database(self.vault_path)
         conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
         )
@@ -267,9 +323,37 @@ class Store:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        # After a checkpoint the WAL is cut back to this size: it never keeps a busy day's
+        # worth of pages for as long as the app runs.
+        conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("ATTACH DATABASE ? AS vault", (str(self.vault_path),))
+        conn.execute("PRAGMA vault.journal_mode = WAL")
+        conn.execute("PRAGMA vault.synchronous = FULL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS vault.secrets (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
         if migrate:
             self.migrate()
+            self._move_secrets()
+
+    @property
+    def vault_path(self) -> Path:
+        """The owner-only file holding the credentials (`SECRET_SETTINGS`)."""
+        return self.path.with_name(self.path.stem + "-secrets.db")
+
+    def _move_secrets(self) -> None:
+        """Move credentials an older version kept in the settings table into the vault."""
+        marks = ",".join("?" * len(SECRET_SETTINGS))
+        keys = tuple(sorted(SECRET_SETTINGS))
+        if self.conn.execute(f"SELECT 1 FROM settings WHERE key IN ({marks})", keys).fetchone():
+            with self.write():
+                self.conn.execute(
+                    f"INSERT OR IGNORE INTO vault.secrets(key, value) "
+                    f"SELECT key, value FROM settings WHERE key IN ({marks})",
+                    keys,
+                )
+                self.conn.execute(f"DELETE FROM settings WHERE key IN ({marks})", keys)
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -306,17 +390,30 @@ class Store:
             raise
         self.conn.execute("COMMIT")
 
+    @staticmethod
+    def _table(key: str) -> str:
+        return "vault.secrets" if key in SECRET_SETTINGS else "settings"
+
     def get_setting(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT value FROM {self._table(key)} WHERE key = ?", (key,)
+        ).fetchone()
         return None if row is None else str(row[0])
 
     def set_setting(self, key: str, value: str) -> None:
         with self.write():
             self.conn.execute(
-                "INSERT INTO settings(key, value) VALUES (?, ?) "
+                f"INSERT INTO {self._table(key)}(key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    def delete_setting(self, key: str) -> None:
+        with self.write():
+            self.conn.execute(f"DELETE FROM {self._table(key)} WHERE key = ?", (key,))
+
+    def holds_demo_data(self) -> bool:
+        return self.get_setting(DEMO_MARK) == "1"
 
     def close(self) -> None:
         self.conn.close()

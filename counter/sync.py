@@ -28,6 +28,7 @@ and `SyncWorker` loops it in a daemon thread. The UI only reads `sync_status()` 
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -43,9 +44,10 @@ from counter.codes import continue_after
 from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
 from counter.lifecycle import ACTIONS, STATUSES, transition
+from counter.profile import build_profile, profile_hash
 from counter.store import Store
-from counter.text import nfc
-from counter.timeutil import Clock, iso, parse_iso, system_clock
+from counter.text import nfc, nfc_tree
+from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 from counter.worktime import WorkCalendar
 
 PROTOCOL_VERSION = 1
@@ -60,7 +62,8 @@ K_TOKEN = "sync.token"
 K_AGENCY = "sync.agency_code"
 K_COUNTER = "sync.counter_no"
 K_URL = "sync.portal_url"
-K_CODE = "sync.enrollment_code"
+K_CODE = "sync.enrollment_code"  # kept in clear by older versions: deleted at the next round
+K_USED_CODE = "sync.used_code_hash"  # SHA-256 of the code this device enrolled with
 K_CURSOR = "sync.cursor"
 K_MAX_BATCH = "sync.max_batch"
 K_MAX_BODY = "sync.max_body_bytes"
@@ -71,6 +74,7 @@ K_LAST_ERROR = "sync.last_error"
 K_ONLINE = "sync.online"
 K_FAILURES = "sync.failures"
 K_SKEW = "sync.clock_skew_seconds"
+K_PROFILE = "sync.profile_hash"  # the centre profile the portal has (counter.profile)
 
 _PENDING = "acked_at IS NULL AND rejected_reason IS NULL"
 
@@ -134,6 +138,8 @@ class SyncReport:
     error: SyncError | None = None
     skipped: str = ""
     rejections: list[tuple[int, str]] = field(default_factory=list)
+    profile_sent: bool = False
+    profile_error: str = ""
 
     @property
     def ok(self) -> bool:
@@ -156,6 +162,10 @@ class SyncReport:
             f"Đã nhận {self.pulled} thay đổi: {self.pull_applied} đã áp dụng, "
             f"{self.pull_rejected} bị từ chối."
         )
+        if self.profile_sent:
+            lines.append("Đã gửi thông tin cơ quan (tên, địa chỉ, giờ làm việc, đường dây nóng).")
+        if self.profile_error:
+            lines.append(f"Cổng không nhận thông tin cơ quan: {self.profile_error}")
         if self.error is not None:
             lines.append(f"Đồng bộ dừng ({self.error.error_class}): {self.error.message}")
         lines.append(f"{self.pending} bản ghi đang chờ gửi.")
@@ -315,6 +325,9 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
             "quầy chưa đăng ký với cổng: nhập mã đăng ký do quản trị cổng cấp vào "
             "[portal] enrollment_code",
         )
+    # A code this device already used is sent again only to recover a lost or replayed
+    # answer: the portal takes it back from this device (its secret) within the code's life.
+    used = code_hash(code, config.portal.url) == store.get_setting(K_USED_CODE)
     device_id, secret = _identity(store, config)
     resp = client.post(
         f"{API}/enroll",
@@ -325,11 +338,26 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
             "agency_code": config.agency.code,
             "counter_no": config.counter.number,
             "protocol": PROTOCOL_VERSION,
+            "demo_data": store.holds_demo_data(),
         },
     )
     if resp.status_code != 200:
         err = _error_of(resp)
-        if err.error_class == "rejected":  # a bad code: nothing will fix it but a new one
+        if err.code == "enrollment_refused" and used:
+            err = SyncError(
+                "reauth",
+                "enrollment_code_used",
+                "mã đăng ký trong [portal] enrollment_code đã dùng rồi và không dùng lại được: "
+                "xoá nó khỏi config.toml và xin quản trị cổng một mã mới cho quầy này",
+            )
+        elif err.code == "enrollment_refused":
+            err = SyncError(
+                "reauth",
+                err.code,
+                "cổng từ chối mã đăng ký (sai, đã dùng, hết hạn hoặc không dành cho quầy này): "
+                "xin quản trị cổng một mã mới cho quầy này",
+            )
+        elif err.error_class == "rejected":  # a bad code: nothing will fix it but a new one
             err = SyncError("reauth", err.code, err.message)
         raise err
     data = resp.json()
@@ -348,10 +376,23 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         store.set_setting(K_AGENCY, str(data["agency_code"]))
         store.set_setting(K_COUNTER, str(data["counter_no"]))
         store.set_setting(K_URL, config.portal.url)
-        store.set_setting(K_CODE, code)
+        # The code is spent: keep only its hash, so a copy of the store holds no code, and a
+        # refusal of the code left in config.toml says it was spent (`enrollment_code_used`).
+        store.set_setting(K_USED_CODE, code_hash(code, config.portal.url))
+        store.delete_setting(K_CODE)
+        store.delete_setting(K_PROFILE)  # send it again
         _limits(store, data.get("limits"))
         _continue_codes(store, config.counter.number, data.get("code_sequences"))
     return dict(data)
+
+
+def code_hash(code: str, portal_url: str) -> str:
+    """The hash of an enrollment code as typed by hand (any case, with or without dashes),
+    for the portal that took it."""
+    import hashlib
+
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(f"{portal_url.rstrip('/')}\n{normal}".encode()).hexdigest()
 
 
 def _continue_codes(store: Store, counter_no: int, sequences: Any) -> None:
@@ -366,6 +407,28 @@ def _continue_codes(store: Store, counter_no: int, sequences: Any) -> None:
             continue
         if isinstance(last_seq, int) and not isinstance(last_seq, bool) and last_seq > 0:
             continue_after(store.db, counter_no, day, last_seq)
+
+
+def send_profile(
+    store: Store, config: Config, http: httpx.Client, report: SyncReport, *, clock: Clock
+) -> None:
+    """Send the centre profile (`counter.profile`) when the portal does not have this one yet:
+    after enrollment, after a config change, at the turn of the year. A refusal does not stop
+    the sync (dossiers matter more); it is reported, logged and tried again next round."""
+    profile = build_profile(config, to_vn(clock()).date())
+    digest = profile_hash(profile)
+    if store.get_setting(K_PROFILE) == digest:
+        return
+    resp = http.put(f"{API}/profile", json={"profile": profile}, headers=_auth(store))
+    if resp.status_code == 200:
+        store.set_setting(K_PROFILE, digest)
+        report.profile_sent = True
+        return
+    err = _error_of(resp)
+    if err.error_class == "reauth":
+        raise err
+    report.profile_error = err.message[:300]
+    logging.getLogger(__name__).warning("centre profile not accepted: %s", report.profile_error)
 
 
 # -- push ------------------------------------------------------------------------------
@@ -621,7 +684,7 @@ def _apply_one(store: Store, ctx: _PullContext, change: dict[str, Any], report: 
         return  # applied before (the cursor write raced a crash, or a replayed page)
     kind = str(change.get("kind", ""))
     uuid = str(change.get("dossier_uuid", ""))
-    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    data = nfc_tree(change.get("data")) if isinstance(change.get("data"), dict) else {}
     assert isinstance(data, dict)
     report.pulled += 1
     try:
@@ -927,8 +990,17 @@ def _run(
     stop: threading.Event | None,
 ) -> None:
     store.set_setting(K_LAST_ATTEMPT, iso(clock()))
+    if store.get_setting(K_CODE) is not None:
+        store.delete_setting(K_CODE)  # an older version kept the code itself
     try:
         try:
+            if store.holds_demo_data():  # made-up people never reach a portal
+                raise SyncError(
+                    "reauth",
+                    "demo_store",
+                    "kho dữ liệu có dữ liệu mẫu (demo_data): không đồng bộ lên cổng; dùng một "
+                    "thư mục dữ liệu mới với demo_data = false",
+                )
             if store.get_setting(K_TOKEN) is None or (
                 store.get_setting(K_URL) not in (None, config.portal.url)
             ):
@@ -936,6 +1008,7 @@ def _run(
                 report.enrolled = True
             push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
             pull(store, http, config, report, clock=clock, stop=stop)
+            send_profile(store, config, http, report, clock=clock)
         except httpx.HTTPError as exc:
             raise SyncError(
                 "retry",
@@ -951,7 +1024,7 @@ def _run(
             store.set_setting(K_FAILURES, str(failures))
             if exc.error_class == "reauth" and exc.code in ("unauthenticated", "device_revoked"):
                 # The credential is dead; forget it so that a new enrollment code is used.
-                store.conn.execute("DELETE FROM settings WHERE key = ?", (K_TOKEN,))
+                store.delete_setting(K_TOKEN)
         return
     with store.write():
         store.set_setting(K_LAST_SUCCESS, iso(clock()))

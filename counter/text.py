@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 _SPACES = re.compile(r"\s+")
 
@@ -28,6 +29,18 @@ def ascii_fold(text: str) -> str:
     """Keep case, drop diacritics, đ→d: the last-resort form for printers with no Vietnamese."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+
+
+def nfc_tree(value: Any) -> Any:
+    """Every string in a parsed TOML/JSON value (keys too) in NFC, nothing else changed: the
+    one step at a boundary (config, pulled changes) that covers fields added later as well."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {nfc_tree(k): nfc_tree(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [nfc_tree(v) for v in value]
+    return value
 
 
 def nfc_lines(text: str) -> str:

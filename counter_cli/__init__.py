@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from counter.config import ConfigError, load_config
+from counter.config import Config, ConfigError, load_config
 from counter.errors import CounterError
 from counter.export_cli import add_audit_arguments, add_export_arguments
+from counter.private import UMASK
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,11 +33,29 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check-config", help="validate the config file and say what is wrong")
     demo = sub.add_parser("demo", help="fill an empty store with demo officers and dossiers")
     demo.add_argument("--days", type=int, default=4)
-    off = sub.add_parser("officer-add", help="create an officer account (asks for the PIN)")
+    setup = sub.add_parser(
+        "setup", help="create the first supervisor of an empty store (once; asks for the PIN)"
+    )
+    setup.add_argument("username")
+    setup.add_argument("full_name")
+    off = sub.add_parser(
+        "officer-add",
+        help="supervisor: create an officer account (asks for both PINs, or $COUNTER_PIN)",
+    )
     off.add_argument("username")
     off.add_argument("full_name")
     off.add_argument("--role", choices=["officer", "supervisor"], default="officer")
+    off.add_argument("--user", required=True, help="supervisor username (logs in first)")
+    role = sub.add_parser("officer-role", help="supervisor: change an account's role")
+    role.add_argument("username")
+    role.add_argument("role", choices=["officer", "supervisor"])
+    role.add_argument("--user", required=True, help="supervisor username (logs in first)")
     sub.add_parser("doctor", help="check config, store, printers, portal; say what is wrong")
+    cleanup = sub.add_parser(
+        "cleanup",
+        help="release what the [retention] policy no longer keeps (it also runs by itself)",
+    )
+    cleanup.add_argument("--dry-run", action="store_true", help="only say what would be freed")
     printer = sub.add_parser("printer", help="printer tools")
     printer_sub = printer.add_subparsers(dest="printer_command", metavar="ACTION", required=True)
     test = printer_sub.add_parser("test", help="print a test page with every Vietnamese letter")
@@ -66,7 +87,28 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _as_supervisor(desk: Any, username: str) -> None:
+    """Every privileged command logs a supervisor in first (PIN from $COUNTER_PIN or a
+    prompt), so its audit entry names who did it; an officer's PIN is refused."""
+    from counter.auth import require_supervisor
+    from counter.export_cli import read_pin
+
+    require_supervisor(desk.login(username, read_pin(username)))
+
+
+def _new_secret(prompt: str) -> str:
+    """The new account's PIN, typed twice at a terminal, or one line from a pipe."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("Nhập lại / again: ") != first:
+            print("Hai lần nhập không khớp / the two entries differ", file=sys.stderr)
+            raise SystemExit(1)
+        return first
+    return sys.stdin.readline().rstrip("\r\n") if sys.stdin is not None else ""
+
+
 def main(argv: list[str] | None = None) -> None:
+    os.umask(UMASK)  # files made by libraries (previews, logs) are owner-only too
     try:
         _main(argv)
     except BrokenPipeError:  # `counter search … | head`: the reader left, which is fine
@@ -100,6 +142,21 @@ def _server_command(raw: list[str]) -> int | None:
     return None
 
 
+def _refuse_unprintable(config: Config, command: str) -> None:
+    """The printers against their profiles (escpos-printer-db): a config that can never print
+    is refused by check-config and at the start of the app and the kiosk, not discovered job
+    by job in the spool."""
+    if command not in ("check-config", "tui", "kiosk"):
+        return
+    from printing.checks import config_problems
+
+    problems = config_problems(config)
+    if problems:
+        error = ConfigError(config.source, problems)
+        print(f"Cấu hình không hợp lệ / invalid configuration: {error}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _main(argv: list[str] | None) -> None:
     raw = list(sys.argv[1:] if argv is None else argv)
     at = _server_command(raw)
@@ -112,6 +169,7 @@ def _main(argv: list[str] | None) -> None:
     except ConfigError as exc:
         print(f"Cấu hình không hợp lệ / invalid configuration: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    _refuse_unprintable(config, args.command or "tui")
     command = args.command or "tui"
     if command == "check-config":
         print(f"OK: {config.source or '(built-in defaults)'}")
@@ -123,6 +181,11 @@ def _main(argv: list[str] | None) -> None:
             ok, checks = run_doctor(config)
             print("\n".join(c.line() for c in checks))
             raise SystemExit(0 if ok else 1)
+        if command == "cleanup":
+            from counter.retention import run_cleanup_command
+
+            print(run_cleanup_command(config, dry_run=args.dry_run))
+            return
         if command == "printer":
             from counter_cli.doctor import print_test_page
 
@@ -175,10 +238,26 @@ def _main(argv: list[str] | None) -> None:
 
                 made = seed_demo(desk, days=args.days)
                 print(f"{made} hồ sơ mẫu đã được tạo" if made else "Kho dữ liệu đã có dữ liệu")
+            elif command == "setup":
+                if desk.has_officers():
+                    print(
+                        "Kho dữ liệu đã có tài khoản: dùng `counter officer-add … --user "
+                        "<giám sát>` / the store has accounts: use officer-add",
+                        file=sys.stderr,
+                    )
+                    raise SystemExit(1)
+                secret = _new_secret(f"Mã PIN / mật khẩu mới của {args.username}: ")
+                officer = desk.create_officer(args.username, args.full_name, "supervisor", secret)
+                print(f"Đã tạo tài khoản giám sát đầu tiên {officer.username}")
             elif command == "officer-add":
-                secret = getpass.getpass("Mã PIN / mật khẩu: ")
+                _as_supervisor(desk, args.user)
+                secret = _new_secret(f"Mã PIN / mật khẩu mới của {args.username}: ")
                 officer = desk.create_officer(args.username, args.full_name, args.role, secret)
                 print(f"Đã tạo tài khoản {officer.username} ({officer.role})")
+            elif command == "officer-role":
+                _as_supervisor(desk, args.user)
+                officer = desk.set_officer_role(args.username, args.role)
+                print(f"Tài khoản {officer.username}: {officer.role}")
             elif command == "search":
                 for d in desk.search(args.query).dossiers:
                     print(f"{d.code}\t{d.applicant.name}\t{d.procedure_name}\t{d.status_label()}")

@@ -46,6 +46,26 @@ def _store(config: Config) -> Check:
     return Check(True, "Kho dữ liệu", f"{config.db_path} (phiên bản {version}/{SCHEMA_VERSION})")
 
 
+def _data_folder(config: Config) -> Check:
+    """How big the data folder is, and what the retention cleanup would free now."""
+    from counter.retention import describe, folder_size, plan
+    from counter.store import Store
+
+    what = "Thư mục dữ liệu"
+    try:
+        store = Store(config.db_path)
+        try:
+            would = plan(store, config, system_clock())
+        finally:
+            store.close()
+    except Exception as exc:
+        return Check(False, what, f"không đọc được {config.data_dir}: {exc}")
+    size = folder_size(config.data_dir)
+    return Check(
+        True, what, f"{config.data_dir}: {size / 1_000_000:.1f} MB; {describe(would, done=False)}"
+    )
+
+
 def _catalogue(config: Config) -> Check:
     from counter.catalogue import load_catalogue
 
@@ -63,11 +83,18 @@ def printer_reachable(printer: PrinterConfig, timeout: float = 3.0) -> tuple[boo
     if printer.transport in ("preview", "file"):
         path = Path(printer.target)
         folder = path if printer.transport == "preview" else path.parent
-        if folder.exists() and not os.access(folder, os.W_OK):
-            return False, f"không ghi được vào {folder}"
-        if not folder.exists() and not os.access(folder.parent, os.W_OK):
-            return False, f"không tạo được thư mục {folder}"
-        return True, f"ghi vào {path}"
+        if folder.exists():
+            if not os.access(folder, os.W_OK):
+                return False, f"không ghi được vào {folder}"
+            return True, f"ghi vào {path}"
+        if printer.transport == "file":  # a device node is not created: it must exist
+            return False, f"không có thư mục {folder} (máy in đã cắm chưa?)"
+        # The preview folder is created with its parents at the first job: what matters is
+        # the nearest folder that exists, however deep the missing part goes.
+        existing = next(p for p in folder.parents if p.exists())
+        if not existing.is_dir() or not os.access(existing, os.W_OK):
+            return False, f"không tạo được thư mục {folder} (không ghi được vào {existing})"
+        return True, f"ghi vào {path} (thư mục sẽ được tạo)"
     if printer.transport == "network":
         from printing.transports import parse_host_port
 
@@ -95,10 +122,15 @@ def printer_reachable(printer: PrinterConfig, timeout: float = 3.0) -> tuple[boo
 
 
 def _printer(printer: PrinterConfig) -> Iterator[Check]:
+    from printing.checks import printer_problems
     from printing.render import render_job
     from printing.testpage import build_self_test
 
     what = f"Máy in “{printer.name}”"
+    problems = printer_problems(printer)
+    if problems:
+        yield Check(False, what, "; ".join(problems))
+        return
     try:
         render_job(build_self_test(printer, system_clock()), printer)
     except CounterError as exc:
@@ -122,10 +154,55 @@ def _http(what: str, url: str, timeout: float) -> Check:
     return Check(True, what, f"{url} trả lời ({response.status_code})")
 
 
+def _privacy(config: Config) -> list[Check]:
+    """Owner-only data folder; a config holding secrets not readable by others; no spent
+    enrollment code left behind (issue 19)."""
+    from counter.private import is_private
+    from counter.store import Store
+    from counter.sync import K_USED_CODE, code_hash
+
+    what = "Bảo mật tệp"
+    out: list[Check] = []
+    folder = config.db_path.parent
+    loose = [
+        p.name
+        for p in (folder, *sorted(folder.glob("counter*")))
+        if p.exists() and not is_private(p)
+    ]
+    if loose:
+        out.append(Check(False, what, f"người khác đọc được {', '.join(loose)}: chmod 700/600"))
+    else:
+        out.append(Check(True, what, f"{folder} chỉ chủ sở hữu đọc được"))
+    source = config.source
+    secret_in_config = bool(config.portal.enrollment_code.strip() or config.queue.hub_token)
+    if source is not None and source.is_file() and secret_in_config and not is_private(source):
+        out.append(
+            Check(False, "Cấu hình", f"{source} có mã bí mật nhưng người khác đọc được: chmod 600")
+        )
+    code = config.portal.enrollment_code.strip()
+    if code and config.db_path.is_file():
+        store = Store(config.db_path)
+        try:
+            used = store.get_setting(K_USED_CODE) == code_hash(code, config.portal.url)
+        finally:
+            store.close()
+        if used:
+            out.append(
+                Check(
+                    False,
+                    "Mã đăng ký",
+                    "đã dùng: xoá [portal] enrollment_code khỏi cấu hình (không dùng lại được)",
+                )
+            )
+    return out
+
+
 def run_doctor(config: Config) -> tuple[bool, list[Check]]:
     checks = [
         Check(True, "Cấu hình", str(config.source or "mặc định")),
+        *_privacy(config),  # before the store is opened (opening it tightens its files)
         _store(config),
+        _data_folder(config),
         _catalogue(config),
     ]
     for printer in config.printers:

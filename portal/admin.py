@@ -12,10 +12,18 @@ from portal.storage import Change, Device, Storage
 
 
 def create_enrollment_code(
-    storage: Storage, agency_code: str, counter_no: int, *, ttl_hours: float = 168
+    storage: Storage,
+    agency_code: str,
+    counter_no: int,
+    *,
+    ttl_hours: float = 168,
+    device_id: str | None = None,
 ) -> str:
-    """A one-time code the counter's IT officer puts in `[portal] enrollment_code`."""
-    return storage.create_enrollment_code(agency_code, counter_no, ttl_hours=ttl_hours)
+    """A one-time code the counter's IT officer puts in `[portal] enrollment_code`; with
+    `device_id`, the only way to re-enroll that known device."""
+    return storage.create_enrollment_code(
+        agency_code, counter_no, ttl_hours=ttl_hours, device_id=device_id
+    )
 
 
 def revoke_device(storage: Storage, device_id: str) -> Device:

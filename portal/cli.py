@@ -4,23 +4,34 @@ counter-portal                         serve on 127.0.0.1:8700, ./portal-data/po
 counter-portal serve --port 8800 --db /srv/portal.db
 counter-portal serve --workers 4 --database-url postgresql://portal@127.0.0.1/portal
 counter-portal enroll-code 000.00.12.H26 3
+counter-portal enroll-code 000.00.12.H26 3 --device DEVICE_ID   # re-enroll a known device
 counter-portal devices
 counter-portal revoke DEVICE_ID
 counter-portal set-status CODE_OR_UUID processing --by "Phòng Tư pháp"
 counter-portal correct CODE_OR_UUID applicant_phone=0912345678 --by "..."
 counter-portal rate CODE_OR_UUID 5 --comment "..."
 counter-portal rejections
+counter-portal purge                   # retention: run daily (see [retention])
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from counter.private import UMASK
 from portal import admin
 from portal.server import DEFAULT_CONFIG, load_settings, open_storage, serve
 from portal.storage import StorageError
+
+
+def _positive_hours(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 24 * 30:
+        raise argparse.ArgumentTypeError("the code's lifetime must be 0–720 hours")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,7 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("enroll-code", help="create a one-time enrollment code for a counter")
     e.add_argument("agency_code")
     e.add_argument("counter_no", type=int)
-    e.add_argument("--ttl-hours", type=float, default=168)
+    e.add_argument("--ttl-hours", type=_positive_hours, default=168)
+    e.add_argument(
+        "--device",
+        help="re-enroll this known device (after a revocation or a lost token); without it "
+        "the code enrolls only a device the portal has never seen",
+    )
     sub.add_parser("devices", help="list enrolled devices")
     r = sub.add_parser("revoke", help="revoke a device's credential")
     r.add_argument("device_id")
@@ -56,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("dossier")
     rt.add_argument("score", type=int)
     rt.add_argument("--comment", default="")
+    pg = sub.add_parser(
+        "purge", help="delete closed dossiers and ingest payloads past their retention"
+    )
+    pg.add_argument("--closed-days", type=float, help="override [retention] closed_dossier_days")
+    pg.add_argument("--payload-days", type=float, help="override [retention] ingest_payload_days")
     rj = sub.add_parser("rejections", help="list entries the portal rejected, with reasons")
     rj.add_argument("--device")
     return p
@@ -63,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    os.umask(UMASK)  # the portal's database and anything else it writes: owner-only
     command = args.command or "serve"
     try:
         settings = load_settings(
@@ -93,7 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         if command == "enroll-code":
             print(
                 admin.create_enrollment_code(
-                    storage, args.agency_code, args.counter_no, ttl_hours=args.ttl_hours
+                    storage,
+                    args.agency_code,
+                    args.counter_no,
+                    ttl_hours=args.ttl_hours,
+                    device_id=args.device,
                 )
             )
         elif command == "devices":
@@ -118,6 +144,18 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "rate":
             ch = admin.record_rating(storage, args.dossier, args.score, args.comment)
             print(f"change {ch.id}: rating {args.score} recorded")
+        elif command == "purge":
+            closed = args.closed_days or settings.closed_dossier_days
+            payloads = args.payload_days or settings.ingest_payload_days
+            if closed < 1 or payloads < 1:
+                print("counter-portal: retention must be at least 1 day", file=sys.stderr)
+                return 2
+            done = storage.purge(closed_days=closed, payload_days=payloads)
+            print(
+                f"purged {done['dossiers']} closed dossiers (over {closed:g} days) and "
+                f"{done['payloads']} ingest payloads (over {payloads:g} days); "
+                f"{done['minimised']} older rows cut down to the fields the portal needs"
+            )
         elif command == "rejections":
             for r in admin.rejected_entries(storage, args.device):
                 print(f"{r['device_id']}  #{r['seq']}  {r['kind']}  {r['reason']}")

@@ -162,6 +162,27 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/profile": {
+                "put": {
+                    "summary": (
+                        "The centre profile (agency, centre, address, hours, hotline) shown on "
+                        "this device's receipt pages; sent at enrollment and on change"
+                    ),
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ProfileRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _resp("Stored", {"type": "object"}),
+                        **_errors(400, 401, 413, 422, 500),
+                    },
+                }
+            },
             "/api/v1/changes": {
                 "get": {
                     "summary": "Changes made centrally for this device's dossiers since a cursor",
@@ -241,6 +262,19 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                     "responses": {"200": _html("How to look a dossier up")},
                 }
             },
+            "/{prefix}/{code}/{device}/{uuid}/{token}/qr.svg": {
+                "get": {
+                    "summary": "The status page's own address as a QR code (SVG), for printing",
+                    "parameters": _LOOKUP_PARAMS,
+                    "responses": {
+                        "200": {
+                            "description": "QR code",
+                            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+                        },
+                        **{k: v for k, v in _page_responses().items() if k != "200"},
+                    },
+                }
+            },
             "/{prefix}/{code}/{device}/{uuid}/{token}": {
                 "get": {
                     "summary": "The receipt QR's status page (HTML, Vietnamese)",
@@ -286,6 +320,33 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "to": {"type": "string", "description": "who collected the result"},
                     },
                 },
+                "ProfileRequest": {
+                    "type": "object",
+                    "required": ["profile"],
+                    "properties": {
+                        "profile": {
+                            "type": "object",
+                            "description": "see counter/profile.py",
+                            "required": ["v", "agency_name", "hours", "weekdays"],
+                            "properties": {
+                                "v": {"const": 1},
+                                "agency_name": {"type": "string", "maxLength": 200},
+                                "centre_name": {"type": "string", "maxLength": 200},
+                                "address": {"type": "string", "maxLength": 300},
+                                "hotline": {"type": "string", "example": "1900 1234"},
+                                "hours": {
+                                    "type": "array",
+                                    "items": {"type": "array", "items": {"type": "string"}},
+                                    "example": [["08:00", "12:00"], ["13:00", "17:00"]],
+                                },
+                                "weekdays": {"type": "array", "items": {"type": "integer"}},
+                                "years": {"type": "array", "items": {"type": "integer"}},
+                                "closed": {"type": "object"},
+                                "open": {"type": "array", "items": {"type": "string"}},
+                            },
+                        }
+                    },
+                },
                 "RatingForm": {
                     "type": "object",
                     "properties": {
@@ -318,7 +379,6 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "status": {"const": "ok"},
                         "protocol": {"const": 1},
                         "server_time": {"type": "string", "format": "date-time"},
-                        "worker": {"type": "integer", "description": "the answering process"},
                     },
                 },
                 "Limits": {
@@ -347,6 +407,10 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         },
                         "agency_code": {"type": "string", "example": "000.00.12.H26"},
                         "counter_no": {"type": "integer", "minimum": 1, "maximum": 99},
+                        "demo_data": {
+                            "type": "boolean",
+                            "description": "the store holds demo data: always refused",
+                        },
                     },
                 },
                 "Enrolled": {

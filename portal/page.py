@@ -27,26 +27,33 @@ small, inline-styled (with a CSP nonce), with system fonts: nothing is fetched f
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import jinja2
+import qrcode
+import qrcode.constants
+from qrcode.image.svg import SvgPathImage
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from counter.lifecycle import STATUSES
 from counter.lookup import LookupRef, parse_lookup_url, verify_token
-from counter.timeutil import parse_iso
+from counter.profile import CentreProfile, ProfileError, parse_profile
+from counter.timeutil import parse_iso, to_vn
 from counter.validation import mask_name
 from portal.page_templates import TEMPLATES
 from portal.storage import (
+    PAGE_SNAPSHOT_FIELDS,
     RATING_CRITERIA,
     RATING_OVERALL,
     CitizenView,
@@ -91,17 +98,18 @@ STATUS_WORDS: dict[str, tuple[str, str, str]] = {
     ),
     "refused": (
         "Hồ sơ không được tiếp nhận",
-        "Mời ông/bà liên hệ Bộ phận Một cửa để biết lý do và được hướng dẫn.",
+        "Hồ sơ không được tiếp nhận giải quyết vì các lý do dưới đây; không có hẹn trả kết quả.",
         "bad",
     ),
     "withdrawn": (
         "Hồ sơ đã được rút",
-        "Ông/bà đã rút hồ sơ theo đề nghị. Hồ sơ không tiếp tục được giải quyết.",
+        "Ông/bà đã rút hồ sơ theo đề nghị. Hồ sơ không tiếp tục được giải quyết; không có hẹn "
+        "trả kết quả.",
         "bad",
     ),
     "stopped": (
         "Hồ sơ đã dừng giải quyết",
-        "Mời ông/bà liên hệ Bộ phận Một cửa để biết lý do và được hướng dẫn.",
+        "Hồ sơ đã dừng giải quyết vì lý do dưới đây; không có hẹn trả kết quả.",
         "bad",
     ),
 }
@@ -116,12 +124,53 @@ EVENT_WORDS = {
     "return_result": "Đã trả kết quả",
     "withdraw": "Rút hồ sơ",
     "stop": "Dừng giải quyết hồ sơ",
+    "extend": "Gia hạn thời gian giải quyết",
 }
 
 DELIVERY_WORDS = {
     "counter": "Tại Bộ phận Một cửa",
     "post": "Gửi qua dịch vụ bưu chính công ích đến địa chỉ ông/bà đã đăng ký",
     "online": "Trực tuyến (qua tài khoản dịch vụ công)",
+}
+
+FEE_NONE = "Không phải nộp phí, lệ phí"
+# payment_state (#12) in words; "none"/"exempt" stand alone, the others follow the amount.
+PAYMENT_STATE_WORDS = {
+    "none": FEE_NONE,
+    "exempt": "Được miễn phí, lệ phí",
+    "paid_cash": "đã nộp bằng tiền mặt",
+    "paid_transfer": "đã nộp bằng chuyển khoản",
+    "to_pay_transfer": (
+        "chưa nộp: mời ông/bà chuyển khoản theo mã VietQR trên Giấy tiếp nhận hồ sơ"
+    ),
+}
+
+# A closed dossier: (the snapshot field with its reasons (Mẫu 03 / 05), the list's title, the
+# next step). No appointment and no place to collect a result: there is none.
+CLOSED_REASON_KEYS = {
+    "refused": (
+        "refusal_reason",
+        "Lý do không tiếp nhận hồ sơ",
+        "Khi đã đáp ứng đủ các điều kiện trên, ông/bà có thể nộp hồ sơ mới.",
+    ),
+    "stopped": (
+        "stop_reason",
+        "Lý do dừng giải quyết hồ sơ",
+        "Ông/bà có thể nhận lại giấy tờ đã nộp tại Bộ phận Một cửa (mang theo Giấy tiếp nhận "
+        "hồ sơ).",
+    ),
+    "withdrawn": (
+        "withdraw_reason",
+        "Lý do rút hồ sơ",
+        "Ông/bà có thể nhận lại giấy tờ đã nộp tại Bộ phận Một cửa (mang theo Giấy tiếp nhận "
+        "hồ sơ).",
+    ),
+}
+CLOSED_ACTION = {"refused": "refuse", "stopped": "stop", "withdrawn": "withdraw"}
+CLOSED_AT = {
+    "refused": "Ngày từ chối",
+    "stopped": "Ngày dừng giải quyết",
+    "withdrawn": "Ngày rút hồ sơ",
 }
 
 PAYMENT_WORDS = {
@@ -223,6 +272,297 @@ def _outcome(ref: LookupRef, device: Device, view: CitizenView) -> tuple[int, Lo
     return 0, Lookup(ref, device, dossier, view.events, view.rating)
 
 
+def self_url(request: Request) -> str:
+    """The status page's own address (no query, no `/qr.svg`), printed as text and as QR, in
+    the receipt's upper case (`counter.lookup.lookup_url`: the denser QR mode)."""
+    url = request.url
+    segments = url.path.removesuffix("/qr.svg").rstrip("/").split("/")
+    head, lookup = "/".join(segments[:-5]), "/".join(segments[-4:])
+    netloc = url.netloc.upper()
+    return f"{url.scheme.upper()}://{netloc}{head}/TRA-CUU/{lookup.upper()}"
+
+
+def thanks_url(request: Request) -> str:
+    """Where a recorded rating lands: the page, scrolled to the thank-you (focus moves there)."""
+    return f"{request.url.path}?danh-gia=ok#rated"
+
+
+def same_rating(
+    rating: Rating | None, overall: str, criteria: dict[str, int], comment: str
+) -> bool:
+    """Whether a submitted rating is the one already recorded (a second tap of the button)."""
+    return (
+        rating is not None
+        and rating.overall == overall
+        and rating.criteria == criteria
+        and rating.comment == comment
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def qr_svg(url: str) -> bytes:
+    """`url` as a QR code, an SVG path (ECC M, as on the receipt)."""
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, image_factory=SvgPathImage
+    )
+    code.add_data(url)
+    code.make(fit=True)
+    return bytes(code.make_image().to_string(encoding="unicode").encode())
+
+
+def day_text(day: date) -> str:
+    """ "Thứ Hai 07/12/2026"."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def weekdays_text(days: frozenset[int]) -> str:
+    """ "Thứ Hai – Thứ Sáu" for a run of days, else the days listed."""
+    ordered = sorted(days)
+    if not ordered:
+        return ""
+    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{WEEKDAYS[ordered[0] - 1]} – {WEEKDAYS[ordered[-1] - 1]}"
+    return ", ".join(WEEKDAYS[d - 1] for d in ordered)
+
+
+@functools.lru_cache(maxsize=512)
+def _profile(text: str) -> CentreProfile | None:
+    """The device's stored profile, parsed once per worker (it was validated when stored)."""
+    if not text:
+        return None
+    try:
+        return parse_profile(json.loads(text))
+    except (ValueError, ProfileError):
+        log.warning("a stored centre profile does not parse; the page shows it without")
+        return None
+
+
+@dataclass(frozen=True)
+class Office:
+    """Who, where and when for the page: from the device's centre profile."""
+
+    agency: str
+    centre: str
+    address: str
+    hotline: str
+    tel: str
+    today: str  # "Hôm nay (Thứ Ba 01/12/2026): 08:00–12:00, 13:00–17:00" or when it reopens
+    week: str  # "Thứ Hai – Thứ Sáu: 08:00–12:00, 13:00–17:00"
+    open_today: bool
+
+    @property
+    def place(self) -> str:
+        return self.centre or self.agency
+
+
+def office_of(device: Device, now: datetime) -> Office | None:
+    profile = _profile(device.profile)
+    if profile is None:
+        return None
+    today = now.date()
+    hours = profile.hours_text
+    if profile.is_open_on(today):
+        today_text = f"Hôm nay ({day_text(today)}): {hours}"
+    else:
+        why = profile.day_off_name(today)
+        today_text = f"Hôm nay ({day_text(today)}) nghỉ" + (f" – {why}" if why else "")
+        reopen = profile.next_open_day(today)
+        if reopen is not None:
+            today_text += f"; làm việc lại {day_text(reopen)}, {hours}"
+    return Office(
+        agency=profile.agency_name,
+        centre=profile.centre_name,
+        address=profile.address,
+        hotline=profile.hotline,
+        tel=profile.tel,
+        today=today_text,
+        week=f"{weekdays_text(profile.weekdays)}: {hours}" if profile.weekdays else "",
+        open_today=profile.is_open_on(today),
+    )
+
+
+def _lines(value: Any) -> list[str]:
+    """Text (one item a line) or a list of texts, as a list of non-empty items."""
+    if isinstance(value, str):
+        return [line.strip(" -•\t") for line in value.splitlines() if line.strip(" -•\t")]
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return []
+
+
+def _last_event(events: list[dict[str, Any]], action: str) -> dict[str, Any]:
+    """The details of the latest event of `action` (also when the portal recorded it)."""
+    for e in reversed(events):
+        name = str(e.get("action", ""))
+        try:
+            details = json.loads(e.get("details") or "{}")
+        except ValueError:
+            details = {}
+        if not isinstance(details, dict):
+            details = {}
+        if name == action or (name == "portal.status" and details.get("action") == action):
+            return details
+    return {}
+
+
+def _fee_text(snap: dict[str, Any]) -> str:
+    fee = snap.get("fee_amount")
+    amount = fee if isinstance(fee, int) and not isinstance(fee, bool) else 0
+    state = snap.get("payment_state")
+    if state in ("none", "exempt"):
+        return PAYMENT_STATE_WORDS[str(state)]
+    if state in PAYMENT_STATE_WORDS:
+        return f"{money(amount)} – {PAYMENT_STATE_WORDS[str(state)]}" if amount > 0 else FEE_NONE
+    method = str(snap.get("payment_method") or "cash")
+    if amount <= 0 or method == "exempt":
+        return FEE_NONE
+    return f"{money(amount)} – đã nộp khi tiếp nhận ({PAYMENT_WORDS.get(method, method)})"
+
+
+def dossier_view(
+    d: dict[str, Any], events: list[dict[str, Any]], now: datetime, office: Office | None
+) -> dict[str, Any]:
+    """What the status page says about a dossier, state by state: the headline, what happens
+    next, the facts that are true in this state (no appointment once a dossier is closed, no
+    passed due date while the clock is paused), the reasons and what to bring."""
+    raw = json.loads(d["snapshot"])
+    snap = {k: raw[k] for k in PAGE_SNAPSHOT_FIELDS if k in raw}  # the page reads only these
+    state = d["status"]
+    headline, explanation, tone = STATUS_WORDS.get(
+        state, (STATUSES[state].vi if state in STATUSES else state, "", "info")
+    )
+    counter_no = d["counter_no"]
+    where = office.place if office else "Bộ phận Một cửa"
+    delivery = str(snap.get("delivery") or "counter")
+    place = DELIVERY_WORDS.get(delivery, DELIVERY_WORDS["counter"])
+    if delivery == "counter":
+        place = f"Tại {where}, quầy số {counter_no}"  # the address is in the office block
+    facts: list[tuple[str, str]] = [
+        ("Mã hồ sơ", d["code"]),
+        ("Thủ tục", d["procedure_name"]),
+        ("Người nộp", mask_name(str(d["applicant_name"] or ""))),
+        ("Ngày tiếp nhận", when(d["received_at"])),
+    ]
+    notice = ""  # a highlighted paragraph: the apology, the extension
+    list_title = ""
+    items: list[str] = []
+    reason = ""  # why a supplement is asked for (Mẫu 02)
+    next_step = ""
+    due = str(d["due_at"] or "")
+    extended = str(snap.get("extended_due_at") or "")
+    overdue = False
+    fee_text = _fee_text(snap)
+    if state in ("received", "processing"):
+        if extended:
+            headline = "Hồ sơ được gia hạn thời gian giải quyết"
+            why = str(snap.get("extension_reason") or "").strip().rstrip(".")
+            notice = (
+                f"Thời hạn trả kết quả được gia hạn đến {when(extended)}."
+                + (f" Lý do: {why}." if why else "")
+                + " Cơ quan giải quyết thành thật xin lỗi ông/bà vì sự chậm trễ này."
+            )
+            due = extended
+        try:
+            overdue = bool(due) and parse_iso(due) < now
+        except ValueError:
+            overdue = False
+        facts += [("Hẹn trả kết quả", when(due)), ("Nơi nhận kết quả", place)]
+        next_step = "Trang này cập nhật khi hồ sơ có tiến triển."
+    elif state == "supplement_requested":
+        paused = str(snap.get("paused_at") or "")
+        facts.append(
+            (
+                "Thời hạn giải quyết",
+                f"Tạm dừng từ {when(paused)} trong lúc chờ bổ sung" if paused else "Tạm dừng",
+            )
+        )
+        asked = _last_event(events, "request_supplement")
+        items = _lines(snap.get("supplement_request")) or _lines(asked.get("items"))
+        reason = str(asked.get("reason") or "").strip()
+        list_title = "Giấy tờ cần bổ sung"
+        explanation = "Hồ sơ cần bổ sung giấy tờ trước khi được giải quyết tiếp."
+        next_step = (
+            f"Mời ông/bà mang Giấy tiếp nhận hồ sơ và các giấy tờ cần bổ sung đến {where}"
+            + (f", {office.address}" if office and office.address else "")
+            + ". Thời hạn giải quyết tạm dừng trong lúc chờ; khi nhận đủ giấy tờ, ngày hẹn trả "
+            "kết quả mới được tính lại và ghi trên trang này."
+        )
+    elif state == "result_ready":
+        facts += [("Hẹn trả kết quả", when(due))]
+        if snap.get("finished_at"):
+            facts.append(("Có kết quả lúc", when(str(snap["finished_at"]))))
+        facts.append(("Nơi nhận kết quả", place))
+        if delivery == "counter":
+            headline = f"Đã có kết quả – mời ông/bà đến nhận tại quầy số {counter_no}"
+            explanation = (
+                "Hồ sơ đã được giải quyết xong. Mời ông/bà mang theo Giấy tiếp nhận hồ sơ "
+                f"và giấy tờ tùy thân đến {where}, quầy số {counter_no} để nhận kết quả."
+            )
+            if office:
+                next_step = f"Giờ làm việc: {office.today}."
+        else:
+            explanation = f"Hồ sơ đã được giải quyết xong. Kết quả: {place.lower()}."
+    elif state == "returned":
+        facts.append(("Hẹn trả kết quả", when(due)))
+        if d.get("returned_at"):
+            facts.append(("Đã trả kết quả lúc", when(d.get("returned_at"))))
+        if delivery == "counter":
+            to = str(snap.get("returned_to") or "").strip()
+            facts.append(("Người nhận kết quả", mask_name(to) if to else "Người nộp hồ sơ"))
+            facts.append(("Nơi trả kết quả", place))
+        else:
+            facts.append(("Hình thức trả kết quả", place))
+    elif state in CLOSED_REASON_KEYS:
+        key, title, step = CLOSED_REASON_KEYS[state]
+        if snap.get("finished_at"):
+            facts.append((CLOSED_AT[state], when(str(snap["finished_at"]))))
+        items = (
+            _lines(snap.get(key))
+            or _lines(snap.get("closed_reason"))
+            or _lines(_last_event(events, CLOSED_ACTION[state]).get("reason"))
+            or _lines(_last_event(events, CLOSED_ACTION[state]).get("note"))
+        )
+        list_title = title
+        next_step = step
+        if not items:
+            explanation = (
+                "Mời ông/bà liên hệ Bộ phận Một cửa để biết lý do và được hướng dẫn."
+                if state != "withdrawn"
+                else explanation
+            )
+    if state not in CLOSED_REASON_KEYS:
+        facts.append(("Phí, lệ phí", fee_text))
+    if office and office.hotline and state != "returned":
+        next_step = (next_step + " " if next_step else "") + (
+            f"Cần hỗ trợ, xin gọi đường dây nóng {office.hotline}."
+        )
+    timeline = []
+    for e in events:
+        action = str(e.get("action", ""))
+        if action == "portal.status":
+            with contextlib.suppress(ValueError):
+                action = str(json.loads(e.get("details") or "{}").get("action", action))
+        text = EVENT_WORDS.get(action)
+        if text is None:
+            continue  # prints, corrections, notes: nothing the citizen needs
+        timeline.append({"at": when(e.get("at")), "text": text})
+    return {
+        "code": d["code"],
+        "state": state,
+        "headline": headline,
+        "explanation": explanation,
+        "tone": tone,
+        "overdue": overdue,
+        "notice": notice,
+        "facts": facts,
+        "list_title": list_title,
+        "items": items,
+        "reason": reason,
+        "next_step": next_step,
+        "timeline": timeline,
+    }
+
+
 class CitizenPages:
     """The handlers; `storage` is shared with the sync API."""
 
@@ -236,6 +576,8 @@ class CitizenPages:
         self, name: str, status: int = 200, headers: dict[str, str] | None = None, **ctx: Any
     ) -> Response:
         nonce = secrets.token_urlsafe(16)
+        ctx.setdefault("office", None)  # the layout's who/where/when block, when known
+        ctx.setdefault("page_url", "")  # printed as text and QR, on a receipt's pages only
         html = _ENV.get_template(name).render(nonce=nonce, **ctx)
         return Response(
             html,
@@ -358,68 +700,21 @@ class CitizenPages:
         form: dict[str, str] | None = None,
     ) -> Response:
         d = found.dossier
+        now = to_vn(self._now())
+        office = office_of(found.device, now)
+        page_url = self_url(request)
         if d is None:
-            return self.render("pending.html", status=status, code=found.ref.code)
-        snap = json.loads(d["snapshot"])
-        state = d["status"]
-        headline, explanation, tone = STATUS_WORDS.get(
-            state, (STATUSES[state].vi if state in STATUSES else state, "", "info")
-        )
-        counter_no = d["counter_no"]
-        delivery = str(snap.get("delivery") or "counter")
-        place = DELIVERY_WORDS.get(delivery, DELIVERY_WORDS["counter"])
-        if delivery == "counter":
-            place = f"Tại Bộ phận Một cửa, quầy số {counter_no}"
-        if state == "result_ready":
-            if delivery == "counter":
-                headline = f"Đã có kết quả – mời ông/bà đến nhận tại quầy số {counter_no}"
-                explanation = (
-                    "Hồ sơ đã được giải quyết xong. Mời ông/bà mang theo Giấy tiếp nhận hồ sơ "
-                    f"và giấy tờ tùy thân đến Bộ phận Một cửa, quầy số {counter_no} để nhận "
-                    "kết quả."
-                )
-            else:
-                explanation = f"Hồ sơ đã được giải quyết xong. Kết quả: {place.lower()}."
-        due = d["due_at"]
-        overdue = False
-        if state in ("received", "processing") and due:
-            try:
-                overdue = parse_iso(due) < utc_now()
-            except ValueError:
-                overdue = False
-        fee = int(snap.get("fee_amount") or 0)
-        method = str(snap.get("payment_method") or "cash")
-        if fee <= 0 or method == "exempt":
-            fee_text = "Không phải nộp phí, lệ phí"
-        else:
-            fee_text = f"{money(fee)} – đã nộp khi tiếp nhận ({PAYMENT_WORDS.get(method, method)})"
-        timeline = []
-        for e in found.events:
-            action = str(e.get("action", ""))
-            if action == "portal.status":
-                with contextlib.suppress(ValueError):
-                    action = str(json.loads(e.get("details") or "{}").get("action", action))
-            text = EVENT_WORDS.get(action)
-            if text is None:
-                continue  # prints, corrections, notes: nothing the citizen needs
-            timeline.append({"at": when(e.get("at")), "text": text})
-        can_rate = state == "returned" and found.rating is None
+            return self.render(
+                "pending.html", status=status, code=found.ref.code, office=office, page_url=page_url
+            )
+        view = dossier_view(d, found.events, now, office)
+        can_rate = d["status"] == "returned" and found.rating is None
         return self.render(
             "status.html",
             status=status,
-            code=d["code"],
-            procedure=d["procedure_name"],
-            applicant=mask_name(str(d["applicant_name"] or "")),
-            received_at=when(d["received_at"]),
-            due_at=when(due),
-            returned_at=when(d.get("returned_at")),
-            headline=headline,
-            explanation=explanation,
-            tone=tone,
-            overdue=overdue,
-            place=place,
-            fee_text=fee_text,
-            timeline=timeline,
+            office=office,
+            page_url=page_url,
+            **view,
             can_rate=can_rate,
             rating=found.rating,
             rated=rated,
@@ -430,6 +725,24 @@ class CitizenPages:
             form=form or {},
             error=error,
             updated_at=when(d.get("synced_at")),
+        )
+
+    def _now(self) -> datetime:
+        clock = getattr(self.storage, "clock", None)
+        return clock() if callable(clock) else utc_now()
+
+    async def qr(self, request: Request) -> Response:
+        """The page's own address as a QR code (SVG), fetched only when the page is printed
+        (the image sits in a print-only block with `loading="lazy"`), so viewing the page on a
+        phone costs no QR encoding. Verified like the page: no QR for a forged receipt."""
+        found = await self.verified(request)
+        if isinstance(found, Response):
+            return found
+        svg = await run_in_threadpool(qr_svg, self_url(request))
+        return Response(
+            svg,
+            media_type="image/svg+xml",
+            headers={"cache-control": "private, max-age=86400"},
         )
 
     async def rate(self, request: Request) -> Response:
@@ -473,6 +786,10 @@ class CitizenPages:
                 found.rating = await run_in_threadpool(
                     self.storage.rating_of, found.ref.dossier_uuid
                 )
+                if same_rating(found.rating, overall, criteria, comment):
+                    # A double tap, or a retry after a slow answer: the rating the person
+                    # gave is recorded, so this is a success, not an error.
+                    return RedirectResponse(thanks_url(request), status_code=303)
                 return self.page(
                     found,
                     request,
@@ -481,7 +798,7 @@ class CitizenPages:
                 )
             return self.page(found, request, status=409, error=NOT_YET)
         log.info("citizen rating recorded")
-        return RedirectResponse(f"{request.url.path}?danh-gia=ok", status_code=303)
+        return RedirectResponse(thanks_url(request), status_code=303)
 
     async def _form(self, request: Request) -> dict[str, str] | None:
         """The urlencoded form, or None when it is larger than `max_form_bytes`."""

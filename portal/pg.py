@@ -29,6 +29,7 @@ from portal.batching import Coalescer
 from portal.storage import (
     AUTHENTICATE_SQL,
     CHANGES_SINCE_SQL,
+    PAGE_SNAPSHOT_FIELDS,
     Change,
     CitizenView,
     Device,
@@ -160,6 +161,15 @@ PG_MIGRATIONS: list[str] = [
     );
     CREATE INDEX lookup_failures_window ON lookup_failures(window_start)
     """,
+    # 3: the centre profile (as SQLite's _m3)
+    """
+    ALTER TABLE devices ADD COLUMN profile TEXT NOT NULL DEFAULT ''
+    """,
+    # 4: security (as SQLite's _m4)
+    """
+    ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT;
+    CREATE TABLE portal_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
@@ -172,8 +182,7 @@ SELECT
     (SELECT row_to_json(d) FROM (
         SELECT device_id, code, counter_no, procedure_name, applicant_name, status,
             received_at, due_at, returned_at, synced_at,
-            json_build_object('delivery', snap->'delivery', 'fee_amount', snap->'fee_amount',
-                'payment_method', snap->'payment_method')::text AS snapshot
+            json_build_object({snapshot_fields})::text AS snapshot
         FROM dossiers, LATERAL (SELECT dossiers.snapshot::json AS snap) s
         WHERE dossiers.uuid = args.uuid) d) AS dossier,
     (SELECT coalesce(json_agg(json_build_object(
@@ -183,7 +192,7 @@ SELECT
         WHERE r.dossier_uuid = args.uuid AND r.legacy = 0) AS rating
 FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS args(client, uuid, n)
 ORDER BY args.n
-"""
+""".replace("{snapshot_fields}", ", ".join(f"'{f}', snap->'{f}'" for f in PAGE_SNAPSHOT_FIELDS))
 """What a status page needs for each (client hash, dossier UUID) pair, one row per pair in
 the order given: the rate-limit row, the dossier, its events and its rating as JSON (the
 columns are text and integers, which JSON carries unchanged). Only the columns and snapshot
@@ -239,6 +248,7 @@ class PostgresStorage(SQLStorage):
         )
         try:
             self.migrate()
+            self.load_hash_key()
         except BaseException:
             self.pool.close()
             raise
@@ -313,7 +323,9 @@ class PostgresStorage(SQLStorage):
         """`SQLStorage.citizen_view` in one statement, so one round trip."""
         now = self.clock()
         with self.pool.connection() as conn:
-            row = conn.execute(_CITIZEN_VIEWS, ([_sha256(client)], [dossier_uuid])).fetchone()
+            row = conn.execute(
+                _CITIZEN_VIEWS, ([self.client_hash(client)], [dossier_uuid])
+            ).fetchone()
         return self._view(row, now)
 
     async def citizen_view_async(self, client: str, dossier_uuid: str) -> CitizenView:
@@ -323,7 +335,7 @@ class PostgresStorage(SQLStorage):
         now = self.clock()
         await self._apool()
         assert self.page_reads is not None
-        row = await self.page_reads.get((_sha256(client), dossier_uuid))
+        row = await self.page_reads.get((self.client_hash(client), dossier_uuid))
         return self._view(row, now)
 
     async def _read_pages(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 
-from portal.app import Limits, create_app
+from portal.app import Limits, check_admin_token, create_app
 from portal.storage import SQLiteStorage, SQLStorage
 
 DEFAULT_CONFIG = """\
@@ -46,11 +46,22 @@ pool_size = 10
 device_cache_seconds = 10
 
 [security]
-# bearer token of the back-office API (/api/v1/admin/…); empty: that API is off
+# bearer token of the back-office API (/api/v1/admin/…), at least 24 characters
+# (python3 -c 'import secrets; print(secrets.token_urlsafe())'); empty: that API is off
 admin_token = ""
+# key of the hashes of client addresses (rate limit); empty: one is made per installation
+# and kept in the database (or set COUNTER_PORTAL_HASH_KEY)
+hash_key = ""
 # failed receipt lookups allowed per client address in one window, before HTTP 429
 lookup_max_failures = 10
 lookup_window_minutes = 15
+
+[retention]
+# `counter-portal purge` (run it daily) deletes dossiers closed (refused, withdrawn, stopped,
+# returned) this many days ago, with their timeline and rating; the counter keeps its own
+closed_dossier_days = 365
+# and empties the ingest log's payloads older than this (retries are answered from the hash)
+ingest_payload_days = 7
 
 [limits]
 max_batch = 500
@@ -61,6 +72,7 @@ max_form_bytes = 16384
 ENV_CONFIG = "COUNTER_PORTAL_CONFIG"
 ENV_DATABASE_URL = "COUNTER_PORTAL_DATABASE_URL"
 ENV_ADMIN_TOKEN = "COUNTER_PORTAL_ADMIN_TOKEN"
+ENV_HASH_KEY = "COUNTER_PORTAL_HASH_KEY"
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,9 @@ class PortalSettings:
     pool_size: int = 10
     device_cache_seconds: float = 10.0
     admin_token: str = ""
+    hash_key: str = ""
+    closed_dossier_days: float = 365
+    ingest_payload_days: float = 7
     lookup_max_failures: int = 10
     lookup_window_minutes: float = 15
 
@@ -108,9 +123,15 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         pool_size=int(raw["storage"]["pool_size"]),
         device_cache_seconds=float(raw["storage"]["device_cache_seconds"]),
         admin_token=os.environ.get(ENV_ADMIN_TOKEN) or str(raw["security"]["admin_token"]),
+        hash_key=os.environ.get(ENV_HASH_KEY) or str(raw["security"]["hash_key"]),
+        closed_dossier_days=float(raw["retention"]["closed_dossier_days"]),
+        ingest_payload_days=float(raw["retention"]["ingest_payload_days"]),
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
     )
+    check_admin_token(settings.admin_token)
+    if settings.closed_dossier_days < 1 or settings.ingest_payload_days < 1:
+        raise ValueError("retention: closed_dossier_days and ingest_payload_days are at least 1")
     clean = {k: v for k, v in overrides.items() if v is not None}
     if "db_path" in clean and "database_url" not in clean and not os.environ.get(ENV_DATABASE_URL):
         clean["database_url"] = ""  # --db names a SQLite file
@@ -133,6 +154,8 @@ def open_storage(settings: PortalSettings) -> SQLStorage:
     storage.lookup_max_failures = settings.lookup_max_failures
     storage.lookup_window = timedelta(minutes=settings.lookup_window_minutes)
     storage.device_cache_seconds = settings.device_cache_seconds
+    if settings.hash_key:
+        storage.load_hash_key(settings.hash_key)
     return storage
 
 

@@ -16,7 +16,9 @@ after the answer, so a lost answer means a harmless duplicate on the next push.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 import secrets
 import sqlite3
 import threading
@@ -31,8 +33,10 @@ from typing import Any, Protocol
 from starlette.concurrency import run_in_threadpool
 
 from counter.codes import parse_code
+from counter.history import PORTAL_FIELDS
 from counter.lifecycle import ACTIONS, STATUSES
 from counter.lookup import device_short_id
+from counter.private import private_database
 from counter.timeutil import to_vn
 
 PROTOCOL_VERSION = 1
@@ -40,6 +44,7 @@ PROTOCOL_VERSION = 1
 SUPPORTED_KINDS: dict[str, int] = {"dossier.event": 1, "dossier.change_outcome": 1}
 # Dossier fields the back office may correct (pushed to the counter as `dossier.correction`).
 CORRECTABLE_FIELDS = ("applicant_phone", "applicant_email", "applicant_address", "note")
+_log = logging.getLogger("portal")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
 
 
@@ -53,6 +58,19 @@ def _iso(moment: datetime) -> str:
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def minimal_snapshot(snap: dict[str, Any]) -> dict[str, Any]:
+    """Only the dossier fields the portal needs (`counter.history.PORTAL_FIELDS`), whatever a
+    counter sends: an older counter's whole row never reaches the database."""
+    return {k: v for k, v in snap.items() if k in PORTAL_FIELDS}
+
+
+def minimal_payload(payload: Any) -> Any:
+    """An entry's payload as the ingest log keeps it: its dossier snapshot minimised."""
+    if isinstance(payload, dict) and isinstance(payload.get("dossier"), dict):
+        return {**payload, "dossier": minimal_snapshot(payload["dossier"])}
+    return payload
 
 
 def canonical_json(value: Any) -> str:
@@ -78,6 +96,7 @@ class Device:
     revoked_at: str | None
     last_seq: int
     last_seen_at: str | None = None
+    profile: str = ""  # the centre profile as JSON (counter.profile), "" until one is sent
 
 
 @dataclass(frozen=True)
@@ -137,6 +156,27 @@ class Rating:
 RATING_OVERALL: dict[str, int] = {"very_satisfied": 5, "satisfied": 3, "dissatisfied": 1}
 RATING_CRITERIA = tuple(f"c{i}" for i in range(1, 10))
 
+# The dossier snapshot's fields the citizen page reads (`portal.page`), and no others: the
+# PostgreSQL read sends only these, and the page sees only these on SQLite too, so a field the
+# page starts using without listing it here is missing on both backends alike (and a test
+# notices). Those from the counter's forms (#12: payment state, Mẫu 02/03/04/05) may be absent.
+PAGE_SNAPSHOT_FIELDS = (
+    "delivery",
+    "fee_amount",
+    "payment_method",
+    "payment_state",
+    "paused_at",
+    "finished_at",
+    "returned_to",
+    "closed_reason",
+    "refusal_reason",
+    "stop_reason",
+    "withdraw_reason",
+    "supplement_request",
+    "extended_due_at",
+    "extension_reason",
+)
+
 
 @dataclass
 class CitizenView:
@@ -153,7 +193,12 @@ class Storage(Protocol):
     """What the app and the admin commands need from a storage backend."""
 
     def create_enrollment_code(
-        self, agency_code: str, counter_no: int, *, ttl_hours: float = 168
+        self,
+        agency_code: str,
+        counter_no: int,
+        *,
+        ttl_hours: float = 168,
+        device_id: str | None = None,
     ) -> str: ...
     def enroll(
         self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
@@ -164,6 +209,7 @@ class Storage(Protocol):
     def revoke(self, device_id: str) -> Device: ...
     def device(self, device_id: str) -> Device | None: ...
     def devices(self) -> list[Device]: ...
+    def set_profile(self, device_id: str, profile: dict[str, Any]) -> None: ...
     def devices_by_short_id(self, short_id: str, *, cached: bool = False) -> list[Device]: ...
     def cached_devices(self, short_id: str) -> list[Device] | None: ...
     def ingest(self, device: Device, after_seq: int, entries: list[Entry]) -> PushOutcome: ...
@@ -190,6 +236,7 @@ class Storage(Protocol):
     def lookup_blocked(self, client: str) -> int: ...
     def lookup_failed(self, client: str) -> int: ...
     def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView: ...
+    def purge(self, *, closed_days: float, payload_days: float) -> dict[str, int]: ...
     def close(self) -> None: ...
 
 
@@ -349,8 +396,80 @@ def _script(conn: Any, sql: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2]
+def _m3(conn: sqlite3.Connection) -> None:
+    """The centre profile each device sends (`counter.profile`), shown on its receipts' pages;
+    on the device row, so the page's cached device carries it at no extra read."""
+    conn.execute("ALTER TABLE devices ADD COLUMN profile TEXT NOT NULL DEFAULT ''")
+
+
+def _m4(conn: sqlite3.Connection) -> None:
+    """Security (issue 19): enrollment codes bound to the device they re-enroll; the
+    installation's secrets (the key of the client hashes of the rate limit)."""
+    _script(
+        conn,
+        """
+        ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT;
+        CREATE TABLE portal_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)
+        """,
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3, _m4]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+ENROLLMENT_REFUSED = (
+    "enrollment refused: ask the portal operator for a new enrollment code for this counter"
+)
+
+
+def enrollment_refusal(
+    code: Any,
+    existing: Any,
+    counter_taken: bool,
+    now: str,
+    device_id: str,
+    device_secret: str,
+    agency_code: str,
+    counter_no: int,
+) -> str | None:
+    """Why an enrollment must be refused (for the portal's log only), or None to accept.
+
+    - the code exists, has not expired (used or not) and is for this agency and counter;
+    - an unused code bound to a device (`enroll-code --device`) enrolls that device only; an
+      unbound one enrolls only a device the portal has never seen, so a code (or the device
+      id printed in every export manifest) cannot take a known counter over;
+    - re-enrolling a device that is not revoked proves possession of its key: the device
+      secret it sent at its first enrollment (a revoked device comes back only through a
+      code the operator issued for it);
+    - a used code is accepted again only from the device that used it, with the same device
+      secret, inside the code's lifetime, when it was not revoked since: the answer to its
+      first enrollment was lost;
+    - the counter number is not held by another active device.
+    """
+    if code is None:
+        return "unknown code"
+    if code["expires_at"] < now:
+        return "expired code"
+    if (code["agency_code"], code["counter_no"]) != (agency_code, counter_no):
+        return "code for another counter"
+    same_secret = existing is not None and hmac.compare_digest(
+        str(existing["device_secret"]).encode(), device_secret.encode()
+    )
+    if code["used_by"] is not None:
+        if code["used_by"] != device_id or not same_secret or existing["revoked_at"] is not None:
+            return "code already used"
+    else:
+        bound = code["device_id"]
+        if bound is not None and bound != device_id:
+            return "code issued for another device"
+        if existing is not None and bound is None:
+            return "known device without a code issued for it"
+        if existing is not None and existing["revoked_at"] is None and not same_secret:
+            return "active device re-enrolling without its key"
+    if counter_taken:
+        return "counter held by another device"
+    return None
 
 
 class SQLStorage:
@@ -398,6 +517,33 @@ class SQLStorage:
     def _now(self) -> str:
         return _iso(self.clock())
 
+    # The key of `client_hash`: `[security] hash_key` (or COUNTER_PORTAL_HASH_KEY) when set,
+    # else made once per installation and kept in `portal_secrets` (shared by every worker).
+    hash_key: bytes = b""
+
+    def load_hash_key(self, configured: str = "") -> None:
+        """Called once the schema is migrated (and before serving)."""
+        if configured:
+            self.hash_key = configured.encode("utf-8")
+            return
+        with self._tx() as c:
+            c.execute(
+                "INSERT INTO portal_secrets(name, value) VALUES ('client_hash_key', ?) "
+                "ON CONFLICT(name) DO NOTHING",
+                (secrets.token_hex(32),),
+            )
+            row = c.execute(
+                "SELECT value FROM portal_secrets WHERE name = 'client_hash_key'"
+            ).fetchone()
+        self.hash_key = bytes.fromhex(str(row["value"]))
+
+    def client_hash(self, client: str) -> str:
+        """A keyed hash of a client address: an unsalted SHA-256 of an IPv4 address is undone
+        by hashing all 2^32 of them; without the key no address can be tried."""
+        if not self.hash_key:
+            raise RuntimeError("load_hash_key() was not called")
+        return hmac.new(self.hash_key, client.encode("utf-8"), hashlib.sha256).hexdigest()
+
     def close(self) -> None:
         raise NotImplementedError
 
@@ -407,9 +553,19 @@ class SQLStorage:
     # -- devices ---------------------------------------------------------------------------
 
     def create_enrollment_code(
-        self, agency_code: str, counter_no: int, *, ttl_hours: float = 168
+        self,
+        agency_code: str,
+        counter_no: int,
+        *,
+        ttl_hours: float = 168,
+        device_id: str | None = None,
     ) -> str:
-        """A one-time code (e.g. `K7QM-3XWD-P9TA`) for one counter of one agency."""
+        """A one-time code (e.g. `K7QM-3XWD-P9TA`) for one counter of one agency.
+
+        With `device_id` the code re-enrolls that known device (after a revocation or a lost
+        token); without it, it enrolls a device the portal has never seen. A known device can
+        never be taken over with a code meant for a new one.
+        """
         if not 1 <= counter_no <= 99:
             raise StorageError("invalid_counter", f"counter number must be 1–99, got {counter_no}")
         if not agency_code.strip():
@@ -420,13 +576,14 @@ class SQLStorage:
         with self._tx() as c:
             c.execute(
                 "INSERT INTO enrollment_codes(code_hash, agency_code, counter_no, created_at, "
-                "expires_at) VALUES (?, ?, ?, ?, ?)",
+                "expires_at, device_id) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     _sha256(_normal_code(code)),
                     agency_code.strip(),
                     counter_no,
                     _iso(now),
                     _iso(now + timedelta(hours=ttl_hours)),
+                    device_id.strip() if device_id else None,
                 ),
             )
         return code
@@ -436,8 +593,10 @@ class SQLStorage:
     ) -> tuple[Device, str]:
         """Register (or re-register) a device; returns it with its new bearer token.
 
-        The same device may repeat an enrollment with the code it used (its answer may have
-        been lost); a device revoked since must get a new code.
+        A code works once, within its lifetime, for one device (`enrollment_refusal` says
+        when it does not). Every refusal is the same `enrollment_refused`, naming no device,
+        counter or reason: a stolen or guessed code learns nothing. The reason goes to the
+        portal's log for the operator.
         """
         now = self._now()
         token = secrets.token_urlsafe(32)
@@ -447,42 +606,27 @@ class SQLStorage:
                 "SELECT * FROM enrollment_codes WHERE code_hash = ?",
                 (_sha256(_normal_code(code)),),
             ).fetchone()
-            if row is None:
-                raise StorageError("invalid_code", "unknown enrollment code")
-            if row["used_by"] is not None and row["used_by"] != device_id:
-                raise StorageError("code_used", "this enrollment code was used by another device")
-            if row["used_by"] is None and row["expires_at"] < now:
-                raise StorageError("code_expired", "this enrollment code has expired")
-            if (row["agency_code"], row["counter_no"]) != (agency_code, counter_no):
-                raise StorageError(
-                    "counter_mismatch",
-                    f"the code is for counter {row['counter_no']} of agency "
-                    f"{row['agency_code']}, this device is configured as counter {counter_no} "
-                    f"of agency {agency_code}",
-                )
             existing = c.execute(
                 "SELECT * FROM devices WHERE device_id = ?", (device_id,)
             ).fetchone()
-            if (
-                existing is not None
-                and existing["revoked_at"] is not None
-                and row["used_at"] is not None
-                and row["used_at"] <= existing["revoked_at"]
-            ):
-                raise StorageError(
-                    "device_revoked", "this device was revoked: ask for a new enrollment code"
-                )
             taken = c.execute(
                 "SELECT device_id FROM devices WHERE agency_code = ? AND counter_no = ? "
                 "AND revoked_at IS NULL AND device_id != ?",
                 (agency_code, counter_no, device_id),
             ).fetchone()
-            if taken is not None:
-                raise StorageError(
-                    "counter_taken",
-                    f"counter {counter_no} of agency {agency_code} is held by device "
-                    f"{taken['device_id']}: revoke it first (dossier codes must stay unique)",
-                )
+            reason = enrollment_refusal(
+                row,
+                existing,
+                taken is not None,
+                now,
+                device_id,
+                device_secret,
+                agency_code,
+                counter_no,
+            )
+            if reason is not None:
+                _log.info("enrollment refused: %s", reason)
+                raise StorageError("enrollment_refused", ENROLLMENT_REFUSED)
             if existing is None:
                 c.execute(
                     "INSERT INTO devices(device_id, agency_code, counter_no, token_hash, "
@@ -503,10 +647,11 @@ class SQLStorage:
                     "device_secret = ?, enrolled_at = ?, revoked_at = NULL WHERE device_id = ?",
                     (agency_code, counter_no, _sha256(token), device_secret, now, device_id),
                 )
-            c.execute(
-                "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
-                (now, device_id, row["code_hash"]),
-            )
+            if row["used_by"] is None:
+                c.execute(
+                    "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
+                    (now, device_id, row["code_hash"]),
+                )
         self._cache().clear()
         device = self.device(device_id)
         assert device is not None
@@ -602,10 +747,96 @@ class SQLStorage:
     def _cache(self) -> dict[str, tuple[float, list[Device]]]:
         return self._device_cache
 
+    def set_profile(self, device_id: str, profile: dict[str, Any]) -> None:
+        """Store the centre profile a device sent (validated by `counter.profile`)."""
+        with self._tx() as c:
+            cur = c.execute(
+                "UPDATE devices SET profile = ? WHERE device_id = ? AND revoked_at IS NULL",
+                (canonical_json(profile), device_id),
+            )
+            if cur.rowcount == 0:
+                raise StorageError("device_revoked", "this device was revoked")
+        self._cache().clear()
+
     def devices(self) -> list[Device]:
         with self._read() as c:
             rows = c.execute("SELECT * FROM devices ORDER BY enrolled_at").fetchall()
         return [_device(r) for r in rows]
+
+    # -- retention -------------------------------------------------------------------------
+
+    def purge(self, *, closed_days: float, payload_days: float) -> dict[str, int]:
+        """Forget what the portal no longer needs (`counter-portal purge`).
+
+        - ingest payloads older than `payload_days` become `{}`: a retry is answered from the
+          payload hash, which stays, so only the text a person could read goes; so do the
+          contact corrections the counter has answered;
+        - dossiers closed (refused, withdrawn, stopped, returned) more than `closed_days`
+          ago are deleted with their timeline, ticket, rating and back-office changes;
+        - whole dossier rows stored before minimisation (issue 19) are cut down.
+        """
+        now = self.clock()
+        payload_cut = _iso(now - timedelta(days=payload_days))
+        closed_cut = _iso(now - timedelta(days=closed_days))
+        closed = tuple(name for name, st in STATUSES.items() if st.terminal)
+        marks = ",".join("?" * len(closed))
+        with self._tx() as c:
+            pruned = c.execute(
+                "UPDATE ingest SET payload = '{}' WHERE received_at < ? AND payload != '{}'",
+                (payload_cut,),
+            ).rowcount
+            # Contact corrections the counter has answered: their phone, e-mail or address
+            # are on the counter now.
+            pruned += c.execute(
+                "UPDATE changes SET data = '{}' WHERE kind = 'dossier.correction' "
+                "AND outcome != 'pending' AND created_at < ? AND data != '{}'",
+                (payload_cut,),
+            ).rowcount
+            uuids = [
+                str(r["uuid"])
+                for r in c.execute(
+                    f"SELECT uuid FROM dossiers WHERE status IN ({marks}) "
+                    "AND COALESCE(returned_at, finished_at, updated_at) < ?",
+                    (*closed, closed_cut),
+                ).fetchall()
+            ]
+            for uuid in uuids:
+                for table in ("dossier_events", "tickets", "ratings", "changes"):
+                    c.execute(f"DELETE FROM {table} WHERE dossier_uuid = ?", (uuid,))
+                c.execute("DELETE FROM dossiers WHERE uuid = ?", (uuid,))
+            minimised = self._minimise_old_rows(c)
+        return {"payloads": int(pruned or 0), "dossiers": len(uuids), "minimised": minimised}
+
+    # A field only whole rows from counters before issue 19 carry.
+    _WHOLE_ROW_MARK = '%"applicant_id"%'
+
+    def _minimise_old_rows(self, c: Any) -> int:
+        """Cut snapshots and ingest payloads stored before minimisation down to
+        `PORTAL_FIELDS` (the payload hash, which answers retries, is kept as it was)."""
+        done = 0
+        for row in c.execute(
+            "SELECT uuid, snapshot FROM dossiers WHERE snapshot LIKE ?", (self._WHOLE_ROW_MARK,)
+        ).fetchall():
+            snap = minimal_snapshot(json.loads(row["snapshot"]))
+            c.execute(
+                "UPDATE dossiers SET snapshot = ? WHERE uuid = ?",
+                (canonical_json(snap), row["uuid"]),
+            )
+            done += 1
+        for row in c.execute(
+            "SELECT device_id, seq, payload FROM ingest WHERE payload LIKE ?",
+            (self._WHOLE_ROW_MARK,),
+        ).fetchall():
+            c.execute(
+                "UPDATE ingest SET payload = ? WHERE device_id = ? AND seq = ?",
+                (
+                    canonical_json(minimal_payload(json.loads(row["payload"]))),
+                    row["device_id"],
+                    row["seq"],
+                ),
+            )
+            done += 1
+        return done
 
     # -- push ------------------------------------------------------------------------------
 
@@ -644,6 +875,7 @@ class SQLStorage:
                         break
                     reason = self._apply(c, device, entry, now)
                     text = canonical_json(entry.payload)
+                    kept = canonical_json(minimal_payload(entry.payload))
                     c.execute(
                         "INSERT INTO ingest(device_id, seq, kind, schema_version, created_at, "
                         "received_at, payload_hash, status, reason, payload) "
@@ -658,7 +890,7 @@ class SQLStorage:
                             _entry_hash(entry, text),
                             "rejected" if reason else "applied",
                             reason,
-                            text,
+                            kept,
                         ),
                     )
                     if reason:
@@ -781,7 +1013,7 @@ class SQLStorage:
             int(snap["version"]),
             snap.get("updated_at") or now,
             now,
-            canonical_json(snap),
+            canonical_json(minimal_snapshot(snap)),
         )
         c.execute(
             "INSERT INTO dossiers(uuid, device_id, code, agency_code, counter_no, procedure_code, "
@@ -1027,7 +1259,7 @@ class SQLStorage:
         with self._read() as c:
             row = c.execute(
                 "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
-                (_sha256(client),),
+                (self.client_hash(client),),
             ).fetchone()
         return self._blocked_for(row, now)
 
@@ -1046,7 +1278,7 @@ class SQLStorage:
                 "window_start = CASE WHEN lookup_failures.window_start < ? "
                 "THEN excluded.window_start ELSE lookup_failures.window_start END "
                 "RETURNING window_start, failures",
-                (_sha256(client), start, expired, self.lookup_max_failures, expired),
+                (self.client_hash(client), start, expired, self.lookup_max_failures, expired),
             ).fetchone()
             if secrets.randbelow(50) == 0:  # now and then, forget old windows
                 c.execute("DELETE FROM lookup_failures WHERE window_start < ?", (expired,))
@@ -1059,7 +1291,7 @@ class SQLStorage:
         with self._read() as c:
             limit = c.execute(
                 "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
-                (_sha256(client),),
+                (self.client_hash(client),),
             ).fetchone()
             blocked = self._blocked_for(limit, now)
             if blocked:
@@ -1213,6 +1445,7 @@ def _device(row: Any) -> Device:
         revoked_at=row["revoked_at"],
         last_seq=int(row["last_seq"]),
         last_seen_at=row["last_seen_at"],
+        profile=row["profile"] or "",
     )
 
 
@@ -1225,7 +1458,7 @@ class SQLiteStorage(SQLStorage):
 
     def __init__(self, path: Path | str, *, clock: Callable[[], datetime] = utc_now):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_database(self.path)  # citizens' data: owner-only, WAL and SHM included
         self.clock = clock
         self._device_cache = {}
         self._lock = threading.RLock()
@@ -1237,6 +1470,7 @@ class SQLiteStorage(SQLStorage):
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.migrate()
+        self.load_hash_key()
 
     @property
     def version(self) -> int:

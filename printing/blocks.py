@@ -6,8 +6,14 @@ once in correct Vietnamese and then fitted to 576, 512 or 384 dots (or 48/42/32 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
 
 Align = Literal["left", "center", "right"]
 Size = Literal["small", "normal", "large"]
@@ -17,6 +23,11 @@ Size = Literal["small", "normal", "large"]
 class Span:
     text: str
     bold: bool = False
+
+    def __post_init__(self) -> None:
+        # The last gate before ink: the raster draws one glyph per code point, so decomposed
+        # text ("phuờng" from some input methods) would print its tone marks apart.
+        object.__setattr__(self, "text", _nfc(self.text))
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,9 @@ class Big:
     text: str
     scale: float = 3.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", _nfc(self.text))
+
 
 @dataclass(frozen=True)
 class Column:
@@ -42,17 +56,27 @@ class Column:
     weight: float
     align: Align = "left"
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "header", _nfc(self.header))
+
 
 @dataclass(frozen=True)
 class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[str, ...], ...]
 
+    def __post_init__(self) -> None:
+        rows = tuple(tuple(_nfc(cell) for cell in row) for row in self.rows)
+        object.__setattr__(self, "rows", rows)
+
 
 @dataclass(frozen=True)
 class QR:
-    data: str
+    data: str  # sent as is: a URL or a VietQR payload must stay byte for byte
     caption: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "caption", _nfc(self.caption))
 
 
 @dataclass(frozen=True)

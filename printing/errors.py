@@ -15,3 +15,12 @@ class PrinterUnavailable(CounterError):
     def __init__(self, reason_vi: str, en: str | None = None):
         super().__init__(reason_vi, en)
         self.reason_vi = reason_vi
+
+
+class DeliveryUncertain(CounterError):
+    """Bytes of the job left this PC but the printer never confirmed them: it may or may not
+    have printed. Never resent automatically; the officer says whether it came out."""
+
+    def __init__(self, reason_vi: str, en: str | None = None):
+        super().__init__(reason_vi, en)
+        self.reason_vi = reason_vi

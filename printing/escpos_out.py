@@ -8,6 +8,7 @@ That keeps a full 80 mm receipt under 60 KB for slow serial links; nothing moves
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 
 from escpos.capabilities import get_profile
@@ -22,8 +23,13 @@ MIN_GAP = 4  # blank runs shorter than this stay inside the band (a header costs
 FEED_LINES = 4
 
 
-def dummy(profile: str) -> Dummy:
-    """A python-escpos Dummy for `profile`, refusing unknown profile names clearly."""
+def dummy(profile: str, width: int) -> Dummy:
+    """A python-escpos Dummy for `profile`, refusing unknown profile names clearly.
+
+    A profile whose database entry lacks the paper width (`default`, `simple`, a few others)
+    gets the width the config gives, on this Dummy's own copy of the profile: python-escpos
+    otherwise prints a warning to stdout for every image (hundreds of lines a day, and on
+    top of the app's screen)."""
     try:
         get_profile(profile)
     except KeyError:
@@ -31,7 +37,15 @@ def dummy(profile: str) -> Dummy:
             f"máy in: không có hồ sơ (profile) '{profile}' trong escpos-printer-db",
             f"printer profile {profile!r} is not in escpos-printer-db",
         ) from None
-    return Dummy(profile=profile)
+    p = Dummy(profile=profile)
+    if profile_width(profile) is None:
+        data = copy.deepcopy(p.profile.profile_data)  # the class's dict is shared: copy
+        media = data.setdefault("media", {})
+        if not isinstance(media.get("width"), dict):
+            media["width"] = {}
+        media["width"]["pixels"] = width
+        p.profile.profile_data = data
+    return p
 
 
 def profile_width(profile: str) -> int | None:
@@ -121,7 +135,7 @@ def add_image(p: Dummy, image: Image.Image) -> None:
 def raster_job(image: Image.Image, profile: str, *, cut: bool = True) -> bytes:
     """`ESC @`, the image as raster bands, then feed and cut."""
     check_width(profile, image.width)
-    p = dummy(profile)
+    p = dummy(profile, image.width)
     p._raw(INIT + ALIGN_LEFT)
     add_image(p, image)
     finish(p, cut)

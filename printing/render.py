@@ -32,7 +32,7 @@ class RenderedJob:
 
 def _raster_native_qr(blocks: list[Block], printer: PrinterConfig) -> bytes:
     """Raster text with `GS ( k` QR codes in between (the printer draws the QR)."""
-    p: Dummy = dummy(printer.profile)
+    p: Dummy = dummy(printer.profile, printer.paper_width_dots)
     p._raw(INIT)
     writer = TextWriter(p, printer)
     chunk: list[Block] = []

@@ -156,7 +156,7 @@ class TextWriter:
 
 def text_job(blocks: Sequence[Block], printer: PrinterConfig, *, cut: bool = True) -> bytes:
     """A whole job in text mode (`text-tcvn3` or `text-ascii`)."""
-    p = dummy(printer.profile)
+    p = dummy(printer.profile, printer.paper_width_dots)
     writer = TextWriter(p, printer)
     writer.raw(INIT)
     for block in blocks:

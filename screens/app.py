@@ -7,9 +7,10 @@ any screen (even into a focused field) opens its dossier.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -40,6 +41,9 @@ from screens.scan import Scan, find_scan, in_url, looks_like_qr, looks_scanned
 from screens.search import SearchScreen
 from screens.status import SystemStatusScreen
 from screens.terminal import quit_when_terminal_closes
+
+if TYPE_CHECKING:
+    from counter.retention import CleanupWorker
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
@@ -103,11 +107,17 @@ class CounterApp(App[None]):
         self._key_gate = KeyGate(self, self._deliver_key)
         self._intake: IntakeScreen | None = None
         self._intake_key: tuple[int | None, str] | None = None
+        # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
+        self.idle_clock: Callable[[], float] = time.monotonic
+        self.last_input = self.idle_clock()
+        self.cleanup_worker: CleanupWorker | None = None
         translate_bindings(self, self.lang)
 
     # -- background workers: the print spool and sync never block a keypress ---------------
 
     def _start_workers(self) -> None:
+        from counter.retention import CleanupWorker
+
         config = self.desk.config
         self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
         self.spool_worker.start()
@@ -115,6 +125,8 @@ class CounterApp(App[None]):
             self.sync_worker = SyncWorker(
                 config, on_status=lambda _status: self._from_worker()
             ).start()
+        # Retention: a minute after start, then every 6 hours (counter/retention.py).
+        self.cleanup_worker = CleanupWorker(config).start()
 
     def _from_worker(self) -> None:
         """Called in a worker thread; the app may be closing, which is no error."""
@@ -128,11 +140,14 @@ class CounterApp(App[None]):
         await super().action_quit()
 
     def on_unmount(self) -> None:
-        # Daemon threads: a job cut short by quitting stays pending and prints next time.
+        # Daemon threads: a job cut short by quitting comes back uncertain at the next start
+        # (F3 asks whether it printed), never resent behind the officer's back.
         if self.spool_worker is not None:
             self.spool_worker.stop(timeout=1.0)
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=1.0)
+        if self.cleanup_worker is not None:
+            self.cleanup_worker.stop(timeout=1.0)
 
     def reprint_receipt(self, dossier: Dossier) -> None:
         """Queue the receipt again ("BẢN IN LẠI") and wake the spool; say what happened."""
@@ -200,7 +215,30 @@ class CounterApp(App[None]):
             self.sync_worker.sync_now()
         self.notify(self.t("app.sync_started"), timeout=2)
 
+    def idle_expired(self) -> bool:
+        """An officer is logged in and no key, click or paste came for `[auth]
+        idle_logout_minutes`."""
+        minutes = self.desk.config.auth.idle_logout_minutes
+        return (
+            bool(minutes)
+            and self.desk.officer is not None
+            and self.idle_clock() - self.last_input >= minutes * 60
+        )
+
+    async def logout_if_idle(self) -> None:
+        """Log out an idle officer (checked every 15 s)."""
+        if self.idle_expired():
+            await self.action_logout()
+            minutes = self.desk.config.auth.idle_logout_minutes
+            self.notify(self.t("app.idle_logout", minutes=minutes), timeout=10)
+
+    def _idle_tick(self) -> None:
+        if self.idle_expired():
+            self.run_worker(self.logout_if_idle(), group="idle-logout", exclusive=True)
+
     def on_mount(self) -> None:
+        if self.desk.config.auth.idle_logout_minutes:
+            self.set_interval(15, self._idle_tick)
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
             self._start_workers()
@@ -383,6 +421,8 @@ class CounterApp(App[None]):
     # -- the barcode scanner ---------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self.last_input = self.idle_clock()
         if isinstance(event, events.Key) and not event.is_forwarded:
             if self._key_gate.hold(event):
                 return

@@ -15,7 +15,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from counter.catalogue import delivery_label, form_label
 from counter.dossiers import PAYMENT_METHODS, Dossier
@@ -30,6 +30,7 @@ from counter.lifecycle import (
 )
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
+from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import KEYS, bind, key_label
 from screens.modals import ActionForm, ActionMenu, FormField, MenuItem
@@ -72,7 +73,7 @@ class DossierScreen(QueueKeys, CounterScreen):
             with Vertical(classes="column"):
                 yield Static("", id="detail-documents")
                 yield Static("", id="detail-timeline")
-        yield Footer(compact=True)
+        yield CounterFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#detail-error", Static).display = False

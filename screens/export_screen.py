@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Button, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
 from counter import exports, stats
 from counter.desk import Desk
 from counter.errors import CounterError
 from counter.export_cli import parse_day
+from screens.footer import CounterFooter
 from screens.i18n import tr
 from screens.keys import bind, translate_bindings
 from screens.supervisor import screen_lang
@@ -128,7 +129,7 @@ class ExportScreen(Screen[None]):
             yield Button(self.t("exp.run"), id="exp-run", variant="primary")
         yield ProgressBar(id="exp-progress", show_eta=False)
         yield Static("", id="exp-result")
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         refused = self.query_one("#exp-refused", Static)

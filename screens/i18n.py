@@ -27,6 +27,18 @@ TEXT: dict[str, tuple[str, str]] = {
         "Máy in: LỖI — {n} phiếu chờ in (F3)",
         "Printer: ERROR — {n} jobs waiting (F3)",
     ),
+    "status.printer_uncertain": (
+        "Máy in: {n} phiếu chưa rõ đã in ra chưa (F3)",
+        "Printer: {n} jobs may not have printed (F3)",
+    ),
+    "status.question": (
+        "Máy in có in ra không? Lệnh in số {job} ({kind}, máy “{printer}”): "
+        "c = có, đã in ra · k = không, in lại",
+        "Did the printer print it? Job {job} ({kind}, printer “{printer}”): "
+        "c = yes, it printed · k = no, print it",
+    ),
+    "status.uncertain": ("CHƯA RÕ ĐÃ IN: {error}", "MAY NOT HAVE PRINTED: {error}"),
+    "status.sending": ("đang gửi tới máy in", "sending"),
     "status.sync_offline": ("Đồng bộ: mất kết nối", "Sync: offline"),
     "status.sync_ok": ("Đồng bộ: lúc {at}", "Sync: at {at}"),
     "status.sync_never": ("Đồng bộ: chưa lần nào", "Sync: not yet"),
@@ -61,6 +73,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "app.lang_switched": ("Đã chuyển sang tiếng Việt", "Switched to English"),
     "app.logged_out": ("Đã đăng xuất", "Logged out"),
+    "app.idle_logout": (
+        "Tự động đăng xuất sau {minutes} phút không thao tác",
+        "Logged out after {minutes} minutes without activity",
+    ),
     "app.error": ("Lỗi", "Error"),
     # -- commands (palette) ------------------------------------------------------------------
     "cmd.new": ("Tiếp nhận hồ sơ mới", "New dossier"),
@@ -105,6 +121,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "login.username": ("Tên đăng nhập", "Username"),
     "login.secret": ("Mã PIN / mật khẩu", "PIN / password"),
     "login.hint": ("Enter để đăng nhập", "Enter to log in"),
+    "login.no_accounts": (
+        'Chưa có tài khoản: tạo giám sát đầu tiên bằng lệnh counter setup <tên> "<Họ và tên>"',
+        'No accounts yet: create the first supervisor with counter setup <user> "<Full name>"',
+    ),
     "login.demo": (
         "Tài khoản mẫu: canbo / 1234 (cán bộ), giamsat / 5678 (giám sát)",
         "Demo accounts: canbo / 1234 (officer), giamsat / 5678 (supervisor)",

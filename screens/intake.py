@@ -23,7 +23,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Checkbox, Footer, Input, Label, OptionList, Select, Static
+from textual.widgets import Checkbox, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from counter import validation
@@ -40,6 +40,8 @@ from counter.errors import CounterError, InvalidInput
 from counter.idcard import IdCard
 from counter.timeutil import fmt_vn
 from screens.base import CounterScreen
+from screens.fields import FieldInput
+from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import bind
 from screens.modals import ActionMenu, MenuItem, ReceivedModal
@@ -88,7 +90,7 @@ class ProcedurePicker(Vertical):
     ]
 
     def compose(self) -> ComposeResult:
-        yield Input(id="procedure", compact=True)
+        yield FieldInput(id="procedure", compact=True)
         options = OptionList(id="procedure-options")
         options.can_focus = False
         yield options
@@ -146,7 +148,7 @@ class IntakeScreen(CounterScreen):
     def _field(self, widget_id: str, text: str, placeholder: str = "") -> ComposeResult:
         with Horizontal(classes="field"):
             yield Label(text, classes="field-label", id=f"{widget_id}-label")
-            yield Input(id=widget_id, placeholder=placeholder, compact=True)
+            yield FieldInput(id=widget_id, placeholder=placeholder, compact=True)
         yield Static("", id=f"{widget_id}-error", classes="error field-error")
 
     def compose(self) -> ComposeResult:
@@ -206,7 +208,7 @@ class IntakeScreen(CounterScreen):
                 yield Static(f"{t('form.fee')}: —", id="fee")
                 yield from self._field("note", t("form.note"))
         yield Static("", id="form-error", classes="error")
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#procedure", Input).placeholder = self.t("form.procedure.placeholder")

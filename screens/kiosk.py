@@ -307,7 +307,8 @@ def run_kiosk(config: Any, *, reception: bool = False) -> None:
     from printing.spool_worker import SpoolWorker
 
     service = open_queue(config)
-    worker = SpoolWorker(config, interval=1.0)
+    # Its own worker for its own ticket printer: a stuck receipt printer never holds it up.
+    worker = SpoolWorker(config, interval=1.0, printers=(config.printers[0].name,))
     worker.start()
     try:
         app = KioskApp(

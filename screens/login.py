@@ -28,6 +28,8 @@ class LoginScreen(CounterScreen):
             yield Static(self.t("login.hint"), id="login-hint", classes="hint")
             if config.counter.demo_data:
                 yield Static(self.t("login.demo"), id="login-demo", classes="hint")
+            elif not self.desk.has_officers():
+                yield Static(self.t("login.no_accounts"), id="login-setup", classes="hint")
 
     def on_mount(self) -> None:
         self.query_one("#login-error").display = False

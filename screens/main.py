@@ -9,11 +9,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from counter.auth import ROLE_LABELS
 from counter.desk import DossierPage
 from screens.base import CounterScreen
+from screens.footer import CounterFooter
 from screens.keys import bind
 from screens.queue_keys import QueueKeys
 from screens.queue_panel import QueuePanel, queue_bindings
@@ -48,7 +49,7 @@ class MainScreen(QueueKeys, CounterScreen):
         if self.capp.queue is not None:
             yield QueuePanel(self.capp.queue, lang=self.lang)
         yield StatusBar(id="status-bar")
-        yield Footer(compact=True)
+        yield CounterFooter(compact=True)
 
     def on_mount(self) -> None:
         self.reload()

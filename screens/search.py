@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from counter.desk import DossierPage
 from screens.base import CounterScreen
+from screens.fields import FieldInput
+from screens.footer import CounterFooter
 from screens.keys import bind
 from screens.scan import looks_scanned
 from screens.widgets import fill_dossier_table
@@ -33,7 +35,7 @@ class SearchScreen(CounterScreen):
 
     def compose(self) -> ComposeResult:
         yield Static(self.t("search.title"), classes="screen-title")
-        yield Input(
+        yield FieldInput(
             value=self.query_text,
             placeholder=self.t("search.placeholder"),
             id="search-input",
@@ -41,7 +43,7 @@ class SearchScreen(CounterScreen):
         table: DataTable[Text] = DataTable(id="search-results", cursor_type="row")
         yield table
         yield Static(self.t("search.prompt"), id="search-info", classes="hint")
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         self.query_one("#search-input", Input).focus()

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from counter.desk import Desk
 from counter.dossiers import Dossier
@@ -20,6 +20,7 @@ from counter.timeutil import fmt_short
 from printing.plain import preview_text
 from printing.spool_worker import build_documents, document_from_fields
 from screens.base import CounterModal, CounterScreen
+from screens.footer import CounterFooter
 from screens.i18n import tr
 from screens.keys import bind
 
@@ -35,6 +36,9 @@ KIND_LABELS = {
 def printer_text(desk: Desk, lang: str) -> Text:
     """ "Máy in: sẵn sàng" or how many jobs wait and why, in red when the printer fails."""
     pending, failing = desk.print_state()
+    uncertain = desk.uncertain_prints() if failing else 0
+    if uncertain:
+        return Text(tr(lang, "status.printer_uncertain", n=uncertain), style="bold white on red")
     if not pending:
         return Text(tr(lang, "status.printer_ok", name=desk.default_printer))
     if failing:
@@ -61,7 +65,8 @@ def sync_text(desk: Desk, lang: str) -> Text:
 
 def receipt_preview(desk: Desk, dossier: Dossier, width: int = 48) -> str:
     """The receipt exactly as the spool would print it now, as text with a scannable QR."""
-    jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt"]
+    # A finished job's document may have been released by the retention cleanup (empty).
+    jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt" and j.document]
     if jobs:
         document = build_documents(jobs[-1])[0]
     else:  # a dossier older than the spool: the fields as they would print now
@@ -85,7 +90,7 @@ class ReceiptPreview(CounterModal[None]):
         with VerticalScroll(id="receipt-box"):
             yield Static(self.t("receipt.title", code=self.dossier.code), classes="screen-title")
             yield Static(Text(receipt_preview(self.desk, self.dossier)), id="receipt-paper")
-        yield Footer()
+        yield CounterFooter()
 
     def action_reprint(self) -> None:
         self.capp.reprint_receipt(self.dossier)
@@ -101,22 +106,30 @@ class SystemStatusScreen(CounterScreen):
         bind("status.retry", "retry"),
         bind("status.cancel", "cancel_job"),
         bind("status.move", "move"),
+        bind("status.printed", "answer(True)"),
+        bind("status.not_printed", "answer(False)"),
         bind("status.back", "back"),
     ]
 
     def compose(self) -> ComposeResult:
         yield Static(self.t("status.title"), classes="screen-title")
         yield Static("", id="status-printer")
+        yield Static("", id="status-question")
         jobs: DataTable[str] = DataTable(id="print-jobs", cursor_type="row")
         yield jobs
         yield Static("", id="status-sync")
         rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row")
         yield rejected
-        yield Footer(compact=True)
+        yield CounterFooter(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
-        self.query_one("#print-jobs", DataTable).focus()
+        table: DataTable[str] = self.query_one("#print-jobs", DataTable)
+        table.focus()
+        jobs = self.desk.print_jobs()
+        first = next((i for i, j in enumerate(jobs) if j.status == "uncertain"), None)
+        if first is not None:  # the question comes first: the cursor is on it
+            table.move_cursor(row=first)
 
     def on_screen_resume(self) -> None:
         self.reload()
@@ -137,16 +150,28 @@ class SystemStatusScreen(CounterScreen):
             "status.col.error",
         ):
             table.add_column(self.t(header))
+        question = ""
         for job in desk.print_jobs():
             kind = KIND_LABELS.get(job.kind, (job.kind, job.kind))
+            label = kind[1] if lang == "en" else kind[0]
+            if job.status == "uncertain":
+                state = self.t("status.uncertain", error=job.last_error)
+                question = question or self.t(
+                    "status.question", job=job.id, kind=label, printer=job.printer
+                )
+            elif job.status == "sending":
+                state = self.t("status.sending")
+            else:
+                state = job.last_error or self.t("status.waiting")
             table.add_row(
                 str(job.id),
-                (kind[1] if lang == "en" else kind[0]) + (" *" if job.reprint else ""),
+                label + (" *" if job.reprint else ""),
                 job.printer,
                 str(job.attempts),
-                job.last_error or self.t("status.waiting"),
+                state,
                 key=str(job.id),
             )
+        self.query_one("#status-question", Static).update(Text(question, style="bold"))
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
         status = desk.sync_status()
@@ -188,6 +213,10 @@ class SystemStatusScreen(CounterScreen):
 
     def action_cancel_job(self) -> None:
         self._do(self.desk.cancel_print)
+
+    def action_answer(self, printed: bool) -> None:
+        """The officer's answer for the uncertain job under the cursor (audited)."""
+        self._do(self.desk.answer_print, printed)
 
     def action_move(self) -> None:
         """Send the job to the next configured printer (the spare one)."""

@@ -18,13 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from counter import stats
 from counter.desk import Desk
 from counter.errors import CounterError
 from counter.lifecycle import STATUSES
 from counter.timeutil import fmt_short
+from screens.footer import CounterFooter
 from screens.i18n import LANGS, tr
 from screens.keys import bind, translate_bindings
 
@@ -129,7 +130,7 @@ class DrillDownScreen(Screen[None]):
             self.t("drill.title", title=self.title_text, n=len(self.rows)), id="drill-title"
         )
         yield DataTable(id="drill-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -239,7 +240,7 @@ class SupervisorScreen(Screen[None]):
                 yield DataTable(
                     id=f"sup-{dim}", classes="sup-group", cursor_type="cell", zebra_stripes=True
                 )
-        yield Footer()
+        yield CounterFooter()
 
     def on_mount(self) -> None:
         refused = self.query_one("#sup-refused", Static)

@@ -7,7 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from counter import auth
 from counter.config import Config, parse_config
 from counter.desk import Desk
 from counter.timeutil import VN_TZ
@@ -29,6 +31,17 @@ class FrozenClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _light_argon2() -> Iterator[None]:
+    """Hash PINs with light argon2 parameters: the production ones cost ~0.2 s per hash on
+    purpose, and the suite makes thousands. tests/test_security_auth.py checks the production
+    parameters; `python -m bench.bench_auth` measures them."""
+    production = auth._HASHER
+    auth._HASHER = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    yield
+    auth._HASHER = production
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +76,17 @@ def clock() -> FrozenClock:
 def desk(config: Config, clock: FrozenClock) -> Iterator[Desk]:
     """A desk with one officer (canbo/1234) and one supervisor (giamsat/5678), logged out."""
     d = Desk.open(config, clock=clock)
-    d.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
-    d.create_officer("giamsat", "Lê Văn Hùng", "supervisor", "5678")
+    first = d.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
+    # The published demo PIN, below the production policy: straight to the accounts table.
+    auth.create_officer(
+        d.store,
+        username="giamsat",
+        full_name="Lê Văn Hùng",
+        role="supervisor",
+        secret="5678",
+        now=d.now(),
+        by=first,
+    )
     yield d
     d.close()
 

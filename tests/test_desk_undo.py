@@ -81,12 +81,13 @@ def test_only_reversible_actions_can_be_undone(officer_desk: Desk, clock: Frozen
     fresh = officer_desk.receive(draft_for(officer_desk))
     with pytest.raises(IllegalTransition):  # receiving is not undone: that is refusing
         officer_desk.undo(fresh.uuid)
-    for action, details in [
+    cases: list[tuple[str, dict[str, object]]] = [
         ("refuse", {"reason": "Sai thẩm quyền"}),
         ("withdraw", {"reason": "Công dân rút"}),
         ("stop", {"reason": "Dừng"}),
         ("request_supplement", {"items": ["Bản sao"], "reason": "Thiếu"}),
-    ]:
+    ]
+    for action, details in cases:
         d = officer_desk.receive(draft_for(officer_desk))
         officer_desk.act(d.uuid, action, **details)
         status = officer_desk.get(d.uuid).status

@@ -23,7 +23,7 @@ from portal.server import ThreadedPortal
 from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
 from tests.test_sync_support import AGENCY
 
-ADMIN = "fuzz-admin-token"
+ADMIN = "fuzz-admin-token-0123456789"
 
 
 def _schemathesis() -> list[str]:

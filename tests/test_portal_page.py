@@ -296,14 +296,19 @@ def test_device_cache_of_another_worker_verifies_a_replaced_secret_at_once(
         writer.enroll(code, device_id, old, AGENCY, 5)
         pages = CitizenPages(reader)
         assert pages._load("c", ref(old))[1] is not None  # now cached
-        writer.enroll(code, device_id, new, AGENCY, 5)  # the same code again, a new secret
+        # The operator revokes the device and issues a code for it: it comes back, new secret.
+        writer.revoke(device_id)
+        again = admin.create_enrollment_code(writer, AGENCY, 5, device_id=device_id)
+        writer.enroll(again, device_id, new, AGENCY, 5)
         assert pages._load("c", ref(new))[1] is not None
         reader.device_cache_seconds = 0
         assert pages._load("c", ref(old)) == (0, None)
         # Enrolling through the same storage empties its cache at once.
         reader.device_cache_seconds = 30
         assert pages._load("c", ref(new))[1] is not None
-        reader.enroll(code, device_id, old, AGENCY, 5)
+        writer.revoke(device_id)
+        third = admin.create_enrollment_code(writer, AGENCY, 5, device_id=device_id)
+        reader.enroll(third, device_id, old, AGENCY, 5)
         assert pages._load("c", ref(new)) == (0, None)
     finally:
         reader.close()

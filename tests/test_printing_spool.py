@@ -103,8 +103,10 @@ def test_refused_connection_and_stalled_printer_keep_the_job(
     tmp_path: Path, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import printing.spool_worker as worker
+    import printing.transports as transports
 
     monkeypatch.setattr(worker, "SEND_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(transports, "SLOWEST_PRINTER_BYTES_PER_SECOND", 10**9)
     stalled = EmulatedPrinter("stall")
     dead = EmulatedPrinter("ok")
     dead_target = dead.target
@@ -118,7 +120,11 @@ def test_refused_connection_and_stalled_printer_keep_the_job(
         d2 = desk2.receive(draft_for(desk2))
         drain_once(desk2.store, desk2.config, desk2.now)
         job = desk2.print_jobs(d2.uuid)[0]
-        assert job.status == "pending" and "không phản hồi" in job.last_error
+        # The bytes left but nothing confirmed them: uncertain, and never sent again by itself.
+        assert job.status == "uncertain" and "không phản hồi" in job.last_error
+        clock.now = clock.now + timedelta(hours=1)
+        assert drain_once(desk2.store, desk2.config, desk2.now) == []
+        assert stalled.connections == 1
     finally:
         stalled.close()
 
@@ -182,8 +188,10 @@ def test_background_worker_never_blocks_the_caller(
     import threading
 
     import printing.spool_worker as worker_module
+    import printing.transports as transports
 
     monkeypatch.setattr(worker_module, "SEND_TIMEOUT_SECONDS", 1.0)
+    monkeypatch.setattr(transports, "SLOWEST_PRINTER_BYTES_PER_SECOND", 10**9)
 
     stalled = EmulatedPrinter("stall")
     try:
@@ -196,7 +204,7 @@ def test_background_worker_never_blocks_the_caller(
         worker.wake()
         assert done.wait(30)  # the worker reported the failure after its own timeout
         worker.stop()
-        assert desk.print_jobs(d.uuid)[0].status == "pending"
+        assert desk.print_jobs(d.uuid)[0].status == "uncertain"
     finally:
         stalled.close()
 

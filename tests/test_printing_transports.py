@@ -151,3 +151,63 @@ def test_usb_transport_without_the_device_says_so() -> None:
     transport = open_transport(PrinterConfig(transport="usb", target="0x04b8:0x0e15"))
     with pytest.raises(PrinterUnavailable, match="USB"):
         transport.send(b"\x1b@", timeout=1)
+
+
+def test_confirmation_waits_for_the_answer_to_its_own_status_query() -> None:
+    """A raster job can hold the bytes of status queries by chance; the printer answers them
+    as it reads. The job is confirmed only by the answer to the query sent after it, when the
+    printer has read every byte."""
+    from tests.printer_emulator import EmulatedPrinter
+
+    data = b"\x1b@" + b"A" * 30_000 + PAPER_STATUS + b"B" * 30_000 + b"\x10\x04\x01" + b"C" * 20_000
+    printer = EmulatedPrinter("keep_open", rate=400_000)
+    try:
+        NetworkTransport("127.0.0.1", printer.port).send(data, timeout=5)
+        assert printer.jobs == [data]  # all of it read when send() returned
+    finally:
+        printer.close()
+
+
+def test_keep_open_without_status_is_uncertain_and_reset_before_the_job_is_not() -> None:
+    from printing.errors import DeliveryUncertain
+    from tests.printer_emulator import EmulatedPrinter
+
+    silent = EmulatedPrinter("keep_open", answers_status=False)
+    reset = EmulatedPrinter("reset")
+    try:
+        with pytest.raises(DeliveryUncertain, match="không rõ phiếu đã in chưa"):
+            NetworkTransport("127.0.0.1", silent.port).send(_job(), timeout=0.5)
+        with pytest.raises(PrinterUnavailable, match="chưa gửi gì"):
+            NetworkTransport("127.0.0.1", reset.port).send(_job(), timeout=0.5)
+    finally:
+        silent.close()
+        reset.close()
+
+
+def test_device_failing_mid_job_is_uncertain_but_missing_device_is_not(tmp_path: Path) -> None:
+    """/dev/full opens and then refuses the write (ENOSPC), like a USB printer unplugged
+    mid-job: the receipt may be half out, so it is uncertain. A device that does not open at
+    all sent nothing."""
+    from printing.errors import DeliveryUncertain
+    from printing.transports import EscposTransport
+
+    with pytest.raises(DeliveryUncertain, match="giữa chừng"):
+        FileTransport(Path("/dev/full")).send(b"\x1b@" + b"x" * 100_000)
+    with pytest.raises(PrinterUnavailable):
+        FileTransport(tmp_path / "no-such-dir" / "lp0").send(b"\x1b@")
+
+    class Unplugged:
+        def _raw(self, data: bytes) -> None:
+            raise OSError(19, "No such device")
+
+        def close(self) -> None:
+            pass
+
+    with pytest.raises(DeliveryUncertain, match="giữa chừng"):
+        EscposTransport("USB", lambda _t: Unplugged(), "04b8:0e15").send(b"\x1b@")
+
+    def not_found(_timeout: float) -> object:
+        raise OSError("USB device not found")
+
+    with pytest.raises(PrinterUnavailable):
+        EscposTransport("USB", not_found, "04b8:0e15").send(b"\x1b@")

@@ -186,9 +186,32 @@ def test_per_person_limits(tmp_path: Path, clock: FrozenClock) -> None:
     with pytest.raises(QueueError, match="2 số mỗi ngày"):
         e.issue("C", person="0912345678")
     e.issue("C", person="001090012345")  # another person
-    assert person_key("0912 345 678") == person_key("+84 912 345 678") != ""
+    assert person_key("0912 345 678", b"k") == person_key("+84 912 345 678", b"k") != ""
     rows = store.conn.execute("SELECT person_key FROM queue_tickets").fetchall()
     assert all("0912" not in r[0] for r in rows)  # no phone number kept
+    # Keyed (issue 19): the stored key is not the unkeyed hash anyone can recompute, nor
+    # the key another installation would make.
+    import hashlib
+
+    unkeyed = hashlib.sha256(b"counter-queue:0912345678").hexdigest()[:20]
+    assert all(not r[0].startswith(unkeyed) for r in rows)
+    assert person_key("0912345678", b"k") != person_key("0912345678", b"other")
+
+
+def test_unkeyed_person_keys_of_an_older_version_are_forgotten(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    import hashlib
+
+    store, e = make_engine(tmp_path / "q.db", clock)
+    e.issue("A")
+    old = hashlib.sha256(b"counter-queue:0912345678").hexdigest()[:20]
+    store.conn.execute("UPDATE queue_tickets SET person_key = ?", (old,))
+    store.conn.execute("DELETE FROM vault.secrets")  # as before the keyed hashes
+    e.issue("B", person="0912345678")
+    keys = [r[0] for r in store.conn.execute("SELECT person_key FROM queue_tickets ORDER BY id")]
+    assert keys[0] == "" and keys[1] not in ("", old)
+    store.close()
     store.close()
 
 

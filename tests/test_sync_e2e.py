@@ -162,14 +162,20 @@ def test_revoked_device_reenrolls_with_a_new_code(tmp_path: Path, portal: Thread
     status = sync_status(c.store, c.config)
     assert not status.enrolled and status.pending == 3
     assert status.last_error and "revoked" in status.last_error
-    # The old code cannot bring a revoked device back …
+    # The old code cannot bring a revoked device back (the counter does not even send it) …
     report = sync_once(c.store, c.config)
-    assert report.error is not None and report.error.code == "device_revoked"
-    # … a new one does, and the sequence goes on where it stopped.
+    assert report.error is not None and report.error.code == "enrollment_code_used"
+    # … nor a code for a new device …
+    fresh = admin.create_enrollment_code(portal.storage, AGENCY, 3)
+    report = sync_once(c.store, with_url(c.config, portal.url, enrollment_code=fresh))
+    assert report.error is not None and report.error.code == "enrollment_refused"
+    # … one the operator issued for this device does, and the sequence goes on where it stopped.
     config = with_url(
         c.config,
         portal.url,
-        enrollment_code=admin.create_enrollment_code(portal.storage, AGENCY, 3),
+        enrollment_code=admin.create_enrollment_code(
+            portal.storage, AGENCY, 3, device_id=c.device_id
+        ),
     )
     report = sync_once(c.store, config)
     assert report.ok and report.enrolled and report.applied == 3, report.text()
@@ -217,8 +223,8 @@ def test_enrollment_refuses_a_code_for_another_counter(
     code = admin.create_enrollment_code(portal.storage, AGENCY, 4)
     c = make_counter(tmp_path, 3, portal.url, code)
     report = sync_once(c.store, c.config)
-    assert report.error is not None and report.error.code == "counter_mismatch"
-    assert "counter 4" in report.error.message
+    assert report.error is not None and report.error.code == "enrollment_refused"
+    assert "4" not in report.error.message  # a refusal names nothing
     # Another device cannot take a counter that is already held.
     other = admin.create_enrollment_code(portal.storage, AGENCY, 3)
     assert sync_once(c.store, with_url(c.config, portal.url, enrollment_code=other)).ok
@@ -226,7 +232,8 @@ def test_enrollment_refuses_a_code_for_another_counter(
         tmp_path / "b", 3, portal.url, admin.create_enrollment_code(portal.storage, AGENCY, 3)
     )
     report = sync_once(d.store, d.config)
-    assert report.error is not None and report.error.code == "counter_taken"
+    assert report.error is not None and report.error.code == "enrollment_refused"
+    assert c.device_id not in report.error.message
 
 
 def test_sync_command_and_status_reader(tmp_path: Path, portal: ThreadedPortal) -> None:

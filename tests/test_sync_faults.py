@@ -373,7 +373,14 @@ def test_counter_killed_mid_push(tmp_path: Path, portal: ThreadedPortal) -> None
         )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0.05, 0.3))
+        # Wait until the child's first batch is acknowledged, whatever the machine's load,
+        # then kill at a random moment in the batches that follow: mid-push by construction.
+        before = sync_status(c.store, c.config).pending
+        deadline = time.monotonic() + 60
+        while sync_status(c.store, c.config).pending >= before and child.poll() is None:
+            assert time.monotonic() < deadline, "the child never pushed"
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0.0, 0.05))
         child.send_signal(signal.SIGKILL)
         child.communicate(timeout=10)
         left.append(sync_status(c.store, c.config).pending)

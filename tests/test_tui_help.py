@@ -22,6 +22,7 @@ def _screen_classes() -> list[type[Screen[object]]]:
     todo: list[type] = [Screen]
     while todo:
         cls = todo.pop()
+        sub: type
         for sub in cls.__subclasses__():
             todo.append(sub)
             if sub.__module__.startswith("screens.") and sub.__name__ not in (

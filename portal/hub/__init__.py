@@ -10,11 +10,13 @@ classes, numbers issued 08:00–16:00). With one, it reads `[queue]` and the cen
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from counter.private import UMASK
 from counter.queue import QueueConfigError, QueueSettings, parse_queue_config
 
 DEFAULT_HOST = "127.0.0.1"
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help="the hub's SQLite file")
     p.add_argument("--config", type=Path, help="a config.toml whose [queue] section to use")
     args = p.parse_args(argv)
+    os.umask(UMASK)  # the hub's database and anything else it writes: owner-only
     try:
         settings, centre = load_hub_config(args.config)
     except (OSError, tomllib.TOMLDecodeError) as exc:

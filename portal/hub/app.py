@@ -112,7 +112,15 @@ def _resolve(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
         fut.set_exception(value)
 
 
+class BodyTooLarge(InvalidInput):
+    """A request body over `MAX_BODY` (answered 413 before the rest is read)."""
+
+    def __init__(self) -> None:
+        super().__init__("", "Yêu cầu quá lớn", "Request too large")
+
+
 _STATUS = {
+    BodyTooLarge: 413,
     InvalidInput: 422,
     NotFound: 404,
     IllegalTransition: 409,
@@ -137,9 +145,20 @@ def _bad(message: str) -> JSONResponse:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise InvalidInput("", "Yêu cầu quá lớn", "Request too large")
+    """The JSON object of the body, read at most `MAX_BODY` bytes far: a declared length over
+    it is refused before reading, a chunked body as soon as it passes it (a 300 MB POST once
+    took the hub to 636 MB)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        raise BodyTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw:
         return {}
     try:

@@ -1,0 +1,88 @@
+"""F3 asks "Máy in có in ra không?" for a job that may or may not have printed; the officer's
+answer (c: yes / k: no, print it) changes the job and is audited; the status bar says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from counter import spool
+from counter.config import parse_config
+from counter.desk import Desk
+from screens.app import CounterApp
+from screens.main import MainScreen
+from screens.status import SystemStatusScreen
+from screens.widgets import StatusBar
+from tests.conftest import FrozenClock
+from tests.test_tui_support import receive, text, wait_for
+
+
+def uncertain_desk(tmp_path: Path, clock: FrozenClock) -> tuple[Desk, list[int]]:
+    cfg = parse_config(
+        {
+            "counter": {"data_dir": str(tmp_path / "data"), "demo_data": False},
+            "printer": {"name": "quay", "transport": "preview", "target": str(tmp_path / "p")},
+        },
+        source=tmp_path / "config.toml",
+    )
+    desk = Desk.open(cfg, clock=clock)
+    desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
+    desk.login("canbo", "1234")
+    jobs = []
+    for _ in range(2):
+        job_id = desk.print_jobs(receive(desk).uuid)[0].id
+        assert spool.claim(desk.store, job_id, "elsewhere:1:gone")
+        spool.mark_uncertain(desk.store, job_id, "Máy in 127.0.0.1:9100 không phản hồi")
+        jobs.append(job_id)
+    return desk, jobs
+
+
+async def test_f3_asks_did_it_print_and_the_answer_is_audited(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    desk, (first, second) = uncertain_desk(tmp_path, clock)
+    app = CounterApp(desk)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert "2 phiếu chưa rõ đã in" in str(app.screen.query_one(StatusBar).render())
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SystemStatusScreen))
+        question = text(app.screen.query_one("#status-question"))
+        assert "Máy in có in ra không?" in question and f"số {first}" in question
+        assert "CHƯA RÕ ĐÃ IN" in str(app.screen.query_one("#print-jobs").get_row_at(0))
+        await pilot.press("r")  # "retry" is refused: the question must be answered first
+        assert spool.get_job(desk.store, first).status == "uncertain"
+        await pilot.press("c")
+        await wait_for(pilot, lambda: spool.get_job(desk.store, first).status == "sent")
+        await wait_for(
+            pilot, lambda: f"số {second}" in text(app.screen.query_one("#status-question"))
+        )
+        await pilot.press("k")
+        await wait_for(pilot, lambda: spool.get_job(desk.store, second).status == "pending")
+        assert text(app.screen.query_one("#status-question")) == ""
+    rows = desk.store.conn.execute(
+        "SELECT action, username, object FROM audit WHERE action LIKE 'print.%' ORDER BY id"
+    ).fetchall()
+    assert rows == [
+        ("print.printed", "canbo", f"print_job:{first}"),
+        ("print.not_printed", "canbo", f"print_job:{second}"),
+    ]
+
+
+async def test_scanning_a_receipt_on_f3_never_answers_the_question(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """The answer keys are lower-case letters a lookup URL holds (c in its hex); a scan on
+    F3 opens the dossier and leaves the question alone."""
+    from screens.dossier import DossierScreen
+
+    desk, jobs = uncertain_desk(tmp_path, clock)
+    dossier = desk.print_jobs()[0].ref
+    url = desk.lookup_url(desk.get(dossier))
+    app = CounterApp(desk)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, SystemStatusScreen))
+        await pilot.press(*url.lower(), "enter")  # "tra-cuu" alone holds a c
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+    assert [spool.get_job(desk.store, j).status for j in jobs] == ["uncertain"] * 2

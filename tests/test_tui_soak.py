@@ -1,0 +1,106 @@
+"""A working week compressed: dossiers typed into the app one after another must not leave
+rendered lines or widgets behind. The footer leak (Textual #6666) kept ~6 key widgets and
+their rendered strips per dossier; this soak catches any widget or cache of its kind."""
+
+from __future__ import annotations
+
+import gc
+from collections import Counter
+
+from textual.widget import Widget
+
+from counter.desk import Desk
+from screens.footer import CounterFooter, prune_dead_watchers
+from screens.intake import IntakeScreen
+from screens.main import MainScreen
+from screens.modals import ReceivedModal
+from tests.test_tui_support import make_app, wait_for
+
+RENDER_TYPES = ("Strip", "Segment", "FIFOCache", "StylesCache")
+
+
+def _letters(n: int) -> str:
+    """A name part from a number: names may not hold digits."""
+    return "".join("abcdefghik"[int(d)] for d in str(n)).capitalize()
+
+
+def _live() -> Counter[str]:
+    gc.collect()
+    return Counter(type(o).__name__ for o in gc.get_objects())
+
+
+def _detached_widgets() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, Widget) and not o.is_attached)
+
+
+async def test_two_hundred_dossiers_leave_nothing_behind(officer_desk: Desk) -> None:
+    desk = officer_desk
+    app = make_app(desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        async def one_dossier(n: int) -> None:
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
+            await pilot.press(*"khai sinh", "enter")
+            await pilot.press(*f"Nguyen Van {_letters(n)}", "tab", *"001090012345", "tab")
+            await pilot.press(*"0912345678", "ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ReceivedModal))
+            for _ in range(4):
+                if isinstance(app.screen, MainScreen):
+                    break
+                await pilot.press("escape")
+                await pilot.pause()
+            assert isinstance(app.screen, MainScreen)
+
+        for n in range(20):  # warm-up: caches of fixed size fill up
+            await one_dossier(n)
+        before = _live()
+        for n in range(20, 200):
+            await one_dossier(n)
+        after = _live()
+        assert desk.today().total == 200
+        grown = {t: after[t] - before[t] for t in RENDER_TYPES}
+        # Fixed-size caches may churn but not grow with the number of dossiers: 180 dossiers
+        # under the leak grew Strip by ~2,000 and FIFOCache by ~16,000.
+        assert all(g < 400 for g in grown.values()), grown
+        assert _detached_widgets() < 10
+
+
+async def test_footer_releases_its_old_keys(officer_desk: Desk) -> None:
+    """Every rebuild of the footer leaves no watcher of a removed key behind."""
+    app = make_app(officer_desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(CounterFooter)
+        for i in range(6):  # six real rebuilds: a remapped key changes the hints
+            app.set_keymap({"dossier.new": "f4" if i % 2 == 0 else "f2"})
+            app.screen.refresh_bindings()
+            await pilot.pause()
+            await pilot.pause()
+        keys = len(footer.children)
+        watchers = sum(len(v) for v in getattr(footer, "__watchers", {}).values())
+        assert keys > 0
+        assert watchers <= keys  # one per key on screen, none for the removed ones
+        assert prune_dead_watchers(footer) == 0
+
+
+async def test_footer_is_not_rebuilt_when_its_keys_stay_the_same(officer_desk: Desk) -> None:
+    """Tab between the intake fields: the hints do not change, so no key widget is remade."""
+    app = make_app(officer_desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        await pilot.press(*"khai sinh", "enter")
+        await pilot.pause()
+        footer = app.screen.query_one(CounterFooter)
+        before = list(footer.children)
+        await pilot.press("tab", "tab", "shift+tab")
+        await pilot.pause()
+        assert list(footer.children) == before
+        # A change in what it shows does rebuild it: remap a key.
+        app.set_keymap({"dossier.save": "ctrl+g"})
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert footer.children and list(footer.children) != before
