@@ -105,8 +105,6 @@ class CounterApp(App[None]):
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
         self._key_gate = KeyGate(self, self._deliver_key)
-        self._intake: IntakeScreen | None = None
-        self._intake_key: tuple[int | None, str] | None = None
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_input = self.idle_clock()
@@ -313,9 +311,6 @@ class CounterApp(App[None]):
             panel = self._queue_panel()
             if panel is not None:
                 panel.action_queue_call_next()
-            if isinstance(self.screen, IntakeScreen):
-                self.screen.next_citizen()
-                return
             replacement: Screen[Any] = self.intake_screen()
         elif choice == "open":
             replacement = DossierScreen(dossier)
@@ -356,34 +351,19 @@ class CounterApp(App[None]):
             self.push_screen(self.intake_screen())
 
     def intake_screen(self, card: IdCard | None = None) -> IntakeScreen:
-        """The intake form, built once per officer and language and kept installed, so F2
-        shows it at once instead of composing some eighty widgets while the officer types;
-        each opening starts it afresh (with the officer's draft, if one was kept)."""
-        officer = self.desk.officer
-        key = (officer.id if officer else None, self.lang)
-        screen = self._intake
-        if screen is not None and self._intake_key == key and screen.is_mounted:
-            screen.reopen(card)
-            return screen
-        self._forget_intake()
-        screen = IntakeScreen(card=card)
-        self.install_screen(screen, name=f"intake-{id(screen)}")
-        self._intake, self._intake_key = screen, key
-        return screen
+        """A new intake form (with the officer's kept draft, if any).
 
-    def _forget_intake(self) -> None:
-        """Drop the kept form (officer or language changed); it must be off the stack."""
-        screen, self._intake = self._intake, None
-        if screen is not None and screen not in self.screen_stack:
-            with contextlib.suppress(Exception):
-                self.uninstall_screen(screen)
+        Built afresh each time: a form kept installed between citizens held on to every
+        "received" dialog shown over it (a soak of 30 dossiers grew Textual's render caches by
+        tens of thousands of entries), so keys typed while it is built wait in the key gate
+        instead."""
+        return IntakeScreen(card=card)
 
     async def action_logout(self) -> None:
         self._keep_drafts()
         self.desk.logout()
         self.scan_buffer = ""
         await self._pop_to_base()
-        self._forget_intake()
         await self.switch_screen(LoginScreen())
         self.notify(self.t("app.logged_out"), timeout=3)
 
@@ -394,7 +374,6 @@ class CounterApp(App[None]):
         self.title = self.t("app.title")
         form_open = any(isinstance(s, IntakeScreen) for s in self.screen_stack)
         await self._pop_to_base()
-        self._forget_intake()
         await self.switch_screen(MainScreen() if self.desk.officer else LoginScreen())
         if form_open and self.desk.officer is not None:
             await self.push_screen(self.intake_screen())  # the draft comes back with it
