@@ -226,12 +226,6 @@ class IntakeScreen(CounterScreen):
         if self.card is not None:
             self.fill_from_card(self.card)
 
-    def reopen(self, card: IdCard | None = None) -> None:
-        """Opened again (the app keeps this screen): start afresh, as a new form would."""
-        self.card = card
-        self.next_citizen()
-        self.start()
-
     def clear(self) -> None:
         """Every field back to how a new form starts."""
         self.procedure = None
@@ -254,19 +248,6 @@ class IntakeScreen(CounterScreen):
         delivery = self.query_one("#delivery", Select)
         delivery.set_options([(delivery_label("counter", self.lang), "counter")])
         delivery.value = "counter"
-
-    def next_citizen(self) -> None:
-        """A fresh form in place, at once: no new screen to build (the officer is typing)."""
-        if self._draft_timer is not None:
-            self._draft_timer.stop()
-            self._draft_timer = None
-        self.restoring = True
-        try:
-            self.clear()
-        finally:
-            self.restoring = False
-        self.query_one("#form-scroll").scroll_home(animate=False)
-        self.query_one("#procedure", Input).focus()
 
     # -- the draft: kept in the store, never lost ------------------------------------------
 
