@@ -11,6 +11,7 @@ priority class ('' = ordinary) and a state:
     waiting → called → serving → done
     called/serving → no_show | on_hold | transferred      on_hold → waiting (returned)
     transferred → called (at the target area or counter)   no_show/on_hold → called (by number)
+    any open state of a past day → not_served (a "serving" one → done): the day-end close
 
 "Call next" serves priority tickets first, then first come first served; after `interleave`
 priority calls in a row at a counter, one ordinary ticket is called if any waits, so ordinary
@@ -38,7 +39,9 @@ from counter.errors import CounterError, IllegalTransition, InvalidInput, NotFou
 from counter.text import nfc
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 
-STATUSES = ("waiting", "called", "serving", "done", "no_show", "on_hold", "transferred")
+STATUSES = (
+    "waiting", "called", "serving", "done", "no_show", "on_hold", "transferred", "not_served",
+)  # fmt: skip
 STATUS_LABELS = {
     "waiting": ("Đang chờ", "Waiting"),
     "called": ("Đã gọi", "Called"),
@@ -47,9 +50,13 @@ STATUS_LABELS = {
     "no_show": ("Vắng mặt", "No-show"),
     "on_hold": ("Tạm hoãn", "On hold"),
     "transferred": ("Đã chuyển", "Transferred"),
+    "not_served": ("Không được phục vụ (hết ngày)", "Not served (day ended)"),
 }
+HALL_SOUNDS = ("voice", "browser", "chime", "off")
+HALL_VOICES = ("vi", "vi-vn-x-central", "vi-vn-x-south")  # espeak-ng: northern, central, southern
 QUEUED = ("waiting", "transferred")  # states "call next" picks from
 OPEN = ("called", "serving")  # a counter's current ticket
+LEFT_OVER = ("waiting", "transferred", "on_hold", "called")  # closed as not served at day end
 CHANNELS = ("kiosk", "counter", "app", "phone")
 ENGINE_VERSION = 1
 
@@ -115,6 +122,11 @@ class QueueSettings:
     timeout_seconds: float = 2.0  # hub requests
     board_calls: int = 8  # how many recent calls the board lists
     counter_areas: dict[int, tuple[str, ...]] = field(default_factory=dict)  # hub side
+    # The waiting hall's sound (hub side): "voice" = chime + the call spoken from the hub's
+    # clips, "browser" = chime + the browser's own voice, "chime", or "off".
+    hall_sound: str = "voice"
+    hall_voice: str = "vi"  # the espeak-ng voice the clips are rendered with
+    hall_recordings: str = ""  # a folder of the centre's own recorded clips (word.wav)
 
     @property
     def areas(self) -> tuple[str, ...]:
@@ -167,6 +179,9 @@ _QUEUE_KEYS = {
     "max_per_person_per_area",
     "timeout_seconds",
     "board_calls",
+    "hall_sound",
+    "hall_voice",
+    "hall_recordings",
     "area",
     "priority",
     "counter",
@@ -204,6 +219,9 @@ def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -
         max_per_person_per_area = 1
         timeout_seconds = 2
         board_calls = 8
+        hall_sound = "voice"         # hub: voice | browser | chime | off
+        hall_voice = "vi"            # hub: vi | vi-vn-x-central | vi-vn-x-south
+        hall_recordings = ""         # hub: folder of recorded clips, e.g. "hall-voice"
         [[queue.area]]               # repeat per area; none = the five built-in areas
         prefix = "A"
         name = "Hộ tịch – Chứng thực"
@@ -278,6 +296,15 @@ def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -
         out.append(f"[queue] board_calls: expected 1–30, got {board_calls}")
         board_calls = d.board_calls
 
+    hall: dict[str, str] = {}
+    for key, choices in (("hall_sound", HALL_SOUNDS), ("hall_voice", HALL_VOICES)):
+        value = _get(key, str, getattr(d, key), "a string")
+        if value not in choices:
+            out.append(f"[queue] {key}: expected one of {', '.join(choices)}, got {value!r}")
+            value = getattr(d, key)
+        hall[key] = value
+    recordings = _get("hall_recordings", str, d.hall_recordings, "a folder path").strip()
+
     areas = d.areas_def
     if "area" in raw:
         areas = _parse_areas(raw["area"], out) or d.areas_def
@@ -332,6 +359,9 @@ def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -
         timeout_seconds=timeout,
         board_calls=board_calls,
         counter_areas=counter_areas,
+        hall_sound=hall["hall_sound"],
+        hall_voice=hall["hall_voice"],
+        hall_recordings=recordings,
     )
     if problems is None and len(out) > start_len:
         raise QueueConfigError(out)
@@ -432,7 +462,8 @@ CREATE TABLE {ine} queue_tickets (
     person_key TEXT NOT NULL DEFAULT '',
     channel TEXT NOT NULL DEFAULT 'kiosk',
     status TEXT NOT NULL CHECK (status IN
-        ('waiting', 'called', 'serving', 'done', 'no_show', 'on_hold', 'transferred')),
+        ('waiting', 'called', 'serving', 'done', 'no_show', 'on_hold', 'transferred',
+         'not_served')),
     counter_no INTEGER,
     target_counter INTEGER,
     issued_at TEXT NOT NULL,
@@ -479,6 +510,39 @@ CREATE TABLE {ine} queue_requests (
 def create_queue_tables(db: sqlite_utils.Database, *, if_not_exists: bool = False) -> None:
     """The queue tables; called by the counter store's migration and by the hub's own file."""
     db.executescript(SCHEMA_SQL.format(ine="IF NOT EXISTS" if if_not_exists else ""))
+
+
+def upgrade_queue_tables(conn: Any) -> bool:
+    """Let a file made before the day-end close store `not_served` (its CHECK lists the
+    statuses): SQLite's documented table rebuild, foreign keys off, in one transaction.
+    Run outside any transaction, before the engine writes; True if the file was rebuilt."""
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'queue_tickets'"
+    ).fetchone()
+    if row is None or "'not_served'" in row[0]:
+        return False
+    table = SCHEMA_SQL.split("CREATE INDEX", 1)[0].format(ine="")
+    indexes = "CREATE INDEX" + SCHEMA_SQL.split("CREATE INDEX", 1)[1].split("CREATE TABLE")[0]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(table.replace("queue_tickets (", "queue_tickets_new (", 1))
+            conn.execute("INSERT INTO queue_tickets_new SELECT * FROM queue_tickets")
+            conn.execute("DROP TABLE queue_tickets")
+            conn.execute("ALTER TABLE queue_tickets_new RENAME TO queue_tickets")
+            for statement in indexes.format(ine="").split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            if conn.execute("PRAGMA foreign_key_check").fetchall():
+                raise RuntimeError("queue_tickets rebuild broke a foreign key")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+    return True
 
 
 # -- records ------------------------------------------------------------------------------
@@ -578,6 +642,17 @@ class Call:
             "recall": self.recall,
         }
 
+    def to_public_json(self) -> dict[str, Any]:
+        """What the waiting hall may see of a call: its order, number, counter, area, time."""
+        return {
+            "seq": self.id,
+            "number": self.number,
+            "counter_no": self.counter_no,
+            "area": self.area,
+            "at": iso(self.at),
+            "recall": self.recall,
+        }
+
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Call:
         return cls(
@@ -607,6 +682,21 @@ class QueueView:
             "current": {str(k): t.to_json() for k, t in self.current.items()},
             "calls": [c.to_json() for c in self.calls],
             "on_hold": [t.to_json() for t in self.on_hold],
+            "area_names": self.area_names,
+        }
+
+    def to_public_json(self) -> dict[str, Any]:
+        """The public board's view: number, counter and area of each call, waiting counts per
+        area. No priority class, no dossier codes, no ticket ids (the board has no token)."""
+        return {
+            "day": self.day,
+            "version": self.version,
+            "waiting": self.waiting,
+            "current": {
+                str(k): {"number": t.number, "area": t.serve_area}
+                for k, t in sorted(self.current.items())
+            },
+            "calls": [c.to_public_json() for c in self.calls],
             "area_names": self.area_names,
         }
 
@@ -711,6 +801,46 @@ class QueueEngine:
         self.store = store
         self.settings = settings
         self.clock = clock
+        # Set by the owner once the file can store `not_served` (upgrade_queue_tables): then
+        # the first issue or call of each day closes the days before it.
+        self.closes_days = False
+        self._closed_before = ""
+
+    def close_past_days(self) -> int:
+        """Day-end close: every ticket of a past day still open is closed as not served (one
+        being served → done, its service time unknown); how many were closed. Run by the
+        hub at start and, lazily, by the first issue or call of each day."""
+        with self.store.write() as db:
+            return self._close_past_days(db, self.today())
+
+    def _close_past_days(self, db: sqlite_utils.Database, today: str) -> int:
+        now = iso(self.now())
+        open_states = (*LEFT_OVER, "serving")
+        marks = ",".join("?" * len(open_states))
+        where = f"day < ? AND status IN ({marks})"
+        db.conn.execute(
+            "INSERT INTO queue_events(ticket_id, day, at, action, counter_no, details) "
+            f"SELECT id, day, ?, 'close_day', counter_no, json_object('from', status) "
+            f"FROM queue_tickets WHERE {where} ORDER BY id",
+            (now, today, *open_states),
+        )
+        db.conn.execute(
+            "UPDATE queue_tickets SET status = 'done', updated_at = ? "
+            "WHERE day < ? AND status = 'serving'",
+            (now, today),
+        )
+        left = ",".join("?" * len(LEFT_OVER))
+        cur = db.conn.execute(
+            "UPDATE queue_tickets SET status = 'not_served', finished_at = ?, updated_at = ? "
+            f"WHERE day < ? AND status IN ({left})",
+            (now, now, today, *LEFT_OVER),
+        )
+        self._closed_before = today
+        return int(cur.rowcount)
+
+    def _day_turned(self, db: sqlite_utils.Database, today: str) -> None:
+        if self.closes_days and self._closed_before != today:
+            self._close_past_days(db, today)
 
     # -- helpers --
 
@@ -773,11 +903,14 @@ class QueueEngine:
         )  # fmt: skip
 
     def _set(self, db: sqlite_utils.Database, t: Ticket, **changes: Any) -> Ticket:
+        """Change a ticket read in this same transaction; the changed ticket is built here, as
+        a re-read would give it (times to the second, dossiers as a tuple), not read back:
+        the SELECT and its parsing were a fifth of a call's cost under 50 counters."""
         changes["updated_at"] = iso(self.now())
         cols = ", ".join(f"{k} = ?" for k in changes)
         params = tuple(iso(v) if isinstance(v, datetime) else v for v in changes.values())
         db.conn.execute(f"UPDATE queue_tickets SET {cols} WHERE id = ?", (*params, t.id))
-        return self._get(t.id)
+        return replace(t, **{k: _as_read(k, v) for k, v in changes.items() if k != "updated_at"})
 
     def _idempotent(self, request_id: str | None, fn: Callable[[], Any]) -> Any:
         """Run `fn` once per request id; a retry gets the stored answer (JSON form)."""
@@ -842,6 +975,7 @@ class QueueEngine:
         with self.store.write() as db:
 
             def run() -> Ticket:
+                self._day_turned(db, day)
                 if key:
                     self._check_limits(key, a, day)
                 row = db.conn.execute(
@@ -904,8 +1038,8 @@ class QueueEngine:
     ) -> Ticket | None:
         """Call the next ticket for a counter (priority first, interleaved, then FIFO).
 
-        The counter's current ticket, if any, is finished first (the officer moved on).
-        Returns None when nobody waits."""
+        The counter's current ticket, if any, is finished when the next one is called (the
+        officer moved on). Returns None, changing nothing, when nobody waits."""
         serves = self.settings.served_by(counter_no, areas)
         with self.store.write() as db:
             return self._idempotent(  # type: ignore[no-any-return]
@@ -917,9 +1051,7 @@ class QueueEngine:
     ) -> Ticket | None:
         now = self.now()
         day = self.day_of(now)
-        current = self._current(counter_no, day)
-        if current is not None:
-            self._finish(db, current, counter_no, ())
+        self._day_turned(db, day)
         streak = self._streak(db, counter_no, day)
         marks = ",".join("?" * len(serves))
         base = (
@@ -942,8 +1074,11 @@ class QueueEngine:
                 pick = self._one(ordinary_sql, params) or self._one(prio_sql, params)
             else:
                 pick = self._one(prio_sql, params) or self._one(ordinary_sql, params)
-        if pick is None:
+        if pick is None:  # nobody waits: the current ticket stays (it is not "served" yet)
             return None
+        current = self._current(counter_no, day)
+        if current is not None:  # the officer moved on to the next citizen
+            self._finish(db, current, counter_no, ())
         new_streak = streak + 1 if pick.priority else 0
         db.conn.execute(
             "INSERT INTO queue_counters(counter_no, day, priority_streak, seen_at) "
@@ -973,7 +1108,14 @@ class QueueEngine:
             raise IllegalTransition(
                 f"Số {t.number} vừa được quầy khác gọi", f"{t.number} was just called elsewhere"
             )
-        called = self._get(t.id)
+        called = replace(
+            t,
+            status="called",
+            counter_no=counter_no,
+            target_counter=None,
+            called_at=t.called_at or _as_read("called_at", now),
+            call_count=t.call_count + 1,
+        )
         self._event(db, called, action, counter_no, number=t.number, from_status=t.status)
         return called
 
@@ -1046,7 +1188,8 @@ class QueueEngine:
             return self._idempotent(request_id, run)  # type: ignore[no-any-return]
 
     def unhold(self, number: str, *, request_id: str | None = None) -> Ticket:
-        """Return a held ticket to the queue, at its original place (it is called soon)."""
+        """Return a held ticket to its area's queue at its original place (it is called soon,
+        by whichever counter of the area is free first: the one that held it may be busy)."""
         with self.store.write() as db:
 
             def run() -> Ticket:
@@ -1057,7 +1200,7 @@ class QueueEngine:
                         f"{t.number} is not on hold",
                     )
                 held_by = t.counter_no
-                t = self._set(db, t, status="waiting", counter_no=None, target_counter=held_by)
+                t = self._set(db, t, status="waiting", counter_no=None, target_counter=None)
                 self._event(db, t, "unhold", held_by)
                 return t
 
@@ -1220,6 +1363,20 @@ class QueueEngine:
             area_names={a.prefix: a.name for a in self.settings.areas_def},
         )
 
+    def calls_since(self, after: int, limit: int = 500) -> list[Call]:
+        """Today's calls and recalls after sequence number `after`, oldest first: what a board
+        that last saw `after` has missed (the event stream's resume)."""
+        return [
+            Call(eid, counter, number, area, parse_iso(at), action == "recall")
+            for eid, counter, number, area, at, action in self.store.conn.execute(
+                "SELECT e.id, e.counter_no, t.number, t.serve_area, e.at, e.action "
+                "FROM queue_events e JOIN queue_tickets t ON t.id = e.ticket_id "
+                "WHERE e.day = ? AND e.action IN ('call', 'recall') AND e.id > ? "
+                "ORDER BY e.id LIMIT ?",
+                (self.today(), after, limit),
+            )
+        ]
+
     def version(self) -> int:
         """Changes whenever anything in the queue changes (the board polls this)."""
         row = self.store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM queue_events").fetchone()
@@ -1275,6 +1432,15 @@ class QueueEngine:
                 _figures(k, v) for k, v in sorted(by_counter.items(), key=lambda kv: int(kv[0]))
             ),
         )
+
+
+def _as_read(column: str, value: Any) -> Any:
+    """A value written to a ticket column as reading the row back would give it."""
+    if isinstance(value, datetime):
+        return parse_iso(iso(value))
+    if column == "dossiers" and isinstance(value, str):
+        return tuple(json.loads(value))
+    return value
 
 
 def _figures(key: str, rows: list[tuple[Any, ...]]) -> Figures:

@@ -23,6 +23,7 @@ import sqlite_utils
 from counter import spool
 from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
 from counter.queue import (
+    Call,
     QueueEngine,
     QueueError,
     QueueSettings,
@@ -30,9 +31,10 @@ from counter.queue import (
     QueueView,
     Ticket,
     settings_from,
+    upgrade_queue_tables,
 )
 from counter.store import Store
-from counter.timeutil import Clock, iso, system_clock
+from counter.timeutil import Clock, iso, parse_iso, system_clock
 
 
 class HubUnavailable(CounterError):
@@ -88,6 +90,8 @@ class QueueService(Protocol):
     def current(self) -> Ticket | None: ...
 
     def view(self) -> QueueView: ...
+
+    def calls_since(self, after: int) -> list[Call]: ...
 
     def stats(self) -> QueueStats: ...
 
@@ -145,7 +149,9 @@ class LocalQueue:
         self.clock = clock
         self._store = Store(store_path)
         self._lock = threading.Lock()
+        upgrade_queue_tables(self._store.conn)
         self.engine = QueueEngine(self._store, settings, clock)
+        self.engine.closes_days = True
 
     @classmethod
     def for_config(cls, config: Any, *, clock: Clock = system_clock) -> LocalQueue:
@@ -221,6 +227,9 @@ class LocalQueue:
 
     def view(self) -> QueueView:
         return self._run(self.engine.view)  # type: ignore[no-any-return]
+
+    def calls_since(self, after: int) -> list[Call]:
+        return self._run(lambda: self.engine.calls_since(after))  # type: ignore[no-any-return]
 
     def stats(self) -> QueueStats:
         return self._run(self.engine.stats)  # type: ignore[no-any-return]
@@ -388,7 +397,15 @@ class HubQueue:
         return None if data.get("ticket") is None else self._ticket(data)
 
     def view(self) -> QueueView:
-        return QueueView.from_json(self._request("GET", "/api/board"))
+        return QueueView.from_json(self._request("GET", "/api/view"))
+
+    def calls_since(self, after: int) -> list[Call]:
+        """Today's calls after sequence number `after`, oldest first (the board's catch-up)."""
+        data = self._request("GET", f"/api/board/calls?after={int(after)}")
+        return [
+            Call(c["seq"], c["counter_no"], c["number"], c["area"], parse_iso(c["at"]), c["recall"])
+            for c in data["calls"]
+        ]
 
     def stats(self) -> QueueStats:
         return QueueStats.from_json(self._request("GET", "/api/stats"))

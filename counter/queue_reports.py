@@ -51,6 +51,7 @@ STATUS_VI = {
     "no_show": "Vắng mặt",
     "on_hold": "Tạm giữ",
     "transferred": "Đã chuyển",
+    "not_served": "Không được phục vụ (hết ngày)",
 }
 
 

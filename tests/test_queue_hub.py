@@ -280,7 +280,10 @@ def test_a_hub_token_keeps_the_queue_to_the_centre(tmp_path: Path, clock: Frozen
                 outsider.log(today, today)
             with pytest.raises(AuthError):
                 outsider.stats()
-            assert outsider.view().waiting.get("A", 0) == 0  # the board is public
+            with pytest.raises(AuthError):
+                outsider.view()  # the full view (priority classes) is the centre's own
+        public = httpx.get(f"{running.url}/api/board").json()  # the hall's board is public
+        assert public["waiting"].get("A", 0) == 0
         assert member.log(today, today) == []  # the outsiders changed nothing
         ticket = member.issue("A")
         called = member.call_next()

@@ -8,6 +8,12 @@ disk. Two counters pressing "call next" at the same instant are therefore two st
 serial loop and never get the same ticket, and 50 counters pressing together cost a few fsyncs,
 not 50. (A writer thread did the same before; handing each request to it and back through the
 GIL cost more than the SQLite work itself.)
+
+The waiting hall follows `/api/board/events`, a server-sent event stream: one `call` event per
+call or recall, its `id` the call's sequence number (the queue event id), so a board that
+reconnects (the browser sends `Last-Event-ID`) gets exactly the calls it missed, in order;
+`state` events carry the public board (who serves what, waiting counts) and `time` events the
+hub's Vietnam time. After each group commit the open streams are woken once.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import asyncio
 import contextlib
 import hmac
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -24,16 +31,31 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
-from counter.queue import QueueEngine, QueueError, QueueSettings, Ticket, create_queue_tables
+from counter.queue import (
+    Call,
+    QueueEngine,
+    QueueError,
+    QueueSettings,
+    Ticket,
+    create_queue_tables,
+    upgrade_queue_tables,
+)
 from counter.store import Store
-from counter.timeutil import Clock, system_clock
+from counter.timeutil import Clock, iso, system_clock
+from counter.vi_numerals import call_sentence
 from portal.hub.board import board_page
+from portal.hub.hall_audio import HallVoice
+
+logger = logging.getLogger(__name__)
 
 MAX_BODY = 16_384
+KEEPALIVE_SECONDS = 15.0  # a `time` event this often keeps proxies and the clock honest
+STATE_EVERY_SECONDS = 0.25  # at most this often a board gets the whole board again
+STALE_SECONDS = 120  # a call older than this when it reaches a board is listed, not spoken
 
 
 class Hub:
@@ -50,6 +72,7 @@ class Hub:
         *,
         centre: str = "",
         clock: Clock = system_clock,
+        audio_dir: Path | None = None,
     ):
         self.settings = settings
         self.centre = centre
@@ -57,11 +80,51 @@ class Hub:
         self.store = Store(db_path, migrate=False)
         with self.store.write() as db:
             create_queue_tables(db, if_not_exists=True)
+        upgrade_queue_tables(self.store.conn)
         self.engine = QueueEngine(self.store, settings, clock)
+        self.engine.closes_days = True
+        self.engine.close_past_days()
         self._reader = Store(db_path, migrate=False)
         self.reader = QueueEngine(self._reader, settings, clock)
         self._pending: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self._flush_scheduled = False
+        recordings = Path(settings.hall_recordings) if settings.hall_recordings else None
+        self.voice = HallVoice(
+            audio_dir or Path(db_path).parent / "hall-audio",
+            voice=settings.hall_voice,
+            recordings=recordings,
+        )
+        self._changed: asyncio.Event | None = None  # made on the serving loop
+        self._state: tuple[int, str] | None = None  # (version, public board JSON)
+
+    def changed(self) -> asyncio.Event:
+        """Set (and replaced) after every group commit: the board streams wait on it."""
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return self._changed
+
+    def _notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = asyncio.Event()
+
+    def public_state(self) -> tuple[int, str]:
+        """The public board as JSON with the hub's time, computed once per queue version."""
+        version = self.reader.version()
+        if self._state is None or self._state[0] != version:
+            body = {**self.reader.view().to_public_json(), "now": iso(self.reader.now())}
+            self._state = (version, json.dumps(body, ensure_ascii=False))
+        return self._state
+
+    def call_event(self, call: Call) -> dict[str, Any]:
+        """One call as the hall receives it: what to show, what to play, whether to speak."""
+        age = (self.reader.now() - call.at).total_seconds()
+        return {
+            **call.to_public_json(),
+            "text": call_sentence(call.number, call.counter_no),
+            "clips": self.voice.urls(call.number, call.counter_no),
+            "stale": age > STALE_SECONDS,
+        }
 
     def log(self, start: date, end: date) -> list[dict[str, Any]]:
         """The queue log of a range of days, on a connection of its own: a year's log is read
@@ -97,6 +160,7 @@ class Hub:
             done = [(fut, False, exc) for _fn, fut in batch]
         for fut, ok, value in done:
             _resolve(fut, ok, value)
+        self._notify()
 
     def close(self) -> None:
         self.store.close()
@@ -180,6 +244,8 @@ def _str(data: dict[str, Any], key: str) -> str:
 def _ticket_json(t: Ticket | None) -> dict[str, Any]:
     return {"ticket": None if t is None else t.to_json()}
 
+
+NO_STORE = {"Cache-Control": "no-store"}
 
 UNAUTHORIZED_VI = (
     "Máy chủ hàng đợi từ chối: thiếu hoặc sai mã truy cập của trung tâm ([queue] hub_token "
@@ -276,7 +342,77 @@ def create_app(hub: Hub) -> Starlette:
         return JSONResponse(_ticket_json(reader.current(no)))
 
     async def board_json(request: Request) -> Response:
-        return JSONResponse(reader.view().to_json(), headers={"Cache-Control": "no-store"})
+        """The public board: numbers, counters, areas, waiting counts, the hub's time."""
+        _version, body = hub.public_state()
+        return Response(body, media_type="application/json", headers=NO_STORE)
+
+    async def view_json(request: Request) -> Response:
+        """The full view (priority classes, on-hold tickets) for the centre's own counters."""
+        return JSONResponse(reader.view().to_json(), headers=NO_STORE)
+
+    async def board_events(request: Request) -> Response:
+        """The hall's event stream (see the module doc). Resumes after `Last-Event-ID` (sent
+        by the browser on reconnect) or `?after=` (the page's first connection)."""
+        raw = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
+        try:
+            after = int(raw)
+            if after < 0:
+                raise ValueError
+        except ValueError:
+            return _bad("Last-Event-ID / after: cần một số thứ tự sự kiện")
+
+        async def stream() -> AsyncIterator[str]:
+            loop = asyncio.get_running_loop()
+            seen, shown, state_at = after, -1, 0.0
+            yield "retry: 1000\n\n"
+            try:
+                while True:
+                    woken = hub.changed()
+                    for call in reader.calls_since(seen):
+                        seen = call.id
+                        data = json.dumps(hub.call_event(call), ensure_ascii=False)
+                        yield f"id: {call.id}\nevent: call\ndata: {data}\n\n"
+                    timeout = KEEPALIVE_SECONDS
+                    version, state = hub.public_state()
+                    if version != shown:
+                        # Calls go out at once; the rest of the board at most every 250 ms.
+                        left = STATE_EVERY_SECONDS - (loop.time() - state_at)
+                        if left <= 0:
+                            shown, state_at = version, loop.time()
+                            yield f"event: state\ndata: {state}\n\n"
+                        else:
+                            timeout = left
+                    try:
+                        await asyncio.wait_for(woken.wait(), timeout)
+                    except TimeoutError:
+                        if timeout == KEEPALIVE_SECONDS:
+                            now = json.dumps({"now": iso(reader.now())})
+                            yield f"event: time\ndata: {now}\n\n"
+            except Exception as exc:  # the board reconnects and resumes; say why it had to
+                logger.warning("board event stream ended by an error: %s", exc, exc_info=exc)
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={**NO_STORE, "X-Accel-Buffering": "no"},
+        )
+
+    async def board_calls(request: Request) -> Response:
+        """Today's calls after `?after=` (the terminal board's catch-up; public like the board)."""
+        try:
+            after = int(request.query_params.get("after", "0"))
+        except ValueError:
+            return _bad("after: cần một số thứ tự sự kiện")
+        calls = [c.to_public_json() for c in reader.calls_since(after)]
+        return JSONResponse({"calls": calls, "now": iso(reader.now())}, headers=NO_STORE)
+
+    async def audio(request: Request) -> Response:
+        """One clip of the hall's voice (the chime or a word); only the known words."""
+        clip = await run_in_threadpool(hub.voice.clip, request.path_params["word"])
+        if clip is None:
+            return JSONResponse({"error": "no such clip", "kind": "NotFound"}, status_code=404)
+        body, media_type = clip
+        return Response(body, media_type=media_type, headers={"Cache-Control": "max-age=86400"})
 
     async def version(request: Request) -> Response:
         return JSONResponse({"version": reader.version()}, headers={"Cache-Control": "no-store"})
@@ -309,11 +445,20 @@ def create_app(hub: Hub) -> Starlette:
         )
 
     async def board(request: Request) -> Response:
+        view = reader.view()
         return HTMLResponse(
-            board_page(reader.view(), hub.centre), headers={"Cache-Control": "no-store"}
+            board_page(
+                view,
+                hub.centre,
+                now=reader.now(),
+                sound=hub.settings.hall_sound,
+                keep=hub.settings.board_calls,
+                lang=request.query_params.get("lang", "vi"),
+            ),
+            headers=NO_STORE,
         )
 
-    expected = f"Bearer {hub.settings.hub_token}".encode()
+    expected = hub.settings.hub_token.encode()
 
     def members_only(handler: Callable[[Request], Awaitable[Response]]) -> Any:
         """With `[queue] hub_token` set, only the centre's counters and kiosks (which send
@@ -322,7 +467,9 @@ def create_app(hub: Hub) -> Starlette:
             return handler
 
         async def checked(request: Request) -> Response:
-            given = request.headers.get("authorization", "").encode()
+            # RFC 9110 §11.1: the scheme is case-insensitive ("bearer …" is as good).
+            scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+            given = token.strip().encode() if scheme.lower() == "bearer" else b""
             if not hmac.compare_digest(given, expected):
                 refused = _error(AuthError(UNAUTHORIZED_VI, UNAUTHORIZED_EN))
                 refused.headers["WWW-Authenticate"] = "Bearer"
@@ -338,8 +485,12 @@ def create_app(hub: Hub) -> Starlette:
         Route("/api/ping", ping),
         Route("/api/settings", settings),
         Route("/api/board", board_json),
+        Route("/api/board/events", board_events),
+        Route("/api/board/calls", board_calls),
+        Route("/audio/{word}", audio),
         Route("/api/version", version),
         # The centre's own: with a hub token, only its holders.
+        Route("/api/view", members_only(view_json)),
         Route("/api/stats", members_only(stats)),
         Route("/api/log", members_only(log)),
         Route("/api/tickets", members_only(issue), methods=["POST"]),

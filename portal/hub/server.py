@@ -35,7 +35,15 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 def serve_in_thread(app: Starlette, host: str = "127.0.0.1", port: int = 0) -> RunningHub:
     """Start uvicorn on a (random) loopback port in a daemon thread; wait until it listens."""
     sock = bind(host, port)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", backlog=256)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        backlog=256,
+        # The boards' event streams never end by themselves: do not wait for them to stop.
+        timeout_graceful_shutdown=1,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="queue-hub", daemon=True
