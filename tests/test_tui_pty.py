@@ -34,10 +34,9 @@ def _dossiers(cfg: Path) -> list[dict[str, object]]:
 
 
 def _login(app: PtyApp) -> None:
-    app.wait_drawn("Đăng nhập")
-    mark = app.mark()
+    app.wait_shown("Đăng nhập")
     app.send("canbo" + TAB + "1234" + ENTER)
-    app.wait_drawn("Hồ sơ tiếp nhận hôm nay", since=mark)
+    app.wait_shown("Hồ sơ tiếp nhận hôm nay")
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
