@@ -1,12 +1,18 @@
 """Export 50,000 dossiers (a month of a busy centre) to XLSX and CSV: seconds and peak memory.
 
-Targets (the supervisor issue): XLSX ≤ 10 s, CSV ≤ 2 s, ≤ 200 MB. Each export is measured
-beside a baseline in the same run, the same rows written with no formatting (csv.writer of the
-raw SQL rows; openpyxl write-only of the raw rows), so the ratio shows what the form layout
-costs on this machine. Peak memory is the whole process's peak RSS (VmHWM, reset before each
-case, each case in a fresh child process) and tracemalloc's peak of Python allocations.
+Targets: XLSX ≤ 3 s (issue #18; it was ≤ 10 s), CSV ≤ 2 s, ≤ 200 MB. Each export is measured
+beside baselines in the same run, the same rows written with no formatting (csv.writer of the
+raw SQL rows; openpyxl write-only of the raw rows, what the book used before #18; XlsxWriter
+constant-memory of the raw rows, what the book uses now), so the ratios show what the form
+layout costs on this machine. The cases alternate over `--rounds` rounds (a shared, loaded
+machine: each figure is the best of its rounds, and every round is printed). Peak memory is
+the whole process's peak RSS (VmHWM, reset before each case, each case in a fresh child process) and tracemalloc's peak of Python allocations.
 
-Run: .venv/bin/python -m bench.bench_exports [--rows 50000]
+It then prints the witness's figures (`bench.bench_witness`): `audit verify` over a year of
+audit entries (1,000,000) online and offline against the chain-only baseline, and a sync
+round's cost with and without the witness step.
+
+Run: .venv/bin/python -m bench.bench_exports [--rows 50000] [--audit-rows 1000000]
 """
 
 from __future__ import annotations
@@ -176,6 +182,16 @@ def _case(name: str, data_dir: str, out_dir: str, queue: Any) -> None:
             ws.append(row)
         wb.save(out / "baseline.xlsx")
 
+    def baseline_xlsxwriter() -> None:
+        # The same rows, XlsxWriter constant memory, plain cells (write_row guesses types).
+        import xlsxwriter
+
+        wb = xlsxwriter.Workbook(str(out / "baseline-xw.xlsx"), {"constant_memory": True})
+        ws = wb.add_worksheet("x")
+        for r, row in enumerate(book_rows(desk.store, agencies, start, end)):
+            ws.write_row(r, 0, row)
+        wb.close()
+
     def book(fmt: str) -> Callable[[], Any]:
         return lambda: export(desk, ExportRequest(start, end, out / fmt, formats=(fmt,)))
 
@@ -184,6 +200,7 @@ def _case(name: str, data_dir: str, out_dir: str, queue: Any) -> None:
         "xlsx": book("xlsx"),
         "baseline_csv": baseline_csv,
         "baseline_xlsx": baseline_xlsx,
+        "baseline_xlsxwriter": baseline_xlsxwriter,
     }
     queue.put((name, _measure(cases[name])))
 
@@ -191,6 +208,8 @@ def _case(name: str, data_dir: str, out_dir: str, queue: Any) -> None:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--audit-rows", type=int, default=1_000_000)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         from counter.catalogue import load_catalogue
@@ -206,26 +225,38 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         desk.close()
         results: dict[str, Any] = {"rows": args.rows, "seed_seconds": round(seeded, 2)}
         ctx = multiprocessing.get_context("spawn")
-        for name in ("baseline_csv", "csv", "baseline_xlsx", "xlsx"):
-            out = Path(tmp) / "out"
-            (out / "csv").mkdir(parents=True, exist_ok=True)
-            (out / "xlsx").mkdir(parents=True, exist_ok=True)
-            queue = ctx.Queue()
-            proc = ctx.Process(target=_case, args=(name, tmp, str(out), queue))
-            proc.start()
-            key, figures = queue.get()
-            proc.join()
-            figures["py_peak_mb"] = round(figures["py_peak_mb"], 1)
-            results[key] = figures
+        names = ("baseline_csv", "csv", "baseline_xlsx", "baseline_xlsxwriter", "xlsx")
+        rounds: dict[str, list[float]] = {name: [] for name in names}
+        for _ in range(max(1, args.rounds)):
+            for name in names:
+                out = Path(tmp) / "out"
+                (out / "csv").mkdir(parents=True, exist_ok=True)
+                (out / "xlsx").mkdir(parents=True, exist_ok=True)
+                queue = ctx.Queue()
+                proc = ctx.Process(target=_case, args=(name, tmp, str(out), queue))
+                proc.start()
+                key, figures = queue.get()
+                proc.join()
+                figures["py_peak_mb"] = round(figures["py_peak_mb"], 1)
+                rounds[key].append(figures["seconds"])
+                if key not in results or figures["seconds"] < results[key]["seconds"]:
+                    results[key] = figures
+        for name in names:
+            results[name]["rounds_seconds"] = rounds[name]
         for fmt in ("csv", "xlsx"):
             base = results[f"baseline_{fmt}"]["seconds"] or 0.01
             results[f"{fmt}_vs_baseline"] = round(results[fmt]["seconds"] / base, 2)
+        base = results["baseline_xlsxwriter"]["seconds"] or 0.01
+        results["xlsx_vs_xlsxwriter_plain"] = round(results["xlsx"]["seconds"] / base, 2)
         results["targets"] = {
-            "xlsx_seconds_le_10": results["xlsx"]["seconds"] <= 10,
+            "xlsx_seconds_le_3": results["xlsx"]["seconds"] <= 3,
             "csv_seconds_le_2": results["csv"]["seconds"] <= 2,
             "memory_le_200mb": max(results[f]["peak_rss_mb"] for f in ("csv", "xlsx")) <= 200,
         }
     print(json.dumps(results, indent=2, ensure_ascii=False))
+    from bench import bench_witness
+
+    results["witness"] = bench_witness.main(["--audit-rows", str(args.audit_rows)])
     return results
 
 

@@ -183,6 +183,21 @@ def bench_search(folder: Path, n: int) -> None:
         f"  baseline get-by-code (B-tree): {fmt_ms(base)}; ratio p95 "
         f"{pct(times, 0.95) / pct(base, 0.95):.1f}×"
     )
+    # A piece from the middle of a code ("12.H26-2611…"): not a prefix the index knows, so
+    # the code column is scanned (the fallback of counter.search, only when nothing matched).
+    fragments = []
+    for code, *_ in sample[:20]:
+        agency, day, tail = code.rsplit("-", 2)
+        fragments.append(f"{agency.rsplit('.', 1)[-1]}-{day}-{tail[:3]}")
+    frag = []
+    for q in fragments:
+        t0 = time.perf_counter()
+        desk.search(q)
+        frag.append(time.perf_counter() - t0)
+    print(
+        f"  code fragment from the middle ({len(frag)} queries, scan of the code index): "
+        f"{fmt_ms(frag)}; ratio p95 to get-by-code {pct(frag, 0.95) / pct(base, 0.95):.0f}×"
+    )
     desk.close()
 
 
@@ -258,32 +273,40 @@ STARTUP_BARE = (
 )
 
 
-def bench_startup(folder: Path, runs: int = 7) -> None:
-    """Process start to the first interactive screen (Textual's on_ready), vs a bare app."""
+def bench_startup(folder: Path, runs: int = 9) -> None:
+    """Process start to the first interactive screen (Textual's on_ready), vs a bare app.
+
+    The two are run alternately, after one warm-up each that writes the bytecode caches (as
+    an installed app has them), so that a busy machine slows both alike."""
     root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
-    def measure(code: str) -> list[float]:
-        times = []
-        for _ in range(runs):
-            done = subprocess.run(
-                [sys.executable, "-c", code, str(folder), repr(time.time())],
-                capture_output=True,
-                text=True,
-                cwd=root,
-            )
-            if done.returncode != 0:
-                raise RuntimeError(done.stderr[-500:])
-            times.append(float(done.stdout.strip().splitlines()[-1]))
-        return times
+    def once(code: str) -> float:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(folder), repr(time.time())],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env=env,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-500:])
+        return float(done.stdout.strip().splitlines()[-1])
 
-    app = measure(STARTUP_APP)
-    bare = measure(STARTUP_BARE)
+    once(STARTUP_APP)
+    once(STARTUP_BARE)
+    app: list[float] = []
+    bare: list[float] = []
+    for _ in range(runs):
+        app.append(once(STARTUP_APP))
+        bare.append(once(STARTUP_BARE))
+    ratio = statistics.median(app) / statistics.median(bare)
     print(
-        f"cold start to the login screen: median {statistics.median(app):.2f} s  (target ≤ 1.0 s)"
+        f"cold start to the login screen: median {statistics.median(app):.2f} s  "
+        f"(target ≤ 2× the bare app)"
     )
     print(
-        f"  baseline bare Textual app: median {statistics.median(bare):.2f} s; ratio "
-        f"{statistics.median(app) / statistics.median(bare):.1f}×"
+        f"  baseline bare Textual app: median {statistics.median(bare):.2f} s; ratio {ratio:.1f}×"
     )
 
 

@@ -56,7 +56,7 @@ async def hello_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         {
             "type": "http.response.start",
             "status": 200,
-            "headers": [(b"content-type", b"text/plain")],
+            "headers": [(b"content-type", b"text/plain"), (b"content-length", b"5")],
         }
     )
     await send({"type": "http.response.body", "body": b"hello"})
@@ -92,7 +92,12 @@ class SimCounter:
     def __init__(self, index: int):
         self.device_id = str(uuid.uuid4())
         self.secret = os.urandom(32).hex()
-        self.agency = AGENCIES[index // 99]
+        # 99 counters per agency code (the code's counter number has two digits)
+        self.agency = (
+            AGENCIES[index // 99]
+            if index < 99 * len(AGENCIES)
+            else f"000.00.{20 + index // 99}.H26"
+        )
         self.counter_no = index % 99 + 1
         self.seq = 0
         self.dossiers = 0
@@ -210,6 +215,17 @@ class _Wire:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
+        reused = self.writer is not None
+        try:
+            return await self._request(method, path, body)
+        except (OSError, asyncio.IncompleteReadError, IndexError):
+            if not reused:
+                raise
+            # The server closed the idle keep-alive connection (uvicorn does after 5 s, and a
+            # counter syncing every 15 s finds it closed): a real client reconnects once.
+            return await self._request(method, path, body)
+
+    async def _request(self, method: str, path: str, body: bytes) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None

@@ -3,6 +3,10 @@
     .venv/bin/python -m bench.bench_sync            # 100 000 entries, then 50 counters × 2 000
     .venv/bin/python -m bench.bench_sync --quick    # 10 000 entries, 10 counters × 500
 
+Then (issue #13) the time from `counter restore` to a converged portal for the 100 000-dossier
+store of the first drain, and the entries per second drained through a proxy that loses 30 %
+of the portal's answers, with the clean drain of the same entries as the baseline.
+
 Prints entries per second and the peak memory (VmHWM) of the portal process and of the
 counter process, for one counter with a big backlog and for many counters at once; then two
 baselines measured in the same run on the same payloads: raw SQLite inserts (the storage
@@ -263,15 +267,202 @@ def baseline_sqlite(work: Path, payloads: list[str], batch: int = 500) -> float:
     return rate
 
 
+def _add_entries(
+    config_path: Path, template: dict, n: int, first_event: int, first_code: int
+) -> None:
+    """`n` more dossiers' entries in a counter store, as the desk would append them."""
+    from counter.config import load_config
+    from counter.store import Store
+
+    config = load_config(config_path)
+    store = Store(config.db_path)
+    device_id = store.get_setting("device_id") or ""
+    payloads = _payloads(template, device_id, config.counter.number, n)
+    rows = []
+    for i, text in enumerate(payloads):
+        p = json.loads(text)
+        p["event"]["id"] = first_event + i
+        p["dossier"]["code"] = p["dossier"]["code"][:-4] + f"{first_code + i:04d}"
+        rows.append(("dossier.event", 1, json.dumps(p, ensure_ascii=False, sort_keys=True), ""))
+    with store.write():
+        store.conn.executemany(
+            "INSERT INTO outbox(kind, schema_version, payload, created_at) VALUES (?, ?, ?, ?)",
+            rows,
+        )
+    store.close()
+
+
+def _sync_until_clean(
+    config_path: Path, rounds: int = 1000, max_batch: int | None = None
+) -> tuple[int, int]:
+    """Sync rounds until nothing is pending; (rounds, failed rounds)."""
+    from counter.config import load_config
+    from counter.sync import sync_once
+
+    config = load_config(config_path)
+    failed = 0
+    for i in range(1, rounds + 1):
+        report = sync_once(config.db_path, config, max_batch=max_batch)
+        failed += report.error is not None
+        if report.pending == 0 and report.error is None:
+            return i, failed
+    raise RuntimeError("did not converge")
+
+
+def restore_drill(work: Path, template: dict, entries: int) -> dict:
+    """Time from `counter restore` to a converged portal, for the store of `one`'s drain
+    (`entries` dossiers, all synced): back up, 50 more dossiers synced, restore the backup,
+    5 new dossiers, sync. Counted: the restore (copy, checks, online rebase) and the sync."""
+    from counter.backup import make_backup, restore_store
+    from counter.config import load_config
+
+    cfg_path = work / "c01" / "config.toml"
+    port = int(cfg_path.read_text().split("127.0.0.1:")[1].split('"')[0])
+    proc = _portal(work / "portal.db", port)
+    try:
+        config = load_config(cfg_path)
+        t0 = time.perf_counter()
+        backup = make_backup(config)
+        backup_seconds = time.perf_counter() - t0
+        _add_entries(cfg_path, template, 50, entries + 1, 9001)
+        _sync_until_clean(cfg_path)
+        t0 = time.perf_counter()
+        report = restore_store(config, backup)
+        restored = time.perf_counter() - t0
+        # New dossiers. The desk would number their codes and events past the lost ones
+        # (the rebase); these entries are written raw, so they are given other numbers here.
+        _add_entries(cfg_path, template, 5, entries + 1001, 9101)
+        rounds, _failed = _sync_until_clean(cfg_path)
+        total = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    check = sqlite3.connect(work / "portal.db")
+    dossiers = check.execute("SELECT count(*) FROM dossiers").fetchone()[0]
+    rejected = check.execute("SELECT count(*) FROM ingest WHERE status = 'rejected'").fetchone()[0]
+    check.close()
+    return {
+        "backup_seconds": backup_seconds,
+        "restore_seconds": restored,
+        "converged_seconds": total,
+        "rounds": rounds,
+        "online": report.rebased_online,
+        "portal_dossiers": dossiers,
+        "rejected": rejected,
+        "size_mb": backup.stat().st_size / 1e6,
+    }
+
+
+_PROXY = r"""
+import random, socket, sys, threading
+listen, upstream, drop, seed = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(seed)
+lock = threading.Lock()
+def read_message(sock, buf):
+    while b"\r\n\r\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    end = buf.index(b"\r\n\r\n") + 4
+    length = 0
+    for line in bytes(buf[:end]).split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(buf) < end + length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return None
+        buf += chunk
+    msg = bytes(buf[: end + length])
+    del buf[: end + length]
+    return msg
+def serve(client):
+    up = socket.create_connection(("127.0.0.1", upstream))
+    cbuf, ubuf = bytearray(), bytearray()
+    try:
+        while True:
+            req = read_message(client, cbuf)
+            if req is None:
+                return
+            up.sendall(req)
+            resp = read_message(up, ubuf)
+            if resp is None:
+                return
+            with lock:
+                lost = rng.random() < drop
+            if lost:  # the portal did the work; its answer never arrives
+                return
+            client.sendall(resp)
+    finally:
+        client.close()
+        up.close()
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", listen))
+srv.listen(64)
+print("ready", flush=True)
+while True:
+    conn, _ = srv.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+"""
+
+
+def lossy_drain(work: Path, template: dict, entries: int, drop: float) -> dict:
+    """Entries/s drained by sync rounds (no backoff waits) through a proxy that loses
+    `drop` of the portal's answers after the portal applied the request."""
+    from portal.storage import SQLiteStorage
+
+    db = work / "portal.db"
+    storage = SQLiteStorage(db)
+    code = storage.create_enrollment_code(AGENCY, 1)
+    storage.close()
+    port, proxy_port = _free_port(), _free_port()
+    url = f"http://127.0.0.1:{proxy_port if drop else port}"
+    cfg = _make_counter(work / "c01", 1, entries, template, url, code)
+    proc = _portal(db, port)
+    proxy = None
+    if drop:
+        proxy = subprocess.Popen(
+            [sys.executable, "-c", _PROXY, str(proxy_port), str(port), str(drop), "13"],
+            stdout=subprocess.PIPE,
+        )
+        assert proxy.stdout is not None and proxy.stdout.readline().strip() == b"ready"
+    try:
+        # 100 entries a batch: many round trips, so the lost answers matter.
+        t0 = time.perf_counter()
+        rounds, failed = _sync_until_clean(cfg, rounds=100_000, max_batch=100)
+        seconds = time.perf_counter() - t0
+    finally:
+        if proxy is not None:
+            proxy.terminate()
+            proxy.wait(10)
+        proc.terminate()
+        proc.wait(10)
+    check = sqlite3.connect(db)
+    applied = check.execute("SELECT count(*) FROM ingest WHERE status = 'applied'").fetchone()[0]
+    check.close()
+    return {
+        "rate": entries / seconds,
+        "seconds": seconds,
+        "rounds": rounds,
+        "failed": failed,
+        "applied": applied,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--entries", type=int, default=100_000)
     ap.add_argument("--counters", type=int, default=50)
     ap.add_argument("--per-counter", type=int, default=2_000)
+    ap.add_argument("--lossy-entries", type=int, default=20_000)
     ap.add_argument("--quick", action="store_true", help="10 000 entries, 10 × 500")
     args = ap.parse_args(argv)
     if args.quick:
         args.entries, args.counters, args.per_counter = 10_000, 10, 500
+        args.lossy_entries = 5_000
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
         work = Path(tmp)
         template = _template(work / "template")
@@ -310,6 +501,26 @@ def main(argv: list[str] | None = None) -> int:
             and many["portal_entries"] == args.counters * args.per_counter
         )
         print("targets met" if ok else "TARGETS MISSED")
+
+        drill = restore_drill(work / "one", template, args.entries)
+        print(
+            f"counter restore of a {args.entries:,}-dossier store ({drill['size_mb']:.0f} MB): "
+            f"backup {drill['backup_seconds']:.1f} s; restore → converged portal "
+            f"{drill['converged_seconds']:.1f} s (restore + rebase "
+            f"{'online' if drill['online'] else 'OFFLINE'} {drill['restore_seconds']:.1f} s, "
+            f"{drill['rounds']} sync round(s)); portal holds {drill['portal_dossiers']:,} "
+            f"dossiers, {drill['rejected']} rejected"
+        )
+        clean = lossy_drain(work / "clean", template, args.lossy_entries, 0.0)
+        lossy = lossy_drain(work / "lossy", template, args.lossy_entries, 0.3)
+        print(
+            f"drain of {args.lossy_entries:,} entries, batches of 100: clean "
+            f"{clean['rate']:,.0f} entries/s (baseline, {clean['rounds']} round); through a "
+            f"proxy losing 30 % of answers {lossy['rate']:,.0f} entries/s "
+            f"({lossy['rounds']} rounds, {lossy['failed']} cut short); ratio "
+            f"{lossy['rate'] / clean['rate']:.2f}; applied once each: "
+            f"{lossy['applied'] == args.lossy_entries}"
+        )
     return 0
 
 

@@ -103,14 +103,34 @@ def create_officer(
         check_secret(secret, digits)
     else:
         check_secret(secret)
+    try:
+        return _insert_officer(store, username, full_name, role, secret, now, by)
+    except _NotFirstAccount:
+        record_refusal(store, None, "officer.create", now, "not_logged_in", username=username)
+        raise AuthError(
+            "Cần lãnh đạo/giám sát đăng nhập để tạo tài khoản",
+            "A supervisor must log in to create an account",
+        ) from None
+
+
+class _NotFirstAccount(Exception):
+    """Raised inside the transaction (rolling it back) so the refusal is audited after it."""
+
+
+def _insert_officer(
+    store: Store,
+    username: str,
+    full_name: str,
+    role: str,
+    secret: str,
+    now: datetime,
+    by: Officer | None,
+) -> Officer:
     with store.write() as db:
         if by is None and db.conn.execute("SELECT 1 FROM officers LIMIT 1").fetchone():
             # Only the first account is made without a supervisor logged in (checked inside
             # the transaction, so two set-ups racing cannot both pass).
-            raise AuthError(
-                "Cần lãnh đạo/giám sát đăng nhập để tạo tài khoản",
-                "A supervisor must log in to create an account",
-            )
+            raise _NotFirstAccount
         if db.conn.execute("SELECT 1 FROM officers WHERE username = ?", (username,)).fetchone():
             raise InvalidInput(
                 "username",
@@ -137,7 +157,7 @@ def create_officer(
 
 def set_role(store: Store, *, username: str, role: str, by: Officer, now: datetime) -> Officer:
     """A supervisor changes an account's role (audited with who did it)."""
-    require_supervisor(by)
+    require_supervisor(by, store=store, now=now, action="officer.set_role")
     if role not in ROLES:
         raise InvalidInput("role", f"Vai trò không hợp lệ: {role}", f"Unknown role: {role}")
     username = nfc(username).lower()
@@ -255,9 +275,42 @@ def logout(store: Store, officer: Officer, now: datetime) -> None:
         )
 
 
-def require_supervisor(officer: Officer | None) -> Officer:
+def require_supervisor(
+    officer: Officer | None,
+    *,
+    store: Store | None = None,
+    now: datetime | None = None,
+    action: str = "",
+) -> Officer:
+    """The officer, if a supervisor; else AuthError, and (given a store) an audit entry
+    `access.refused` naming who tried what: every refusal leaves a trace."""
     if officer is None or not officer.is_supervisor:
+        if store is not None and now is not None:
+            record_refusal(store, officer, action, now)
         raise AuthError(
             "Chức năng này chỉ dành cho lãnh đạo/giám sát", "Only a supervisor may do this"
         )
     return officer
+
+
+def record_refusal(
+    store: Store,
+    officer: Officer | None,
+    action: str,
+    now: datetime,
+    reason: str = "role",
+    *,
+    username: str = "",
+) -> None:
+    """One `access.refused` audit entry: `action` was refused to `officer` (or to whoever
+    tried as `username`) for `reason`."""
+    with store.write() as db:
+        audit.record(
+            db,
+            at=iso(now),
+            action="access.refused",
+            officer_id=officer.id if officer else None,
+            username=officer.username if officer else nfc(username).lower(),
+            obj=action,
+            details={"reason": reason, "role": officer.role if officer else None},
+        )

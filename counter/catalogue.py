@@ -370,6 +370,7 @@ class _EntryChecker:
             self.fail("fee", f"expected a whole number of đồng >= 0 (0 if free), got {fee!r}")
             fee = 0
 
+        self._consistent(duration, cutoff, duration_note, fee, fee_note)
         delivery = self._delivery(entry.get("delivery"))
         documents = self._documents(entry.get("documents"))
         if self.problems:
@@ -390,6 +391,31 @@ class _EntryChecker:
             source=source,
             documents=documents,
         )
+
+    def _consistent(
+        self, duration: object, cutoff: object, duration_note: str, fee: object, fee_note: str
+    ) -> None:
+        """The numbers must say what the published notes say (a receipt prints the numbers).
+
+        A note promising the result "trong ngày" needs duration 0 (and the next working day
+        after a cut-off needs the cut-off); a note naming an amount in đồng needs a fee."""
+        note = fold(duration_note).lstrip()
+        same_day = note.startswith(("trong ngay", "ngay trong ngay"))
+        if same_day and duration != 0:
+            self.fail(
+                "duration",
+                f"the note says the result is given the same day ({duration_note!r}): "
+                "expected duration = 0 (with a cutoff if it rolls to the next working day)",
+            )
+        if same_day and "ngay lam viec tiep theo" in note and cutoff is None:
+            self.fail("cutoff", "the note names a next-working-day rule: expected a cutoff")
+        free = fold(fee_note)
+        if fee == 0 and fee_note and not any(w in free for w in ("mien", "khong thu", "khong")):
+            self.fail(
+                "fee",
+                f"the fee is 0 but the note does not say it is free ({fee_note!r}): "
+                "expected the amount, or a note such as “Không thu lệ phí” / “Miễn lệ phí”",
+            )
 
     def _cutoff(self, value: object) -> datetime.time | None:
         if value is None:

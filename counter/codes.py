@@ -54,6 +54,29 @@ def parse_code(text: str) -> DossierCode | None:
     return DossierCode(m["agency"], day, int(m["counter"]), int(m["seq"]))
 
 
+# Any system's dossier code (DOMAIN §3): `<agency>-<YYMMDD>-<at least 4 digits>`, which also
+# covers Circular 04/2025's national systems (`MX1X2.Y1Y2Y3.Z1Z2-YYMMDD-AAXXXX`) and the
+# 4-digit daily sequences of provincial systems (`000.00.06.H56-231027-0361`).
+ANY_CODE_RE = re.compile(r"^(?P<agency>[0-9A-Z]+(?:\.[0-9A-Z]+)*)-(?P<day>\d{6})-(?P<seq>\d{4,})$")
+
+
+def recognise_code(text: str) -> str | None:
+    """A dossier code of this or any other system, normalised (upper case); None otherwise.
+
+    `parse_code` stays strict (this app's codes carry the counter number the portal checks);
+    this one is for what a scanner or an officer types: codes printed by other systems too.
+    """
+    candidate = text.strip().upper()
+    m = ANY_CODE_RE.match(candidate)
+    if not m or len(m["agency"]) > 35:
+        return None
+    try:
+        date(2000 + int(m["day"][:2]), int(m["day"][2:4]), int(m["day"][4:6]))
+    except ValueError:
+        return None
+    return candidate
+
+
 def allocate_code(db: sqlite_utils.Database, agency: str, counter_no: int, day: date) -> str:
     """Take the next code of (day, counter); call inside the transaction that saves the dossier."""
     if not db.conn.in_transaction:

@@ -108,6 +108,13 @@ class PortalConfig:
 
 
 @dataclass(frozen=True)
+class BackupConfig:
+    folder: Path | None = None  # None: <data_dir>/backups
+    keep: int = 14  # daily backups kept
+    daily: bool = True  # the app makes one a day
+
+
+@dataclass(frozen=True)
 class RetentionConfig:
     """How long what grows with the work is kept (days); see counter/retention.py."""
 
@@ -123,6 +130,52 @@ class BankConfig:
     account_name: str = ""
 
 
+# The forms a one-stop section issues, by what they are; their printed numbers depend on
+# the numbering in force (Circular 03/2025, or the 2018 one some provinces still print).
+FORM_KINDS = ("receipt", "supplement", "refusal", "extension", "stop", "control", "book")
+FORM_NUMBERINGS: dict[str, dict[str, str]] = {
+    "2025": {
+        "receipt": "01",
+        "supplement": "02",
+        "refusal": "03",
+        "extension": "04",
+        "stop": "05",
+        "control": "06",
+        "book": "07",
+    },
+    # Circular 01/2018: no stop notice of its own; the control slip and the book were 05, 06.
+    "2018": {
+        "receipt": "01",
+        "supplement": "02",
+        "refusal": "03",
+        "extension": "04",
+        "stop": "",
+        "control": "05",
+        "book": "06",
+    },
+}
+CSV_SEPARATORS = (";", ",", "\t")
+
+
+@dataclass(frozen=True)
+class FormsConfig:
+    """Form numbering and the receipt's place-and-date line ("Hà Nội, ngày … tháng … năm …")."""
+
+    numbering: str = "2025"
+    place: str = "Hà Nội"
+
+    def number(self, kind: str) -> str:
+        """The printed number of a form ("01"), '' when the numbering has none for it."""
+        return FORM_NUMBERINGS[self.numbering][kind]
+
+
+@dataclass(frozen=True)
+class ExportsConfig:
+    # Vietnamese regional settings use ";" as Excel's list separator: a comma CSV opens in
+    # one column there.
+    csv_separator: str = ";"
+
+
 @dataclass(frozen=True)
 class Config:
     agency: AgencyConfig = field(default_factory=AgencyConfig)
@@ -134,8 +187,11 @@ class Config:
     portal: PortalConfig = field(default_factory=PortalConfig)
     queue: QueueSettings = field(default_factory=QueueSettings)
     bank: BankConfig = field(default_factory=BankConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
     keys: dict[str, str] = field(default_factory=dict)
+    forms: FormsConfig = field(default_factory=FormsConfig)
+    exports: ExportsConfig = field(default_factory=ExportsConfig)
     source: Path | None = None
 
     @property
@@ -538,6 +594,21 @@ def _bank(r: _Reader) -> BankConfig:
     return bank
 
 
+def _backup(r: _Reader) -> BackupConfig:
+    t = r.section("backup")
+    r.unknown("backup", t, {"folder", "keep", "daily"})
+    d = BackupConfig()
+    folder = r.get("backup", t, "folder", str, "").strip()
+    keep = r.get("backup", t, "keep", int, d.keep)
+    if not 1 <= keep <= 3650:
+        r.problems.append(f"[backup] keep: expected 1–3650 backups, got {keep}")
+    return BackupConfig(
+        folder=r.path(folder) if folder else None,
+        keep=keep,
+        daily=r.get("backup", t, "daily", bool, d.daily),
+    )
+
+
 def _retention(r: _Reader) -> RetentionConfig:
     t = r.section("retention")
     d = RetentionConfig()
@@ -551,6 +622,35 @@ def _retention(r: _Reader) -> RetentionConfig:
             value = getattr(d, name)
         days[name] = value
     return RetentionConfig(**days)
+
+
+def _forms(r: _Reader) -> FormsConfig:
+    t = r.section("forms")
+    r.unknown("forms", t, {"numbering", "place"})
+    d = FormsConfig()
+    numbering = str(r.get("forms", t, "numbering", str, d.numbering)).strip()
+    if numbering not in FORM_NUMBERINGS:
+        r.problems.append(
+            f'[forms] numbering: expected "2025" (Circular 03/2025) or "2018", got {numbering!r}'
+        )
+        numbering = d.numbering
+    place = r.get("forms", t, "place", str, d.place).strip()
+    if not place:
+        r.problems.append("[forms] place: expected the place printed before the date, got ''")
+    return FormsConfig(numbering=numbering, place=place or d.place)
+
+
+def _exports(r: _Reader) -> ExportsConfig:
+    t = r.section("exports")
+    r.unknown("exports", t, {"csv_separator"})
+    d = ExportsConfig()
+    sep = r.get("exports", t, "csv_separator", str, d.csv_separator)
+    if sep not in CSV_SEPARATORS:
+        r.problems.append(
+            f'[exports] csv_separator: expected ";" (Vietnamese Excel), "," or "\\t", got {sep!r}'
+        )
+        sep = d.csv_separator
+    return ExportsConfig(csv_separator=sep)
 
 
 def _keys(r: _Reader) -> dict[str, str]:
@@ -579,8 +679,11 @@ KNOWN_SECTIONS = {
     "portal",
     "queue",
     "bank",
+    "backup",
     "retention",
     "keys",
+    "forms",
+    "exports",
 }
 
 
@@ -604,8 +707,11 @@ def parse_config(raw: dict[str, Any], *, source: Path | None = None) -> Config:
         portal=_portal(r),
         queue=_queue(r),
         bank=_bank(r),
+        backup=_backup(r),
         retention=_retention(r),
         keys=_keys(r),
+        forms=_forms(r),
+        exports=_exports(r),
         source=source,
     )
     if r.problems:

@@ -8,13 +8,12 @@ SQLite, only these methods and the dataclasses they return.
 from __future__ import annotations
 
 import json
-import secrets
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from counter import audit, auth, codes, history, receipts, search, spool
+from counter import audit, auth, codes, history, receipts, search, spool, validation
 from counter.auth import Officer
 from counter.catalogue import Catalogue, Procedure, load_catalogue
 from counter.config import Config
@@ -24,11 +23,14 @@ from counter.dossiers import (
     TimelineEvent,
     documents_json,
     dossier_from_row,
+    missing_documents,
+    payment_state,
     search_text,
     validate_draft,
 )
 from counter.errors import AuthError, IllegalTransition, InvalidInput, NotFound
-from counter.lifecycle import ACTIONS, REVERSIBLE, STATUSES, transition
+from counter.identity import device_identity
+from counter.lifecycle import ACTIONS, CREATING, REVERSIBLE, STATUSES, transition
 from counter.store import Store
 from counter.text import nfc, nfc_lines
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
@@ -41,6 +43,10 @@ _DOSSIER_SELECT = (
     "SELECT d.*, o.full_name AS officer_name FROM dossiers d "
     "LEFT JOIN officers o ON o.id = d.officer_id "
 )
+
+
+# The reason a Mẫu 02 at intake gives when the officer adds none.
+INCOMPLETE_REASON = "Hồ sơ chưa đủ thành phần theo quy định của thủ tục"
 
 
 @dataclass(frozen=True)
@@ -69,8 +75,14 @@ class Desk:
         self.calendar = WorkCalendar(config.office_hours, config.holidays)
         self.clock = clock
         self.officer: Officer | None = None
-        self.device_id = self._device_id()
-        self.device_secret = self._device_secret()
+        self.device_id, secret = device_identity(store, config.counter.device_id)
+        self.device_secret = bytes.fromhex(secret)
+        if store.get_setting("export_signing_key") is not None:  # = signing.KEY_SETTING
+            # A key older versions kept in the database goes to its own file. Imported here:
+            # cryptography costs start-up time, and only this rare case needs it at start.
+            from counter import signing
+
+            signing.move_key_out_of_store(store)
 
     @classmethod
     def open(cls, config: Config, *, clock: Clock = system_clock) -> Desk:
@@ -79,28 +91,6 @@ class Desk:
 
     def close(self) -> None:
         self.store.close()
-
-    # -- identity of this device -------------------------------------------------------
-
-    def _device_id(self) -> str:
-        configured = self.config.counter.device_id
-        stored = self.store.get_setting("device_id")
-        if configured != "auto":
-            if stored != configured:
-                self.store.set_setting("device_id", configured)
-            return configured
-        if stored is None:
-            stored = str(uuidlib.uuid4())
-            self.store.set_setting("device_id", stored)
-        return stored
-
-    def _device_secret(self) -> bytes:
-        """Per-device key of the receipt lookup tokens; the portal learns it at enrollment."""
-        stored = self.store.get_setting("device_secret")
-        if stored is None:
-            stored = secrets.token_hex(32)
-            self.store.set_setting("device_secret", stored)
-        return bytes.fromhex(stored)
 
     def now(self) -> datetime:
         return to_vn(self.clock())
@@ -116,11 +106,17 @@ class Desk:
             auth.logout(self.store, self.officer, self.now())
         self.officer = None
 
+    def require_supervisor(self, action: str) -> Officer:
+        """The logged-in supervisor; anyone else is refused, and the refusal audited."""
+        return auth.require_supervisor(
+            self.officer, store=self.store, now=self.now(), action=action
+        )
+
     def create_officer(self, username: str, full_name: str, role: str, secret: str) -> Officer:
         """A logged-in supervisor adds an account; with nobody logged in, only the very first
         account of an empty store can be made (`counter setup`), and the audit says so."""
         if self.officer is not None:
-            auth.require_supervisor(self.officer)
+            self.require_supervisor("officer.create")
         return auth.create_officer(
             self.store,
             username=username,
@@ -137,7 +133,7 @@ class Desk:
             self.store,
             username=username,
             role=role,
-            by=auth.require_supervisor(self.officer),
+            by=self.require_supervisor("officer.set_role"),
             now=self.now(),
         )
 
@@ -164,12 +160,45 @@ class Desk:
     # -- receiving -----------------------------------------------------------------------
 
     def receive(self, draft: DossierDraft) -> Dossier:
-        """Validate, allocate the code and save in one durable transaction."""
+        """Validate, allocate the code and save in one durable transaction; print Mẫu 01."""
+        return self._create(draft, "receive")
+
+    def decline_at_intake(
+        self, draft: DossierDraft, form: str, *, items: list[str] | None = None, reason: str = ""
+    ) -> Dossier:
+        """Turn a dossier away at intake: Mẫu 02 (what to add) or Mẫu 03 (why refused).
+
+        Issued *instead of* a receipt (DOMAIN §2): no Mẫu 01, no appointment, but the record
+        is kept with its code, counted in the day's figures and the book, printed and synced.
+        `form` is "supplement" or "refusal"; Mẫu 02 lists `items` (default: the required
+        papers not ticked) and `reason`; Mẫu 03 gives one reason per line in `reason`.
+        """
+        if form == "supplement":
+            listed = [nfc(i) for i in (items or []) if nfc(i)]
+            return self._create(draft, "intake_supplement", items=listed, reason=nfc_lines(reason))
+        if form == "refusal":
+            return self._create(draft, "intake_refuse", reason=nfc_lines(reason))
+        raise InvalidInput("form", f"Mẫu không hợp lệ: {form}", f"Unknown form: {form}")
+
+    def _create(
+        self, draft: DossierDraft, action: str, *, items: list[str] | None = None, reason: str = ""
+    ) -> Dossier:
         officer = self._require_officer()
         procedure = self.catalogue.get(draft.procedure_code)
-        draft = validate_draft(draft, procedure)
+        accepted = action == "receive"
+        draft = validate_draft(draft, procedure, complete=accepted)
         now = self.now()
-        due = self.due_at(procedure, now)
+        status = ACTIONS[action].target or "received"
+        if action == "intake_supplement":
+            items = items or missing_documents(draft.documents)
+            reason = reason or INCOMPLETE_REASON
+            details: dict[str, Any] = {"items": items, "reason": reason}
+            self._check_details("request_supplement", details)
+        elif action == "intake_refuse":
+            details = {"reason": reason}
+            self._check_details("refuse", details)
+        due_text = iso(self.due_at(procedure, now)) if accepted else ""
+        fee = draft.fee_amount or 0
         dossier_uuid = str(uuidlib.uuid4())
         with self.store.write() as db:
             code = codes.allocate_code(
@@ -194,16 +223,18 @@ class Desk:
                 "representative_paper": rep.paper if rep else "",
                 "documents": documents_json(draft.documents),
                 "sets_count": draft.sets_count,
-                "fee_amount": draft.fee_amount or 0,
+                # Nothing is collected from a dossier turned away at intake.
+                "fee_amount": fee if accepted else 0,
                 "payment_method": draft.payment_method,
+                "payment_state": payment_state(draft.payment_method, fee) if accepted else "none",
                 "channel": 1,
                 "delivery": draft.delivery,
                 "duration": procedure.duration,
                 "duration_unit": procedure.duration_unit,
-                "status": "received",
-                "status_code": STATUSES["received"].dvcqg,
+                "status": status,
+                "status_code": STATUSES[status].dvcqg,
                 "received_at": iso(now),
-                "due_at": iso(due),
+                "due_at": due_text,
                 "officer_id": officer.id,
                 "counter_no": self.config.counter.number,
                 "device_id": self.device_id,
@@ -213,19 +244,39 @@ class Desk:
                 "updated_at": iso(now),
                 "version": 1,
             }
+            if action == "intake_supplement":
+                row["supplement_request"] = "\n".join([*details["items"], details["reason"]])
+                row["finished_at"] = iso(now)
+            elif action == "intake_refuse":
+                row["closed_reason"] = details["reason"]
+                row["finished_at"] = iso(now)
             db.table("dossiers").insert(row)
             db.conn.execute("DELETE FROM intake_drafts WHERE officer_id = ?", (officer.id,))
-            self._event(
-                db, row, "receive", None, "received", officer, now, {"due_at": row["due_at"]}
-            )
+            if accepted:
+                self._event(
+                    db, row, "receive", None, status, officer, now, {"due_at": row["due_at"]}
+                )
+            else:
+                self._event(db, row, action, None, status, officer, now, details)
             saved = self.get(dossier_uuid)
-            self._print(
-                db,
-                "receipt",
-                saved,
-                receipts.receipt_document(self.config, saved, procedure, self.device_secret),
-                now,
-            )
+            if action == "intake_supplement":
+                doc = receipts.supplement_document(
+                    self.config,
+                    saved,
+                    details["items"],
+                    details["reason"],
+                    officer.full_name,
+                    now,
+                    at_intake=True,
+                )
+                self._print(db, "supplement", saved, doc, now)
+            elif action == "intake_refuse":
+                reasons = [r for r in details["reason"].splitlines() if r.strip()]
+                doc = receipts.refusal_document(self.config, saved, reasons, officer.full_name, now)
+                self._print(db, "refusal", saved, doc, now)
+            else:
+                doc = receipts.receipt_document(self.config, saved, procedure, self.device_secret)
+                self._print(db, "receipt", saved, doc, now)
         return saved
 
     # -- the intake form in progress --------------------------------------------------------
@@ -409,11 +460,12 @@ class Desk:
     def act(self, dossier_uuid: str, action: str, **details: Any) -> Dossier:
         """Apply one lifecycle action; IllegalTransition or InvalidInput change nothing."""
         officer = self._require_officer()
-        if action not in ACTIONS or action == "receive":
+        if action not in ACTIONS or action in CREATING:
             raise InvalidInput(
                 "action", f"Thao tác không hợp lệ: {action}", f"Invalid action: {action}"
             )
         details = {k: nfc_lines(v) if isinstance(v, str) else v for k, v in details.items()}
+        validation.check_free_text(details, "")
         self._check_details(action, details)
         now = self.now()
         with self.store.write() as db:
@@ -432,6 +484,8 @@ class Desk:
                 self.calendar,
                 to=details.get("to", ""),
                 reason=details.get("reason", ""),
+                items=details.get("items", ()),
+                new_day=details.pop("new_day", None),
             )
             new_status = changes["status"]
             details = {**details, **effects}
@@ -468,6 +522,22 @@ class Desk:
                     receipts.refusal_document(self.config, saved, reasons, officer.full_name, now),
                     now,
                 )
+            elif action == "extend":
+                previous = parse_iso(effects["previous_due_at"])
+                doc = receipts.extension_document(
+                    self.config, saved, previous, officer.full_name, now
+                )
+                self._print(db, "extension", saved, doc, now)
+            elif action in ("withdraw", "stop"):
+                doc = receipts.stop_document(
+                    self.config,
+                    saved,
+                    action == "withdraw",
+                    details["reason"],
+                    officer.full_name,
+                    now,
+                )
+                self._print(db, "stop", saved, doc, now)
         return saved
 
     def undo(self, dossier_uuid: str) -> tuple[Dossier, str]:
@@ -524,6 +594,43 @@ class Desk:
             )
         return self.get(dossier_uuid), action
 
+    def confirm_transfer(self, dossier_uuid: str) -> Dossier:
+        """The fee of a dossier "to be paid by transfer" has arrived: paid by transfer.
+
+        Recorded like a lifecycle step (event, audit, outbox) so the portal page stops asking
+        the citizen to pay; refused for any other payment state.
+        """
+        officer = self._require_officer()
+        now = self.now()
+        with self.store.write() as db:
+            current = self._row(db, dossier_uuid)
+            if current["payment_state"] != "to_pay_transfer":
+                raise InvalidInput(
+                    "payment_state",
+                    "Hồ sơ này không có khoản phí chờ chuyển khoản",
+                    "This dossier has no fee waiting for a transfer",
+                )
+            changes = {
+                "payment_state": "paid_transfer",
+                "updated_at": iso(now),
+                "version": current["version"] + 1,
+            }
+            db.table("dossiers").update(dossier_uuid, changes)
+            current |= changes
+            status = current["status"]
+            self._event(
+                db, current, "payment", status, status, officer, now, {"state": "paid_transfer"}
+            )
+        return self.get(dossier_uuid)
+
+    @staticmethod
+    def _row(db: Any, dossier_uuid: str) -> dict[str, Any]:
+        cur = db.conn.execute("SELECT * FROM dossiers WHERE uuid = ?", (dossier_uuid,))
+        row = cur.fetchone()
+        if row is None:
+            raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
+        return dict(zip([c[0] for c in cur.description], row, strict=True))
+
     @staticmethod
     def _check_details(action: str, details: dict[str, Any]) -> None:
         if action == "request_supplement":
@@ -542,6 +649,12 @@ class Desk:
         elif action in ("refuse", "withdraw", "stop"):
             if not details.get("reason"):
                 raise InvalidInput("reason", "Ghi rõ lý do", "Give the reason")
+        elif action == "extend":
+            if not details.get("reason"):
+                raise InvalidInput(
+                    "reason", "Ghi rõ lý do chậm trễ", "Give the reason for the delay"
+                )
+            details["new_day"] = _parse_day(details.get("new_day"))
         elif action == "return_result" and not details.get("to"):
             raise InvalidInput("to", "Ghi rõ người nhận kết quả", "Say who collected the result")
 
@@ -628,3 +741,18 @@ class Desk:
         from counter import sync
 
         return sync.rejected_entries(self.store)
+
+
+def _parse_day(value: Any) -> date:
+    """A new appointment day typed by the officer ("dd/mm/yyyy") or given as a date."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    text = str(value or "").strip()
+    try:
+        return datetime.strptime(text, "%d/%m/%Y").date()
+    except ValueError:
+        raise InvalidInput(
+            "new_day",
+            f"Ngày hẹn mới phải có dạng dd/mm/yyyy, nhận được “{text}”",
+            f"The new date must be dd/mm/yyyy, got “{text}”",
+        ) from None

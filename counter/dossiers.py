@@ -16,6 +16,7 @@ from counter.catalogue import Procedure
 from counter.errors import InvalidInput
 from counter.lifecycle import STATUSES
 from counter.text import fold, nfc
+from counter.timeliness import Timeliness, timeliness
 from counter.timeutil import parse_iso
 
 PAYMENT_METHODS = {
@@ -23,6 +24,32 @@ PAYMENT_METHODS = {
     "transfer": ("Chuyển khoản / VietQR", "Bank transfer / VietQR"),
     "exempt": ("Miễn phí, lệ phí", "Exempt"),
 }
+# What the citizen has done about the fee; the receipt, the VietQR, the portal page, the
+# supervisor's fees by method all read this one field (agreed name `payment_state`).
+PAYMENT_STATES: dict[str, tuple[str, str]] = {
+    "none": ("Không phải nộp phí, lệ phí", "No fee"),
+    "exempt": ("Được miễn phí, lệ phí", "Exempt from the fee"),
+    "paid_cash": ("Đã nộp bằng tiền mặt tại Bộ phận Một cửa", "Paid in cash at the counter"),
+    "paid_transfer": ("Đã nộp bằng chuyển khoản", "Paid by bank transfer"),
+    "to_pay_transfer": ("Chưa nộp – nộp bằng chuyển khoản", "To be paid by bank transfer"),
+}
+CASHLESS_STATES = ("paid_transfer", "to_pay_transfer")
+
+
+def payment_state(payment_method: str, fee_amount: int) -> str:
+    """The state at intake: cash is taken at the counter, a transfer is still to be paid."""
+    if payment_method == "exempt":
+        return "exempt"
+    if fee_amount <= 0:
+        return "none"
+    return "paid_cash" if payment_method == "cash" else "to_pay_transfer"
+
+
+def payment_state_label(state: str, lang: str = "vi") -> str:
+    vi, en = PAYMENT_STATES.get(state, (state, state))
+    return en if lang == "en" else vi
+
+
 APPLICANT_KINDS = ("person", "organisation")
 
 
@@ -75,8 +102,15 @@ def documents_from_procedure(procedure: Procedure) -> tuple[DocumentItem, ...]:
     )
 
 
-def validate_draft(draft: DossierDraft, procedure: Procedure) -> DossierDraft:
-    """Return the draft normalised (NFC, canonical numbers) or raise InvalidInput."""
+def validate_draft(
+    draft: DossierDraft, procedure: Procedure, *, complete: bool = True
+) -> DossierDraft:
+    """Return the draft normalised (NFC, canonical numbers) or raise InvalidInput.
+
+    `complete=False` checks a dossier the officer does not accept (Mẫu 02 / 03 at intake):
+    who and what are checked as usual, the documents checklist is not required to be full.
+    """
+    validation.check_free_text(draft, "")  # every text field, present and future
     a = draft.applicant
     if a.kind not in APPLICANT_KINDS:
         raise InvalidInput("applicant.kind", "Loại người nộp không hợp lệ", "Bad applicant kind")
@@ -113,16 +147,19 @@ def validate_draft(draft: DossierDraft, procedure: Procedure) -> DossierDraft:
                 f"Count of “{d.name}” must be 1–99",
             )
         docs.append(replace(d, name=nfc(d.name)))
-    missing = [d.name for d in docs if d.required and not d.received]
-    if missing:
+    missing = missing_documents(tuple(docs))
+    if missing and complete:
         raise InvalidInput(
             "documents",
             "Thiếu giấy tờ bắt buộc: "
             + "; ".join(missing)
-            + ". Hướng dẫn công dân bổ sung (Mẫu 02) hoặc từ chối (Mẫu 03).",
-            "Required documents missing: " + "; ".join(missing),
+            + ". Lập Phiếu yêu cầu bổ sung (Mẫu 02) hoặc Phiếu từ chối (Mẫu 03) thay cho"
+            " giấy tiếp nhận.",
+            "Required documents missing: "
+            + "; ".join(missing)
+            + ". Issue a supplement request (form 02) or a refusal (form 03) instead.",
         )
-    if not any(d.received for d in docs):
+    if complete and not any(d.received for d in docs):
         raise InvalidInput(
             "documents", "Chưa đánh dấu giấy tờ nào đã nhận", "No document is marked as received"
         )
@@ -143,7 +180,7 @@ def validate_draft(draft: DossierDraft, procedure: Procedure) -> DossierDraft:
             "Thủ tục này không hỗ trợ hình thức nhận kết quả đã chọn",
             "This procedure does not offer that delivery option",
         )
-    return replace(
+    checked = replace(
         draft,
         applicant=applicant,
         representative=rep,
@@ -152,6 +189,12 @@ def validate_draft(draft: DossierDraft, procedure: Procedure) -> DossierDraft:
         note=nfc(draft.note),
         ticket=nfc(draft.ticket).upper(),
     )
+    return checked
+
+
+def missing_documents(docs: tuple[DocumentItem, ...]) -> list[str]:
+    """The required papers not ticked as received: what a Mẫu 02 at intake asks for."""
+    return [d.name for d in docs if d.required and not d.received]
 
 
 def search_text(code: str, applicant: Applicant, rep: Representative | None) -> str:
@@ -186,7 +229,7 @@ class Dossier:
     duration_unit: str
     status: str
     received_at: datetime
-    due_at: datetime
+    due_at: datetime | None  # None: not accepted at intake (Mẫu 02 / 03), no appointment
     paused_at: datetime | None
     paused_from_status: str | None
     finished_at: datetime | None
@@ -200,6 +243,10 @@ class Dossier:
     note: str
     version: int
     officer_name: str = ""
+    payment_state: str = "none"
+    supplement_request: str = ""
+    extended_due_at: datetime | None = None
+    extension_reason: str = ""
 
     @property
     def status_code(self) -> int:
@@ -209,9 +256,18 @@ class Dossier:
         s = STATUSES[self.status]
         return s.en if lang == "en" else s.vi
 
+    def timeliness(self, now: datetime) -> Timeliness | None:
+        """Early / on time / late, or on track / due today / overdue: `counter.timeliness`."""
+        return timeliness(self.status, self.due_at, self.finished_at, now)
+
     def is_overdue(self, now: datetime) -> bool:
-        """Computed, never stored: the clock runs and the due moment has passed."""
-        return STATUSES[self.status].clock_running and now > self.due_at
+        """Computed, never stored: running and its due DATE has passed (due today is not)."""
+        return self.timeliness(now) == "overdue"
+
+    @property
+    def accepted(self) -> bool:
+        """False for a dossier turned away at intake (Mẫu 02 / 03 instead of a receipt)."""
+        return self.due_at is not None
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -242,7 +298,7 @@ def representative_from_row(row: dict[str, Any]) -> Representative | None:
 
 def dossier_from_row(row: dict[str, Any]) -> Dossier:
     received = parse_iso(row["received_at"])
-    due = parse_iso(row["due_at"])
+    due = _dt(row["due_at"])
     return Dossier(
         uuid=row["uuid"],
         code=row["code"],
@@ -274,6 +330,10 @@ def dossier_from_row(row: dict[str, Any]) -> Dossier:
         note=row["note"],
         version=row["version"],
         officer_name=row.get("officer_name") or "",
+        payment_state=row.get("payment_state") or "none",
+        supplement_request=row.get("supplement_request") or "",
+        extended_due_at=_dt(row.get("extended_due_at")),
+        extension_reason=row.get("extension_reason") or "",
     )
 
 

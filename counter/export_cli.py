@@ -16,7 +16,10 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from counter import audit_verify, exports
+import httpx
+
+from counter import audit_verify, exports, signing, witness
+from counter.auth import record_refusal
 from counter.config import Config
 from counter.errors import AuthError, InvalidInput
 from counter.store import Store
@@ -57,6 +60,16 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 24 * 366:
+        raise argparse.ArgumentTypeError(f"số giờ không hợp lệ: {text} (từ 0 đến 8784)")
+    return value
+
+
 def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `counter audit verify`."""
     parser.add_argument(
@@ -70,6 +83,31 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         help="trusted device public key (hex, from a manifest checked before); repeatable",
+    )
+    witnessed = parser.add_mutually_exclusive_group()
+    witnessed.add_argument(
+        "--online",
+        action="store_true",
+        help="compare with the heads the portal witnessed and the keys it registered (online)",
+    )
+    witnessed.add_argument(
+        "--witness",
+        type=Path,
+        help="the same, offline: a witness file exported at the portal (counter-portal "
+        "witness-file)",
+    )
+    parser.add_argument(
+        "--portal-key",
+        metavar="FINGERPRINT",
+        help="the portal's witness key as `counter-portal witness-key` prints it (16 hex or "
+        "the full key): the witness must be signed by it, not by a key this PC remembers",
+    )
+    parser.add_argument(
+        "--max-witness-age",
+        type=_hours,
+        default=24.0,
+        metavar="HOURS",
+        help="a witness file older than this is reported (an old file replayed); default 24",
     )
 
 
@@ -155,7 +193,15 @@ def run_export_command(
 
     desk = Desk.open(config) if clock is None else Desk.open(config, clock=clock)
     try:
-        desk.login(args.user, read_pin(args.user))
+        try:
+            desk.login(args.user, read_pin(args.user))
+        except AuthError as exc:
+            # The failed login is audited by auth.login; this says what it was for.
+            reason = "no_pin" if PIN_ENV in exc.en else "login"
+            record_refusal(
+                desk.store, None, f"export.{args.kind}", desk.now(), reason, username=args.user
+            )
+            raise
         try:
             start, end = resolve_range(args, desk.now().date())
             formats = ("xlsx", "csv") if args.format == "both" else (args.format,)
@@ -179,12 +225,41 @@ def run_export_command(
     return "\n".join(lines)
 
 
+def _online_witness(config: Config, store: Store) -> witness.WitnessFile:
+    from counter import sync
+
+    if not config.portal.url or store.get_setting(sync.K_TOKEN) is None:
+        raise witness.WitnessError(
+            "chưa đăng ký với cổng ([portal] url, enrollment_code): không đối chiếu trực tuyến "
+            "được; dùng --witness TỆP",
+            "not enrolled with a portal: use --witness FILE",
+        )
+    try:
+        with sync.make_client(config) as client:
+            return witness.fetch_file(client, sync._auth(store))
+    except httpx.HTTPError as exc:
+        raise witness.WitnessError(
+            f"không kết nối được cổng để đối chiếu: {type(exc).__name__}",
+            f"cannot reach the portal: {type(exc).__name__}",
+        ) from None
+
+
+def _same_key(public: str, given: str) -> bool:
+    """`given` is the full key or its fingerprint (`counter-portal witness-key`)."""
+    text = given.strip().lower()
+    return text in (public.lower(), signing.key_id(public))
+
+
 def run_audit_verify(
     config: Config,
     paths: list[Path],
     *,
     check_store: bool = True,
     public_keys: list[str] | None = None,
+    online: bool = False,
+    witness_path: Path | None = None,
+    max_witness_age_hours: float = 24.0,
+    portal_key: str | None = None,
 ) -> tuple[bool, str]:
     """Check the store's audit chain and the export manifests; (ok, report in Vietnamese)."""
     store: Store | None = None
@@ -195,18 +270,56 @@ def run_audit_verify(
         else:
             findings.append(audit_verify.Finding(str(config.db_path), "không tìm thấy kho dữ liệu"))
     try:
+        witness_file: witness.WitnessFile | None = None
+        try:
+            if witness_path is not None:
+                try:
+                    data = witness_path.read_bytes()
+                except OSError as exc:
+                    raise witness.WitnessError(
+                        f"{witness_path}: không đọc được ({exc.strerror})"
+                    ) from None
+                witness_file = witness.parse_file(data, source=witness_path.name)
+            elif online and store is not None:
+                witness_file = _online_witness(config, store)
+            elif online:
+                raise witness.WitnessError("--online cần kho dữ liệu của quầy (bỏ --no-store)")
+            if (
+                witness_file is not None
+                and portal_key
+                and not _same_key(witness_file.portal_key, portal_key)
+            ):
+                found = signing.key_id(witness_file.portal_key)
+                witness_file = None
+                raise witness.WitnessError(
+                    f"chứng thực được ký bằng khóa {found}, không phải khóa của cổng "
+                    f"{portal_key.strip()}: tệp hoặc cổng giả, không dùng được"
+                )
+        except witness.WitnessError as exc:
+            findings.append(audit_verify.Finding("chứng thực của cổng", exc.vi))
         report = audit_verify.verify(
-            store, [Path(p) for p in paths], trusted_keys=public_keys or []
+            store,
+            [Path(p) for p in paths],
+            trusted_keys=public_keys or [],
+            witness_file=witness_file,
+            max_witness_age=timedelta(hours=max_witness_age_hours),
         )
     finally:
         if store is not None:
             store.close()
-    report = audit_verify.Report(findings + report.findings)
+    report = audit_verify.Report(findings + report.findings, report.witnessed)
     return report.ok, report.text()
 
 
 def run_audit_command(config: Config, args: argparse.Namespace) -> tuple[bool, str]:
     """`counter audit verify` with the parsed arguments of `add_audit_arguments`."""
     return run_audit_verify(
-        config, list(args.paths), check_store=not args.no_store, public_keys=args.public_key
+        config,
+        list(args.paths),
+        check_store=not args.no_store,
+        public_keys=args.public_key,
+        online=bool(getattr(args, "online", False)),
+        witness_path=getattr(args, "witness", None),
+        max_witness_age_hours=float(getattr(args, "max_witness_age", 24.0)),
+        portal_key=getattr(args, "portal_key", None),
     )

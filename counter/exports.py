@@ -1,8 +1,9 @@
 """Supervisor exports: Sổ theo dõi hồ sơ (Mẫu 07), the statistics workbook, the queue log.
 
 - **Bounded memory.** Rows stream from one SQLite cursor straight into the file: the CSV
-  through `csv.writer`, the XLSX through openpyxl's write-only mode (rows go to a temporary
-  file as they come). Nothing holds the range in memory, whatever its size.
+  through `csv.writer`, the Mẫu 07 XLSX through XlsxWriter's constant-memory mode and the
+  other workbooks through openpyxl's write-only mode (rows go to a temporary file as they
+  come). Nothing holds the range in memory, whatever its size.
 - **Reproducible.** Rows are sorted (received_at, code); nothing depends on the wall clock:
   the workbook's created/modified properties come from the range and every part of the XLSX
   zip carries a fixed timestamp, so the same store and range give the same bytes.
@@ -13,8 +14,9 @@
 - **Accountable.** Only a supervisor may export; each export writes an audit entry and a
   manifest signed with the device's Ed25519 key (`counter.signing`).
 
-openpyxl is imported inside the functions that write workbooks: it pulls in Pillow when
-present, and the core must not load it on import (tests/test_architecture.py).
+openpyxl and XlsxWriter are imported inside the functions that write workbooks: openpyxl
+pulls in Pillow when present, and the core must not load it on import
+(tests/test_architecture.py); neither is needed before an export.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from counter import audit, signing, stats
+from counter import audit, signing, stats, timeliness, witness
 from counter.auth import require_supervisor
 from counter.catalogue import delivery_label
 from counter.errors import InvalidInput
@@ -53,7 +55,7 @@ KINDS = {
     "queue": ("Nhật ký hàng đợi", "Queue log"),
 }
 FORMATS = ("xlsx", "csv")
-FORM_NUMBER = "07"
+FORM_NUMBER = "07"  # Circular 03/2025; config [forms] numbering may print another
 BOOK_TITLE = "SỔ THEO DÕI HỒ SƠ"
 GROUP_HEADER = "Nhận và trả kết quả"
 ALL_FIELDS = "Tất cả lĩnh vực"
@@ -90,7 +92,7 @@ BOOK_HEADERS = tuple(c.header for c in BOOK_COLUMNS)
 BOOK_HEADER_ROWS = 6
 BOOK_FIRST_DATA_ROW = BOOK_HEADER_ROWS + 1
 
-TIMELINESS_VI = {"early": "Trước hạn", "on_time": "Đúng hạn", "late": "Quá hạn"}
+TIMELINESS_VI = {k: vi for k, (vi, _en) in timeliness.LABELS.items()}
 
 QUEUE_LOG_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ticket", "Số thứ tự"),
@@ -168,7 +170,8 @@ def base_name(request: ExportRequest) -> str:
 _BOOK_SELECT = (
     "SELECT code, procedure_code, procedure_name, applicant_name, applicant_address, "
     "applicant_phone, representative_name, received_at, due_at, finished_at, returned_at, "
-    "returned_to, delivery, status, closed_reason FROM dossiers "
+    "returned_to, delivery, status, closed_reason, supplement_request, extended_due_at "
+    "FROM dossiers "
     "WHERE received_at >= ? AND received_at < ?"
 )
 
@@ -178,15 +181,29 @@ def _naive_vn(text: str | None) -> datetime | None:
     return parse_iso(text).replace(tzinfo=None) if text else None
 
 
-def _note(status: str, finished: str | None, due: str, reason: str) -> str:
+def _note(
+    status: str,
+    finished: str | None,
+    due: str,
+    reason: str,
+    as_of: datetime,
+    request: str = "",
+    extended: bool = False,
+) -> str:
+    """Status, then the one timeliness rule as of the book's date (early / on time / late,
+    due today / overdue), the Mẫu 04 new appointment and why a dossier stopped."""
     label = STATUSES[status].vi if status in STATUSES else status
-    if status in stats.RESOLVED and finished:
-        done_day, due_day = finished[:10], due[:10]
-        key = "early" if done_day < due_day else "on_time" if done_day == due_day else "late"
-        return f"{label}; {TIMELINESS_VI[key].lower()}"
-    if reason:
-        return f"{label}: {reason}"
-    return label
+    judged = timeliness.timeliness(
+        status, parse_iso(due) if due else None, parse_iso(finished) if finished else None, as_of
+    )
+    parts = [label]
+    if judged is not None and judged != "on_track":
+        parts.append(timeliness.label(judged).lower())
+    if extended:
+        parts.append("đã hẹn lại (Mẫu 04)")
+    text = "; ".join(parts)
+    detail = request.replace("\n", "; ") if status == "incomplete" else reason
+    return f"{text}: {detail}" if detail else text
 
 
 def book_rows(
@@ -195,8 +212,14 @@ def book_rows(
     start: date,
     end: date,
     field: str | None = None,
+    as_of: datetime | None = None,
 ) -> Iterator[tuple[Any, ...]]:
-    """Mẫu 07 rows in book order, one at a time; dates as naive Vietnam datetimes."""
+    """Mẫu 07 rows in book order, one at a time; dates as naive Vietnam datetimes.
+
+    Lateness is judged as of `as_of` (default: the end of the range), so the book of a past
+    range reads the same whenever it is exported."""
+    if as_of is None:
+        as_of = book_as_of(end, None)
     lo, hi = stats.day_bounds(start, end)
     sql = _BOOK_SELECT
     params: list[Any] = [lo, hi]
@@ -221,6 +244,8 @@ def book_rows(
             delivery,
             status,
             reason,
+            request,
+            extended,
         ) = row
         who = f"{name} (người đại diện: {rep})" if rep else name
         contact = "; ".join(p for p in (address, f"ĐT: {phone}" if phone else "") if p)
@@ -236,8 +261,14 @@ def book_rows(
             _naive_vn(returned),
             delivery_label(delivery),
             returned_to,
-            _note(status, finished, due, reason),
+            _note(status, finished, due, reason, as_of, request, bool(extended)),
         )
+
+
+def book_as_of(end: date, now: datetime | None) -> datetime:
+    """The moment a book judges lateness at: the end of its last day, or now if earlier."""
+    last = datetime.combine(end, time(23, 59, 59), tzinfo=VN_TZ)
+    return last if now is None else min(now, last)
 
 
 def count_book_rows(store: Store, start: date, end: date, field: str | None = None) -> int:
@@ -305,12 +336,17 @@ class _Counter:
                 self.on_progress(self.done, self.total)
 
 
-def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """UTF-8 with BOM (Excel then reads Vietnamese correctly), CRLF lines, one header row."""
+def write_csv(
+    path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]], separator: str = ";"
+) -> int:
+    """UTF-8 with BOM (Excel then reads Vietnamese correctly), CRLF lines, one header row.
+
+    The separator is the list separator of the supervisor's Excel: ";" under Vietnamese
+    regional settings (config `[exports] csv_separator`)."""
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         private_file(path)
-        writer = csv.writer(fh)
+        writer = csv.writer(fh, delimiter=separator)
         writer.writerow([csv_value(h) for h in headers])
         for row in rows:
             writer.writerow([csv_value(v) for v in row])
@@ -419,64 +455,113 @@ def write_book_xlsx(
     field: str | None,
     start: date,
     end: date,
+    form_number: str = FORM_NUMBER,
 ) -> int:
-    """The Mẫu 07 book laid out like the form; returns the number of data rows."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
+    """The Mẫu 07 book laid out like the form; returns the number of data rows.
 
-    st = _Styles()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Sổ theo dõi hồ sơ")
+    XlsxWriter in constant-memory mode (each row goes to a temporary file once the next
+    begins): 50 000 dossiers in about a quarter of openpyxl write-only's time, whose per-cell
+    objects and styles were most of the cost (`bench.bench_exports`). Text cells go through
+    `write_string`, numbers `write_number`, dates `write_datetime`: nothing is guessed from a
+    string, so no cell can become a formula or a link. Reproducible like the other exports:
+    fixed document dates, and XlsxWriter stamps every zip member 1980-01-01.
+    """
+    import xlsxwriter
+
     ncols = len(BOOK_COLUMNS)
-    last = get_column_letter(ncols)
-    for i, col in enumerate(BOOK_COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = col.width
-    ws.freeze_panes = f"C{BOOK_FIRST_DATA_ROW}"
-    _page_setup(ws, f"4:{BOOK_HEADER_ROWS}", last)
-
-    def banner(text: str, font: Any) -> list[Any]:
-        return [_cell(ws, text, font, st.center)] + [None] * (ncols - 1)
-
-    ws.append(banner(agency, st.bold))
-    ws.append(banner(f"{BOOK_TITLE} (Mẫu số {FORM_NUMBER})", st.title))
-    ws.append(banner(f"Lĩnh vực: {field or ALL_FIELDS} — {range_text(start, end)}", st.italic))
-    for r in (1, 2, 3):
-        ws.merged_cells.add(f"A{r}:{last}{r}")
-    # Two header rows: the grouped columns share "Nhận và trả kết quả" above them.
-    top: list[Any] = []
-    sub: list[Any] = []
-    for i, col in enumerate(BOOK_COLUMNS, start=1):
-        letter = get_column_letter(i)
-        if col.group:
-            top.append(_cell(ws, col.group, st.bold, st.center, st.border))
-            sub.append(_cell(ws, col.header, st.bold, st.center, st.border))
-        else:
-            top.append(_cell(ws, col.header, st.bold, st.center, st.border))
-            sub.append(_cell(ws, None, st.bold, st.center, st.border))
-            ws.merged_cells.add(f"{letter}4:{letter}5")
-    grouped = [i for i, c in enumerate(BOOK_COLUMNS, start=1) if c.group]
-    ws.merged_cells.add(f"{get_column_letter(grouped[0])}4:{get_column_letter(grouped[-1])}4")
-    ws.append(top)
-    ws.append(sub)
-    ws.append([_cell(ws, f"({i})", st.italic, st.center, st.border) for i in range(1, ncols + 1)])
-    # One styled template cell per column, refilled each row (write-only cells are consumed).
-    templates = []
-    for col in BOOK_COLUMNS:
-        c = WriteOnlyCell(ws)
-        c.alignment = st.wrap
-        c.border = st.border
-        if col.date:
-            c.number_format = DATE_FORMAT
-        templates.append(c)
+    fd, tmp_name = tempfile.mkstemp(suffix=".xlsx.part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
     count = 0
-    for row in rows:
-        for cell, value in zip(templates, row, strict=True):
-            cell.value = None if value == "" else value
-            _as_text(cell)
-        ws.append(templates)
-        count += 1
-    save_workbook(wb, path, start, end)
+    try:
+        wb = xlsxwriter.Workbook(
+            tmp,
+            {
+                "constant_memory": True,
+                "tmpdir": str(path.parent),
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        wb.set_properties(
+            {
+                "author": "counter",
+                "created": datetime.combine(start, time(0, 0)),
+            }
+        )
+        edge = {"border": 1}
+        centred = {"align": "center", "valign": "vcenter", "text_wrap": True}
+        title = wb.add_format({"bold": True, "font_size": 14, **centred})
+        bold = wb.add_format({"bold": True, **centred})
+        italic = wb.add_format({"italic": True, **centred})
+        head = wb.add_format({"bold": True, **centred, **edge})
+        number = wb.add_format({"italic": True, **centred, **edge})
+        text = wb.add_format({"valign": "top", "text_wrap": True, **edge})
+        when = wb.add_format(
+            {"valign": "top", "text_wrap": True, "num_format": DATE_FORMAT, **edge}
+        )
+        ws = wb.add_worksheet("Sổ theo dõi hồ sơ")
+        for i, col in enumerate(BOOK_COLUMNS):
+            ws.set_column(i, i, col.width)
+        ws.freeze_panes(BOOK_FIRST_DATA_ROW - 1, 2)
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)
+        ws.center_horizontally()
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.repeat_rows(3, BOOK_HEADER_ROWS - 1)
+        ws.set_footer("&CTrang &P / &N")
+        last = ncols - 1
+        ws.merge_range(0, 0, 0, last, agency, bold)
+        heading = f"{BOOK_TITLE} (Mẫu số {form_number})" if form_number else BOOK_TITLE
+        ws.merge_range(1, 0, 1, last, heading, title)
+        ws.merge_range(
+            2, 0, 2, last, f"Lĩnh vực: {field or ALL_FIELDS} — {range_text(start, end)}", italic
+        )
+        # Two header rows: the grouped columns share "Nhận và trả kết quả" above them; each
+        # other column's header spans both rows. Constant memory writes rows in order and
+        # `merge_range` cannot reach back into a row already flushed, so row 4's texts and
+        # row 5's bordered blanks are written in order and the vertical merges (A4:A5 …) are
+        # registered in the sheet's merge list, which is written out at close.
+        # (tests/test_exports.py reads the merges back: a change in XlsxWriter shows there.)
+        grouped = [i for i, c in enumerate(BOOK_COLUMNS) if c.group]
+        for i, col in enumerate(BOOK_COLUMNS):
+            if not col.group:
+                ws.write_string(3, i, col.header, head)
+        ws.merge_range(3, grouped[0], 3, grouped[-1], BOOK_COLUMNS[grouped[0]].group, head)
+        for i, col in enumerate(BOOK_COLUMNS):
+            if col.group:
+                ws.write_string(4, i, col.header, head)
+            else:
+                ws.write_blank(4, i, None, head)
+                ws.merge.append([3, i, 4, i])
+        for i in range(ncols):
+            ws.write_string(5, i, f"({i + 1})", number)
+        kinds = [when if col.date else text for col in BOOK_COLUMNS]
+        r = BOOK_FIRST_DATA_ROW - 1
+        write_string, write_number = ws.write_string, ws.write_number
+        write_datetime, write_blank = ws.write_datetime, ws.write_blank
+        for row in rows:
+            if len(row) != ncols:
+                raise ValueError(f"a book row has {len(row)} cells, not {ncols}")
+            for c, (value, fmt) in enumerate(zip(row, kinds, strict=True)):
+                if value is None or value == "":
+                    write_blank(r, c, None, fmt)
+                elif isinstance(value, str):
+                    write_string(r, c, value, fmt)
+                elif isinstance(value, datetime):
+                    write_datetime(r, c, value, fmt)
+                elif isinstance(value, int | float):
+                    write_number(r, c, value, fmt)
+                else:
+                    write_string(r, c, str(value), fmt)
+            r += 1
+            count += 1
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return count
 
 
@@ -524,6 +609,14 @@ def write_table_xlsx(
 
 RANGE_FIGURES = tuple(f for f in stats.FIGURES if not f.snapshot)
 RATE_HEADER = "Tỷ lệ trước hạn và đúng hạn"
+CASHLESS_HEADER = "Tỷ lệ thu phí không dùng tiền mặt"
+DAY_FEE_HEADERS = ("Phí thu tiền mặt (đồng)", "Phí chuyển khoản (đồng)", CASHLESS_HEADER)
+FEE_STATE_VI = {
+    "paid_cash": "tiền mặt",
+    "paid_transfer": "đã chuyển khoản",
+    "to_pay_transfer": "chờ chuyển khoản",
+    "exempt": "miễn",
+}
 
 
 def _rate_value(rate: float | None) -> float | str:
@@ -555,17 +648,41 @@ def stats_tables(
         ]
     else:
         summary.append(["Hàng đợi", stats.NO_QUEUE_DATA])
+    fees = whole.fees
+    summary += [
+        [f"Phí, lệ phí – {FEE_STATE_VI[k]} (số hồ sơ)", fees.count.get(k, 0)] for k in FEE_STATE_VI
+    ]
+    summary += [
+        [f"Phí, lệ phí – {FEE_STATE_VI[k]} (đồng)", fees.amount.get(k, 0)]
+        for k in ("paid_cash", "paid_transfer", "to_pay_transfer")
+    ]
+    summary += [
+        [CASHLESS_HEADER, _rate_value(fees.cashless_share)],
+        ["Mục tiêu thanh toán không dùng tiền mặt", stats.CASHLESS_GOAL],
+    ]
     by_day: list[list[Any]] = []
     day = start
     while day <= end:
         f = stats.compute_figures(store, calendar, day, day, as_of, groups=())
         by_day.append(
-            [f"{day:%d/%m/%Y}", *(f.counts[k] for k in keys), _rate_value(f.on_time_rate)]
+            [
+                f"{day:%d/%m/%Y}",
+                *(f.counts[k] for k in keys),
+                _rate_value(f.on_time_rate),
+                f.fees.cash,
+                f.fees.cashless,
+                _rate_value(f.fees.cashless_share),
+            ]
         )
         day += timedelta(days=1)
     tables: list[tuple[str, str, list[str], list[list[Any]]]] = [
         ("Tổng hợp", "Tổng hợp", ["Chỉ tiêu", "Số hồ sơ"], summary),
-        ("Theo ngày", "Theo ngày", ["Ngày", *labels, RATE_HEADER], by_day),
+        (
+            "Theo ngày",
+            "Theo ngày",
+            ["Ngày", *labels, RATE_HEADER, *DAY_FEE_HEADERS],
+            by_day,
+        ),
     ]
     for dim, sheet in (
         ("officer", "Theo cán bộ"),
@@ -615,7 +732,15 @@ def export(
     `separate_connection` opens a second connection to the same store (for a worker thread
     while the UI keeps using the desk's own).
     """
-    officer = require_supervisor(desk.officer)
+    action = f"export.{request.kind}"
+    if separate_connection:  # a worker thread: audit a refusal on a connection of its own
+        own = Store(desk.store.path)
+        try:
+            officer = require_supervisor(desk.officer, store=own, now=desk.now(), action=action)
+        finally:
+            own.close()
+    else:
+        officer = desk.require_supervisor(action)
     _check_request(request, desk)
     out = Path(request.out_dir)
     try:
@@ -663,6 +788,9 @@ def export(
             "counter_no": desk.config.counter.number,
             "device_id": desk.device_id,
             "audit_entry": {"id": int(audit_id), "hash": str(audit_hash)},
+            # the last head the portal witnessed: the part of the trail this export builds on
+            # that no one holding this PC can rewrite unseen
+            "witness": witness.last_witnessed(store),
         }
         manifest_path, sig_path = signing.write_signed_manifest(
             store, out / (base_name(request) + signing.MANIFEST_SUFFIX), manifest
@@ -688,6 +816,7 @@ def _write_files(
     queue_log: stats.QueueLogProvider | None,
 ) -> list[ExportedFile]:
     agency = desk.config.agency.centre or desk.config.agency.name
+    separator = desk.config.exports.csv_separator
     written: list[tuple[Path, int]] = []
     if request.kind == "book":
         agencies = {p.code: p.deciding_agency for p in desk.catalogue}
@@ -706,16 +835,25 @@ def _write_files(
                 name += f"_{slug(book)}"
             for fmt in request.formats:
                 path = out / f"{name}.{fmt}"
-                rows = counter.wrap(book_rows(store, agencies, request.start, request.end, book))
+                as_of = book_as_of(request.end, desk.now())
+                rows = counter.wrap(
+                    book_rows(store, agencies, request.start, request.end, book, as_of)
+                )
                 if fmt == "csv":
-                    n = write_csv(path, BOOK_HEADERS, rows)
+                    n = write_csv(path, BOOK_HEADERS, rows, separator)
                 else:
                     n = write_book_xlsx(
-                        path, rows, agency=agency, field=book, start=request.start, end=request.end
+                        path,
+                        rows,
+                        agency=agency,
+                        field=book,
+                        start=request.start,
+                        end=request.end,
+                        form_number=desk.config.forms.number("book"),
                     )
                 written.append((path, n))
     elif request.kind == "stats":
-        as_of = min(desk.now(), datetime.combine(request.end, time(23, 59, 59), tzinfo=VN_TZ))
+        as_of = book_as_of(request.end, desk.now())
         tables = stats_tables(
             store, desk.calendar, request.start, request.end, as_of, queue_figures
         )
@@ -727,7 +865,7 @@ def _write_files(
         if "csv" in request.formats:
             _, _, day_headers, day_rows = tables[1]  # by day: what a spreadsheet user charts
             path = out / f"{name}_theo-ngay.csv"
-            written.append((path, write_csv(path, day_headers, day_rows)))
+            written.append((path, write_csv(path, day_headers, day_rows, separator)))
     else:
         if queue_log is None:
             raise InvalidInput("kind", f"Không xuất được nhật ký hàng đợi: {stats.NO_QUEUE_DATA}")
@@ -741,7 +879,7 @@ def _write_files(
             )
             counter = _Counter(0, on_progress)
             if fmt == "csv":
-                n = write_csv(path, headers, counter.wrap(log_rows))
+                n = write_csv(path, headers, counter.wrap(log_rows), separator)
             else:
                 counted = list(counter.wrap(log_rows))
                 write_table_xlsx(

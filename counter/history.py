@@ -14,7 +14,8 @@ from typing import Any
 import sqlite_utils
 
 from counter import audit
-from counter.timeutil import iso
+from counter.timeliness import timeliness
+from counter.timeutil import iso, parse_iso
 
 OUTBOX_SCHEMA_VERSION = 1  # of the entries this counter writes (docs/sync-protocol.md)
 
@@ -78,13 +79,28 @@ PORTAL_FIELDS = frozenset(
         "extension_reason",
         "stop_reason",
         "withdraw_reason",
+        "timeliness",  # added by `snapshot`: the one date rule, as of the event
     }
 )
 
 
-def snapshot(row: dict[str, Any]) -> dict[str, Any]:
-    """The dossier as the portal receives it: only `PORTAL_FIELDS`."""
-    return {k: v for k, v in row.items() if k in PORTAL_FIELDS}
+def snapshot(row: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
+    """The dossier as the portal receives it: only `PORTAL_FIELDS`, with its timeliness as of
+    `at` judged by the one rule (`counter.timeliness`)."""
+    snap = {k: v for k, v in row.items() if k in PORTAL_FIELDS}
+    if at is not None:
+        due, done = row.get("due_at"), row.get("finished_at")
+        snap["timeliness"] = timeliness(
+            str(row.get("status")),
+            parse_iso(due) if due else None,
+            parse_iso(done) if done else None,
+            at,
+        )
+    return snap
+
+
+# Settings key: timeline event ids start above this (see `counter.sync.rebase_numbers`).
+EVENT_ID_FLOOR = "events.id_floor"
 
 
 def record_change(
@@ -104,9 +120,13 @@ def record_change(
     audit_at: datetime | None = None,
 ) -> int:
     """Timeline event + audit entry + outbox entry; returns the event's id."""
+    # The id follows the store's last event and the floor a rebase set (`EVENT_ID_FLOOR`:
+    # after a restored backup, past the ids the portal already holds for this device).
     cur = db.conn.execute(
-        "INSERT INTO dossier_events(dossier_uuid, at, action, from_status, to_status, "
-        "officer_id, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO dossier_events(id, dossier_uuid, at, action, from_status, to_status, "
+        "officer_id, details) VALUES ((SELECT max(coalesce((SELECT max(id) FROM "
+        "dossier_events), 0), coalesce((SELECT CAST(value AS INTEGER) FROM settings "
+        f"WHERE key = '{EVENT_ID_FLOOR}'), 0)) + 1), ?, ?, ?, ?, ?, ?, ?)",
         (
             row["uuid"],
             iso(at),
@@ -142,7 +162,7 @@ def record_change(
                 "officer": event_officer,
                 "details": details,
             },
-            "dossier": snapshot(row),
+            "dossier": snapshot(row, at),
         },
         audit_at or at,
     )

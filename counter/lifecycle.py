@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from counter.errors import IllegalTransition
-from counter.timeutil import iso, parse_iso
+from counter.errors import IllegalTransition, InvalidInput
+from counter.timeliness import finish_status
+from counter.timeutil import iso, parse_iso, to_vn
 
 if TYPE_CHECKING:
     from counter.worktime import WorkCalendar
@@ -33,6 +34,15 @@ STATUSES: dict[str, Status] = {
     for s in (
         Status("received", 2, "Đã tiếp nhận", "Received"),
         Status("refused", 3, "Từ chối tiếp nhận", "Refused", terminal=True, clock_running=False),
+        # Turned away at intake with a Mẫu 02 (what to add): not received, no appointment.
+        Status(
+            "incomplete",
+            3,
+            "Chưa tiếp nhận – hướng dẫn bổ sung",
+            "Not received – incomplete",
+            terminal=True,
+            clock_running=False,
+        ),
         Status("processing", 4, "Đang xử lý", "In processing"),
         Status(
             "supplement_requested",
@@ -60,13 +70,31 @@ class Action:
     target: str | None  # None: back to the status the dossier was paused from
     vi: str
     en: str
-    form: str = ""  # the Circular 03/2025 form this action issues, if any
+    form: str = ""  # the form this action issues, if any (config.FORM_KINDS)
+    keeps_status: bool = False  # True: the action records something, the status stays
 
 
 ACTIONS: dict[str, Action] = {
     a.key: a
     for a in (
-        Action("receive", (), "received", "Tiếp nhận hồ sơ", "Receive", form="01"),
+        Action("receive", (), "received", "Tiếp nhận hồ sơ", "Receive", form="receipt"),
+        # At intake, instead of a receipt: a record is kept and counted, no appointment.
+        Action(
+            "intake_supplement",
+            (),
+            "incomplete",
+            "Hướng dẫn bổ sung (chưa tiếp nhận)",
+            "Incomplete: not received",
+            form="supplement",
+        ),
+        Action(
+            "intake_refuse",
+            (),
+            "refused",
+            "Từ chối tiếp nhận",
+            "Refuse at intake",
+            form="refusal",
+        ),
         Action("start_processing", ("received",), "processing", "Chuyển xử lý", "Start processing"),
         Action(
             "request_supplement",
@@ -74,7 +102,7 @@ ACTIONS: dict[str, Action] = {
             "supplement_requested",
             "Yêu cầu bổ sung",
             "Request supplement",
-            form="02",
+            form="supplement",
         ),
         Action(
             "supplement",
@@ -89,7 +117,7 @@ ACTIONS: dict[str, Action] = {
             "refused",
             "Từ chối tiếp nhận",
             "Refuse",
-            form="03",
+            form="refusal",
         ),
         Action(
             "result_ready", ("received", "processing"), "result_ready", "Có kết quả", "Result ready"
@@ -101,7 +129,7 @@ ACTIONS: dict[str, Action] = {
             "withdrawn",
             "Công dân rút hồ sơ",
             "Withdraw",
-            form="05",
+            form="stop",
         ),
         Action(
             "stop",
@@ -109,10 +137,21 @@ ACTIONS: dict[str, Action] = {
             "stopped",
             "Dừng xử lý",
             "Stop processing",
-            form="05",
+            form="stop",
+        ),
+        Action(
+            "extend",
+            ("received", "processing"),
+            None,
+            "Xin lỗi, hẹn lại ngày trả",
+            "Apologise, new date",
+            form="extension",
+            keeps_status=True,
         ),
     )
 }
+# Actions that create the dossier record; the officer cannot apply them to an existing one.
+CREATING = ("receive", "intake_supplement", "intake_refuse")
 
 
 # Actions an officer may take back (Desk.undo) right after taking them: they issue no form and
@@ -145,6 +184,8 @@ def next_status(action_key: str, status: str, paused_from: str | None) -> str:
             f"Không thể “{action.vi}” khi hồ sơ đang ở trạng thái “{current.vi}”",
             f"Cannot “{action.en}” a dossier that is “{current.en}”",
         )
+    if action.keeps_status:
+        return status
     if action.target is None:
         return paused_from or "received"
     return action.target
@@ -158,6 +199,7 @@ def transition(
     *,
     to: str = "",
     reason: str = "",
+    **extra: Any,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What `action_key` at `at` does to a dossier row: (column changes, event details).
 
@@ -178,6 +220,11 @@ def transition(
     details: dict[str, Any] = {}
     if action_key == "request_supplement":
         changes |= {"paused_at": iso(at), "paused_from_status": old}
+        items = [str(i) for i in extra.get("items", ())]
+        changes["supplement_request"] = "\n".join([*items, *([reason] if reason else [])])
+    elif action_key == "extend":
+        changes |= _extension(row, at, calendar, extra.get("new_day"), reason)
+        details = {"previous_due_at": row["due_at"], "due_at": changes["due_at"]}
     elif action_key == "supplement":
         paused = parse_iso(row["paused_at"]) if row["paused_at"] else at
         resumed = max(at, paused)
@@ -189,9 +236,51 @@ def transition(
         }
     elif action_key == "result_ready":
         changes |= {"finished_at": iso(at)}
-        details = {"timeliness": calendar.finish_status(at, parse_iso(row["due_at"]))}
+        details = {"timeliness": finish_status(at, parse_iso(row["due_at"]))}
     elif action_key == "return_result":
         changes |= {"returned_at": iso(at), "returned_to": to}
     elif action_key in ("refuse", "withdraw", "stop"):
         changes |= {"finished_at": iso(at), "closed_reason": reason, "paused_at": None}
     return changes, details
+
+
+def _extension(
+    row: Mapping[str, Any], at: datetime, calendar: WorkCalendar, new_day: Any, reason: str
+) -> dict[str, Any]:
+    """Mẫu 04: once per dossier, before the old appointment passes, to a later working day.
+
+    The new appointment replaces `due_at` (what every view and the timeliness rule read);
+    `extended_due_at` marks that the one extension was used.
+    """
+    if row.get("extended_due_at"):
+        raise InvalidInput(
+            "new_day",
+            "Hồ sơ đã được hẹn lại một lần (Mẫu 04 chỉ lập một lần)",
+            "This dossier was already given a new date once (form 04 is issued once)",
+        )
+    old_due = parse_iso(row["due_at"])
+    if to_vn(at) >= old_due:
+        raise InvalidInput(
+            "new_day",
+            "Đã quá thời hạn hẹn trả: Phiếu xin lỗi và hẹn lại phải lập trước thời hạn",
+            "The appointment has passed: form 04 must be issued before it",
+        )
+    if not isinstance(new_day, date) or isinstance(new_day, datetime):
+        raise InvalidInput("new_day", "Nhập ngày hẹn trả mới (dd/mm/yyyy)", "Give the new date")
+    if new_day <= old_due.date():
+        raise InvalidInput(
+            "new_day",
+            f"Ngày hẹn mới phải sau ngày hẹn cũ {old_due:%d/%m/%Y}",
+            f"The new date must be after the old one, {old_due:%d/%m/%Y}",
+        )
+    try:
+        new_due = calendar.extended_due(new_day)
+    except ValueError:
+        raise InvalidInput(
+            "new_day",
+            f"Ngày {new_day:%d/%m/%Y} không phải ngày làm việc",
+            f"{new_day:%d/%m/%Y} is not a working day",
+        ) from None
+    if not reason:
+        raise InvalidInput("reason", "Ghi rõ lý do chậm trễ", "Give the reason for the delay")
+    return {"due_at": iso(new_due), "extended_due_at": iso(new_due), "extension_reason": reason}

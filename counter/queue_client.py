@@ -15,12 +15,14 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
 import sqlite_utils
 
 from counter import spool
+
+if TYPE_CHECKING:  # httpx (~80 ms to import) loads when a hub client is made, not at start-up
+    import httpx
 from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
 from counter.queue import (
     Call,
@@ -275,6 +277,8 @@ class HubQueue:
         self._store_path = store_path
         self._store: Store | None = None
         self._lock = threading.Lock()
+        import httpx
+
         t = timeout or settings.timeout_seconds
         self._client = httpx.Client(
             base_url=self.url,
@@ -299,6 +303,8 @@ class HubQueue:
         )
 
     def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        import httpx
+
         if method == "POST":
             body = {**(body or {}), "request_id": str(uuid.uuid4())}
         last: Exception | None = None

@@ -11,9 +11,9 @@ from typing import Any
 
 from counter.catalogue import Procedure, delivery_label, form_label
 from counter.config import Config
-from counter.dossiers import PAYMENT_METHODS, Dossier
+from counter.dossiers import Dossier, payment_state_label
 from counter.lookup import lookup_token, lookup_url
-from counter.timeutil import iso
+from counter.timeutil import iso, to_vn
 from counter.validation import mask_id
 from counter.vietqr import build_vietqr
 
@@ -27,9 +27,10 @@ def dossier_lookup_url(config: Config, dossier: Dossier, device_secret: bytes) -
 
 
 def fee_vietqr(config: Config, dossier: Dossier) -> str | None:
-    """A dynamic VietQR for the fee when there is one to pay and a bank account is set."""
+    """A dynamic VietQR only while the fee is still to be paid by transfer (and a bank account
+    is set): a citizen who paid cash, or is exempt, is never asked to pay again."""
     bank = config.bank
-    if dossier.fee_amount <= 0 or dossier.payment_method == "exempt" or not bank.account:
+    if dossier.payment_state != "to_pay_transfer" or dossier.fee_amount <= 0 or not bank.account:
         return None
     return build_vietqr(
         bank.bin, bank.account, dossier.fee_amount, transfer_reference(dossier.code)
@@ -46,22 +47,44 @@ def transfer_reference(code: str) -> str:
     return f"LE PHI HS {day}{tail}"
 
 
+def place_and_date(config: Config, at: datetime) -> str:
+    """The forms' date line: "Hà Nội, ngày 01 tháng 12 năm 2026" (Vietnam date)."""
+    d = to_vn(at)
+    return f"{config.forms.place}, ngày {d:%d} tháng {d:%m} năm {d:%Y}"
+
+
+def form_number(config: Config, kind: str) -> str:
+    return config.forms.number(kind)
+
+
 def receipt_document(
     config: Config, dossier: Dossier, procedure: Procedure, device_secret: bytes
 ) -> dict[str, Any]:
-    """Mẫu 01 fields for the citizen's copy."""
+    """Mẫu 01 fields: every field of the provincial templates that fits on a roll."""
     applicant_id = dossier.applicant.id_number
+    rep = dossier.representative
+    rep_id = rep.id_number if rep else ""
     if config.counter.mask_id_on_receipt:
         applicant_id = mask_id(applicant_id)
-    payment = PAYMENT_METHODS[dossier.payment_method][0]
+        rep_id = mask_id(rep_id) if rep_id else ""
+    if dossier.due_at is None:
+        raise ValueError(f"{dossier.code} was not accepted: it has no receipt (Mẫu 01)")
     return {
         "agency_name": config.agency.name,
         "centre": config.agency.centre,
         "code": dossier.code,
+        "number": receipt_number(dossier.code),
+        "place_date": place_and_date(config, dossier.received_at),
         "applicant_name": dossier.applicant.name,
         "applicant_id": applicant_id,
         "applicant_phone": dossier.applicant.phone,
-        "representative_name": dossier.representative.name if dossier.representative else "",
+        "applicant_address": dossier.applicant.address,
+        "applicant_email": dossier.applicant.email,
+        "representative_name": rep.name if rep else "",
+        "representative_id": rep_id,
+        "representative_phone": rep.phone if rep else "",
+        "representative_paper": rep.paper if rep else "",
+        "form_number": form_number(config, "receipt"),
         "procedure_name": dossier.procedure_name,
         "procedure_code": dossier.procedure_code,
         "received_at": iso(dossier.received_at),
@@ -74,7 +97,7 @@ def receipt_document(
         "duration_text": procedure.duration_text("vi"),
         "delivery_label": delivery_label(dossier.delivery),
         "fee_amount": dossier.fee_amount,
-        "payment_label": payment,
+        "payment_label": payment_state_label(dossier.payment_state),
         "officer_name": dossier.officer_name,
         "counter_no": dossier.counter_no,
         "lookup_website": config.agency.lookup_website,
@@ -83,20 +106,44 @@ def receipt_document(
     }
 
 
-def supplement_document(
-    config: Config, dossier: Dossier, items: list[str], reason: str, officer: str, at: datetime
+def receipt_number(code: str) -> str:
+    """ "Số" of the receipt: the day and sequence part of the code ("261201-030001")."""
+    parts = code.rsplit("-", 2)
+    return "-".join(parts[1:]) if len(parts) == 3 else code
+
+
+def _common(
+    config: Config, dossier: Dossier, officer: str, at: datetime, kind: str
 ) -> dict[str, Any]:
-    """Mẫu 02: what to add and why."""
     return {
         "code": dossier.code,
         "applicant": dossier.applicant.name,
         "procedure": dossier.procedure_name,
-        "items": list(items),
-        "reason": reason,
         "officer": officer,
         "at": iso(at),
         "agency_name": config.agency.name,
+        "place_date": place_and_date(config, at),
+        "form_number": form_number(config, kind),
+    }
+
+
+def supplement_document(
+    config: Config,
+    dossier: Dossier,
+    items: list[str],
+    reason: str,
+    officer: str,
+    at: datetime,
+    *,
+    at_intake: bool = False,
+) -> dict[str, Any]:
+    """Mẫu 02: what to add and why (at intake instead of a receipt, or pausing the clock)."""
+    return {
+        **_common(config, dossier, officer, at, "supplement"),
+        "items": list(items),
+        "reason": reason,
         "hotline": config.agency.hotline,
+        "at_intake": at_intake,
     }
 
 
@@ -104,12 +151,30 @@ def refusal_document(
     config: Config, dossier: Dossier, reasons: list[str], officer: str, at: datetime
 ) -> dict[str, Any]:
     """Mẫu 03: the reasons for refusing."""
+    return {**_common(config, dossier, officer, at, "refusal"), "reasons": list(reasons)}
+
+
+def extension_document(
+    config: Config, dossier: Dossier, previous_due: datetime, officer: str, at: datetime
+) -> dict[str, Any]:
+    """Mẫu 04: the apology, the reason and the new appointment."""
+    if dossier.due_at is None:
+        raise ValueError(f"{dossier.code} has no appointment to move")
     return {
-        "code": dossier.code,
-        "applicant": dossier.applicant.name,
-        "procedure": dossier.procedure_name,
-        "reasons": list(reasons),
-        "officer": officer,
-        "at": iso(at),
-        "agency_name": config.agency.name,
+        **_common(config, dossier, officer, at, "extension"),
+        "reason": dossier.extension_reason,
+        "old_due_at": iso(previous_due),
+        "new_due_at": iso(dossier.due_at),
+        "hotline": config.agency.hotline,
+    }
+
+
+def stop_document(
+    config: Config, dossier: Dossier, withdrawn: bool, reason: str, officer: str, at: datetime
+) -> dict[str, Any]:
+    """Mẫu 05: the dossier stops, because the citizen withdrew it or processing stopped."""
+    return {
+        **_common(config, dossier, officer, at, "stop"),
+        "withdrawn": withdrawn,
+        "reason": reason,
     }

@@ -55,6 +55,37 @@ def _exact(db: sqlite_utils.Database, query: str) -> list[str]:
     return list(dict.fromkeys(rows))
 
 
+# A piece of a dossier code: digits with a dot or a dash ("12.H26", "260310-03", "0361").
+_CODE_FRAGMENT = re.compile(r"^[0-9A-Za-z]*[0-9][0-9A-Za-z.\-]*$")
+
+
+def _code_fragment(db: sqlite_utils.Database, query: str, limit: int) -> list[str]:
+    """Dossiers whose code contains `query` anywhere (the index only knows prefixes).
+
+    Only asked when the query looks like a piece of a code and the index found nothing by
+    prefix. The scan reads the code column alone (its unique index covers it); the few hits
+    are then fetched by code, newest first."""
+    q = query.strip().upper()
+    if len(q) < 3 or not _CODE_FRAGMENT.match(q) or not any(c in q for c in ".-"):
+        return []
+    codes = [
+        r[0]
+        for r in db.conn.execute(
+            "SELECT code FROM dossiers WHERE instr(code, ?) > 0 LIMIT ?", (q, limit)
+        )
+    ]
+    if not codes:
+        return []
+    marks = ",".join("?" * len(codes))
+    return [
+        r[0]
+        for r in db.conn.execute(
+            f"SELECT uuid FROM dossiers WHERE code IN ({marks}) ORDER BY received_at DESC",
+            codes,
+        )
+    ]
+
+
 def search(db: sqlite_utils.Database, query: str, page: int = 0, page_size: int = 20) -> SearchPage:
     """One page of matches; an empty or unsearchable query finds nothing."""
     fts = _fts_query(query)
@@ -70,6 +101,8 @@ def search(db: sqlite_utils.Database, query: str, page: int = 0, page_size: int 
             (fts, limit + len(exact)),
         )
     ]
+    if not rows and not exact:
+        rows = _code_fragment(db, query, COUNT_CAP + 1)
     merged = exact + [u for u in rows if u not in set(exact)]
     total_row = db.conn.execute(
         "SELECT count(*) FROM (SELECT rowid FROM dossier_search WHERE dossier_search MATCH ? "

@@ -3,8 +3,10 @@
 Each export writes `<name>.manifest.json` (what was exported, by whom, when, the SHA-256 of
 every file, and where the export sits in the audit trail) and `<name>.manifest.json.sig`, the
 detached Ed25519 signature of the manifest's exact bytes, base64. The device key is made on
-first use and kept in the store's settings table; its public half travels in every manifest
-and is shown by `counter audit verify` so it can be compared with the one on record.
+first use and kept in its own owner-only file beside the store (`KEY_FILE`), never in the
+SQLite file: whoever copies or restores the database (or a backup of it) does not get the key.
+Its public half travels in every manifest, is registered with the portal, and is shown by
+`counter audit verify` as a fingerprint to compare with the one on record.
 
 A manifest proves nothing if an editor can re-sign it with a key of their own: a verifier
 that knows the device's key (the store on that device, or `--public-key`) passes it as
@@ -16,6 +18,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
+import os
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -26,25 +30,117 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+    load_pem_private_key,
+)
 
+from counter.errors import CounterError
 from counter.store import Store
 
 MANIFEST_FORMAT = "counter-export-manifest/1"
 MANIFEST_SUFFIX = ".manifest.json"
 SIGNATURE_SUFFIX = ".sig"
-KEY_SETTING = "export_signing_key"
+KEY_SETTING = "export_signing_key"  # where versions before the key file kept it
+KEY_FILE = "device-signing-key.pem"
 CSV_CHUNK_LINES = 1000
+
+log = logging.getLogger(__name__)
+
+
+class SigningKeyError(CounterError):
+    """The device key file cannot be used (corrupt, wrong type)."""
+
+
+def key_path(store: Store) -> Path:
+    """Where this store's device key lives: beside the database, never inside it."""
+    return store.path.parent / KEY_FILE
+
+
+def write_key_file(path: Path, key: Ed25519PrivateKey) -> bool:
+    """Create a key file owner-only from the start, all at once; False if one exists already.
+
+    Written to a private temporary file, synced, then hard-linked into place: a reader (another
+    connection, another worker process) never sees a half-written key, and of two racing
+    writers exactly one wins.
+    """
+    data = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
+
+
+def _read_key_file(path: Path) -> Ed25519PrivateKey:
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        log.warning("signing key file had mode %o: made owner-only", mode)
+        path.chmod(0o600)
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except ValueError as exc:
+        raise SigningKeyError(f"tệp khóa ký {path.name} hỏng: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"tệp khóa ký {path.name} không phải khóa Ed25519")
+    return key
+
+
+def key_file_public(path: Path) -> str:
+    """The public key of a key file, read without touching it (for `counter doctor`)."""
+    try:
+        key = load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError) as exc:
+        raise SigningKeyError(f"tệp khóa ký {path.name} không đọc được: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise SigningKeyError(f"tệp khóa ký {path.name} không phải khóa Ed25519")
+    return public_key_hex(key)
+
+
+def _migrate_stored_key(store: Store, path: Path) -> None:
+    """Move a key from the store's settings (older versions) to its file, then erase it.
+
+    `secure_delete` zeroes the freed page and the WAL is checkpointed, so the private key
+    does not linger in the database file. Backups made before this still hold it: rotate
+    the key through the portal if any exist (docs/exports.md).
+    """
+    stored = store.get_setting(KEY_SETTING)
+    if stored is None:
+        return
+    if not path.exists():
+        write_key_file(path, Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored)))
+    store.conn.execute("PRAGMA secure_delete = ON")
+    with store.write():
+        store.conn.execute("DELETE FROM settings WHERE key = ?", (KEY_SETTING,))
+    store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.info("device signing key moved out of the store into %s", path.name)
+
+
+def move_key_out_of_store(store: Store) -> None:
+    """At start: a key older versions kept in the settings goes to its file, erased here."""
+    _migrate_stored_key(store, key_path(store))
 
 
 def device_key(store: Store) -> Ed25519PrivateKey:
-    """The device's signing key, generated and saved on first use."""
-    stored = store.get_setting(KEY_SETTING)
-    if stored is None:
-        key = Ed25519PrivateKey.generate()
-        store.set_setting(KEY_SETTING, key.private_bytes_raw().hex())
-        return key
-    return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))
+    """The device's signing key from its own file, generated on first use."""
+    path = key_path(store)
+    _migrate_stored_key(store, path)
+    if not path.exists():
+        write_key_file(path, Ed25519PrivateKey.generate())  # or another connection's wins
+    return _read_key_file(path)
 
 
 def public_key_hex(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
@@ -54,10 +150,10 @@ def public_key_hex(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 def stored_public_key(store: Store) -> str | None:
     """The public key of this store's device, or None if it never signed anything."""
-    stored = store.get_setting(KEY_SETTING)
-    if stored is None:
+    path = key_path(store)
+    if store.get_setting(KEY_SETTING) is None and not path.exists():
         return None
-    return public_key_hex(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored)))
+    return public_key_hex(device_key(store))
 
 
 def key_id(public_hex: str) -> str:

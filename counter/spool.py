@@ -29,7 +29,7 @@ from counter.errors import IllegalTransition, NotFound
 from counter.store import Store
 from counter.timeutil import iso, parse_iso
 
-JOB_KINDS = ("receipt", "supplement", "refusal", "ticket", "testpage")
+JOB_KINDS = ("receipt", "supplement", "refusal", "extension", "stop", "ticket", "testpage")
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 120.0
 

@@ -9,11 +9,12 @@ Definitions (DOMAIN §4):
 - *received*: received in the range; *returned*, *supplement requested*, *refused*,
   *withdrawn*, *stopped*: that action happened in the range (one dossier counts once).
 - *early / on time / late* (trước hạn / đúng hạn / quá hạn): dossiers whose result was ready
-  in the range, comparing the **date** of finishing with the due date; *late open*: dossiers
-  due in the range, still running, whose due moment has passed (an unfinished dossier past its
-  due date is quá hạn). The on-time rate is (early + on time) / (early + on time + late +
-  late open).
-- *overdue*, *due today*, *due next working day*: a snapshot at `now`, whatever the range.
+  in the range, judged by `counter.timeliness` (the **date** of finishing against the due
+  date); *late open*: dossiers due in the range, still running, whose due **date** is before
+  today (due today is not late yet). The on-time rate is (early + on time) / (early + on time
+  + late + late open).
+- *overdue*, *due today*, *due next working day*: a snapshot at `now`, whatever the range,
+  with the same date rule (a dossier due today is "due today", never "overdue").
 
 Groups attribute a dossier to the officer and counter that received it, and to its lĩnh vực.
 
@@ -28,7 +29,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from counter.auth import require_supervisor
+from counter import timeliness
+from counter.dossiers import CASHLESS_STATES
 from counter.store import Store
 from counter.timeutil import VN_TZ, iso, parse_iso, to_vn
 from counter.worktime import WorkCalendar
@@ -39,10 +41,10 @@ if TYPE_CHECKING:
 NO_QUEUE_DATA = "chưa có dữ liệu hàng đợi"
 NO_QUEUE_DATA_EN = "no queue data yet"
 
-# Statuses whose legal clock runs (lifecycle.STATUSES[...].clock_running) and open ones.
-RUNNING = ("received", "processing")
+# Statuses whose legal clock runs, open ones and finished ones (see counter.timeliness).
+RUNNING = timeliness.RUNNING
 OPEN = ("received", "processing", "supplement_requested")
-RESOLVED = ("result_ready", "returned")
+RESOLVED = timeliness.FINISHED
 
 
 @dataclass(frozen=True)
@@ -89,12 +91,13 @@ def dimension_label(dimension: str, lang: str = "vi") -> str:
 
 _DIMENSION_SQL = {"officer": "d.officer_id", "counter": "d.counter_no", "field": "d.field"}
 
-_EVENT_FLAGS = {
-    "returned": "return_result",
-    "supplement": "request_supplement",
-    "refused": "refuse",
-    "withdrawn": "withdraw",
-    "stopped": "stop",
+_EVENT_FLAGS: dict[str, tuple[str, ...]] = {
+    "returned": ("return_result",),
+    # A Mẫu 02 / 03 at intake counts with the ones issued after acceptance (DOMAIN §2).
+    "supplement": ("request_supplement", "intake_supplement"),
+    "refused": ("refuse", "intake_refuse"),
+    "withdrawn": ("withdraw",),
+    "stopped": ("stop",),
 }
 
 
@@ -108,6 +111,48 @@ class QueueFigures:
     no_shows: int = 0
     average_wait_minutes: float | None = None
     average_service_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class FeeFigures:
+    """Fees of the dossiers received in a range, by payment state (DOMAIN §1: the city's goal
+    is 100 % cashless fee payment)."""
+
+    count: dict[str, int] = field(default_factory=dict)
+    amount: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def cash(self) -> int:
+        return self.amount.get("paid_cash", 0)
+
+    @property
+    def cashless(self) -> int:
+        return sum(self.amount.get(s, 0) for s in CASHLESS_STATES)
+
+    @property
+    def cashless_share(self) -> float | None:
+        """Cashless amount over all collected or due amounts (None: no fee in the range)."""
+        total = self.cash + self.cashless
+        return self.cashless / total if total else None
+
+
+CASHLESS_GOAL = 1.0  # 100 % of fees paid without cash (the city's goal, DOMAIN §1)
+FEE_STATES = ("paid_cash", "paid_transfer", "to_pay_transfer", "exempt", "none")
+
+
+def fee_figures(store: Store, start: date, end: date) -> FeeFigures:
+    """Count and amount of fees per payment state over the dossiers received in the range."""
+    lo, hi = day_bounds(start, end)
+    count = dict.fromkeys(FEE_STATES, 0)
+    amount = dict.fromkeys(FEE_STATES, 0)
+    for state, n, total in store.conn.execute(
+        "SELECT payment_state, count(*), COALESCE(sum(fee_amount), 0) FROM dossiers "
+        "WHERE received_at >= ? AND received_at < ? GROUP BY payment_state",
+        (lo, hi),
+    ):
+        count[state] = int(n)
+        amount[state] = int(total)
+    return FeeFigures(count, amount)
 
 
 QueueFiguresProvider = Callable[[date, date], QueueFigures | None]
@@ -141,6 +186,7 @@ class Figures:
     counts: dict[str, int]
     groups: dict[str, list[GroupRow]] = field(default_factory=dict)
     queue: QueueFigures | None = None
+    fees: FeeFigures = field(default_factory=FeeFigures)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -188,7 +234,8 @@ def _params(start: date, end: date, now: datetime, next_day: date) -> dict[str, 
         "lo": lo,
         "hi": hi,
         "now": now_iso,
-        "late_cap": min(hi, now_iso),
+        "first_day": start.isoformat(),
+        "last_day": end.isoformat(),
         "today": to_vn(now).date().isoformat(),
         "next_day": next_day.isoformat(),
     }
@@ -198,33 +245,29 @@ def _in(values: tuple[str, ...]) -> str:
     return "(" + ",".join(f"'{v}'" for v in values) + ")"
 
 
+_FINISHED_IN_RANGE = "(d.finished_at >= :lo AND d.finished_at < :hi)"
 _CLAUSES: dict[str, str] = {
     "received": "(d.received_at >= :lo AND d.received_at < :hi)",
     **{key: f"COALESCE(e.{key}, 0) = 1" for key in _EVENT_FLAGS},
-    "early": (
-        f"(d.status IN {_in(RESOLVED)} AND d.finished_at >= :lo AND d.finished_at < :hi "
-        "AND substr(d.finished_at, 1, 10) < substr(d.due_at, 1, 10))"
+    # Finished in the range, judged by `counter.timeliness` (dates, never moments).
+    **{
+        key: f"({timeliness.SQL[key]} AND {_FINISHED_IN_RANGE})"
+        for key in ("early", "on_time", "late")
+    },
+    # Due in the range and already past its due date today: quá hạn, still running.
+    "late_open": (
+        f"({timeliness.SQL['overdue']} AND substr(d.due_at, 1, 10) >= :first_day "
+        "AND substr(d.due_at, 1, 10) <= :last_day)"
     ),
-    "on_time": (
-        f"(d.status IN {_in(RESOLVED)} AND d.finished_at >= :lo AND d.finished_at < :hi "
-        "AND substr(d.finished_at, 1, 10) = substr(d.due_at, 1, 10))"
-    ),
-    "late": (
-        f"(d.status IN {_in(RESOLVED)} AND d.finished_at >= :lo AND d.finished_at < :hi "
-        "AND substr(d.finished_at, 1, 10) > substr(d.due_at, 1, 10))"
-    ),
-    "late_open": (f"(d.status IN {_in(RUNNING)} AND d.due_at >= :lo AND d.due_at < :late_cap)"),
-    "overdue": f"(d.status IN {_in(RUNNING)} AND d.due_at < :now)",
-    "due_today": (
-        f"(d.status IN {_in(RUNNING)} AND substr(d.due_at, 1, 10) = :today AND d.due_at >= :now)"
-    ),
-    "due_next": f"(d.status IN {_in(RUNNING)} AND substr(d.due_at, 1, 10) = :next_day)",
+    "overdue": timeliness.SQL["overdue"],
+    "due_today": timeliness.SQL["due_today"],
+    "due_next": f"({timeliness.SQL_RUNNING} AND substr(d.due_at, 1, 10) = :next_day)",
 }
 
 # One row per dossier touched in the range, with a 0/1 flag per lifecycle action.
 _EVENTS_CTE = (
     "WITH e AS (SELECT dossier_uuid, "
-    + ", ".join(f"max(action = '{action}') AS {key}" for key, action in _EVENT_FLAGS.items())
+    + ", ".join(f"max(action IN {_in(actions)}) AS {key}" for key, actions in _EVENT_FLAGS.items())
     + " FROM dossier_events WHERE at >= :lo AND at < :hi GROUP BY dossier_uuid) "
 )
 # A superset of every dossier any figure can count: keeps the scan to the range plus open ones.
@@ -260,7 +303,8 @@ def compute_figures(
     counts = _counts_from(tuple(store.conn.execute(sql, params).fetchone()))
     grouped = {dim: group_figures(store, dim, params) for dim in groups}
     queue_figures = queue(start, end) if queue is not None else None
-    return Figures(start, end, to_vn(now), next_day, counts, grouped, queue_figures)
+    fees = fee_figures(store, start, end)
+    return Figures(start, end, to_vn(now), next_day, counts, grouped, queue_figures, fees)
 
 
 def group_figures(store: Store, dimension: str, params: Mapping[str, Any]) -> list[GroupRow]:
@@ -294,7 +338,7 @@ class DrillRow:
     field: str
     status: str
     received_at: datetime
-    due_at: datetime
+    due_at: datetime | None  # None: turned away at intake, no appointment
     officer_name: str
     counter_no: int
 
@@ -331,7 +375,7 @@ def drill_down(
     if limit is not None:
         params["limit"] = limit
     return [
-        DrillRow(u, c, a, p, f, s, parse_iso(r), parse_iso(due), o, n)
+        DrillRow(u, c, a, p, f, s, parse_iso(r), parse_iso(due) if due else None, o, n)
         for u, c, a, p, f, s, r, due, o, n in store.conn.execute(sql, params)
     ]
 
@@ -384,7 +428,7 @@ def fields_in_range(store: Store, start: date, end: date) -> list[str]:
 
 def today_figures(desk: Desk, *, queue: QueueFiguresProvider | None = None) -> Figures:
     """Today at a glance for the desk's supervisor (AuthError for anyone else)."""
-    require_supervisor(desk.officer)
+    desk.require_supervisor("stats.today")
     now = desk.now()
     return compute_figures(desk.store, desk.calendar, now.date(), now.date(), now, queue=queue)
 
@@ -392,7 +436,7 @@ def today_figures(desk: Desk, *, queue: QueueFiguresProvider | None = None) -> F
 def range_figures(
     desk: Desk, start: date, end: date, *, queue: QueueFiguresProvider | None = None
 ) -> Figures:
-    require_supervisor(desk.officer)
+    desk.require_supervisor("stats.range")
     return compute_figures(desk.store, desk.calendar, start, end, desk.now(), queue=queue)
 
 
@@ -407,7 +451,7 @@ def figure_dossiers(
     limit: int | None = 1000,
 ) -> list[DrillRow]:
     """Drill-down for the screen: the dossiers behind one number (supervisor only)."""
-    require_supervisor(desk.officer)
+    desk.require_supervisor("stats.drill_down")
     return drill_down(
         desk.store,
         desk.calendar,
@@ -422,5 +466,5 @@ def figure_dossiers(
 
 
 def hourly_received(desk: Desk, day: date | None = None) -> list[int]:
-    require_supervisor(desk.officer)
+    desk.require_supervisor("stats.hourly")
     return received_by_hour(desk.store, day or desk.now().date())

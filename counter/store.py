@@ -279,6 +279,27 @@ def _v7(db: sqlite_utils.Database) -> None:
 
 
 def _v8(db: sqlite_utils.Database) -> None:
+    """Fees that tell the truth and the forms kept with the dossier (Mẫu 02, 04).
+
+    `payment_state` is filled for existing rows from what was recorded at intake; a dossier
+    turned away at intake has no appointment (`due_at` is '').
+    """
+    db.executescript(
+        """
+        ALTER TABLE dossiers ADD COLUMN payment_state TEXT NOT NULL DEFAULT 'none';
+        ALTER TABLE dossiers ADD COLUMN supplement_request TEXT NOT NULL DEFAULT '';
+        ALTER TABLE dossiers ADD COLUMN extended_due_at TEXT;
+        ALTER TABLE dossiers ADD COLUMN extension_reason TEXT NOT NULL DEFAULT '';
+        UPDATE dossiers SET payment_state = CASE
+            WHEN payment_method = 'exempt' THEN 'exempt'
+            WHEN fee_amount <= 0 THEN 'none'
+            WHEN payment_method = 'cash' THEN 'paid_cash'
+            ELSE 'to_pay_transfer' END;
+        """
+    )
+
+
+def _v9(db: sqlite_utils.Database) -> None:
     """The intake form in progress, one per officer, so Esc, a screen change or a crash never
     throws a half-filled dossier away (local only: never synced, gone once saved)."""
     db.executescript(
@@ -302,6 +323,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v6,
     _v7,
     _v8,
+    _v9,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from counter import audit, history
 from counter.codes import continue_after
 from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
+from counter.identity import device_identity
 from counter.lifecycle import ACTIONS, STATUSES, transition
 from counter.profile import build_profile, profile_hash
 from counter.store import Store
@@ -74,9 +76,16 @@ K_LAST_ERROR = "sync.last_error"
 K_ONLINE = "sync.online"
 K_FAILURES = "sync.failures"
 K_SKEW = "sync.clock_skew_seconds"
+K_ERROR_CODE = "sync.last_error_code"
+K_EPOCH = "sync.portal_epoch"
+K_PORTAL_RESTORED = "sync.portal_restored_at"
+K_CHAIN = "sync.chain_floor"  # the portal holds seqs up to here that this store lacks
+SKEW_ALERT_SECONDS = 120
 K_PROFILE = "sync.profile_hash"  # the centre profile the portal has (counter.profile)
 
 _PENDING = "acked_at IS NULL AND rejected_reason IS NULL"
+log = logging.getLogger("counter.sync")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SyncError(Exception):
@@ -102,6 +111,85 @@ class SyncStatus:
     last_attempt: datetime | None
     last_error: str | None
     clock_skew_seconds: float | None = None
+    alert: SyncAlert | None = None
+
+
+@dataclass(frozen=True)
+class SyncAlert:
+    """A state the officer must see in red, with what to do (Vietnamese, English)."""
+
+    code: str  # "revoked" | "reenroll" | "clock_skew" | "portal_restored"
+    vi: str
+    en: str
+
+    def message(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+
+def skew_text(seconds: float, lang: str = "vi") -> str:
+    """The measured clock skew in words, for the status screen (F3)."""
+    n = round(abs(seconds))
+    if lang == "en":
+        side = "ahead of" if seconds > 0 else "behind"
+        return f"This PC's clock: {n} s {side} the portal's (measured on every sync)"
+    side = "nhanh hơn" if seconds > 0 else "chậm hơn"
+    return f"Đồng hồ máy {side} cổng {n} giây (đo mỗi lần đồng bộ)"
+
+
+def sync_alert(
+    configured: bool,
+    enrolled: bool,
+    error_code: str | None,
+    skew: float | None,
+    portal_restored: bool,
+) -> SyncAlert | None:
+    """The one alert the status bar shows, most urgent first."""
+    if not configured:
+        return None
+    if error_code == "device_revoked":
+        return SyncAlert(
+            "revoked",
+            "Đồng bộ: thiết bị đã bị thu hồi trên cổng — xin mã đăng ký mới từ quản trị cổng "
+            "và nhập vào [portal] enrollment_code (dữ liệu vẫn được giữ)",
+            "Sync: this device was revoked on the portal — ask the portal admin for a new "
+            "enrollment code and put it in [portal] enrollment_code (nothing is lost)",
+        )
+    if not enrolled and error_code in (
+        "unauthenticated",
+        "no_enrollment_code",
+        "invalid_code",
+        "code_used",
+        "code_expired",
+        "counter_mismatch",
+        "counter_taken",
+        "enrollment_code_used",
+    ):
+        return SyncAlert(
+            "reenroll",
+            f"Đồng bộ: cần đăng ký lại với cổng ({error_code}) — xin mã đăng ký mới từ quản "
+            "trị cổng (dữ liệu vẫn được giữ)",
+            f"Sync: this counter must enroll again ({error_code}) — ask the portal admin for "
+            "a new enrollment code (nothing is lost)",
+        )
+    if skew is not None and abs(skew) > SKEW_ALERT_SECONDS:
+        minutes = round(abs(skew) / 60)
+        side_vi, side_en = ("nhanh", "ahead of") if skew > 0 else ("chậm", "behind")
+        return SyncAlert(
+            "clock_skew",
+            f"Đồng hồ máy {side_vi} {minutes} phút so với cổng — chỉnh giờ hệ thống "
+            "(giờ trên biên nhận đang sai)",
+            f"This PC's clock is {minutes} min {side_en} the portal — set the system time "
+            "(receipt times are wrong)",
+        )
+    if portal_restored:
+        return SyncAlert(
+            "portal_restored",
+            "Cổng dịch vụ công đã được khôi phục từ bản sao lưu — quầy đang gửi lại dữ liệu; "
+            "nếu thông báo này còn sau vài phút, báo bộ phận CNTT",
+            "The portal was restored from a backup — this counter is sending its data again; "
+            "if this stays for more than a few minutes, call IT",
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,6 +228,8 @@ class SyncReport:
     rejections: list[tuple[int, str]] = field(default_factory=list)
     profile_sent: bool = False
     profile_error: str = ""
+    witnessed_seq: int | None = None  # the audit head the portal signed this round
+    witness_error: str = ""
 
     @property
     def ok(self) -> bool:
@@ -166,6 +256,12 @@ class SyncReport:
             lines.append("Đã gửi thông tin cơ quan (tên, địa chỉ, giờ làm việc, đường dây nóng).")
         if self.profile_error:
             lines.append(f"Cổng không nhận thông tin cơ quan: {self.profile_error}")
+        if self.witnessed_seq is not None:
+            lines.append(
+                f"Cổng đã chứng thực nhật ký kiểm toán đến bản ghi số {self.witnessed_seq}."
+            )
+        if self.witness_error:
+            lines.append(f"Chứng thực nhật ký kiểm toán thất bại: {self.witness_error}")
         if self.error is not None:
             lines.append(f"Đồng bộ dừng ({self.error.error_class}): {self.error.message}")
         lines.append(f"{self.pending} bản ghi đang chờ gửi.")
@@ -210,16 +306,26 @@ def sync_status(store: Store, config: Config | None = None) -> SyncStatus:
         "SELECT (SELECT count(*) FROM outbox WHERE rejected_reason IS NOT NULL) + "
         "(SELECT count(*) FROM pulled_changes WHERE status = 'rejected')"
     ).fetchone()[0]
+    configured = bool(config.portal.url) if config is not None else get(K_URL) is not None
+    enrolled = get(K_TOKEN) is not None
+    skew_value = None if skew is None else float(skew)
     return SyncStatus(
-        configured=bool(config.portal.url) if config is not None else get(K_URL) is not None,
-        enrolled=get(K_TOKEN) is not None,
+        configured=configured,
+        enrolled=enrolled,
         online=None if online is None else online == "1",
         pending=pending_count(store),
         rejected=int(rejected),
         last_success=_when(get(K_LAST_SUCCESS)),
         last_attempt=_when(get(K_LAST_ATTEMPT)),
         last_error=get(K_LAST_ERROR) or None,
-        clock_skew_seconds=None if skew is None else float(skew),
+        clock_skew_seconds=skew_value,
+        alert=sync_alert(
+            configured,
+            enrolled,
+            get(K_ERROR_CODE) or None,
+            skew_value,
+            bool(get(K_PORTAL_RESTORED)),
+        ),
     )
 
 
@@ -277,20 +383,8 @@ def rejected_entries(store: Store, limit: int = 500) -> list[RejectedEntry]:
 
 
 def _identity(store: Store, config: Config) -> tuple[str, str]:
-    """The device id and secret, created as `Desk` would if the desk never ran."""
-    import secrets
-    import uuid
-
-    device_id = store.get_setting("device_id")
-    if device_id is None:
-        configured = config.counter.device_id
-        device_id = configured if configured != "auto" else str(uuid.uuid4())
-        store.set_setting("device_id", device_id)
-    secret = store.get_setting("device_secret")
-    if secret is None:
-        secret = secrets.token_hex(32)
-        store.set_setting("device_secret", secret)
-    return device_id, secret
+    """The device id and secret (`counter.identity`, the one home both Desk and sync use)."""
+    return device_identity(store, config.counter.device_id)
 
 
 def _error_of(resp: httpx.Response) -> SyncError:
@@ -329,6 +423,8 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
     # answer: the portal takes it back from this device (its secret) within the code's life.
     used = code_hash(code, config.portal.url) == store.get_setting(K_USED_CODE)
     device_id, secret = _identity(store, config)
+    from counter import signing  # cryptography: loaded when needed, not at the app's start
+
     resp = client.post(
         f"{API}/enroll",
         json={
@@ -338,6 +434,7 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
             "agency_code": config.agency.code,
             "counter_no": config.counter.number,
             "protocol": PROTOCOL_VERSION,
+            "signing_public_key": signing.public_key_hex(signing.device_key(store)),
             "demo_data": store.holds_demo_data(),
         },
     )
@@ -382,8 +479,53 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
         store.delete_setting(K_CODE)
         store.delete_setting(K_PROFILE)  # send it again
         _limits(store, data.get("limits"))
-        _continue_codes(store, config.counter.number, data.get("code_sequences"))
+        rebase_numbers(store, config.counter.number, data)
+        _check_epoch(store, data.get("epoch"), clock=None)
+    log.info("enrolled device %s, portal last_seq %s", device_id, data.get("last_seq"))
     return dict(data)
+
+
+def _int_of(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _raise_sequence(store: Store, table: str, floor: int) -> None:
+    """Make `table`'s next AUTOINCREMENT key follow `floor`, never moving it back."""
+    if floor <= 0:
+        return
+    row = store.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+    if row is None:
+        store.conn.execute("INSERT INTO sqlite_sequence(name, seq) VALUES (?, ?)", (table, floor))
+    elif int(row[0]) < floor:
+        store.conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (floor, table))
+
+
+def raise_event_floor(store: Store, floor: int) -> None:
+    """New timeline events get ids above `floor` (never moving it back)."""
+    current = _int_setting(store, history.EVENT_ID_FLOOR, 0)
+    if floor > current:
+        store.set_setting(history.EVENT_ID_FLOOR, str(floor))
+
+
+def rebase_numbers(store: Store, counter_no: int, known: dict[str, Any]) -> None:
+    """Number what this store writes from now on past what the portal knows of this device
+    (`last_seq`, `max_event_id`) and of its counter number (`code_sequences`): after a
+    restored backup, or on a replacement PC with the old device id, no sequence number,
+    event id or dossier code is used twice. Only ever moves numbers forward."""
+    _raise_sequence(store, "outbox", _int_of(known.get("last_seq")))
+    raise_event_floor(store, _int_of(known.get("max_event_id")))
+    _continue_codes(store, counter_no, known.get("code_sequences"))
+
+
+def rebase_from_portal(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]:
+    """Ask the portal what it knows of this device (`GET /device`) and `rebase_numbers`."""
+    resp = client.get(f"{API}/device", headers=_auth(store))
+    if resp.status_code != 200:
+        raise _error_of(resp)
+    data = dict(resp.json())
+    with store.write():
+        rebase_numbers(store, config.counter.number, data)
+    return data
 
 
 def code_hash(code: str, portal_url: str) -> str:
@@ -443,10 +585,92 @@ def _int_setting(store: Store, key: str, default: int) -> int:
     return int(value) if value and value.isdigit() else default
 
 
+def _stub(seq: int, kind: str, version: int, created_at: str, reason: str) -> bytes:
+    """An entry sent without its payload, for the portal to record as rejected with
+    `reason`, so that the sequence goes on (the entry stays here, with its reason)."""
+    return (
+        f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
+        f'"created_at":{json.dumps(created_at)},"payload":null,'
+        f'"local_reject":{json.dumps(reason)}}}'
+    ).encode()
+
+
+def _payload_problem(payload: str, thorough: bool = False) -> str:
+    """Why a stored payload cannot go out as it is ('' when it can): not JSON, or text
+    holding a character the portal cannot store (older stores accepted them).
+
+    The payload is our own `json.dumps` output, so only an escape that may be NUL or a
+    surrogate needs a closer look; `thorough` also parses it (after the portal answered
+    `bad_json`, to find the entry that is not JSON)."""
+    if not isinstance(payload, str):
+        return "the stored entry is not text"
+    if (
+        not thorough
+        and "\x00" not in payload
+        and "\\u0000" not in payload
+        and ("\\ud" not in payload.lower())
+    ):
+        return ""
+    try:
+        value = json.loads(payload)
+    except ValueError as exc:
+        return f"the stored entry is not valid JSON ({exc})"
+    if _unsendable(value):
+        return "the entry holds a NUL character or a lone surrogate, which the portal cannot store"
+    return ""
+
+
+def _unsendable(value: Any) -> bool:
+    """Whether a decoded payload holds text no database can store: NUL, lone surrogates."""
+    if isinstance(value, str):
+        return "\x00" in value or _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_unsendable(k) or _unsendable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unsendable(v) for v in value)
+    return False
+
+
+def _renumber_pending(store: Store, first: int, above: int) -> int:
+    """Move the pending entries from seq `first` on to fresh numbers past `above` (and past
+    every number used here), in their order: the portal holds other entries under their
+    numbers (this store was restored, or another holder of the credential used them).
+    Returns how many moved. Runs inside the caller's write transaction."""
+    local_max = store.conn.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0), "
+        "coalesce((SELECT max(seq) FROM outbox), 0))"
+    ).fetchone()[0]
+    _raise_sequence(store, "outbox", max(int(above), int(local_max)))
+    columns = [
+        r[1] for r in store.conn.execute("PRAGMA table_info(outbox)").fetchall() if r[1] != "seq"
+    ]
+    names = ", ".join(columns)
+    moved = 0
+    for (seq,) in store.conn.execute(
+        f"SELECT seq FROM outbox WHERE seq >= ? AND {_PENDING} ORDER BY seq", (first,)
+    ).fetchall():
+        store.conn.execute(
+            f"INSERT INTO outbox({names}) SELECT {names} FROM outbox WHERE seq = ?", (seq,)
+        )
+        store.conn.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+        moved += 1
+    return moved
+
+
 def _batch_body(
-    store: Store, max_batch: int, max_body: int, clock: Clock
+    store: Store,
+    max_batch: int,
+    max_body: int,
+    clock: Clock,
+    stubs: dict[int, str] | None = None,
+    thorough: bool = False,
 ) -> tuple[int, list[int], bytes] | None:
-    """The next batch as request bytes: the stored payload JSON goes out verbatim."""
+    """The next batch as request bytes: the stored payload JSON goes out verbatim.
+
+    An entry in `stubs` (one the portal refused on its own), or whose payload cannot go out,
+    is sent as a stub: rejected, recorded on both sides, never blocking the ones after it.
+    """
+    stubs = stubs if stubs is not None else {}
     rows = store.conn.execute(
         f"SELECT seq, kind, schema_version, payload, created_at FROM outbox WHERE {_PENDING} "
         "ORDER BY seq LIMIT ?",
@@ -457,26 +681,29 @@ def _batch_body(
     after = store.conn.execute(
         "SELECT coalesce(max(seq), 0) FROM outbox WHERE seq < ?", (rows[0][0],)
     ).fetchone()[0]
+    chain = _int_setting(store, K_CHAIN, 0)
+    if after < chain < rows[0][0]:
+        after = chain  # the portal's entries this store lacks (a restored backup) come first
     head = f'{{"after_seq":{int(after)},"entries":['.encode()
     parts: list[bytes] = []
     size = len(head) + 2
     seqs: list[int] = []
     for seq, kind, version, payload, created_at in rows:
-        part = (
-            f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
-            f'"created_at":{json.dumps(created_at)},"payload":{payload}}}'
-        ).encode()
+        problem = stubs.get(int(seq)) or _payload_problem(payload, thorough)
+        if problem:
+            part = _stub(seq, kind, version, created_at, problem)
+        else:
+            part = (
+                f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
+                f'"created_at":{json.dumps(created_at)},"payload":{payload}}}'
+            ).encode()
         if size + len(part) + 1 > max_body:
             if parts:
                 break
             # One entry larger than the portal accepts: send a stub so the portal records
             # the rejection and the sequence goes on (the entry stays here, with its reason).
             reason = f"entry is {len(part)} bytes, over the portal's limit of {max_body}"
-            part = (
-                f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
-                f'"created_at":{json.dumps(created_at)},"payload":null,'
-                f'"local_reject":{json.dumps(reason)}}}'
-            ).encode()
+            part = _stub(seq, kind, version, created_at, reason)
             parts.append(part)
             seqs.append(int(seq))
             break
@@ -505,13 +732,18 @@ def push(
     clock: Clock = system_clock,
     max_batch: int | None = None,
     stop: threading.Event | None = None,
+    config: Config | None = None,
 ) -> None:
     """Push every pending outbox entry, batch after batch; raise SyncError on failure."""
     batch = max_batch or _int_setting(store, K_MAX_BATCH, DEFAULT_MAX_BATCH)
     max_body = _int_setting(store, K_MAX_BODY, DEFAULT_MAX_BODY)
-    rewound = False
+    repairs = 0  # sequence repairs in this push (a gap, reused numbers); a few at most
+    rebased = False
+    stubs: dict[int, str] = {}  # entries the portal refused on their own: sent as stubs
+    narrow: int | None = None  # the batch size while a refused batch is being narrowed
+    thorough = False  # parse every payload before sending (after a `bad_json` answer)
     while stop is None or not stop.is_set():
-        built = _batch_body(store, batch, max_body, clock)
+        built = _batch_body(store, narrow or batch, max_body, clock, stubs, thorough)
         if built is None:
             return
         after, seqs, body = built
@@ -545,8 +777,25 @@ def push(
             continue
         if resp.status_code != 200:
             err = _error_of(resp)
+            if err.code == "bad_json" and not thorough:
+                thorough = True  # a stored payload may not be JSON: find it, stub it
+                continue
+            if err.error_class == "rejected" and 400 <= resp.status_code < 500:
+                # The portal refused the whole batch for something in it. Narrow it down:
+                # halve the batch until one entry is refused alone, then send that one as a
+                # stub, rejected with the portal's reason. A rejected entry never blocks.
+                if len(seqs) > 1:
+                    narrow = max(1, len(seqs) // 2)
+                    continue
+                if seqs[0] not in stubs:
+                    stubs[seqs[0]] = f"refused by the portal: {err.code}: {err.message}"[:500]
+                    log.warning(
+                        "push: entry %d refused alone (%s), sent as a stub", seqs[0], err.code
+                    )
+                    continue
             _mark_failed(store, seqs, err.message)
             raise err
+        narrow = None
         try:
             data = resp.json()
             through = int(data["accepted_through"])
@@ -557,6 +806,13 @@ def push(
                 "retry", "bad_answer", f"không đọc được trả lời của cổng: {exc!r}"
             ) from None
         now = iso(clock())
+        # The portal holds other entries under some of these numbers: not rejections, but
+        # entries to number again (below) and send after what the portal has.
+        reused = sorted(s for s, r in rejected.items() if r.startswith("sequence_reused"))
+        if reused and repairs < 3:
+            rejected = {s: r for s, r in rejected.items() if s not in reused}
+        else:
+            reused = []
         with store.write():
             for seq, reason in rejected.items():
                 if after < seq <= through:
@@ -567,9 +823,31 @@ def push(
                     )
             store.conn.execute(
                 f"UPDATE outbox SET acked_at = ?, last_error = NULL "
-                f"WHERE seq > ? AND seq <= ? AND {_PENDING}",
-                (now, after, through),
+                f"WHERE seq > ? AND seq <= ? AND {_PENDING} AND seq NOT IN "
+                f"({','.join('?' * len(reused))})",
+                (now, after, through, *reused),
             )
+            if reused:
+                # The store went back in time without `counter restore`: number what it
+                # writes from now on past the portal too (events, codes), not only these.
+                _raise_sequence(store, "outbox", int(data.get("last_seq", 0)))
+                moved = _renumber_pending(store, reused[0], int(data.get("last_seq", 0)))
+                log.warning(
+                    "push: the portal holds other entries under %d of this store's numbers "
+                    "(restored store or replaced PC); %d entries numbered again",
+                    len(reused),
+                    moved,
+                )
+            _check_epoch(store, data.get("epoch"), clock)
+        if reused:
+            repairs += 1
+            if not rebased and config is not None:
+                rebased = True
+                try:
+                    rebase_from_portal(store, config, client)
+                except (SyncError, httpx.HTTPError, ValueError) as exc:
+                    log.warning("rebase after reused numbers failed: %s", exc)
+            continue
         done = sum(1 for s in seqs if s <= through)
         report.pushed += done
         report.rejected += sum(1 for s in rejected if after < s <= through)
@@ -581,20 +859,25 @@ def push(
             code = str(halt.get("code", "halt"))
             message = str(halt.get("message", ""))
             portal_last = halt.get("last_seq")
-            if (
-                code == "sequence_gap"
-                and isinstance(portal_last, int)
-                and not rewound
-                and portal_last < after
-            ):
-                # The portal lost entries it had acknowledged (restored from a backup):
-                # send them again from where it stands; it skips what it has.
+            if code == "sequence_gap" and isinstance(portal_last, int) and repairs < 3:
+                # The chain breaks where the portal stands. Behind this store (the portal was
+                # restored): send again what it lost; it skips what it has. Ahead of it (this
+                # store was restored, or is a replacement PC): go on after what the portal has.
                 with store.write():
-                    store.conn.execute(
-                        "UPDATE outbox SET acked_at = NULL, rejected_reason = NULL WHERE seq > ?",
-                        (portal_last,),
-                    )
-                rewound = True
+                    if portal_last < after:
+                        store.conn.execute(
+                            "UPDATE outbox SET acked_at = NULL, rejected_reason = NULL "
+                            "WHERE seq > ?",
+                            (portal_last,),
+                        )
+                    store.set_setting(K_CHAIN, str(portal_last))
+                    _raise_sequence(store, "outbox", portal_last)
+                log.warning(
+                    "push: sequence gap, the portal stands at %d and this store at %d; chained on",
+                    portal_last,
+                    after,
+                )
+                repairs += 1
                 continue
             raise SyncError(str(halt.get("class", "retry")), code, message)
         if done == 0:
@@ -602,14 +885,38 @@ def push(
 
 
 def _skew(store: Store, server_time: Any, clock: Clock) -> None:
+    """This PC's clock minus the portal's, measured on every answer (beyond 2 minutes the
+    status bar says so in red: receipt times would be wrong)."""
     if not isinstance(server_time, str):
         return
     try:
         skew = (clock() - datetime.fromisoformat(server_time)).total_seconds()
     except (ValueError, TypeError):
         return
-    if abs(skew) > 5 or store.get_setting(K_SKEW) is not None:
-        store.set_setting(K_SKEW, f"{skew:.0f}")
+    store.set_setting(K_SKEW, f"{skew:.0f}")
+
+
+def _check_epoch(store: Store, epoch: Any, clock: Clock | None) -> bool:
+    """Remember the portal's epoch; on a new one (the portal's database was restored), pull
+    again from the start and show it. True when the epoch changed."""
+    if not isinstance(epoch, str) or not epoch:
+        return False
+    known = store.get_setting(K_EPOCH)
+    store.set_setting(K_EPOCH, epoch)
+    if known is None or known == epoch:
+        return False
+    log.warning(
+        "the portal's epoch changed (%s → %s): it was restored; pulling again", known, epoch
+    )
+    _portal_restored(store, clock)
+    return True
+
+
+def _portal_restored(store: Store, clock: Clock | None) -> None:
+    """Pull again from the start (changes already applied are recognised by their id and
+    skipped), and show the state until the next round that leaves nothing pending."""
+    store.set_setting(K_CURSOR, "0")
+    store.set_setting(K_PORTAL_RESTORED, iso((clock or system_clock)()))
 
 
 # -- pull ------------------------------------------------------------------------------
@@ -635,6 +942,7 @@ def pull(
     device_id, _ = _identity(store, config)
     ctx = _PullContext(device_id, WorkCalendar(config.office_hours, config.holidays), clock())
     page = min(PULL_PAGE, _int_setting(store, K_MAX_PULL, PULL_PAGE))
+    repulls = 0
     while stop is None or not stop.is_set():
         cursor = _int_setting(store, K_CURSOR, 0)
         try:
@@ -659,6 +967,20 @@ def pull(
             raise SyncError(
                 "retry", "bad_answer", f"không đọc được danh sách thay đổi: {exc!r}"
             ) from None
+        with store.write():
+            _skew(store, data.get("server_time"), clock)
+            restarted = _check_epoch(store, data.get("epoch"), clock)
+            latest = data.get("latest")
+            if not restarted and not changes and isinstance(latest, int) and latest < cursor:
+                # The cursor is ahead of every change the portal has: it lost some.
+                log.warning(
+                    "pull cursor %d is ahead of the portal's %d: pulling again", cursor, latest
+                )
+                _portal_restored(store, clock)
+                restarted = True
+        if restarted and repulls < 2:
+            repulls += 1
+            continue
         if not changes:
             return
         ctx.now = clock()
@@ -698,6 +1020,7 @@ def _apply_one(store: Store, ctx: _PullContext, change: dict[str, Any], report: 
             else:
                 reason = f"unknown_kind: this counter does not know changes of kind {kind!r}"
     except Exception as exc:  # a bad change must never stop the counter
+        log.exception("change %d (%s) for dossier %s failed to apply", change_id, kind, uuid)
         reason = f"error: {type(exc).__name__}: {exc}"
     store.conn.execute(
         "INSERT INTO pulled_changes(change_id, kind, dossier_uuid, created_at, applied_at, "
@@ -791,17 +1114,33 @@ def _record(
     )
 
 
-def _change_time(data: dict[str, Any], ctx: _PullContext) -> datetime:
+# How far ahead of this counter's clock a portal's timestamp may be (clocks drift a little).
+FUTURE_TOLERANCE_SECONDS = 300
+
+
+def _change_time(
+    data: dict[str, Any], ctx: _PullContext, row: dict[str, Any] | None = None
+) -> datetime:
+    """When a central change happened: the portal's `at`, unless it cannot be true (before
+    the dossier was received, or ahead of this counter's clock): a portal with a slow or fast
+    clock must not date a finish before its receipt. Then the time it reached this counter."""
     try:
-        return parse_iso(str(data["at"]))
-    except (KeyError, ValueError):
+        at = parse_iso(str(data["at"]))
+    except (KeyError, ValueError, TypeError):
         return ctx.now
+    received = _when(row.get("received_at")) if row else None
+    if (received is not None and at < received) or (
+        (at - ctx.now).total_seconds() > FUTURE_TOLERANCE_SECONDS
+    ):
+        log.warning("a central change dated %s cannot be right; dated on arrival", iso(at))
+        return ctx.now
+    return at
 
 
 def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
     """The lifecycle action that moves `status` to `to_status`, if the lifecycle allows one."""
     for action in ACTIONS.values():
-        if action.key == "receive" or status not in action.sources:
+        if action.key == "receive" or action.keeps_status or status not in action.sources:
             continue
         target = action.target if action.target is not None else (paused_from or "received")
         if target == to_status:
@@ -828,7 +1167,7 @@ def _apply_status(
             f"illegal_transition: the dossier is {STATUSES[old].en.lower()} here, it cannot "
             f"become {STATUSES[to_status].en.lower()}"
         )
-    at = _change_time(data, ctx)
+    at = _change_time(data, ctx, row)
     by = nfc(str(data.get("by", "")))
     note = nfc(str(data.get("note", "")))
     details: dict[str, Any] = {"change_id": change_id, "action": action, "by": by}
@@ -866,7 +1205,7 @@ def _apply_correction(
         return f"not_correctable: {', '.join(bad)} cannot be corrected from the portal"
     values = {k: nfc(str(v)).strip() for k, v in fields.items()}
     before = {k: row[k] for k in values}
-    at = _change_time(data, ctx)
+    at = _change_time(data, ctx, row)
     changes: dict[str, Any] = {**values, "updated_at": iso(at), "version": row["version"] + 1}
     merged = row | values
     applicant = applicant_from_row(merged)
@@ -1006,9 +1345,19 @@ def _run(
             ):
                 enroll(store, config, http)
                 report.enrolled = True
-            push(store, http, report, clock=clock, max_batch=max_batch, stop=stop)
+            push(store, http, report, clock=clock, max_batch=max_batch, stop=stop, config=config)
             pull(store, http, config, report, clock=clock, stop=stop)
+            if report.pull_applied or report.pull_rejected:
+                # Confirm what was just pulled in this round, not the next one.
+                push(
+                    store, http, report, clock=clock, max_batch=max_batch, stop=stop, config=config
+                )
             send_profile(store, config, http, report, clock=clock)
+            from counter import witness  # (cryptography: not at the app's start)
+
+            receipt, report.witness_error = witness.witness_round(store, http, _auth(store))
+            if receipt is not None:
+                report.witnessed_seq = int(receipt["seq"])
         except httpx.HTTPError as exc:
             raise SyncError(
                 "retry",
@@ -1017,8 +1366,10 @@ def _run(
             ) from None
     except SyncError as exc:
         report.error = exc
+        log.warning("sync stopped (%s): %s", exc.error_class, exc)
         with store.write():
             store.set_setting(K_LAST_ERROR, f"{exc.error_class}: {exc.message}"[:500])
+            store.set_setting(K_ERROR_CODE, exc.code)
             store.set_setting(K_ONLINE, "0" if exc.error_class == "retry" else "1")
             failures = _int_setting(store, K_FAILURES, 0) + 1
             store.set_setting(K_FAILURES, str(failures))
@@ -1026,9 +1377,26 @@ def _run(
                 # The credential is dead; forget it so that a new enrollment code is used.
                 store.delete_setting(K_TOKEN)
         return
+    if report.pushed or report.pulled or report.enrolled:
+        log.info(
+            "sync: pushed %d (applied %d, duplicates %d, rejected %d), pulled %d "
+            "(applied %d, rejected %d)",
+            report.pushed,
+            report.applied,
+            report.duplicates,
+            report.rejected,
+            report.pulled,
+            report.pull_applied,
+            report.pull_rejected,
+        )
+    for seq, reason in report.rejections:
+        log.warning("sync: the portal rejected entry %d: %s", seq, reason[:300])
     with store.write():
         store.set_setting(K_LAST_SUCCESS, iso(clock()))
         store.set_setting(K_LAST_ERROR, "")
+        store.set_setting(K_ERROR_CODE, "")
+        if pending_count(store) == 0:
+            store.delete_setting(K_PORTAL_RESTORED)
         store.set_setting(K_ONLINE, "1")
         store.set_setting(K_FAILURES, "0")
 
@@ -1093,6 +1461,7 @@ class SyncWorker:
                 )
                 failures = 0 if report.ok or report.skipped else failures + 1
             except Exception:  # a bug must not kill the worker; back off and try again
+                log.exception("sync round failed")
                 failures += 1
             self.rounds += 1
             if self.on_status is not None:
@@ -1103,7 +1472,7 @@ class SyncWorker:
                     finally:
                         store.close()
                 except Exception:
-                    pass
+                    log.exception("sync status could not be passed to the app")
             delay = (
                 interval
                 if failures == 0

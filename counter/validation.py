@@ -467,3 +467,54 @@ def mask_name(name: str) -> str:
     if not words[0]:
         return ""
     return " ".join([words[0], *(_initial(w) for w in words[1:])])
+
+
+# --- Free text ----------------------------------------------------------------------------------
+
+# Bidirectional overrides and isolates (they reorder what a receipt or a log line shows).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def control_character(text: str, *, multiline: bool = True) -> str | None:
+    """The first character no free-text field may hold, or None.
+
+    Control characters (NUL and the C0/C1 ranges; a line break only where the field is
+    `multiline`), lone surrogates (not encodable as UTF-8) and bidirectional overrides:
+    they print as garbage, break the portal's database (PostgreSQL text cannot hold NUL)
+    and once stopped all syncing (issue #13).
+    """
+    allowed = "\n\t" if multiline else ""
+    for ch in text:
+        category = unicodedata.category(ch)
+        if (category in ("Cc", "Cs") and ch not in allowed) or ch in _BIDI_CONTROLS:
+            return ch
+    return None
+
+
+def check_free_text(value: object, field: str) -> None:
+    """Raise InvalidInput when any text in `value` (a string, or a dataclass, dict, list or
+    tuple holding strings, walked recursively) holds a character `control_character` refuses.
+
+    Walking the whole value means a field added later is covered without anyone remembering.
+    """
+    from dataclasses import fields, is_dataclass
+
+    if isinstance(value, str):
+        bad = control_character(value)
+        if bad is not None:
+            raise InvalidInput(
+                field,
+                f"Ô “{field}” chứa ký tự điều khiển không hợp lệ (U+{ord(bad):04X}); "
+                "hãy xoá và gõ lại",
+                f"The field “{field}” contains an invalid control character "
+                f"(U+{ord(bad):04X}); delete it and type it again",
+            )
+    elif is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            check_free_text(getattr(value, f.name), f"{field}.{f.name}" if field else f.name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_free_text(item, f"{field}.{key}" if field else str(key))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            check_free_text(item, f"{field}.{i}" if field else str(i))

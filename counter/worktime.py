@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-import holidays
-
 from counter.config import HolidayOverrides, OfficeHours
 from counter.timeutil import VN_TZ, to_vn
 
@@ -72,6 +70,8 @@ class WorkCalendar:
         """Holidays of one year from the `holidays` package, built once per year (it is slow)."""
         cached = self._holiday_cache.get(year)
         if cached is None:
+            import holidays  # here, not at the top: it costs ~25 ms of start-up before login
+
             cal = holidays.country_holidays("VN", years=year, language="vi")
             cached = {d: str(name) for d, name in cal.items()}
             self._holiday_cache[year] = cached
@@ -210,11 +210,18 @@ class WorkCalendar:
         if unit == "calendar_days":
             return self._calendar_due(received, amount)
         start = self.start_of_count(received, cutoff)
-        if unit == "working_hours":
-            return self.add_working_minutes(start, round(amount * 60))
-        if amount == 0:  # "trong ngày": by closing time of the day the clock starts
+        minutes = round(amount * (60 if unit == "working_hours" else self.minutes_per_day))
+        if minutes == 0:  # "trong ngày": by closing time of the day the clock starts
             return self._at(start.date(), self.hours.afternoon_end)
-        return self.add_working_minutes(start, round(amount * self.minutes_per_day))
+        return self.open_moment(self.add_working_minutes(start, minutes))
+
+    def open_moment(self, moment: datetime) -> datetime:
+        """An appointment the citizen can keep: a closing minute (12:00, 17:00) moves to the
+        start of the next working period (DOMAIN §4, "our rules at the edges")."""
+        m = to_vn(moment)
+        if self.is_working_day(m.date()) and any(m.time() == end for _, end in self._periods):
+            return self.roll_forward(m)
+        return m
 
     def _calendar_due(self, received: datetime, amount: float) -> datetime:
         """Civil Code 2015 art. 147(2)/148(5): skip the first day; a day off ends next working day.
@@ -239,13 +246,19 @@ class WorkCalendar:
         lost = self.working_minutes_between(paused_at, resumed_at)
         if lost == 0:
             return due
-        return self.add_working_minutes(due, lost)
+        return self.open_moment(self.add_working_minutes(due, lost))
+
+    def extended_due(self, new_day: date) -> datetime:
+        """The new appointment of a Mẫu 04 (apology and new date): the morning opening of
+        `new_day`, so the citizen can come any time that day; refused on a day off."""
+        if not self.is_working_day(new_day):
+            raise ValueError(f"{new_day:%d/%m/%Y} is not a working day")
+        return self._at(new_day, self.hours.morning_start)
 
     def finish_status(self, finished: datetime, due: datetime) -> str:
-        """Return early / on_time / late: the DATE of finishing against the due date (DOMAIN §4)."""
-        done_day, due_day = to_vn(finished).date(), to_vn(due).date()
-        if done_day < due_day:
-            return "early"
-        if done_day == due_day:
-            return "on_time"
-        return "late"
+        """Return early / on_time / late: the DATE of finishing against the due date (DOMAIN §4).
+
+        Kept for callers holding a calendar; the rule itself is `counter.timeliness`."""
+        from counter.timeliness import finish_status
+
+        return finish_status(finished, due)

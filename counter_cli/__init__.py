@@ -61,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     test = printer_sub.add_parser("test", help="print a test page with every Vietnamese letter")
     test.add_argument("--printer", help="printer name from config (default: the first)")
     sub.add_parser("sync", help="run one sync with the portal now and report what it did")
+    sub.add_parser(
+        "backup", help="copy the store now into [backup] folder (safe while the app runs)"
+    )
+    restore = sub.add_parser(
+        "restore",
+        help="put a backup back (close the app first); the replaced store is kept, and the "
+        "counter rebases on what the portal knows so nothing is numbered twice",
+    )
+    restore.add_argument("file", type=Path)
     # Listed for --help only: _main hands their arguments to their own parsers.
     sub.add_parser("portal", help="run the central portal (same as counter-portal)")
     sub.add_parser("hub", help="run the centre queue hub (shared queue, waiting-hall board)")
@@ -87,13 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _as_supervisor(desk: Any, username: str) -> None:
+def _as_supervisor(desk: Any, username: str, command: str) -> None:
     """Every privileged command logs a supervisor in first (PIN from $COUNTER_PIN or a
-    prompt), so its audit entry names who did it; an officer's PIN is refused."""
-    from counter.auth import require_supervisor
+    prompt), so its audit entry names who did it; an officer's PIN is refused (audited)."""
     from counter.export_cli import read_pin
 
-    require_supervisor(desk.login(username, read_pin(username)))
+    desk.login(username, read_pin(username))
+    desk.require_supervisor(f"cli.{command}")
 
 
 def _new_secret(prompt: str) -> str:
@@ -171,6 +180,10 @@ def _main(argv: list[str] | None) -> None:
         raise SystemExit(2) from None
     _refuse_unprintable(config, args.command or "tui")
     command = args.command or "tui"
+    if command not in ("check-config", "tui"):  # the app sets up its own log
+        from counter.logs import setup_file_logging
+
+        setup_file_logging(config.data_dir)
     if command == "check-config":
         print(f"OK: {config.source or '(built-in defaults)'}")
         return
@@ -195,6 +208,18 @@ def _main(argv: list[str] | None) -> None:
             from counter.sync import run_sync_command
 
             print(run_sync_command(config))
+            return
+        if command == "backup":
+            from counter.backup import make_backup, prune
+
+            path = make_backup(config)
+            prune(path.parent, config.backup.keep)
+            print(f"Đã sao lưu kho dữ liệu vào {path}")
+            return
+        if command == "restore":
+            from counter.backup import restore_store
+
+            print(restore_store(config, args.file).text())
             return
         if command == "board":
             from screens.board import run_board
@@ -250,12 +275,12 @@ def _main(argv: list[str] | None) -> None:
                 officer = desk.create_officer(args.username, args.full_name, "supervisor", secret)
                 print(f"Đã tạo tài khoản giám sát đầu tiên {officer.username}")
             elif command == "officer-add":
-                _as_supervisor(desk, args.user)
+                _as_supervisor(desk, args.user, command)
                 secret = _new_secret(f"Mã PIN / mật khẩu mới của {args.username}: ")
                 officer = desk.create_officer(args.username, args.full_name, args.role, secret)
                 print(f"Đã tạo tài khoản {officer.username} ({officer.role})")
             elif command == "officer-role":
-                _as_supervisor(desk, args.user)
+                _as_supervisor(desk, args.user, command)
                 officer = desk.set_officer_role(args.username, args.role)
                 print(f"Tài khoản {officer.username}: {officer.role}")
             elif command == "search":

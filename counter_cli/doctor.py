@@ -213,7 +213,92 @@ def run_doctor(config: Config) -> tuple[bool, list[Check]]:
         checks.append(Check(True, "Cổng dịch vụ công", "chưa cấu hình (chỉ làm việc ngoại tuyến)"))
     if config.queue.hub_url:
         checks.append(_hub(config))
+    checks.extend(_signing(config))
+    checks.append(_backups(config))
+    checks.append(_log(config))
     return all(c.ok for c in checks), checks
+
+
+def _backups(config: Config) -> Check:
+    """The newest backup of the store and its age (informational)."""
+    from counter.backup import backup_folder, backups
+
+    folder = backup_folder(config)
+    found = backups(folder)
+    if not found:
+        return Check(True, "Sao lưu", f"chưa có bản sao lưu nào trong {folder} (counter backup)")
+    newest = found[-1]
+    return Check(True, "Sao lưu", f"{len(found)} bản trong {folder}; mới nhất {newest.name}")
+
+
+def _log(config: Config) -> Check:
+    """The last warnings and errors of the log (informational: a past error is no failure)."""
+    from counter.logs import last_errors, log_path
+
+    path = log_path(config.data_dir)
+    errors = last_errors(config.data_dir, 10)
+    if not errors:
+        return Check(True, "Nhật ký", f"{path}: không có lỗi gần đây")
+    lines = "\n".join(f"    {line}" for line in errors)
+    return Check(True, "Nhật ký", f"{path}: {len(errors)} cảnh báo/lỗi gần nhất:\n{lines}")
+
+
+def _signing(config: Config) -> Iterator[Check]:
+    """The signing key's file and mode, and how far the portal has witnessed the audit trail
+    (read only: the doctor changes nothing)."""
+    from counter import signing, witness
+    from counter.store import Store
+
+    what = "Khóa ký bản xuất"
+    if not config.db_path.is_file():
+        return
+    try:
+        store = Store(config.db_path, migrate=False)
+    except Exception:
+        return  # the store check above says why
+    try:
+        path = signing.key_path(store)
+        if store.get_setting(signing.KEY_SETTING) is not None:
+            yield Check(
+                False, what, "khóa còn nằm trong kho dữ liệu: mở ứng dụng một lần để chuyển ra tệp"
+            )
+        elif not path.exists():
+            yield Check(True, what, "chưa tạo (tạo khi đăng ký với cổng hoặc xuất lần đầu)")
+        else:
+            mode = path.stat().st_mode & 0o777
+            try:
+                fingerprint = signing.key_id(signing.key_file_public(path))
+            except signing.SigningKeyError as exc:
+                yield Check(False, what, exc.vi)
+            else:
+                loose = mode & 0o077
+                yield Check(
+                    not loose,
+                    what,
+                    f"{path} (quyền {mode:o}{': người khác đọc được, chmod 600' if loose else ''})"
+                    f", dấu vân tay {fingerprint}",
+                )
+        if not config.portal.url:
+            return
+        what = "Chứng thực nhật ký"
+        error = store.get_setting(witness.K_LAST_ERROR)
+        receipt = witness.last_receipt(store)
+        if error:
+            yield Check(False, what, error)
+        elif receipt is None:
+            yield Check(True, what, "cổng chưa chứng thực lần nào (chưa đồng bộ)")
+        else:
+            after = store.conn.execute(
+                "SELECT count(*) FROM audit WHERE id > ?", (int(receipt.get("seq", 0)),)
+            ).fetchone()[0]
+            yield Check(
+                True,
+                what,
+                f"cổng đã chứng thực đến bản ghi số {receipt.get('seq')} "
+                f"({receipt.get('witnessed_at')}); {after} bản ghi sau đó chưa được chứng thực",
+            )
+    finally:
+        store.close()
 
 
 def _hub(config: Config) -> Check:

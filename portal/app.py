@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -47,6 +48,7 @@ from portal.storage import (
     StorageError,
     utc_now,
 )
+from portal.witness import Witness
 
 API = "/api/v1"
 GZIP_MIN_BYTES = 1000  # below this, gzip's header and the CPU cost more than they save
@@ -113,6 +115,9 @@ _STORAGE_STATUS = {
     "unauthenticated": (401, "reauth"),
     "device_revoked": (401, "reauth"),
     "enrollment_refused": (403, "rejected"),
+    "key_mismatch": (409, "rejected"),
+    "audit_rollback": (409, "rejected"),
+    "audit_fork": (409, "rejected"),
 }
 
 
@@ -141,13 +146,22 @@ def create_app(
     *,
     admin_token: str = "",
     on_shutdown: Callable[[], None] | None = None,
+    witness_key: Ed25519PrivateKey | None = None,
 ) -> Starlette:
-    """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`."""
+    """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`.
+
+    `witness_key` signs witnessed audit heads; the server passes the key file's. Without one
+    (tests that do not look at receipts) a key lives as long as the app.
+    """
     check_admin_token(admin_token)
     lim = limits or Limits()
+    if witness_key is None:
+        log.info("no witness key given: receipts are signed with a key of this run only")
+        witness_key = Ed25519PrivateKey.generate()
+    witness = Witness(storage, witness_key)  # type: ignore[arg-type]
     pages = CitizenPages(storage, max_form_bytes=lim.max_form_bytes)
 
-    async def body_json(request: Request) -> Any:
+    async def body_json(request: Request, *, nul_ok: bool = False) -> Any:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > lim.max_body_bytes:
             raise ApiError(
@@ -177,7 +191,7 @@ def create_app(
             value = json.loads(b"".join(chunks))
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ApiError(400, "retry", "bad_json", f"the body is not JSON: {exc}") from None
-        if _has_nul(value):
+        if not nul_ok and _has_nul(value):
             raise ApiError(422, "rejected", "bad_request", "text must not hold NUL characters")
         return value
 
@@ -216,6 +230,8 @@ def create_app(
             # Made-up people must never mix with a city's real dossiers.
             log.info("enrollment refused: the store holds demo data")
             raise ApiError(403, "rejected", "demo_store", "a store holding demo data cannot enroll")
+        key = body.get("signing_public_key")  # counters since the witness (docs/exports.md)
+        register = None if key is None else witness.key_registration(fields["device_id"], key)
         device, token = await run_in_threadpool(
             storage.enroll,
             fields["enrollment_code"],
@@ -223,10 +239,13 @@ def create_app(
             fields["device_secret"],
             fields["agency_code"],
             fields["counter_no"],
+            also=register,
         )
         sequences = await run_in_threadpool(
             storage.code_sequences, device.agency_code, device.counter_no
         )
+        max_event = await run_in_threadpool(storage.max_event_id, device.device_id)
+        log.info("enroll device=%s last_seq=%d", device.device_id, device.last_seq)
         return JSONResponse(
             {
                 "protocol": PROTOCOL_VERSION,
@@ -235,13 +254,18 @@ def create_app(
                 "agency_code": device.agency_code,
                 "counter_no": device.counter_no,
                 "last_seq": device.last_seq,
+                "max_event_id": max_event,
                 "code_sequences": sequences,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "limits": _limits(lim),
             }
         )
 
     async def device_info(request: Request) -> Response:
         device = await device_of(request)
+        sequences = await run_in_threadpool(
+            storage.code_sequences, device.agency_code, device.counter_no
+        )
         return JSONResponse(
             {
                 "protocol": PROTOCOL_VERSION,
@@ -249,6 +273,9 @@ def create_app(
                 "agency_code": device.agency_code,
                 "counter_no": device.counter_no,
                 "last_seq": device.last_seq,
+                "max_event_id": await run_in_threadpool(storage.max_event_id, device.device_id),
+                "code_sequences": sequences,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "limits": _limits(lim),
                 "kinds": SUPPORTED_KINDS,
                 "server_time": utc_now().isoformat(),
@@ -269,7 +296,9 @@ def create_app(
 
     async def push(request: Request) -> Response:
         device = await device_of(request)
-        body = await body_json(request)
+        # NUL is allowed through here: the entry that holds it is rejected on its own below,
+        # so one odd character never refuses (and so blocks) the whole batch.
+        body = await body_json(request, nul_ok=True)
         fields = _require(body, {"after_seq": int, "entries": list})
         raw_entries: list[Any] = fields["entries"]
         if len(raw_entries) > lim.max_batch:
@@ -309,6 +338,7 @@ def create_app(
             "duplicates": outcome.duplicates,
             "rejected": [{"seq": s, "reason": r} for s, r in outcome.rejected],
             "halt": None,
+            "epoch": await run_in_threadpool(storage.epoch),
             "server_time": utc_now().isoformat(),
         }
         if outcome.halt is not None:
@@ -340,8 +370,15 @@ def create_app(
             )
         limit = min(limit, lim.max_pull)  # a larger page is simply cut to the limit
         found, more = await storage.changes_since_async(device.device_id, after, limit)
+        extra: dict[str, Any] = {}
+        if not found and after > 0:
+            # Nothing after the cursor: say where this device's changes end, so a counter
+            # whose cursor is ahead (the portal was restored) pulls again from the start.
+            extra["latest"] = await run_in_threadpool(storage.latest_change_id, device.device_id)
         return JSONResponse(
             {
+                **extra,
+                "epoch": await run_in_threadpool(storage.epoch),
                 "changes": [
                     {
                         "id": c.id,
@@ -357,6 +394,55 @@ def create_app(
                 "server_time": utc_now().isoformat(),
             }
         )
+
+    async def witness_head(request: Request) -> Response:
+        device = await device_of(request)
+        body = await body_json(request)
+        fields = _require(body, {"audit_head": dict})
+        if "signing_public_key" in body:
+            await run_in_threadpool(
+                witness.register_key, device.device_id, body["signing_public_key"]
+            )
+        head = fields["audit_head"]
+        receipt = await run_in_threadpool(
+            witness.witness,
+            device,
+            head.get("seq"),
+            head.get("hash", ""),
+            body.get("checkpoints") or [],
+        )
+        return JSONResponse({"witness": receipt})
+
+    async def witness_list(request: Request) -> Response:
+        device = await device_of(request)
+        data = await run_in_threadpool(witness.file_bytes, device_id=device.device_id)
+        return Response(data, media_type="application/json")
+
+    async def admin_witness(request: Request) -> Response:
+        admin_check(request)
+        device = request.query_params.get("device") or None
+        agency = request.query_params.get("agency") or None
+        if (device is None) == (agency is None):
+            raise ApiError(422, "rejected", "bad_query", "give exactly one of device, agency")
+        data = await run_in_threadpool(witness.file_bytes, device_id=device, agency_code=agency)
+        return Response(data, media_type="application/json")
+
+    async def admin_verify(request: Request) -> Response:
+        admin_check(request)
+        body = await body_json(request)
+        fields = _require(body, {"manifest": str, "signature": str})
+        files = body.get("files") or {}
+        if not isinstance(files, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in files.items()
+        ):
+            raise ApiError(422, "rejected", "bad_request", "files: an object of name → sha256")
+        answer = await run_in_threadpool(
+            witness.verify_manifest,
+            fields["manifest"].encode("utf-8"),
+            fields["signature"],
+            files,
+        )
+        return JSONResponse(answer)
 
     def is_admin(request: Request) -> bool:
         auth = request.headers.get("authorization", "")
@@ -447,6 +533,10 @@ def create_app(
         Route(f"{API}/push", guarded(push), methods=["POST"]),
         Route(f"{API}/changes", guarded(changes), methods=["GET"]),
         Route(f"{API}/profile", guarded(profile), methods=["PUT"]),
+        Route(f"{API}/witness", guarded(witness_head), methods=["POST"]),
+        Route(f"{API}/witness", guarded(witness_list), methods=["GET"]),
+        Route(f"{API}/admin/witness", guarded(admin_witness), methods=["GET"]),
+        Route(f"{API}/admin/verify", guarded(admin_verify), methods=["POST"]),
         Route(f"{API}/admin/status", guarded(admin_status), methods=["POST"]),
         Route(f"{API}/admin/rejections", guarded(admin_rejections), methods=["GET"]),
         Route(f"{API}/admin/ratings", guarded(admin_ratings), methods=["GET"]),
@@ -500,6 +590,7 @@ def create_app(
     # page no smaller.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
     app.state.storage = storage
+    app.state.witness = witness
     app.state.limits = lim
     return app
 
@@ -544,25 +635,38 @@ def _require(body: Any, spec: dict[str, type]) -> dict[str, Any]:
 
 
 def _entry(index: int, raw: Any) -> Entry:
+    """One pushed entry. Only an entry without a readable `seq` refuses the batch (nothing
+    could record it); anything else wrong with an entry becomes its `problem`, and storage
+    rejects that entry alone with the reason, so the sequence moves on (issue #13)."""
     if not isinstance(raw, dict):
         raise ApiError(422, "rejected", "bad_entry", f"entries[{index}] is not an object")
     seq, kind, version = raw.get("seq"), raw.get("kind"), raw.get("schema_version")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_INT:
         raise ApiError(422, "rejected", "bad_entry", f"entries[{index}].seq: positive integer")
+    problem = ""
     if (
         not isinstance(kind, str)
         or not isinstance(version, int)
         or isinstance(version, bool)
         or not -MAX_INT <= version <= MAX_INT
     ):
-        raise ApiError(
-            422, "rejected", "bad_entry", f"entries[{index}]: kind and schema_version required"
-        )
+        problem = "the entry's kind and schema_version are required"
+        kind = str(kind)[:100] if isinstance(kind, str) else "?"
+        version = 0
+    elif _has_nul(raw):
+        problem = "the entry holds a NUL character"
+    created_at = raw.get("created_at", "")
     return Entry(
         seq=seq,
-        kind=kind,
+        kind=_no_nul(kind),
         schema_version=version,
-        created_at=str(raw.get("created_at", "")),
+        created_at=_no_nul(created_at if isinstance(created_at, str) else str(created_at)),
         payload=raw.get("payload"),
-        local_reject=str(raw.get("local_reject") or ""),
+        local_reject=_no_nul(str(raw.get("local_reject") or "")),
+        problem=problem,
     )
+
+
+def _no_nul(text: str) -> str:
+    """Text a PostgreSQL column can hold (the entry is rejected; its columns still stored)."""
+    return text.replace("\x00", "\ufffd")

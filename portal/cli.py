@@ -12,19 +12,26 @@ counter-portal correct CODE_OR_UUID applicant_phone=0912345678 --by "..."
 counter-portal rate CODE_OR_UUID 5 --comment "..."
 counter-portal rejections
 counter-portal purge                   # retention: run daily (see [retention])
+counter-portal witness-key                              the witness key's fingerprint
+counter-portal witness-file --device DEVICE_ID -o witness.json   (or --agency CODE)
+counter-portal verify /mnt/usb/exports/                 manifests against registered keys
+counter-portal allow-key-rotation DEVICE_ID
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 
 from counter.private import UMASK
+from counter.signing import key_id, sha256_file
 from portal import admin
 from portal.server import DEFAULT_CONFIG, load_settings, open_storage, serve
 from portal.storage import StorageError
+from portal.witness import Witness, load_witness_key
 
 
 def _positive_hours(text: str) -> float:
@@ -72,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     rt.add_argument("dossier")
     rt.add_argument("score", type=int)
     rt.add_argument("--comment", default="")
+    sub.add_parser(
+        "restored",
+        help="after restoring the database from a backup: start a new epoch, so every "
+        "counter pulls again and re-sends what the backup lacks",
+    )
     pg = sub.add_parser(
         "purge", help="delete closed dossiers and ingest payloads past their retention"
     )
@@ -79,7 +91,74 @@ def _parser() -> argparse.ArgumentParser:
     pg.add_argument("--payload-days", type=float, help="override [retention] ingest_payload_days")
     rj = sub.add_parser("rejections", help="list entries the portal rejected, with reasons")
     rj.add_argument("--device")
+    sub.add_parser("witness-key", help="print the fingerprint of the portal's witness key")
+    wf = sub.add_parser(
+        "witness-file", help="export the signed witness file (heads and keys) for offline checks"
+    )
+    who = wf.add_mutually_exclusive_group(required=True)
+    who.add_argument("--device", help="one device id")
+    who.add_argument("--agency", help="every device of an agency code")
+    wf.add_argument("-o", "--out", type=Path, help="write here instead of standard output")
+    v = sub.add_parser(
+        "verify", help="verify export manifests against the keys registered at this portal"
+    )
+    v.add_argument("paths", nargs="+", type=Path, help="folders or *.manifest.json files")
+    k = sub.add_parser("allow-key-rotation", help="let a device register a new signing key, once")
+    k.add_argument("device_id")
     return p
+
+
+def _verify_paths(witness: Witness, paths: list[Path]) -> tuple[bool, list[str]]:
+    """`counter-portal verify`: each manifest with its files, against this portal's records."""
+    manifests: list[Path] = []
+    lines: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            manifests += sorted(path.rglob("*.manifest.json"))
+        elif path.is_file():
+            manifests.append(path)
+        else:
+            lines.append(f"[LỖI] {path}: không tồn tại")
+    ok = not lines and bool(manifests)
+    if not manifests:
+        lines.append("[LỖI] không tìm thấy bản kê nào (*.manifest.json)")
+    for manifest in manifests:
+        sig = manifest.with_name(manifest.name + ".sig")
+        try:
+            data, signature = manifest.read_bytes(), sig.read_text().strip()
+        except OSError as exc:
+            lines.append(f"[LỖI] {manifest.name}: không đọc được ({exc.strerror})")
+            ok = False
+            continue
+        hashes: dict[str, str] = {}
+        try:
+            listed = [str(f.get("name")) for f in json.loads(data).get("files", [])]
+        except (ValueError, AttributeError):
+            listed = []
+        for name in listed:
+            target = manifest.parent / name
+            if Path(name).name != name or not target.is_file():
+                lines.append(f"[LỖI] {manifest.name}: thiếu tệp {name}")
+                ok = False
+                continue
+            hashes[name] = sha256_file(target)
+        answer = witness.verify_manifest(data, signature, hashes)
+        signer = answer["signer"]
+        if signer:
+            who = (
+                f"quầy {signer['counter_no']} của {signer['agency_code']} "
+                f"(thiết bị {signer['device_id']}, khóa {signer['key_id']} đăng ký "
+                f"{signer['registered_at']})"
+            )
+            covered = "đã" if signer.get("export_witnessed") else "CHƯA"
+            lines.append(f"{manifest.name}: ký bởi {who}; lần xuất {covered} được cổng chứng thực")
+        for finding in answer["findings"]:
+            lines.append(f"[LỖI] {manifest.name}: {finding}")
+        if answer["ok"]:
+            lines.append(f"[OK] {manifest.name}: chữ ký của thiết bị đã đăng ký, mọi tệp khớp")
+        else:
+            ok = False
+    return ok, lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "rate":
             ch = admin.record_rating(storage, args.dossier, args.score, args.comment)
             print(f"change {ch.id}: rating {args.score} recorded")
+        elif command == "restored":
+            print(f"new epoch {storage.new_epoch()}: restart the portal's workers")
         elif command == "purge":
             closed = args.closed_days or settings.closed_dossier_days
             payloads = args.payload_days or settings.ingest_payload_days
@@ -159,6 +240,25 @@ def main(argv: list[str] | None = None) -> int:
         elif command == "rejections":
             for r in admin.rejected_entries(storage, args.device):
                 print(f"{r['device_id']}  #{r['seq']}  {r['kind']}  {r['reason']}")
+        elif command in ("witness-key", "witness-file", "verify", "allow-key-rotation"):
+            witness = Witness(storage, load_witness_key(settings.witness_key_file))
+            if command == "witness-key":
+                print(f"{key_id(witness.public_key)}  {witness.public_key}")
+            elif command == "witness-file":
+                data = witness.file_bytes(device_id=args.device, agency_code=args.agency)
+                if args.out is None:
+                    sys.stdout.write(data.decode())
+                else:
+                    args.out.write_bytes(data)
+                    print(f"{args.out}: {len(data)} bytes, key {key_id(witness.public_key)}")
+            elif command == "verify":
+                ok, lines = _verify_paths(witness, args.paths)
+                print("\n".join(lines))
+                print("Kết quả: " + ("khớp." if ok else "có vấn đề."))
+                return 0 if ok else 1
+            else:
+                witness.allow_rotation(args.device_id)
+                print(f"{args.device_id}: the next signing key it sends replaces the current one")
     except StorageError as exc:
         print(f"counter-portal: {exc.code}: {exc.message}", file=sys.stderr)
         return 1

@@ -210,6 +210,67 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/witness": {
+                "post": {
+                    "summary": "Witness this device's audit head (and register its signing key); "
+                    "answers the portal's signed receipt",
+                    "security": bearer,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/WitnessRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _resp("The signed receipt", {"type": "object"}),
+                        **_errors(400, 401, 409, 413, 422, 500),
+                    },
+                },
+                "get": {
+                    "summary": "This device's witness file: registered keys and witnessed heads, "
+                    "signed by the portal",
+                    "security": bearer,
+                    "responses": {
+                        "200": _resp("Witness file", {"type": "object"}),
+                        **_errors(401, 500),
+                    },
+                },
+            },
+            "/api/v1/admin/witness": {
+                "get": {
+                    "summary": "The witness file of one device or of every device of an agency",
+                    "security": admin,
+                    "parameters": [
+                        {"name": "device", "in": "query", "schema": {"type": "string"}},
+                        {"name": "agency", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": _resp("Witness file", {"type": "object"}),
+                        **_errors(401, 403, 422, 500),
+                    },
+                }
+            },
+            "/api/v1/admin/verify": {
+                "post": {
+                    "summary": "Verify an export manifest against the registered device keys "
+                    "and the witnessed heads",
+                    "security": admin,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/VerifyRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _resp("Verdict, signer and findings", {"type": "object"}),
+                        **_errors(400, 401, 403, 413, 422, 500),
+                    },
+                }
+            },
             "/api/v1/admin/status": {
                 "post": {
                     "summary": "Back office: move a dossier to a new status (queued for its counter)",
@@ -309,6 +370,40 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                 },
             },
             "schemas": {
+                "WitnessRequest": {
+                    "type": "object",
+                    "required": ["audit_head"],
+                    "properties": {
+                        "audit_head": {
+                            "type": "object",
+                            "required": ["seq", "hash"],
+                            "properties": {
+                                "seq": {"type": "integer", "minimum": 1},
+                                "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                            },
+                        },
+                        "checkpoints": {
+                            "type": "array",
+                            "description": "[seq, hash] of export entries since the last "
+                            "witnessed head, before this one",
+                            "items": {"type": "array", "minItems": 2, "maxItems": 2},
+                        },
+                        "signing_public_key": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    },
+                },
+                "VerifyRequest": {
+                    "type": "object",
+                    "required": ["manifest", "signature"],
+                    "properties": {
+                        "manifest": {"type": "string", "description": "the manifest's text"},
+                        "signature": {"type": "string", "description": "the .sig file, base64"},
+                        "files": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "file name → SHA-256 of the file as received",
+                        },
+                    },
+                },
                 "StatusRequest": {
                     "type": "object",
                     "required": ["dossier", "to_status"],
@@ -407,6 +502,11 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         },
                         "agency_code": {"type": "string", "example": "000.00.12.H26"},
                         "counter_no": {"type": "integer", "minimum": 1, "maximum": 99},
+                        "signing_public_key": {
+                            "type": "string",
+                            "description": "the device's Ed25519 export-signing key, 64 hex; "
+                            "registered once, replaced only after an admin allows a rotation",
+                        },
                         "demo_data": {
                             "type": "boolean",
                             "description": "the store holds demo data: always refused",
@@ -422,14 +522,20 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "agency_code": {"type": "string"},
                         "counter_no": {"type": "integer"},
                         "last_seq": {"type": "integer"},
-                        "code_sequences": {
-                            "type": "object",
-                            "description": "Highest dossier-code sequence per day (ISO date) "
-                            "this counter number used in the last 7 days, from any device",
-                            "additionalProperties": {"type": "integer", "minimum": 1},
+                        "max_event_id": {"type": "integer"},
+                        "code_sequences": {"$ref": "#/components/schemas/CodeSequences"},
+                        "epoch": {
+                            "type": "string",
+                            "description": "this database's lifetime; new after a restore",
                         },
                         "limits": {"$ref": "#/components/schemas/Limits"},
                     },
+                },
+                "CodeSequences": {
+                    "type": "object",
+                    "description": "Highest dossier-code sequence per day (ISO date) "
+                    "this counter number used in the last 7 days, from any device",
+                    "additionalProperties": {"type": "integer", "minimum": 1},
                 },
                 "DeviceInfo": {
                     "type": "object",
@@ -439,6 +545,12 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         "agency_code": {"type": "string"},
                         "counter_no": {"type": "integer"},
                         "last_seq": {"type": "integer"},
+                        "max_event_id": {"type": "integer"},
+                        "code_sequences": {"$ref": "#/components/schemas/CodeSequences"},
+                        "epoch": {
+                            "type": "string",
+                            "description": "this database's lifetime; new after a restore",
+                        },
                         "limits": {"$ref": "#/components/schemas/Limits"},
                         "kinds": {"type": "object", "additionalProperties": {"type": "integer"}},
                         "server_time": {"type": "string", "format": "date-time"},
@@ -499,12 +611,22 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                                     "type": "object",
                                     "properties": {
                                         "class": {"enum": ["retry", "rejected", "reauth"]},
-                                        "code": {"enum": ["sequence_gap", "schema_unsupported"]},
+                                        "code": {
+                                            "enum": [
+                                                "sequence_gap",
+                                                "schema_unsupported",
+                                                "foreign_entry",
+                                            ]
+                                        },
                                         "message": {"type": "string"},
                                         "last_seq": {"type": "integer"},
                                     },
                                 },
                             ]
+                        },
+                        "epoch": {
+                            "type": "string",
+                            "description": "this database's lifetime; new after a restore",
                         },
                         "server_time": {"type": "string", "format": "date-time"},
                     },
@@ -528,6 +650,14 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
                         },
                         "cursor": {"type": "integer"},
                         "more": {"type": "boolean"},
+                        "epoch": {
+                            "type": "string",
+                            "description": "this database's lifetime; new after a restore",
+                        },
+                        "latest": {
+                            "type": "integer",
+                            "description": "on an empty page: this device's newest change id",
+                        },
                         "server_time": {"type": "string", "format": "date-time"},
                     },
                 },

@@ -5,9 +5,12 @@
 portal learned at enrollment, so a receipt verifies even before its dossier has synced.
 
 - A wrong or mistyped token, code, device or dossier gets one and the same "not found" page
-  (it reveals nothing); each such failure is counted per client address in the database (so
-  every worker sees it), and past `lookup_max_failures` in `lookup_window` the client gets
-  HTTP 429 "Quá nhiều lần thử…" until the window ends: codes cannot be enumerated.
+  (it reveals nothing); each such failure is counted per client address and per code prefix
+  (agency and day) in the database (so every worker sees it). Past `lookup_max_failures`
+  from one address, or `lookup_max_prefix_failures` naming one prefix, further failures are
+  answered HTTP 429 "Quá nhiều lần thử…" with a delay that doubles with each failure (1 s, 2
+  s, 4 s … up to `lookup_window`). Receipts that verify are always served: many citizens
+  behind one centre's public address are not locked out by one enumerator among them.
 - A verified receipt whose dossier has not reached the portal yet says it was received at the
   counter and is being updated.
 - Otherwise: code, procedure, received and due times, the status in words a citizen
@@ -49,6 +52,7 @@ from starlette.responses import RedirectResponse, Response
 from counter.lifecycle import STATUSES
 from counter.lookup import LookupRef, parse_lookup_url, verify_token
 from counter.profile import CentreProfile, ProfileError, parse_profile
+from counter.timeliness import timeliness
 from counter.timeutil import parse_iso, to_vn
 from counter.validation import mask_name
 from portal.page_templates import TEMPLATES
@@ -107,6 +111,11 @@ STATUS_WORDS: dict[str, tuple[str, str, str]] = {
         "trả kết quả.",
         "bad",
     ),
+    "incomplete": (
+        "Hồ sơ chưa được tiếp nhận – cần bổ sung",
+        "Hồ sơ chưa đủ thành phần nên chưa được tiếp nhận; không có hẹn trả kết quả.",
+        "warn",
+    ),
     "stopped": (
         "Hồ sơ đã dừng giải quyết",
         "Hồ sơ đã dừng giải quyết vì lý do dưới đây; không có hẹn trả kết quả.",
@@ -125,6 +134,9 @@ EVENT_WORDS = {
     "withdraw": "Rút hồ sơ",
     "stop": "Dừng giải quyết hồ sơ",
     "extend": "Gia hạn thời gian giải quyết",
+    "intake_supplement": "Hướng dẫn bổ sung hồ sơ (chưa tiếp nhận)",
+    "intake_refuse": "Không tiếp nhận hồ sơ",
+    "payment": "Đã nhận phí, lệ phí chuyển khoản",
 }
 
 DELIVERY_WORDS = {
@@ -261,15 +273,22 @@ def _verifying(devices: list[Device], ref: LookupRef) -> Device | None:
 
 
 def _outcome(ref: LookupRef, device: Device, view: CitizenView) -> tuple[int, Lookup | None]:
-    """(seconds blocked, the lookup) for a verified receipt and what the database said."""
-    if view.blocked:
-        return view.blocked, None
+    """(0, the lookup) for a verified receipt and what the database said."""
     dossier = view.dossier
     if dossier is not None and (
         dossier["device_id"] != device.device_id or dossier["code"] != ref.code
     ):
         return 0, Lookup(ref, device, None, [], None)
     return 0, Lookup(ref, device, dossier, view.events, view.rating)
+
+
+def code_prefix(ref: LookupRef | None) -> str | None:
+    """The part of a lookup's dossier code an enumerator walking codes keeps (agency and
+    day: `000.00.12.H26-261126`), the key of the per-prefix rate limit; None: no code."""
+    if ref is None:
+        return None
+    head, sep, _tail = ref.code.upper().rpartition("-")
+    return head if sep and head else None
 
 
 def self_url(request: Request) -> str:
@@ -462,8 +481,8 @@ def dossier_view(
                 + " Cơ quan giải quyết thành thật xin lỗi ông/bà vì sự chậm trễ này."
             )
             due = extended
-        try:
-            overdue = bool(due) and parse_iso(due) < now
+        try:  # the one lateness rule (dates): due today is not overdue
+            overdue = bool(due) and timeliness(state, parse_iso(due), None, now) == "overdue"
         except ValueError:
             overdue = False
         facts += [("Hẹn trả kết quả", when(due)), ("Nơi nhận kết quả", place)]
@@ -486,6 +505,14 @@ def dossier_view(
             + (f", {office.address}" if office and office.address else "")
             + ". Thời hạn giải quyết tạm dừng trong lúc chờ; khi nhận đủ giấy tờ, ngày hẹn trả "
             "kết quả mới được tính lại và ghi trên trang này."
+        )
+    elif state == "incomplete":  # Mẫu 02 at intake, instead of a receipt
+        items = _lines(snap.get("supplement_request"))
+        list_title = "Giấy tờ cần bổ sung"
+        next_step = (
+            f"Khi đã đủ giấy tờ, mời ông/bà nộp lại hồ sơ tại {where}"
+            + (f", {office.address}" if office and office.address else "")
+            + "."
         )
     elif state == "result_ready":
         facts += [("Hẹn trả kết quả", when(due))]
@@ -530,7 +557,7 @@ def dossier_view(
                 if state != "withdrawn"
                 else explanation
             )
-    if state not in CLOSED_REASON_KEYS:
+    if state not in CLOSED_REASON_KEYS and state != "incomplete":  # nothing was charged
         facts.append(("Phí, lệ phí", fee_text))
     if office and office.hotline and state != "returned":
         next_step = (next_step + " " if next_step else "") + (
@@ -609,11 +636,13 @@ class CitizenPages:
 
         A good receipt costs one database round trip: the device comes from the storage's
         short-lived device cache and the token is checked in memory, then `citizen_view` reads
-        the rate-limit row, the dossier, its timeline and its rating together. The rate-limit
-        check stays on this path: a blocked client is refused good receipts too, otherwise
-        it could keep guessing and learn which guess was right. A failure asks the database
-        for the device again (the cached secret may have been replaced by re-enrollment) and
-        then counts the failure, which also answers whether the client is now blocked.
+        the dossier, its timeline and its rating together. A receipt whose token verifies is
+        served whatever the rate limit says: the token is 120 bits of HMAC, so a guess is
+        right with probability 2^-120 and serving good receipts tells an enumerator nothing,
+        while refusing them would lock out every citizen behind a centre's one public address
+        (issue #18). A failure asks the database for the device again (the cached secret may
+        have been replaced by re-enrollment) and then counts the failure against the address
+        and the code prefix, which also answers whether to refuse it (HTTP 429).
         """
         if ref is not None:
             devices = self.storage.devices_by_short_id(ref.device_short, cached=True)
@@ -621,9 +650,9 @@ class CitizenPages:
             if device is None and devices:
                 device = _verifying(self.storage.devices_by_short_id(ref.device_short), ref)
             if device is not None:
-                view = self.storage.citizen_view(client, ref.dossier_uuid)
+                view = self.storage.citizen_view(ref.dossier_uuid)
                 return _outcome(ref, device, view)
-        return self.storage.lookup_failed(client), None
+        return self.storage.lookup_failed(client, code_prefix(ref)), None
 
     async def _load_async(
         self, client: str, ref: LookupRef | None
@@ -647,17 +676,14 @@ class CitizenPages:
                 if device is None and devices:
                     device = _verifying(await devices_async(ref.device_short), ref)
             if device is not None:
-                view: CitizenView = await view_async(client, ref.dossier_uuid)
+                view: CitizenView = await view_async(ref.dossier_uuid)
                 return _outcome(ref, device, view)
-        return await run_in_threadpool(self.storage.lookup_failed, client), None
+        return await run_in_threadpool(self.storage.lookup_failed, client, code_prefix(ref)), None
 
     def too_many(self, seconds: int) -> Response:
-        minutes = max(1, -(-seconds // 60))
+        wait = f"{seconds} giây" if seconds < 60 else f"{-(-seconds // 60)} phút"
         return self.render(
-            "blocked.html",
-            status=429,
-            headers={"retry-after": str(seconds)},
-            minutes=minutes,
+            "blocked.html", status=429, headers={"retry-after": str(seconds)}, wait=wait
         )
 
     def not_found(self) -> Response:
@@ -673,7 +699,7 @@ class CitizenPages:
         if found is not None:
             return found
         if blocked:
-            log.info("citizen lookup refused: too many failures from one client")
+            log.info("citizen lookup refused: too many failures from one address or code prefix")
             return self.too_many(blocked)
         log.info("citizen lookup failed: unknown receipt or wrong token")
         return self.not_found()
@@ -813,7 +839,10 @@ class CitizenPages:
                 return None
             chunks.append(chunk)
         text = b"".join(chunks).decode("utf-8", "replace").replace("\x00", "")
-        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=50))
+        try:
+            return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=50))
+        except ValueError:  # more fields than any real form sends: refused like a large one
+            return None
 
 
 FORBIDDEN = "Biểu mẫu không hợp lệ hoặc đã hết hạn. Vui lòng mở lại trang từ mã QR."

@@ -261,10 +261,10 @@ _BLOCKED = """{% extends "base.html" %}
 {% block title %}Quá nhiều lần thử{% endblock %}
 {% block main %}
 <section class="card tone-warn" id="status">
-<h1>Quá nhiều lần thử, vui lòng thử lại sau {{ minutes }} phút</h1>
-<p>Có nhiều lần tra cứu không đúng từ thiết bị của ông/bà. Để bảo vệ thông tin hồ sơ, việc
-tra cứu tạm thời bị khóa. Vui lòng quét lại mã QR trên Giấy tiếp nhận hồ sơ sau
-{{ minutes }} phút.</p>
+<h1>Quá nhiều lần thử, vui lòng thử lại sau {{ wait }}</h1>
+<p>Có nhiều lần tra cứu không đúng từ địa chỉ mạng của ông/bà. Để bảo vệ thông tin hồ sơ, các
+lần tra cứu không đúng tạm thời bị từ chối. Mã QR trên Giấy tiếp nhận hồ sơ vẫn tra cứu được
+bình thường: vui lòng quét lại mã QR.</p>
 </section>
 {% endblock %}
 """

@@ -30,6 +30,7 @@ from portal.storage import (
     AUTHENTICATE_SQL,
     CHANGES_SINCE_SQL,
     PAGE_SNAPSHOT_FIELDS,
+    WITNESS_SCHEMA,
     Change,
     CitizenView,
     Device,
@@ -39,6 +40,7 @@ from portal.storage import (
     _device,
     _rating,
     _sha256,
+    change_id_floor,
     utc_now,
 )
 
@@ -170,15 +172,19 @@ PG_MIGRATIONS: list[str] = [
     ALTER TABLE enrollment_codes ADD COLUMN device_id TEXT;
     CREATE TABLE portal_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)
     """,
+    # 5: the witness: device signing keys, witnessed audit heads, alarms (as SQLite's _m5)
+    WITNESS_SCHEMA,
+    # 6: the portal's epoch (as SQLite's _m6)
+    """
+    CREATE TABLE portal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO portal_meta(key, value) VALUES ('epoch', replace(gen_random_uuid()::text, '-', ''))
+    """,
 ]
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)
 
 # The citizen page's read after its token verified (see PostgresStorage.citizen_view).
 _CITIZEN_VIEWS = """
 SELECT
-    (SELECT row_to_json(l) FROM (
-        SELECT window_start, failures FROM lookup_failures
-        WHERE lookup_failures.client = args.client) l) AS lim,
     (SELECT row_to_json(d) FROM (
         SELECT device_id, code, counter_no, procedure_name, applicant_name, status,
             received_at, due_at, returned_at, synced_at,
@@ -190,11 +196,11 @@ SELECT
         FROM dossier_events ev WHERE ev.dossier_uuid = args.uuid) AS events,
     (SELECT row_to_json(r) FROM ratings r
         WHERE r.dossier_uuid = args.uuid AND r.legacy = 0) AS rating
-FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS args(client, uuid, n)
+FROM unnest(%s::text[]) WITH ORDINALITY AS args(uuid, n)
 ORDER BY args.n
 """.replace("{snapshot_fields}", ", ".join(f"'{f}', snap->'{f}'" for f in PAGE_SNAPSHOT_FIELDS))
-"""What a status page needs for each (client hash, dossier UUID) pair, one row per pair in
-the order given: the rate-limit row, the dossier, its events and its rating as JSON (the
+"""What a status page needs for each dossier UUID, one row per UUID in the order given: the
+dossier, its events and its rating as JSON (the
 columns are text and integers, which JSON carries unchanged). Only the columns and snapshot
 fields the page shows leave the database: no ID number, phone or address reaches the page
 code, and a page decodes a few hundred bytes instead of the whole snapshot. One statement for
@@ -237,7 +243,7 @@ class PostgresStorage(SQLStorage):
         self._async_pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._async_lock: asyncio.Lock | None = None
-        self.page_reads: Coalescer[tuple[str, str], dict[str, Any]] | None = None
+        self.page_reads: Coalescer[str, dict[str, Any]] | None = None
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=min_size,
@@ -288,8 +294,23 @@ class PostgresStorage(SQLStorage):
                             "INSERT INTO portal_schema(version, migrated_at) VALUES (%s, %s)",
                             (version + 1, utc_now().isoformat(timespec="seconds")),
                         )
+                self._raise_change_floor(conn)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+    def _raise_change_floor(self, conn: psycopg.Connection[Any] | None = None) -> None:
+        """Change ids never below the clock (see `change_id_floor`), under the migration lock
+        when called from `migrate`."""
+        if conn is None:
+            with self.pool.connection() as own:
+                self._raise_change_floor(own)
+            return
+        conn.execute(
+            "SELECT setval(pg_get_serial_sequence('changes', 'id'), GREATEST(%s, "
+            "(SELECT coalesce(max(id), 1) FROM changes), coalesce(pg_sequence_last_value("
+            "pg_get_serial_sequence('changes', 'id')::regclass), 1)))",
+            (change_id_floor(self.clock()),),
+        )
 
     @contextmanager
     def _tx(self) -> Iterator[_Conn]:
@@ -319,31 +340,25 @@ class PostgresStorage(SQLStorage):
             cur.execute(sql.replace("?", "%s"), args)  # type: ignore[arg-type]
             return cur.fetchall()
 
-    def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView:
+    def citizen_view(self, dossier_uuid: str) -> CitizenView:
         """`SQLStorage.citizen_view` in one statement, so one round trip."""
-        now = self.clock()
         with self.pool.connection() as conn:
-            row = conn.execute(
-                _CITIZEN_VIEWS, ([self.client_hash(client)], [dossier_uuid])
-            ).fetchone()
-        return self._view(row, now)
+            row = conn.execute(_CITIZEN_VIEWS, ([dossier_uuid],)).fetchone()
+        return self._view(row)
 
-    async def citizen_view_async(self, client: str, dossier_uuid: str) -> CitizenView:
+    async def citizen_view_async(self, dossier_uuid: str) -> CitizenView:
         """`citizen_view` without leaving the event loop, over an asyncio connection (no
         thread wake-up, no GIL hand-over with the sync API's threads), and read together with
         the other pages waiting at the same moment (`portal.batching`)."""
-        now = self.clock()
         await self._apool()
         assert self.page_reads is not None
-        row = await self.page_reads.get((self.client_hash(client), dossier_uuid))
-        return self._view(row, now)
+        row = await self.page_reads.get(dossier_uuid)
+        return self._view(row)
 
-    async def _read_pages(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    async def _read_pages(self, uuids: list[str]) -> list[dict[str, Any]]:
         pool = await self._apool()
         async with pool.connection() as conn:
-            cur = await conn.execute(
-                _CITIZEN_VIEWS, ([client for client, _ in keys], [uuid for _, uuid in keys])
-            )
+            cur = await conn.execute(_CITIZEN_VIEWS, (uuids,))
             return await cur.fetchall()
 
     async def devices_by_short_id_async(self, short_id: str) -> list[Device]:
@@ -371,15 +386,12 @@ class PostgresStorage(SQLStorage):
             cur = await conn.execute(sql.replace("?", "%s"), args)  # type: ignore[arg-type]
             return await cur.fetchall()
 
-    def _view(self, row: Any, now: Any) -> CitizenView:
+    def _view(self, row: Any) -> CitizenView:
         assert row is not None
-        blocked = self._blocked_for(row["lim"], now)
-        if blocked:
-            return CitizenView(blocked, None, [], None)
         dossier = row["dossier"]
         if dossier is None:
-            return CitizenView(0, None, [], None)
-        return CitizenView(0, dossier, list(row["events"]), _rating(row["rating"]))
+            return CitizenView(None, [], None)
+        return CitizenView(dossier, list(row["events"]), _rating(row["rating"]))
 
     async def _apool(self) -> AsyncConnectionPool[psycopg.AsyncConnection[Any]]:
         loop = asyncio.get_running_loop()

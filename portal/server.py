@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 
 from portal.app import Limits, check_admin_token, create_app
 from portal.storage import SQLiteStorage, SQLStorage
+from portal.witness import WITNESS_KEY_FILE, load_witness_key
 
 DEFAULT_CONFIG = """\
 # Built-in defaults of counter-portal; pass --config FILE to override any of them.
@@ -52,8 +53,16 @@ admin_token = ""
 # key of the hashes of client addresses (rate limit); empty: one is made per installation
 # and kept in the database (or set COUNTER_PORTAL_HASH_KEY)
 hash_key = ""
-# failed receipt lookups allowed per client address in one window, before HTTP 429
+# the portal's Ed25519 witness key (signs the counters' audit heads), made owner-only on
+# first start; empty: witness-key.pem beside the SQLite file. Keep it with the database's
+# backups, and the same file for every worker
+witness_key_path = ""
+# failed receipt lookups free of delay per client address, and per code prefix (agency and
+# day, from any address); after them each failure waits twice as long as the last (1 s, 2 s,
+# 4 s … up to lookup_window_minutes; a count quiet for twice that is forgotten). Receipts that
+# verify are never refused: a centre's citizens behind one address are not locked out.
 lookup_max_failures = 10
+lookup_max_prefix_failures = 100
 lookup_window_minutes = 15
 
 [retention]
@@ -90,7 +99,14 @@ class PortalSettings:
     closed_dossier_days: float = 365
     ingest_payload_days: float = 7
     lookup_max_failures: int = 10
+    lookup_max_prefix_failures: int = 100
     lookup_window_minutes: float = 15
+    witness_key_path: Path | None = None
+
+    @property
+    def witness_key_file(self) -> Path:
+        """The witness key's file: as configured, else beside the SQLite database."""
+        return self.witness_key_path or self.db_path.parent / WITNESS_KEY_FILE
 
 
 def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSettings:
@@ -127,7 +143,11 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> PortalSet
         closed_dossier_days=float(raw["retention"]["closed_dossier_days"]),
         ingest_payload_days=float(raw["retention"]["ingest_payload_days"]),
         lookup_max_failures=int(raw["security"]["lookup_max_failures"]),
+        lookup_max_prefix_failures=int(raw["security"]["lookup_max_prefix_failures"]),
         lookup_window_minutes=float(raw["security"]["lookup_window_minutes"]),
+        witness_key_path=Path(raw["security"]["witness_key_path"])
+        if raw["security"]["witness_key_path"]
+        else None,
     )
     check_admin_token(settings.admin_token)
     if settings.closed_dossier_days < 1 or settings.ingest_payload_days < 1:
@@ -152,6 +172,7 @@ def open_storage(settings: PortalSettings) -> SQLStorage:
     else:
         storage = SQLiteStorage(settings.db_path)
     storage.lookup_max_failures = settings.lookup_max_failures
+    storage.lookup_max_prefix_failures = settings.lookup_max_prefix_failures
     storage.lookup_window = timedelta(minutes=settings.lookup_window_minutes)
     storage.device_cache_seconds = settings.device_cache_seconds
     if settings.hash_key:
@@ -167,12 +188,16 @@ def build_app(
         settings.limits,
         admin_token=settings.admin_token,
         on_shutdown=storage.close if close_storage else None,
+        witness_key=load_witness_key(settings.witness_key_file),
     )
 
 
 def asgi_app() -> Starlette:
     """`uvicorn --factory portal.server:asgi_app`: the app from `COUNTER_PORTAL_CONFIG` and the
     environment; each worker process builds its own (and its own connection pool)."""
+    from counter.logs import setup_stderr_logging
+
+    setup_stderr_logging(("portal",))
     _short_gil_turns()
     settings = load_settings(os.environ.get(ENV_CONFIG) or None)
     storage = open_storage(settings)
@@ -191,6 +216,9 @@ def _short_gil_turns() -> None:
 
 def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
     """Run the portal in the foreground until interrupted."""
+    from counter.logs import setup_stderr_logging
+
+    setup_stderr_logging(("portal",))
     if settings.workers > 1:
         # Worker processes rebuild the app from the environment: pass the settings on.
         if config_path is not None:
@@ -297,14 +325,23 @@ class ThreadedPortal:
         *,
         admin_token: str = "",
         lookup_max_failures: int = 10,
+        lookup_max_prefix_failures: int = 100,
+        witness_key_path: Path | None = None,
     ):
         settings = PortalSettings(
             limits=limits or Limits(),
             admin_token=admin_token,
             lookup_max_failures=lookup_max_failures,
+            lookup_max_prefix_failures=lookup_max_prefix_failures,
+            witness_key_path=witness_key_path,
         )
         if isinstance(db, str) and is_postgres_url(db):
-            settings = replace(settings, database_url=db)
+            if witness_key_path is None:  # no SQLite file to sit beside: a folder of this run
+                import tempfile
+
+                self._key_dir = tempfile.TemporaryDirectory(prefix="portal-witness-")
+                witness_key_path = Path(self._key_dir.name) / WITNESS_KEY_FILE
+            settings = replace(settings, database_url=db, witness_key_path=witness_key_path)
         else:
             settings = replace(settings, db_path=Path(db))
         self.storage = open_storage(settings)

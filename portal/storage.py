@@ -46,6 +46,7 @@ SUPPORTED_KINDS: dict[str, int] = {"dossier.event": 1, "dossier.change_outcome":
 CORRECTABLE_FIELDS = ("applicant_phone", "applicant_email", "applicant_address", "note")
 _log = logging.getLogger("portal")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed by hand
+FOREIGN = "wrong_device: the entry names device"
 
 
 def utc_now() -> datetime:
@@ -54,6 +55,16 @@ def utc_now() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _rows_by_client(c: Any, keys: list[str]) -> dict[str, Any]:
+    """The rate limit's rows of `keys`, by key."""
+    marks = ", ".join("?" for _ in keys)
+    rows = c.execute(
+        f"SELECT client, window_start, failures FROM lookup_failures WHERE client IN ({marks})",
+        keys,
+    ).fetchall()
+    return {row["client"]: row for row in rows}
 
 
 def _sha256(text: str) -> str:
@@ -109,6 +120,7 @@ class Entry:
     created_at: str
     payload: Any
     local_reject: str = ""
+    problem: str = ""  # why the HTTP layer found this entry unreadable ("" when it is fine)
 
 
 @dataclass(frozen=True)
@@ -180,10 +192,9 @@ PAGE_SNAPSHOT_FIELDS = (
 
 @dataclass
 class CitizenView:
-    """What the citizen page needs after the token verified, read in one round trip: whether
-    the client is blocked by the rate limit, the dossier, its timeline and its rating."""
+    """What the citizen page needs after the token verified, read in one round trip: the
+    dossier, its timeline and its rating (a verified receipt is never rate limited)."""
 
-    blocked: int  # seconds the client is still blocked (0: not blocked)
     dossier: dict[str, Any] | None
     events: list[dict[str, Any]]
     rating: Rating | None
@@ -201,7 +212,14 @@ class Storage(Protocol):
         device_id: str | None = None,
     ) -> str: ...
     def enroll(
-        self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
+        self,
+        code: str,
+        device_id: str,
+        device_secret: str,
+        agency_code: str,
+        counter_no: int,
+        *,
+        also: Callable[[Any], None] | None = None,
     ) -> tuple[Device, str]: ...
     def code_sequences(self, agency_code: str, counter_no: int) -> dict[str, int]: ...
     def authenticate(self, token: str) -> Device: ...
@@ -233,9 +251,13 @@ class Storage(Protocol):
     def timeline(self, dossier_uuid: str) -> list[dict[str, Any]]: ...
     def change(self, change_id: int) -> dict[str, Any] | None: ...
     def rejections(self, device_id: str | None = None) -> list[dict[str, Any]]: ...
-    def lookup_blocked(self, client: str) -> int: ...
-    def lookup_failed(self, client: str) -> int: ...
-    def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView: ...
+    def lookup_blocked(self, client: str, prefix: str | None = None) -> int: ...
+    def lookup_failed(self, client: str, prefix: str | None = None) -> int: ...
+    def citizen_view(self, dossier_uuid: str) -> CitizenView: ...
+    def epoch(self) -> str: ...
+    def new_epoch(self) -> str: ...
+    def latest_change_id(self, device_id: str) -> int: ...
+    def max_event_id(self, device_id: str) -> int: ...
     def purge(self, *, closed_days: float, payload_days: float) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -389,6 +411,26 @@ def _m2(conn: sqlite3.Connection) -> None:
         )
 
 
+def _m6(conn: sqlite3.Connection) -> None:
+    """The portal's epoch: an identity per database lifetime, new after a restore (issue #13)."""
+    conn.execute("CREATE TABLE portal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute("INSERT INTO portal_meta(key, value) VALUES ('epoch', ?)", (new_epoch_id(),))
+
+
+def new_epoch_id() -> str:
+    return secrets.token_hex(8)
+
+
+def change_id_floor(moment: datetime) -> int:
+    """The lowest id a change made from now on may take: milliseconds since 1970.
+
+    Raised at every start, it keeps change ids from ever being reused after the database is
+    restored from a backup (the restored sequence is behind, the clock is not), so a counter
+    never takes a new change for one it already pulled, nor an old confirmation for a new one.
+    """
+    return int(moment.timestamp() * 1000)
+
+
 def _script(conn: Any, sql: str) -> None:
     """Run statements one by one (executescript would COMMIT the migration's transaction)."""
     for statement in sql.split(";"):
@@ -414,7 +456,45 @@ def _m4(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3, _m4]
+def _m5(conn: sqlite3.Connection) -> None:
+    """The witness (portal/witness.py): device signing keys, witnessed audit heads, alarms."""
+    _script(conn, WITNESS_SCHEMA.replace("BIGSERIAL", "INTEGER").replace("BIGINT", "INTEGER"))
+
+
+# Shared by both backends (PostgreSQL's migration 5 runs it as written).
+WITNESS_SCHEMA = """
+    CREATE TABLE device_keys (
+        device_id TEXT NOT NULL,
+        public_key TEXT NOT NULL,
+        registered_at TEXT NOT NULL,
+        retired_at TEXT,
+        PRIMARY KEY (device_id, public_key)
+    );
+    CREATE INDEX device_keys_public ON device_keys(public_key);
+    CREATE TABLE key_rotations (
+        device_id TEXT PRIMARY KEY,
+        allowed_at TEXT NOT NULL
+    );
+    CREATE TABLE witnessed_heads (
+        device_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        witnessed_at TEXT NOT NULL,
+        PRIMARY KEY (device_id, seq)
+    );
+    CREATE TABLE witness_alarms (
+        id BIGSERIAL PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        hash TEXT NOT NULL,
+        witnessed_seq BIGINT NOT NULL
+    );
+    CREATE INDEX witness_alarms_device ON witness_alarms(device_id, id)
+"""
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2, _m3, _m4, _m5, _m6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -482,8 +562,10 @@ class SQLStorage:
     """
 
     clock: Callable[[], datetime]
-    # Failed lookups allowed per client in one window, and the window's length.
+    # Failed lookups free of delay per client address, and per code prefix (agency and day,
+    # from any address); the longest delay, and the quiet time after which a count is forgotten.
     lookup_max_failures: int = 10
+    lookup_max_prefix_failures: int = 100
     lookup_window: timedelta = timedelta(minutes=15)
     # How long `devices_by_short_id(…, cached=True)` may answer from this process's memory
     # (the citizen page; 0: always ask the database). See `devices_by_short_id`.
@@ -550,6 +632,49 @@ class SQLStorage:
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
 
+    # -- the database's lifetime -----------------------------------------------------------
+
+    _epoch: str = ""
+
+    def epoch(self) -> str:
+        """This database's identity (see `new_epoch`); read once per process."""
+        if not self._epoch:
+            with self._read() as c:
+                row = c.execute("SELECT value FROM portal_meta WHERE key = 'epoch'").fetchone()
+            self._epoch = str(row["value"])
+        return self._epoch
+
+    def new_epoch(self) -> str:
+        """Mark this database as restored (`counter-portal restored`): a new epoch, which
+        tells every counter to pull again from the start, and change ids raised past the
+        clock. Restart the portal's other workers afterwards."""
+        epoch = new_epoch_id()
+        with self._tx() as c:
+            c.execute("UPDATE portal_meta SET value = ? WHERE key = 'epoch'", (epoch,))
+        self._raise_change_floor()
+        self._epoch = epoch
+        return epoch
+
+    def _raise_change_floor(self) -> None:
+        raise NotImplementedError
+
+    def latest_change_id(self, device_id: str) -> int:
+        """The newest change id queued for this device (0: none)."""
+        with self._read() as c:
+            row = c.execute(
+                "SELECT max(id) AS m FROM changes WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return int(row["m"] or 0)
+
+    def max_event_id(self, device_id: str) -> int:
+        """The highest timeline event id this device has sent (0: none): a counter restored
+        from a backup numbers its new events past it, so none is taken for a duplicate."""
+        with self._read() as c:
+            row = c.execute(
+                "SELECT max(event_id) AS m FROM dossier_events WHERE device_id = ?", (device_id,)
+            ).fetchone()
+        return int(row["m"] or 0)
+
     # -- devices ---------------------------------------------------------------------------
 
     def create_enrollment_code(
@@ -589,7 +714,14 @@ class SQLStorage:
         return code
 
     def enroll(
-        self, code: str, device_id: str, device_secret: str, agency_code: str, counter_no: int
+        self,
+        code: str,
+        device_id: str,
+        device_secret: str,
+        agency_code: str,
+        counter_no: int,
+        *,
+        also: Callable[[Any], None] | None = None,
     ) -> tuple[Device, str]:
         """Register (or re-register) a device; returns it with its new bearer token.
 
@@ -597,6 +729,8 @@ class SQLStorage:
         when it does not). Every refusal is the same `enrollment_refused`, naming no device,
         counter or reason: a stolen or guessed code learns nothing. The reason goes to the
         portal's log for the operator.
+        `also(c)` runs inside the same transaction (the witness registers the device's
+        signing key there).
         """
         now = self._now()
         token = secrets.token_urlsafe(32)
@@ -652,6 +786,8 @@ class SQLStorage:
                     "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
                     (now, device_id, row["code_hash"]),
                 )
+            if also is not None:
+                also(c)
         self._cache().clear()
         device = self.device(device_id)
         assert device is not None
@@ -874,6 +1010,11 @@ class SQLStorage:
                         )
                         break
                     reason = self._apply(c, device, entry, now)
+                    if reason.startswith(FOREIGN):
+                        # Not this device's entry (a stolen credential, a copied store): it
+                        # must not use up the device's sequence numbers. Nothing is recorded.
+                        out.halt = Halt("rejected", "foreign_entry", reason, {"last_seq": last})
+                        break
                     text = canonical_json(entry.payload)
                     kept = canonical_json(minimal_payload(entry.payload))
                     c.execute(
@@ -931,13 +1072,15 @@ class SQLStorage:
         """Project one entry; return '' when applied or the reason it is rejected."""
         if entry.local_reject:
             return f"counter_rejected: {entry.local_reject}"
+        if entry.problem:
+            return f"malformed: {entry.problem}"
         if entry.kind not in SUPPORTED_KINDS:
             return f"unknown_kind: this portal does not know entries of kind {entry.kind!r}"
         p = entry.payload
         if not isinstance(p, dict):
             return "malformed: the payload is not a JSON object"
         if p.get("device_id") != device.device_id:
-            return f"wrong_device: the entry names device {p.get('device_id')!r}"
+            return f"{FOREIGN} {p.get('device_id')!r}"
         snap = p.get("dossier")
         if not isinstance(snap, dict) or snap.get("uuid") != p.get("dossier_uuid"):
             return "malformed: the dossier snapshot is missing or names another dossier"
@@ -982,7 +1125,26 @@ class SQLStorage:
                 return "malformed: the event is missing or has no id"
             if not all(isinstance(event.get(k, ""), str) for k in ("at", "action", "to_status")):
                 return "malformed: the event's at, action and to_status must be text"
-        if owner is None or int(snap["version"]) >= int(owner["version"]):
+            held = c.execute(
+                "SELECT dossier_uuid, action, at FROM dossier_events "
+                "WHERE device_id = ? AND event_id = ?",
+                (device.device_id, event["id"]),
+            ).fetchone()
+            if held is not None and (held["dossier_uuid"], held["action"], held["at"]) != (
+                snap["uuid"],
+                str(event.get("action", "")),
+                str(event.get("at", "")),
+            ):
+                # Another event holds this id (a store copied back without `counter restore`):
+                # rejected and shown, never dropped in silence.
+                return (
+                    f"event_id_reused: event {event['id']} of this device is another event "
+                    "(was the counter's database restored without `counter restore`?)"
+                )
+        refused = entry.kind == "dossier.change_outcome" and p.get("outcome") != "applied"
+        if owner is None or int(snap["version"]) >= int(owner["version"]) or refused:
+            # A refusal is the counter's word on a central change: its state stands even
+            # though the change raised the portal's version (`set_status`).
             self._project(c, device, snap, now)
         if entry.kind == "dossier.event":
             self._event(c, device, entry.seq, snap["uuid"], p["event"])
@@ -1143,8 +1305,11 @@ class SQLStorage:
                 raise StorageError("reason_required", f"{action} needs a reason (--note)")
             if action == "return_result" and not (to or note):
                 raise StorageError("recipient_required", "say who collected the result (--to)")
+            # The version goes up, so a counter entry written before the counter saw this
+            # change (same version) cannot overwrite it; the counter's echo (version + 1) does.
             c.execute(
-                "UPDATE dossiers SET status = ?, status_code = ? WHERE uuid = ?",
+                "UPDATE dossiers SET status = ?, status_code = ?, version = version + 1 "
+                "WHERE uuid = ?",
                 (to_status, STATUSES[to_status].dvcqg, row["uuid"]),
             )
             data = {"to_status": to_status, "action": action, "note": note, "by": by, "at": now}
@@ -1253,52 +1418,69 @@ class SQLStorage:
 
     # -- rate limit of the citizen page ----------------------------------------------------
 
-    def lookup_blocked(self, client: str) -> int:
-        """Seconds until `client` may try again (0: not blocked)."""
-        now = self.clock()
-        with self._read() as c:
-            row = c.execute(
-                "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
-                (self.client_hash(client),),
-            ).fetchone()
-        return self._blocked_for(row, now)
+    def _limits(self, client: str, prefix: str | None) -> list[tuple[str, int]]:
+        """(key, free failures) of every counter a failed lookup adds to: the client address,
+        and the code prefix (agency and day) the lookup named, from whatever address. Keys
+        are keyed hashes (`client_hash`), never the address or the code; a prefix's is
+        marked ("prefix:…", which no address looks like)."""
+        limits = [(self.client_hash(client), self.lookup_max_failures)]
+        if prefix:
+            key = self.client_hash(f"prefix:{prefix}")
+            limits.append((key, self.lookup_max_prefix_failures))
+        return limits
 
-    def lookup_failed(self, client: str) -> int:
-        """Count one failed lookup; return seconds blocked from now on (0: not yet)."""
+    def lookup_blocked(self, client: str, prefix: str | None = None) -> int:
+        """Seconds until a failed lookup from `client` (naming `prefix`) counts again."""
         now = self.clock()
-        start = _iso(now)
-        expired = _iso(now - self.lookup_window)
+        limits = self._limits(client, prefix)
+        with self._read() as c:
+            rows = _rows_by_client(c, [key for key, _ in limits])
+        return max(self._blocked_for(rows.get(key), free, now) for key, free in limits)
+
+    def lookup_failed(self, client: str, prefix: str | None = None) -> int:
+        """Count one failed lookup from `client` naming the code prefix `prefix`; return the
+        seconds its next failure must wait (0: none), i.e. whether to answer HTTP 429.
+
+        A failure that arrives while a counter's delay runs is refused and not counted: the
+        delay doubles with each failure that *is* counted, so an enumerator gets its free
+        failures and then about one evaluated guess per doubling (1 s, 2 s, 4 s … up to
+        `lookup_window`), while the count of a key quiet for twice `lookup_window` is
+        forgotten.
+        Receipts that verify are never refused (`portal.page`), so a centre's citizens behind
+        one public address are not locked out by one enumerator among them.
+        """
+        now = self.clock()
+        limits = self._limits(client, prefix)
+        # Quiet for twice the longest delay: forgotten. (Once, a key was reset as soon as the
+        # longest delay ran out, which gave an enumerator its free failures again.)
+        expired = _iso(now - 2 * self.lookup_window)
         with self._tx() as c:
-            row = c.execute(
-                "INSERT INTO lookup_failures(client, window_start, failures) VALUES (?, ?, 1) "
-                "ON CONFLICT(client) DO UPDATE SET "
-                "failures = CASE WHEN lookup_failures.window_start < ? THEN 1 "
-                "WHEN lookup_failures.failures >= ? THEN lookup_failures.failures "
-                "ELSE lookup_failures.failures + 1 END, "
-                "window_start = CASE WHEN lookup_failures.window_start < ? "
-                "THEN excluded.window_start ELSE lookup_failures.window_start END "
-                "RETURNING window_start, failures",
-                (self.client_hash(client), start, expired, self.lookup_max_failures, expired),
-            ).fetchone()
-            if secrets.randbelow(50) == 0:  # now and then, forget old windows
+            rows = _rows_by_client(c, [key for key, _ in limits])
+            waiting = max(self._blocked_for(rows.get(key), free, now) for key, free in limits)
+            if waiting:
+                return waiting
+            for key, free in limits:  # always in the same order: no deadlock between workers
+                row = c.execute(
+                    "INSERT INTO lookup_failures(client, window_start, failures) VALUES (?, ?, 1) "
+                    "ON CONFLICT(client) DO UPDATE SET "
+                    "failures = CASE WHEN lookup_failures.window_start < ? THEN 1 "
+                    "ELSE lookup_failures.failures + 1 END, "
+                    "window_start = excluded.window_start "
+                    "RETURNING window_start, failures",
+                    (key, _iso(now), expired),
+                ).fetchone()
+                waiting = max(waiting, self._blocked_for(row, free, now))
+            if secrets.randbelow(50) == 0:  # now and then, forget quiet keys
                 c.execute("DELETE FROM lookup_failures WHERE window_start < ?", (expired,))
-        return self._blocked_for(row, now)
+        return waiting
 
-    def citizen_view(self, client: str, dossier_uuid: str) -> CitizenView:
-        """The rate-limit state of `client` and the dossier `dossier_uuid` with its timeline and
-        rating, in one connection checkout (PostgreSQL overrides it with one statement)."""
-        now = self.clock()
+    def citizen_view(self, dossier_uuid: str) -> CitizenView:
+        """The dossier `dossier_uuid` with its timeline and rating, in one connection checkout
+        (PostgreSQL overrides it with one statement)."""
         with self._read() as c:
-            limit = c.execute(
-                "SELECT window_start, failures FROM lookup_failures WHERE client = ?",
-                (self.client_hash(client),),
-            ).fetchone()
-            blocked = self._blocked_for(limit, now)
-            if blocked:
-                return CitizenView(blocked, None, [], None)
             row = c.execute("SELECT * FROM dossiers WHERE uuid = ?", (dossier_uuid,)).fetchone()
             if row is None:
-                return CitizenView(0, None, [], None)
+                return CitizenView(None, [], None)
             events = c.execute(
                 "SELECT * FROM dossier_events WHERE dossier_uuid = ? ORDER BY seq",
                 (dossier_uuid,),
@@ -1306,12 +1488,17 @@ class SQLStorage:
             rating = c.execute(
                 "SELECT * FROM ratings WHERE dossier_uuid = ? AND legacy = 0", (dossier_uuid,)
             ).fetchone()
-        return CitizenView(0, dict(row), [dict(e) for e in events], _rating(rating))
+        return CitizenView(dict(row), [dict(e) for e in events], _rating(rating))
 
-    def _blocked_for(self, row: Any, now: datetime) -> int:
-        if row is None or int(row["failures"]) < self.lookup_max_failures:
+    def _blocked_for(self, row: Any, free: int, now: datetime) -> int:
+        """Seconds left of the delay a counter's row imposes: none for its first `free - 1`
+        failures, then 1 s after the `free`-th, doubling with each further one, at most
+        `lookup_window`; `window_start` holds the latest counted failure."""
+        if row is None or int(row["failures"]) < free:
             return 0
-        until = datetime.fromisoformat(row["window_start"]) + self.lookup_window
+        excess = min(int(row["failures"]) - free, 40)
+        delay = min(timedelta(seconds=2**excess), self.lookup_window)
+        until = datetime.fromisoformat(row["window_start"]) + delay
         return int((until - now).total_seconds()) + 1 if until > now else 0
 
     # -- reading ---------------------------------------------------------------------------
@@ -1354,7 +1541,7 @@ class SQLStorage:
 def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
     """The lifecycle action that moves `status` to `to_status`, if one may."""
     for action in ACTIONS.values():
-        if action.key == "receive" or status not in action.sources:
+        if action.key == "receive" or action.keeps_status or status not in action.sources:
             continue
         target = action.target if action.target is not None else (paused_from or "received")
         if target == to_status:
@@ -1470,6 +1657,7 @@ class SQLiteStorage(SQLStorage):
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = FULL")
         self.migrate()
+        self._raise_change_floor()
         self.load_hash_key()
 
     @property
@@ -1489,6 +1677,15 @@ class SQLiteStorage(SQLStorage):
                     continue
                 MIGRATIONS[version](self.conn)
                 self.conn.execute(f"PRAGMA user_version = {version + 1}")
+
+    def _raise_change_floor(self) -> None:
+        floor = change_id_floor(self.clock())
+        with self._tx() as c:
+            row = c.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchone()
+            if row is None:
+                c.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('changes', ?)", (floor,))
+            elif int(row["seq"]) < floor:
+                c.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'changes'", (floor,))
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:

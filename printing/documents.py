@@ -40,6 +40,13 @@ class ReceiptData:
     copy_label: str | None = None  # "Liên 1: Lưu" / "Liên 2: Giao công dân"
     reprint: bool = False
     form_number: str = "01"
+    number: str = ""  # "Số: …"
+    place_date: str = ""  # "Hà Nội, ngày 01 tháng 12 năm 2026"
+    applicant_address: str = ""
+    applicant_email: str = ""
+    representative_id: str = ""
+    representative_phone: str = ""
+    representative_paper: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class SupplementData:
     agency_name: str = ""
     hotline: str = ""
     form_number: str = "02"
+    place_date: str = ""
+    at_intake: bool = False  # instead of a receipt: not received, no appointment
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,41 @@ class RefusalData:
     at: datetime
     agency_name: str = ""
     form_number: str = "03"
+    place_date: str = ""
+
+
+@dataclass(frozen=True)
+class ExtensionData:
+    """Mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả (the one new appointment)."""
+
+    code: str
+    applicant: str
+    procedure: str
+    reason: str
+    old_due_at: datetime
+    new_due_at: datetime
+    officer: str
+    at: datetime
+    agency_name: str = ""
+    hotline: str = ""
+    form_number: str = "04"
+    place_date: str = ""
+
+
+@dataclass(frozen=True)
+class StopData:
+    """Mẫu 05: Thông báo dừng giải quyết hồ sơ (withdrawn by the citizen, or stopped)."""
+
+    code: str
+    applicant: str
+    procedure: str
+    withdrawn: bool
+    reason: str
+    officer: str
+    at: datetime
+    agency_name: str = ""
+    form_number: str = "05"
+    place_date: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,4 +139,12 @@ class SelfTestPage:
     at: datetime
 
 
-Document = ReceiptData | TicketData | SupplementData | RefusalData | SelfTestPage
+Document = (
+    ReceiptData
+    | TicketData
+    | SupplementData
+    | RefusalData
+    | ExtensionData
+    | StopData
+    | SelfTestPage
+)

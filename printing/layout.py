@@ -7,9 +7,11 @@ from counter.timeutil import fmt_vn
 from .blocks import QR, Big, Block, Column, Rule, Space, Table, kv, para
 from .documents import (
     Document,
+    ExtensionData,
     ReceiptData,
     RefusalData,
     SelfTestPage,
+    StopData,
     SupplementData,
     TicketData,
 )
@@ -30,8 +32,20 @@ def _header(agency: str, centre: str, form_number: str) -> list[Block]:
     if centre:
         out.append(para(centre, align="center", size="small"))
     out.append(para(ONE_STOP, bold=True, align="center"))
-    out.append(para(f"Mẫu số {form_number}", align="right", size="small"))
+    if form_number:  # the 2018 numbering has no number for some forms
+        out.append(para(f"Mẫu số {form_number}", align="right", size="small"))
     return out
+
+
+def _signatures(left: str, right: str, left_name: str, right_name: str) -> Table:
+    """Two signature blocks side by side, as the paper forms set them."""
+    cols = (Column(left, 1.0, "center"), Column(right, 1.0, "center"))
+    hint = "(Ký, ghi rõ họ tên)"
+    return Table(cols, ((hint, hint), ("", ""), ("", ""), (left_name, right_name)))
+
+
+def _place_date(text: str) -> list[Block]:
+    return [para(text, align="right", size="small")] if text else []
 
 
 def _numbered(items: tuple[str, ...]) -> list[Block]:
@@ -44,6 +58,9 @@ def receipt(d: ReceiptData) -> list[Block]:
         out.append(para("BẢN IN LẠI", bold=True, align="center", size="large"))
     if d.copy_label:
         out.append(para(d.copy_label, align="center", size="small"))
+    if d.number:
+        out.append(para(f"Số: {d.number}", align="center", size="small"))
+    out += _place_date(d.place_date)
     out += [
         Rule(),
         para("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", bold=True, align="center", size="large"),
@@ -54,10 +71,20 @@ def receipt(d: ReceiptData) -> list[Block]:
         kv("Tiếp nhận hồ sơ của", d.applicant_name, bold_value=True),
         kv("Số định danh cá nhân/tổ chức", d.applicant_id),
     ]
+    if d.applicant_address:
+        out.append(kv("Địa chỉ", d.applicant_address))
     if d.applicant_phone:
         out.append(kv("Điện thoại", d.applicant_phone))
+    if d.applicant_email:
+        out.append(kv("Thư điện tử", d.applicant_email))
     if d.representative_name:
         out.append(kv("Người được ủy quyền", d.representative_name))
+        if d.representative_id:
+            out.append(kv("  Số định danh cá nhân", d.representative_id))
+        if d.representative_phone:
+            out.append(kv("  Điện thoại", d.representative_phone))
+        if d.representative_paper:
+            out.append(kv("  Giấy ủy quyền", d.representative_paper))
     procedure = d.procedure_name + (f" (mã {d.procedure_code})" if d.procedure_code else "")
     out.append(kv("Nội dung yêu cầu giải quyết", procedure))
     out.append(para("1. Thành phần hồ sơ nộp gồm:", bold=True))
@@ -92,12 +119,18 @@ def receipt(d: ReceiptData) -> list[Block]:
     )
     if officer:
         out.append(kv("Người tiếp nhận", officer))
-    out += [Rule(), QR(d.lookup_url, "Quét mã QR để tra cứu tiến độ giải quyết hồ sơ")]
+    out.append(para("Vào Sổ theo dõi hồ sơ, Quyển số: ........ Số thứ tự: ........", size="small"))
+    out += [
+        Space(),
+        _signatures("NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ", "", d.officer_name),
+        Rule(),
+        QR(d.lookup_url, "Quét mã QR để tra cứu tiến độ giải quyết hồ sơ"),
+    ]
     if d.lookup_website:
         out.append(para(f"Tra cứu tại: {d.lookup_website}", align="center", size="small"))
     if d.hotline:
         out.append(para(f"Đường dây nóng: {d.hotline}", align="center", size="small"))
-    if d.vietqr_payload:
+    if d.vietqr_payload:  # only while the fee is to be paid by transfer
         out += [Rule(dashed=True), QR(d.vietqr_payload, "Quét mã để nộp phí qua ngân hàng")]
         if d.fee_amount:
             out.append(para(f"Số tiền: {money(d.fee_amount)}", bold=True, align="center"))
@@ -130,6 +163,7 @@ def ticket(d: TicketData) -> list[Block]:
 
 def supplement(d: SupplementData) -> list[Block]:
     out = _header(d.agency_name, "", d.form_number)
+    out += _place_date(d.place_date)
     out += [
         Rule(),
         para("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", bold=True, align="center", size="large"),
@@ -143,14 +177,80 @@ def supplement(d: SupplementData) -> list[Block]:
         kv("Người tiếp nhận", d.officer),
         kv("Thời gian", fmt_vn(d.at)),
     ]
+    if d.at_intake:
+        out.append(
+            para(
+                "Hồ sơ chưa được tiếp nhận. Đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ theo "
+                "hướng dẫn trên và nộp lại.",
+                bold=True,
+            )
+        )
+    else:
+        out.append(
+            para(
+                "Thời gian bổ sung hồ sơ không tính vào thời hạn giải quyết; ngày hẹn trả "
+                "kết quả được tính lại khi nhận đủ hồ sơ bổ sung.",
+                size="small",
+            )
+        )
     if d.hotline:
         out.append(para(f"Mọi vướng mắc xin liên hệ: {d.hotline}", align="center", size="small"))
     out += [Rule(), para("Xin lỗi Ông/Bà vì sự bất tiện này", align="center", size="small")]
     return out
 
 
+def extension(d: ExtensionData) -> list[Block]:
+    """Mẫu 04: the apology comes first, then the reason and the new appointment."""
+    out = _header(d.agency_name, "", d.form_number)
+    out += _place_date(d.place_date)
+    out += [
+        Rule(),
+        para("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", bold=True, align="center", size="large"),
+        Space(),
+        kv("Mã hồ sơ", d.code, bold_value=True),
+        kv("Kính gửi", d.applicant),
+        kv("Thủ tục", d.procedure),
+        kv("Ngày hẹn trả kết quả cũ", fmt_vn(d.old_due_at)),
+        kv("Lý do chậm trễ", d.reason),
+        para(
+            "Cơ quan giải quyết xin lỗi Ông/Bà vì sự chậm trễ này và hẹn lại thời gian trả "
+            "kết quả:",
+        ),
+        para(fmt_vn(d.new_due_at), bold=True, align="center", size="large"),
+        kv("Người lập phiếu", d.officer),
+    ]
+    if d.hotline:
+        out.append(para(f"Mọi vướng mắc xin liên hệ: {d.hotline}", align="center", size="small"))
+    out += [Rule(), para("Khi đến nhận kết quả, mang theo Phiếu này", align="center")]
+    return out
+
+
+def stop(d: StopData) -> list[Block]:
+    """Mẫu 05: why the dossier is no longer being processed."""
+    out = _header(d.agency_name, "", d.form_number)
+    out += _place_date(d.place_date)
+    out += [
+        Rule(),
+        para("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", bold=True, align="center", size="large"),
+        Space(),
+        kv("Mã hồ sơ", d.code, bold_value=True),
+        kv("Kính gửi", d.applicant),
+        kv("Thủ tục", d.procedure),
+        para(
+            "Theo đề nghị rút hồ sơ của Ông/Bà, cơ quan dừng giải quyết hồ sơ này."
+            if d.withdrawn
+            else "Cơ quan dừng giải quyết hồ sơ này.",
+        ),
+        kv("Lý do", d.reason),
+        kv("Người lập", d.officer),
+        kv("Thời gian", fmt_vn(d.at)),
+    ]
+    return out
+
+
 def refusal(d: RefusalData) -> list[Block]:
     out = _header(d.agency_name, "", d.form_number)
+    out += _place_date(d.place_date)
     out += [
         Rule(),
         para("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", bold=True, align="center", size="large"),
@@ -181,6 +281,10 @@ def layout(doc: Document) -> list[Block]:
         return supplement(doc)
     if isinstance(doc, RefusalData):
         return refusal(doc)
+    if isinstance(doc, ExtensionData):
+        return extension(doc)
+    if isinstance(doc, StopData):
+        return stop(doc)
     if isinstance(doc, SelfTestPage):
         return self_test_blocks(doc)
     raise TypeError(f"not a printable document: {type(doc).__name__}")

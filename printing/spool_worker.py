@@ -30,9 +30,11 @@ from counter.store import Store
 from counter.timeutil import parse_iso, system_clock
 from printing.documents import (
     Document,
+    ExtensionData,
     ReceiptData,
     RefusalData,
     SelfTestPage,
+    StopData,
     SupplementData,
     TicketData,
 )
@@ -41,11 +43,13 @@ from printing.render import render_job
 from printing.transports import open_transport
 
 COPY_LABELS = ("Liên 1: Lưu tại cơ quan", "Liên 2: Giao người nộp hồ sơ")
-DATETIME_FIELDS = {"received_at", "due_at", "issued_at", "at"}
+DATETIME_FIELDS = {"received_at", "due_at", "issued_at", "at", "old_due_at", "new_due_at"}
 _KINDS: dict[str, type] = {
     "receipt": ReceiptData,
     "supplement": SupplementData,
     "refusal": RefusalData,
+    "extension": ExtensionData,
+    "stop": StopData,
     "ticket": TicketData,
     "testpage": SelfTestPage,
 }

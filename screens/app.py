@@ -6,7 +6,7 @@ any screen (even into a focused field) opens its dossier.
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +17,7 @@ from textual.app import App, SystemCommand
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, TextArea
 
+from counter.backup import DailyBackup
 from counter.config import Config
 from counter.desk import Desk
 from counter.dossiers import Dossier
@@ -25,8 +26,6 @@ from counter.idcard import IdCard, find_id_card_qr
 from counter.queue_client import QueueService, open_queue
 from counter.queue_reports import figures_provider, log_provider
 from counter.stats import QueueFiguresProvider
-from counter.sync import SyncWorker
-from printing.spool_worker import SpoolWorker
 from screens.dossier import DossierScreen
 from screens.i18n import tr
 from screens.intake import IntakeScreen
@@ -44,6 +43,8 @@ from screens.terminal import quit_when_terminal_closes
 
 if TYPE_CHECKING:
     from counter.retention import CleanupWorker
+    from counter.sync import SyncWorker
+    from printing.spool_worker import SpoolWorker
 
 __all__ = ["KEYS", "CounterApp", "run_app"]
 
@@ -57,6 +58,8 @@ _NEEDS_LOGIN = {
     "supervisor",
     "export",
 }
+
+log = logging.getLogger("screens.app")
 
 
 class CounterApp(App[None]):
@@ -105,6 +108,7 @@ class CounterApp(App[None]):
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
         self._key_gate = KeyGate(self, self._deliver_key)
+        self.backup_worker: DailyBackup | None = None
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_input = self.idle_clock()
@@ -114,11 +118,16 @@ class CounterApp(App[None]):
     # -- background workers: the print spool and sync never block a keypress ---------------
 
     def _start_workers(self) -> None:
+        # Imported here, not at the top: the print pipeline and the HTTP client are the
+        # heaviest imports of the app and are needed only once the first screen is up.
         from counter.retention import CleanupWorker
+        from counter.sync import SyncWorker
+        from printing.spool_worker import SpoolWorker
 
         config = self.desk.config
         self.spool_worker = SpoolWorker(config, on_change=lambda _results: self._from_worker())
         self.spool_worker.start()
+        self.backup_worker = DailyBackup(config).start()
         if config.portal.url:
             self.sync_worker = SyncWorker(
                 config, on_status=lambda _status: self._from_worker()
@@ -130,8 +139,10 @@ class CounterApp(App[None]):
         """Called in a worker thread; the app may be closing, which is no error."""
         if not self.is_running:
             return
-        with contextlib.suppress(Exception):
+        try:
             self.call_from_thread(self.refresh_status)
+        except Exception:
+            log.warning("status refresh from a worker failed", exc_info=True)
 
     async def action_quit(self) -> None:
         self._keep_drafts()
@@ -144,6 +155,8 @@ class CounterApp(App[None]):
             self.spool_worker.stop(timeout=1.0)
         if self.sync_worker is not None:
             self.sync_worker.stop(timeout=1.0)
+        if self.backup_worker is not None:
+            self.backup_worker.stop(timeout=1.0)
         if self.cleanup_worker is not None:
             self.cleanup_worker.stop(timeout=1.0)
 
@@ -239,7 +252,7 @@ class CounterApp(App[None]):
             self.set_interval(15, self._idle_tick)
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
-            self._start_workers()
+            self.call_after_refresh(self._start_workers)
             quit_when_terminal_closes(self)
         self.title = tr(self.lang, "app.title")
         if self.desk.officer is None:
@@ -530,7 +543,10 @@ def _strip_tail(field: Input | TextArea, text: str) -> None:
 def run_app(config: Config, lang: str | None = None) -> None:
     """Open the store, add demo data on a first run if configured, run until the officer quits."""
     from counter.demo import seed_demo
+    from counter.logs import setup_file_logging
 
+    setup_file_logging(config.data_dir)
+    log.info("counter app starting")
     desk = Desk.open(config)
     try:
         if config.counter.demo_data and not desk.has_officers():

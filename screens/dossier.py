@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from counter.catalogue import delivery_label, form_label
-from counter.dossiers import PAYMENT_METHODS, Dossier
+from counter.dossiers import Dossier, payment_state_label
 from counter.errors import CounterError, InvalidInput
 from counter.lifecycle import (
     ACTIONS,
@@ -28,6 +28,7 @@ from counter.lifecycle import (
     allowed_actions,
     status_label,
 )
+from counter.timeliness import label as timeliness_label
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
 from screens.footer import CounterFooter
@@ -115,11 +116,13 @@ class DossierScreen(QueueKeys, CounterScreen):
         self._kv(main, "detail.procedure", f"{d.procedure_code} · {d.procedure_name}")
         self._kv(main, "detail.field", d.field)
         self._kv(main, "detail.received", fmt_vn(d.received_at, lang))
-        self._kv(main, "detail.due", fmt_vn(d.due_at, lang), "bold red" if overdue else "bold")
+        due = "—" if d.due_at is None else fmt_vn(d.due_at, lang)
+        judged = timeliness_label(d.timeliness(now), lang)
+        due += f"  ({judged})" if judged else ""
+        self._kv(main, "detail.due", due, "bold red" if overdue else "bold")
         self._kv(main, "detail.officer", d.officer_name)
         fee = money(d.fee_amount) + " đ" if d.fee_amount else self.t("form.fee.free")
-        method = PAYMENT_METHODS.get(d.payment_method, (d.payment_method, d.payment_method))
-        self._kv(main, "detail.fee", f"{fee} · {method[1] if lang == 'en' else method[0]}")
+        self._kv(main, "detail.fee", f"{fee} · {payment_state_label(d.payment_state, lang)}")
         self._kv(main, "detail.delivery", delivery_label(d.delivery, lang))
         self._kv(main, "detail.sets", str(d.sets_count))
         self._kv(main, "detail.returned_to", d.returned_to)
@@ -199,6 +202,8 @@ class DossierScreen(QueueKeys, CounterScreen):
         for action in allowed_actions(self.dossier.status):
             label = action.en if self.lang == "en" else action.vi
             items.append(MenuItem(action.key, self._key(f"dossier.{action.key}"), label))
+        if self.dossier.payment_state == "to_pay_transfer":
+            items.append(MenuItem("paid", self._key("dossier.paid"), self.t("menu.paid")))
         items.append(MenuItem("preview", self._key("dossier.preview"), self.t("menu.preview")))
         items.append(MenuItem("reprint", self._key("dossier.reprint"), self.t("menu.reprint")))
         return items
@@ -219,6 +224,8 @@ class DossierScreen(QueueKeys, CounterScreen):
             self.action_preview()
         elif choice == "reprint":
             self.action_reprint()
+        elif choice == "paid":
+            self.confirm_paid()
         elif choice in ACTIONS:
             self.action_act(choice)
 
@@ -279,6 +286,11 @@ class DossierScreen(QueueKeys, CounterScreen):
             fields = [FormField("to", self.t("modal.to"), value=self.dossier.applicant.name)]
         elif action in ("withdraw", "stop"):
             fields = [FormField("reason", self.t("modal.reason"))]
+        elif action == "extend":  # Mẫu 04: the new date and why
+            fields = [
+                FormField("new_day", self.t("modal.new_day")),
+                FormField("reason", self.t("modal.delay_reason")),
+            ]
         if not fields:
             problem = self.apply(action)
             if problem:
@@ -307,3 +319,28 @@ class DossierScreen(QueueKeys, CounterScreen):
 
     def action_reprint(self) -> None:
         self.capp.reprint_receipt(self.dossier)
+
+    def confirm_paid(self) -> None:
+        """Recording a payment cannot be undone: ask first (the safe answer comes first)."""
+        items = [
+            MenuItem("no", "1", self.t("paid.no")),
+            MenuItem("yes", "2", self.t("paid.yes")),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "yes":
+                self.action_paid()
+
+        title = self.t("paid.title", code=self.dossier.code)
+        self.app.push_screen(ActionMenu(title, items), chosen)
+
+    def action_paid(self) -> None:
+        """The transfer arrived: the fee is paid, the portal stops asking for it."""
+        try:
+            self.desk.confirm_transfer(self.dossier.uuid)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="error", timeout=5)
+            return
+        self.reload()
+        self.refresh_bindings()
+        self.notify(self.t("detail.paid"), timeout=3)

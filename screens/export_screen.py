@@ -133,7 +133,9 @@ class ExportScreen(Screen[None]):
 
     def on_mount(self) -> None:
         refused = self.query_one("#exp-refused", Static)
-        if self.desk.officer is None or not self.desk.officer.is_supervisor:
+        try:
+            self.desk.require_supervisor("export")  # a refusal is audited by the core
+        except CounterError:
             refused.update(self.t("sup.refused"))
             self.query_one("#exp-form").display = False
             self.query_one("#exp-progress").display = False

@@ -32,9 +32,11 @@ from counter.dossiers import (
     PAYMENT_METHODS,
     Applicant,
     DocumentItem,
+    Dossier,
     DossierDraft,
     Representative,
     documents_from_procedure,
+    missing_documents,
 )
 from counter.errors import CounterError, InvalidInput
 from counter.idcard import IdCard
@@ -44,7 +46,7 @@ from screens.fields import FieldInput
 from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import bind
-from screens.modals import ActionMenu, MenuItem, ReceivedModal
+from screens.modals import ActionForm, ActionMenu, FormField, MenuItem, ReceivedModal
 from screens.scan import looks_scanned
 from screens.widgets import DocumentList
 
@@ -110,6 +112,8 @@ class IntakeScreen(CounterScreen):
         bind("dossier.save", "save", priority=True),
         bind("form.kind", "toggle_kind", show=False),
         bind("form.representative", "toggle_rep"),
+        bind("form.intake_supplement", "decline('supplement')", priority=True),
+        bind("form.intake_refuse", "decline('refusal')", priority=True),
         bind("form.cancel", "cancel"),
         bind("form.discard", "discard", priority=True),
     ]
@@ -618,6 +622,49 @@ class IntakeScreen(CounterScreen):
             self.capp.after_received(dossier, choice)
 
         self.app.push_screen(ReceivedModal(dossier), after)
+
+    def action_decline(self, form: str) -> None:
+        """Mẫu 02 or 03 instead of a receipt: no appointment, the record is kept and printed."""
+        try:
+            draft = self.draft()
+        except InvalidInput as exc:
+            self.show_problem(exc.field, exc.message(self.lang))
+            return
+        if form == "supplement":
+            missing = "\n".join(missing_documents(draft.documents))
+            fields = [
+                FormField("items", self.t("modal.items"), multiline=True, value=missing),
+                FormField("reason", self.t("modal.reason")),
+            ]
+        else:
+            fields = [FormField("reason", self.t("modal.reasons"), multiline=True)]
+
+        saved: list[Dossier] = []
+
+        def submit(values: dict[str, str]) -> str | None:
+            items = [line.strip() for line in values.get("items", "").splitlines()]
+            try:
+                saved.append(
+                    self.desk.decline_at_intake(
+                        draft, form, items=[i for i in items if i], reason=values["reason"].strip()
+                    )
+                )
+            except InvalidInput as exc:
+                return f"{exc.message(self.lang)}\x00{exc.field}"
+            except CounterError as exc:
+                return exc.message(self.lang)
+            self.saved = True  # the desk dropped the draft in the same transaction
+            self.has_draft = False
+            if self._draft_timer is not None:
+                self._draft_timer.stop()
+            return None
+
+        def done(ok: bool | None) -> None:
+            if ok and saved:
+                self.capp.after_received(saved[0], "open")  # its record, Mẫu 02/03 printing
+
+        title = self.t("form.intake_supplement" if form == "supplement" else "form.intake_refuse")
+        self.app.push_screen(ActionForm(title, fields, submit), done)
 
     def action_cancel(self) -> None:
         """Esc closes the suggestion list if it is open; otherwise leaves, keeping the draft."""

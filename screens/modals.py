@@ -89,7 +89,10 @@ class ReceivedModal(CounterModal[str | None]):
                 yield Digits(number, id="received-number")
             yield Static(Text(d.applicant.name), id="received-applicant")
             yield Static(
-                Text(f"{self.t('form.due')}: {fmt_vn(d.due_at, self.lang)}", style="bold"),
+                Text(
+                    f"{self.t('form.due')}: {fmt_vn(d.due_at, self.lang) if d.due_at else '—'}",
+                    style="bold",
+                ),
                 id="received-due",
             )
             yield Static(self.t("form.confirm.hint", open=key_label(open_key)), classes="hint")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from counter.codes import parse_code
+from counter.codes import recognise_code
 from counter.lookup import parse_lookup_url
 
 _URL_START = re.compile(r"https?:", re.IGNORECASE)
@@ -44,9 +44,9 @@ def find_scan(buffer: str, agency_code: str) -> Scan | None:
     candidates = [buffer[start:]] if start >= 0 else []
     candidates.append(buffer)
     for text in candidates:
-        code = parse_code(text.strip())
+        code = recognise_code(text.strip())  # this app's codes and other systems' (DOMAIN §3)
         if code is not None and text.strip():
-            return Scan(text, str(code))
+            return Scan(text, code)
     return None
 
 

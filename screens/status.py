@@ -16,9 +16,8 @@ from textual.widgets import DataTable, Static
 from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import CounterError
+from counter.sync import skew_text
 from counter.timeutil import fmt_short
-from printing.plain import preview_text
-from printing.spool_worker import build_documents, document_from_fields
 from screens.base import CounterModal, CounterScreen
 from screens.footer import CounterFooter
 from screens.i18n import tr
@@ -48,7 +47,9 @@ def printer_text(desk: Desk, lang: str) -> Text:
 
 def sync_text(desk: Desk, lang: str) -> Text:
     s = desk.sync_status()
-    if not s.configured:
+    if s.alert is not None:  # revoked, re-enroll, clock skew, portal restored: never hidden
+        text = Text(s.alert.message(lang), style="bold white on red")
+    elif not s.configured:
         text = Text(tr(lang, "app.sync_off"))
     elif s.online is False:
         text = Text(tr(lang, "status.sync_offline"), style="bold yellow")
@@ -65,6 +66,11 @@ def sync_text(desk: Desk, lang: str) -> Text:
 
 def receipt_preview(desk: Desk, dossier: Dossier, width: int = 48) -> str:
     """The receipt exactly as the spool would print it now, as text with a scannable QR."""
+    # Imported here: the print pipeline (python-escpos's capability database) costs more at
+    # start-up than the rest of the app; it loads when a receipt is first previewed.
+    from printing.plain import preview_text
+    from printing.spool_worker import build_documents, document_from_fields
+
     # A finished job's document may have been released by the retention cleanup (empty).
     jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt" and j.document]
     if jobs:
@@ -180,6 +186,8 @@ class SystemStatusScreen(CounterScreen):
             sync.append("\n" + self.t("status.last_error", error=status.last_error), style="red")
         if status.last_success:
             sync.append("\n" + self.t("status.last_success", at=fmt_short(status.last_success)))
+        if status.clock_skew_seconds is not None:
+            sync.append("\n" + skew_text(status.clock_skew_seconds, lang))
         self.query_one("#status-sync", Static).update(sync)
         rejected: DataTable[str] = self.query_one("#rejected", DataTable)
         rejected.clear(columns=True)

@@ -26,7 +26,7 @@ from counter.errors import CounterError
 from counter.lifecycle import STATUSES
 from counter.timeutil import fmt_short
 from screens.footer import CounterFooter
-from screens.i18n import LANGS, tr
+from screens.i18n import LANGS, money, tr
 from screens.keys import bind, translate_bindings
 
 OpenDossier = Callable[[str], None]
@@ -159,7 +159,7 @@ class DrillDownScreen(Screen[None]):
                 r.procedure_name,
                 status,
                 fmt_short(r.received_at),
-                fmt_short(r.due_at),
+                fmt_short(r.due_at) if r.due_at else "—",
                 r.officer_name,
                 key=r.uuid,
             )
@@ -244,7 +244,9 @@ class SupervisorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         refused = self.query_one("#sup-refused", Static)
-        if self.desk.officer is None or not self.desk.officer.is_supervisor:
+        try:
+            self.desk.require_supervisor("stats.today")  # a refusal is audited by the core
+        except CounterError:
             refused.update(self.t("sup.refused"))
             self.query_one("#sup-body").display = False
             return
@@ -288,6 +290,14 @@ class SupervisorScreen(Screen[None]):
         self.query_one("#sup-bars", Static).update(
             timeliness_bars(f.counts, lang=self.lang)
             + f"\n{self.t('sup.rate')}: {percent(f.on_time_rate)}"
+            + "\n"
+            + self.t(
+                "sup.fees",
+                cash=money(f.fees.cash),
+                cashless=money(f.fees.cashless),
+                share=percent(f.fees.cashless_share),
+                goal=percent(stats.CASHLESS_GOAL),
+            )
         )
         self.query_one("#sup-queue", Static).update(self._queue_text(f))
         for dim in stats.DIMENSIONS:

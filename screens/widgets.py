@@ -90,7 +90,7 @@ def fill_dossier_table(
         overdue = d.is_overdue(now)
         style = "bold red" if overdue else ""
         received = to_vn(d.received_at)
-        due = to_vn(d.due_at)
+        due = to_vn(d.due_at) if d.due_at is not None else None
         values: dict[str, str] = {
             "code": d.code if wide else d.code.split("-", 1)[-1],
             "received": (
@@ -104,7 +104,7 @@ def fill_dossier_table(
             "procedure": d.procedure_name,
             "status": d.status_label(lang),
             "due": ("⚠ " if overdue else "  ")
-            + (f"{due:%d/%m/%Y %H:%M}" if wide else f"{due:%d/%m %H:%M}"),
+            + ("—" if due is None else f"{due:%d/%m/%Y %H:%M}" if wide else f"{due:%d/%m %H:%M}"),
         }
         row = []
         for key, _header, width in cols:

@@ -51,6 +51,20 @@ def _no_developer_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(autouse=True)
+def _detach_log_files() -> Iterator[None]:
+    """A command run in a test sets up the log file of its temp data folder (process-wide):
+    take it off afterwards, so later tests do not write into a deleted folder."""
+    yield
+    import logging
+
+    for name in ("counter", "printing", "screens", "portal"):
+        logger = logging.getLogger(name)
+        for handler in [h for h in logger.handlers if hasattr(h, "_counter_marker")]:
+            logger.removeHandler(handler)
+            handler.close()
+
+
 def make_config(tmp_path: Path, **sections: dict) -> Config:
     raw: dict = {
         "counter": {"data_dir": str(tmp_path / "data"), "number": 3, "demo_data": False},

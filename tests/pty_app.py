@@ -132,7 +132,9 @@ class PtyApp:
             if self.proc.poll() is not None:
                 raise AssertionError(f"the app exited: {self.drawn()[-2000:]}")
             time.sleep(0.05)
-        raise AssertionError("condition not reached in the real terminal")
+        raise AssertionError(
+            f"condition not reached in the real terminal; the screen:\n{self.screen()}"
+        )
 
     def wait_drawn(self, text: str, since: int = 0, timeout: float = 30.0) -> None:
         self.wait_for(lambda: text in self.drawn_since(since), timeout)

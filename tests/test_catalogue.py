@@ -248,3 +248,34 @@ def test_unknown_key_and_all_problems_collected(tmp_path: pathlib.Path) -> None:
 def test_invalid_toml(tmp_path: pathlib.Path) -> None:
     message = _error(tmp_path, "[[procedure]\ncode = ")
     assert "TOML" in message
+
+
+# ── the numbers say what the published notes say ───────────────────────────────
+
+
+def test_a_same_day_note_needs_duration_zero_and_a_cutoff(tmp_path: pathlib.Path) -> None:
+    text = GOOD.replace("duration = 0", "duration = 2").replace(
+        'cutoff = "15:00"\n',
+        'duration_note = "Trong ngày hoặc ngày làm việc tiếp theo"\n',
+    )
+    message = _error(tmp_path, text)
+    assert "'duration'" in message and "'cutoff'" in message
+
+
+def test_a_fee_note_that_names_a_fee_needs_the_fee(tmp_path: pathlib.Path) -> None:
+    text = GOOD.replace("fee = 0\n", 'fee = 0\nfee_note = "Theo Nghị quyết của HĐND"\n')
+    assert "'fee'" in _error(tmp_path, text)
+    free = GOOD.replace("fee = 0\n", 'fee = 0\nfee_note = "Miễn lệ phí"\n')
+    assert load_catalogue(_write(tmp_path, free)).get("1.001193").fee == 0
+
+
+def test_the_two_entries_the_issue_named(catalogue: Catalogue) -> None:
+    copy = catalogue.get("2.000908")  # "trong ngày hoặc ngày làm việc tiếp theo"
+    assert copy.duration == 0 and copy.cutoff == datetime.time(15, 0)
+    assert catalogue.get("1.004884").fee > 0  # its note names a lệ phí
+
+
+def test_code_verified_is_only_claimed_with_a_source(catalogue: Catalogue) -> None:
+    for p in catalogue:
+        if p.code_verified:
+            assert "dichvucong.gov.vn" in p.source or "csdl" in p.source.lower(), p.code

@@ -100,3 +100,40 @@ def test_codes_unique_across_counters_and_never_reused(tmp_path_factory, ops) ->
             )  # type: ignore[union-attr]
             assert mine == list(range(1, len(mine) + 1))  # dense, in order
         store.close()
+
+
+# -- codes of other systems (DOMAIN §3) --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "000.00.06.H56-231027-0361",  # Thanh Hóa: a 4-digit daily sequence
+        "000.A0.01.H26-210212-9090",  # a Hà Nội record
+        "G22.101.06-260105-010001",  # a national system (Circular 04/2025: AA + XXXX)
+        "000.00.12.H26-261126-030015",  # this app's own
+    ],
+)
+def test_codes_of_other_systems_are_recognised(code: str) -> None:
+    from counter.codes import recognise_code
+
+    assert recognise_code(f"  {code.lower()} ") == code
+
+
+@pytest.mark.parametrize(
+    "text", ["", "H26-261126-031", "H26-261326-0315", "H26--261126-0315", "A" * 36 + "-261126-0315"]
+)
+def test_non_codes_are_not_recognised(text: str) -> None:
+    from counter.codes import recognise_code
+
+    assert recognise_code(text) is None
+
+
+@given(agencies, days, st.integers(0, 10**8))
+def test_any_agency_day_and_sequence_of_4_digits_or_more_is_recognised(
+    agency: str, day: date, seq: int
+) -> None:
+    from counter.codes import recognise_code
+
+    code = f"{agency}-{day:%y%m%d}-{seq:04d}"
+    assert recognise_code(code) == code

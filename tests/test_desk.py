@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -121,6 +121,7 @@ def test_full_lifecycle_with_supplement_pause(officer_desk: Desk, clock: FrozenC
     assert not d.is_overdue(clock.now + timedelta(days=30))  # clock stopped
     d = officer_desk.act(d.uuid, "supplement", note="Đã nộp bản công chứng")
     assert d.status == "processing"  # back where it was paused from
+    assert due is not None
     assert d.due_at == officer_desk.calendar.add_working_minutes(due, 2 * 480)
     d = officer_desk.act(d.uuid, "result_ready")
     assert d.status == "result_ready" and d.finished_at == clock.now
@@ -177,9 +178,15 @@ def test_illegal_transitions_are_refused_and_change_nothing(officer_desk: Desk) 
 
 def test_overdue_is_computed_not_stored(officer_desk: Desk, clock: FrozenClock) -> None:
     d = officer_desk.receive(draft_for(officer_desk, RESIDENCE))
+    assert d.due_at is not None
     assert not d.is_overdue(clock.now)
-    assert d.is_overdue(d.due_at + timedelta(minutes=1))
+    # One lateness rule (dates): a minute after the due moment it is still "due today".
+    assert not d.is_overdue(d.due_at + timedelta(minutes=1))
+    assert d.timeliness(d.due_at + timedelta(minutes=1)) == "due_today"
+    next_morning = datetime.combine(d.due_at.date() + timedelta(days=1), time(0, 0), VN_TZ)
+    assert d.is_overdue(next_morning)
     d = officer_desk.act(d.uuid, "result_ready")
+    assert d.due_at is not None
     assert not d.is_overdue(d.due_at + timedelta(days=10))
 
 

@@ -132,3 +132,33 @@ def test_doctor_says_when_the_hub_refuses_this_counters_token(tmp_path: Path) ->
                 assert "hub_token" in check.detail
     finally:
         running.stop()
+
+
+def test_doctor_reports_the_signing_key_file_and_the_witness(tmp_path: Path) -> None:
+    """A key left in the store, a key file others can read, a witness refusal: each a ✗."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from counter import signing, witness
+    from counter.store import Store
+
+    cfg = _config(tmp_path)
+    store = Store(cfg.db_path)
+    old = Ed25519PrivateKey.generate().private_bytes_raw().hex()
+    store.set_setting(signing.KEY_SETTING, old)
+    lines = {c.what: c for c in run_doctor(cfg)[1]}
+    assert not lines["Khóa ký bản xuất"].ok and "trong kho" in lines["Khóa ký bản xuất"].detail
+    assert store.get_setting(signing.KEY_SETTING) == old  # the doctor changed nothing
+
+    signing.move_key_out_of_store(store)
+    path = signing.key_path(store)
+    path.chmod(0o644)
+    line = {c.what: c for c in run_doctor(cfg)[1]}["Khóa ký bản xuất"]
+    assert not line.ok and "chmod 600" in line.detail and oct(path.stat().st_mode)[-3:] == "644"
+    path.chmod(0o600)
+    line = {c.what: c for c in run_doctor(cfg)[1]}["Khóa ký bản xuất"]
+    assert line.ok and signing.key_id(signing.stored_public_key(store) or "") in line.detail
+
+    store.set_setting(witness.K_LAST_ERROR, "cổng không chứng thực nhật ký (audit_rollback)")
+    line = {c.what: c for c in run_doctor(cfg)[1]}["Chứng thực nhật ký"]
+    assert not line.ok and "audit_rollback" in line.detail
+    store.close()

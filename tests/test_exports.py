@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import tracemalloc
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -95,7 +96,8 @@ def read_xlsx_rows(path: Path) -> list[tuple]:
 def read_csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "CSV must start with the UTF-8 BOM"
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    # The shipped config writes ";" (the list separator of Vietnamese regional settings).
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
     return rows[0], rows[1:]
 
 
@@ -167,10 +169,13 @@ def test_book_xlsx_is_laid_out_like_the_form(sup: Desk, tmp_path: Path) -> None:
     assert ws.freeze_panes == "C7"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.print_title_rows == "$4:$6"
-    assert ws.column_dimensions["C"].width == 40
+    # XlsxWriter stores the width with Excel's cell padding, so Excel shows 40 characters.
+    assert 40 <= ws.column_dimensions["C"].width < 41
     assert ws["G7"].number_format == exports.DATE_FORMAT
+    assert ws["G4"].border.top.style == "thin" and ws["A5"].border.bottom.style == "thin"
+    # Document dates come from the range, never from the clock (XlsxWriter writes one date).
     assert wb.properties.created == datetime(2026, 11, 26, 0, 0)
-    assert wb.properties.modified == datetime(2026, 11, 26, 23, 59, 59)
+    assert wb.properties.modified == wb.properties.created
 
 
 def test_one_book_per_field_and_a_single_field(sup: Desk, tmp_path: Path) -> None:
@@ -245,11 +250,15 @@ def test_officers_without_the_supervisor_role_cannot_export(desk: Desk, tmp_path
     with pytest.raises(AuthError):
         exports.export(desk, request)
     desk.login("canbo", "1234")
-    before = desk.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    before = desk.store.conn.execute("SELECT max(id) FROM audit").fetchone()[0]
     with pytest.raises(AuthError, match="lãnh đạo"):
         exports.export(desk, request)
     assert not out.exists()
-    assert desk.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == before
+    # Nothing is written but the refusal itself, in the audit trail (issue 14).
+    added = desk.store.conn.execute(
+        "SELECT action, username, object FROM audit WHERE id > ?", (before,)
+    ).fetchall()
+    assert added == [("access.refused", "canbo", "export.book")]
 
 
 def test_bad_requests_change_nothing(sup: Desk, tmp_path: Path) -> None:
@@ -436,3 +445,43 @@ def test_queue_log_export_in_hub_mode_reads_the_hub(
     assert not any((tmp_path / "down").glob("*.csv"))
     assert not any((tmp_path / "down").glob("*.xlsx"))
     assert sup.store.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == audits
+
+
+def test_book_xlsx_writes_every_text_as_text(tmp_path: Path) -> None:
+    """The class, not one case: whatever a text cell holds (a formula, a number-looking ID,
+    a link, a DDE lead), the book stores it as a string, never a formula, number or URL."""
+    hostile = [
+        '=HYPERLINK("http://evil.example","bấm")',
+        "+84912345678",
+        "-2+3",
+        "@SUM(A1:A2)",
+        "001090012345",
+        "http://evil.example/x",
+        "1e5",
+        "\uff1dcmd|' /C calc'!A0",
+    ]
+    rows = []
+    for n, text in enumerate(hostile, start=1):
+        row: list[Any] = [n] + [text] * (len(exports.BOOK_COLUMNS) - 1)
+        for i, col in enumerate(exports.BOOK_COLUMNS):
+            if col.date:
+                row[i] = datetime(2026, 11, 26, 8, n)
+        rows.append(row)
+    path = tmp_path / "book.xlsx"
+    count = exports.write_book_xlsx(path, rows, agency="=1+1", field="@x", start=END, end=END)
+    assert count == len(hostile)
+    with zipfile.ZipFile(path) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet and "<f " not in sheet and "<hyperlink" not in sheet
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    assert ws["A1"].value == "=1+1" and ws["A1"].data_type == "s"
+    for r, text in enumerate(hostile, start=exports.BOOK_FIRST_DATA_ROW):
+        values = [c for c in ws[r]]
+        assert values[0].value == r - exports.BOOK_FIRST_DATA_ROW + 1
+        for i, col in enumerate(exports.BOOK_COLUMNS[1:], start=1):
+            cell = values[i]
+            if col.date:
+                assert cell.is_date
+            else:
+                assert cell.data_type == "s" and cell.value == text, (r, i, cell.value)

@@ -126,16 +126,18 @@ def test_forged_or_mistyped_receipts_reveal_nothing_and_are_rate_limited(
         assert "Không tìm thấy hồ sơ" in text_of(r)
         assert "Nguyễn" not in r.text and "Hồ sơ đã được tiếp nhận" not in r.text
     assert answers[0].text.count("Không tìm thấy") == answers[1].text.count("Không tìm thấy")
-    # The fourth failure from this client blocks it, even for a good receipt.
+    # The fourth failure from this address is refused and its next one must wait; a good
+    # receipt from the same address is still served (#18: a centre's one public address).
     r = httpx.get(forged)
     assert r.status_code == 429
-    assert "Quá nhiều lần thử, vui lòng thử lại sau 15 phút" in text_of(r)
-    assert int(r.headers["retry-after"]) > 800
-    blocked = httpx.get(url)
-    assert blocked.status_code == 429
-    # The counters are in the database (shared by every worker), keyed by a hash.
+    assert "Quá nhiều lần thử, vui lòng thử lại sau" in text_of(r)
+    assert 1 <= int(r.headers["retry-after"]) <= 2
+    assert httpx.get(url).status_code == 200
+    # The counters are in the database (shared by every worker), keyed by a hash: the
+    # address (4 failures) and the receipts' code prefix (3; the junk URL names none).
     rows = portal.storage.query("SELECT client, failures FROM lookup_failures")
-    assert len(rows) == 1 and rows[0][1] == 4 and "127.0.0.1" not in rows[0][0]
+    assert sorted(r[1] for r in rows) == [3, 4]
+    assert not any("127.0.0.1" in r[0] or "H26" in r[0] for r in rows)
 
 
 def _rating_form(resp: httpx.Response) -> dict[str, str]:

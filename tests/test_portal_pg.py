@@ -45,7 +45,10 @@ class Workers:
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = tmp_path / "portal.toml"
         self.config.write_text(
-            "[security]\nlookup_max_failures = 5\n[storage]\npool_size = 4\n", encoding="utf-8"
+            "[security]\nlookup_max_failures = 5\n"
+            f'witness_key_path = "{tmp_path / "witness-key.pem"}"\n'
+            "[storage]\npool_size = 4\n",
+            encoding="utf-8",
         )
         env = {
             **os.environ,
@@ -182,11 +185,12 @@ def test_two_workers_over_postgresql_behave_as_one_portal(
     assert c.store.conn.execute("SELECT score FROM ratings").fetchall() == [(3,)]
     assert c.desk.get(uuid).status == "returned"
 
-    # Failed lookups count across workers: the fifth from this address is refused.
+    # Failed lookups count across workers: the fifth from this address is refused; the
+    # address's good receipt is still served.
     forged = url[:-24] + "A" * 24
-    statuses = [_fresh("GET", forged).status_code for _ in range(6)]
-    assert statuses == [404, 404, 404, 404, 429, 429]
-    assert _fresh("GET", url).status_code == 429
+    statuses = [_fresh("GET", forged).status_code for _ in range(5)]
+    assert statuses == [404, 404, 404, 404, 429]
+    assert _fresh("GET", url).status_code == 200
     c.desk.close()
 
 
@@ -194,7 +198,7 @@ def test_pages_are_read_together_in_one_statement_without_personal_data(
     tmp_path: Path, db_url: str
 ) -> None:
     """Page reads made at the same moment go to PostgreSQL as one statement, each answer
-    is its own (dossier, unknown dossier, blocked client), and no ID number, phone or
+    is its own (dossier, unknown dossier, the same dossier twice), and no ID number, phone or
     address leaves the database for a page."""
     with ThreadedPortal(db_url) as portal:
         code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
@@ -202,21 +206,19 @@ def test_pages_are_read_together_in_one_statement_without_personal_data(
         assert sync_once(c.store, c.config).ok
         made = [receive(c) for _ in range(4)]
         assert sync_once(c.store, c.config).ok
-        for _ in range(10):
-            portal.storage.lookup_failed("203.0.113.9")
         stored = portal.storage.query("SELECT snapshot FROM dossiers")
         # Issue 19: the ID number never reaches the portal's database at all.
         assert not any("001090012345" in row[0] for row in stored)
     reader = PostgresStorage(db_url, max_size=2)
 
     async def read_together() -> tuple[list[CitizenView], int]:
-        await reader.citizen_view_async("198.51.100.7", made[0][0])  # opens the pool
+        await reader.citizen_view_async(made[0][0])  # opens the pool
         assert reader.page_reads is not None
         before = reader.page_reads.batches
         views = await asyncio.gather(
-            *(reader.citizen_view_async("198.51.100.7", uuid) for uuid, _ in made),
-            reader.citizen_view_async("198.51.100.7", str(uuidlib.uuid4())),
-            reader.citizen_view_async("203.0.113.9", made[0][0]),
+            *(reader.citizen_view_async(uuid) for uuid, _ in made),
+            reader.citizen_view_async(str(uuidlib.uuid4())),
+            reader.citizen_view_async(made[0][0]),
         )
         batches = reader.page_reads.batches - before
         await reader.aclose()
@@ -228,15 +230,14 @@ def test_pages_are_read_together_in_one_statement_without_personal_data(
         reader.close()
     assert batches == 1
     for (uuid, _), view in zip(made, views[:4], strict=True):
-        assert view.blocked == 0
         dossier = view.dossier
         assert dossier is not None
         assert dossier["code"] == c.desk.get(uuid).code
         assert [e["action"] for e in view.events] == ["receive"]
         assert json.loads(dossier["snapshot"])["delivery"]
-    unknown, blocked = views[4], views[5]
-    assert (unknown.blocked, unknown.dossier) == (0, None)
-    assert blocked.blocked > 0 and blocked.dossier is None
+    unknown, again = views[4], views[5]
+    assert unknown.dossier is None
+    assert again.dossier == views[0].dossier  # the same dossier twice in one batch
     sent = json.dumps([v.dossier for v in views[:4]], ensure_ascii=False)
     for personal in ("001090012345", "0912", "Hàng Bạc"):
         assert personal not in sent

@@ -46,7 +46,8 @@ def test_preview_printer_writes_png_and_bytes_with_verifiable_qr(
     officer_desk = Desk.open(cfg, clock=clock)
     officer_desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
     officer_desk.login("canbo", "1234")
-    d = officer_desk.receive(draft_for(officer_desk, CERTIFY))
+    # The fee is to be paid by transfer: the only case where the receipt carries a VietQR.
+    d = officer_desk.receive(draft_for(officer_desk, CERTIFY, payment_method="transfer"))
     results = drain_once(officer_desk.store, officer_desk.config, officer_desk.now)
     assert [r.ok for r in results] == [True]
     job = officer_desk.print_jobs(d.uuid)[0]

@@ -105,3 +105,20 @@ def test_any_query_is_safe(text: str) -> None:
 
     q = _fts_query(text)
     assert '""' not in q
+
+
+def test_a_code_is_found_by_any_fragment(officer_desk: Desk, clock: FrozenClock) -> None:
+    """ "12.H26" or "261126-03" from the middle of a code finds it (the index knows prefixes)."""
+    d = officer_desk.receive(draft_for(officer_desk))
+    assert d.code == "000.00.12.H26-261126-030001"
+    for fragment in ("12.H26", "12.h26-2611", "261126-03", "H26-261126-030001", "-030001"):
+        assert [x.uuid for x in officer_desk.search(fragment).dossiers] == [d.uuid], fragment
+    for other in ("13.H26", "261127-03", "99.99"):
+        assert officer_desk.search(other).dossiers == [], other
+
+
+def test_a_scanned_code_of_another_system_is_recognised() -> None:
+    from screens.scan import find_scan
+
+    scan = find_scan("000.00.06.H56-231027-0361", "000.00.12.H26")
+    assert scan is not None and scan.code == "000.00.06.H56-231027-0361"

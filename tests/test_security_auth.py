@@ -114,6 +114,12 @@ def test_an_officer_cannot_add_accounts_or_change_roles(
     add_by_officer = ("officer-add", "moi", "Cán Bộ Mới", "--user", "canbo")
     assert _cli(monkeypatch, config, *add_by_officer, stdin="2468\n", pin="1357") == 1
     assert _accounts(tmp_path) == {"giamsat": "supervisor", "canbo": "officer"}
+    # Each refusal is in the audit trail, naming who tried which command (issue 14).
+    refused = [a for a in _audit(tmp_path) if a[0] == "access.refused"]
+    assert refused == [
+        ("access.refused", "canbo", "cli.officer-role"),
+        ("access.refused", "canbo", "cli.officer-add"),
+    ]
     # A supervisor changes a role, audited.
     assert (
         _cli(

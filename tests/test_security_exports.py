@@ -46,9 +46,12 @@ def xlsx_formulas(path: Path) -> list[str]:
         ]
 
 
-def csv_cells(path: Path) -> list[str]:
+def csv_cells(path: Path, separator: str = ";") -> list[str]:
+    """Every cell as Excel reads it: with the separator the exports write (`[exports]
+    csv_separator`, ";" by default for Vietnamese regional settings)."""
     text = path.read_bytes().decode("utf-8-sig")
-    return [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    return [cell for row in rows for cell in row]
 
 
 def dangerous(cell: str) -> bool:

@@ -21,11 +21,11 @@ from tests.helpers import BIRTH, CERTIFY, draft_for, seed_demo_store, supervisor
 RELATE_BIRTH = "1.004884"
 
 ACTION_OF = {
-    "returned": "return_result",
-    "supplement": "request_supplement",
-    "refused": "refuse",
-    "withdrawn": "withdraw",
-    "stopped": "stop",
+    "returned": ("return_result",),
+    "supplement": ("request_supplement", "intake_supplement"),
+    "refused": ("refuse", "intake_refuse"),
+    "withdrawn": ("withdraw",),
+    "stopped": ("stop",),
 }
 
 
@@ -58,19 +58,19 @@ def expected_sets(desk: Desk, start: date, end: date, now: datetime) -> dict[str
         if lo <= d.received_at < hi:
             out["received"].add(d.uuid)
         actions = {e.action for e in desk.timeline(d.uuid) if lo <= e.at < hi}
-        for key, action in ACTION_OF.items():
-            if action in actions:
+        for key, kinds in ACTION_OF.items():
+            if actions & set(kinds):
                 out[key].add(d.uuid)
+        # Every judgement comes from the one timeliness function, never from SQL.
+        judged = d.timeliness(now)
         if d.status in stats.RESOLVED and d.finished_at and lo <= d.finished_at < hi:
-            out[desk.calendar.finish_status(d.finished_at, d.due_at)].add(d.uuid)
-        running = d.status in stats.RUNNING
-        if running and lo <= d.due_at < min(hi, now):
+            assert judged in ("early", "on_time", "late")
+            out[judged].add(d.uuid)
+        if judged == "overdue" and d.due_at is not None and start <= d.due_at.date() <= end:
             out["late_open"].add(d.uuid)
-        if d.is_overdue(now):
-            out["overdue"].add(d.uuid)
-        if running and d.due_at.date() == now.date() and d.due_at >= now:
-            out["due_today"].add(d.uuid)
-        if running and d.due_at.date() == next_day:
+        if judged in ("overdue", "due_today"):
+            out[judged].add(d.uuid)
+        if d.status in stats.RUNNING and d.due_at is not None and d.due_at.date() == next_day:
             out["due_next"].add(d.uuid)
     return out
 

@@ -134,6 +134,11 @@ async def test_an_officer_is_refused(desk: Desk) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert not Path("out").exists()
+    # Each refusal on screen is in the audit trail, naming who tried what.
+    refusals = desk.store.conn.execute(
+        "SELECT username, object FROM audit WHERE action = 'access.refused' ORDER BY id"
+    ).fetchall()
+    assert refusals == [("canbo", "stats.today"), ("canbo", "export")]
 
 
 async def test_export_screen_runs_in_a_worker_and_shows_the_manifest(

@@ -61,6 +61,8 @@ def test_back_office_status_change_reaches_the_counter(
 
     report = sync_once(c.store, c.config)
     assert report.ok and report.pull_applied == 2, report.text()
+    # The counter confirms what it pulled in the same round (its echo entries are pushed).
+    assert report.applied == 2 and report.pending == 0, report.text()
     assert c.desk.get(first).status == "processing"
     done = c.desk.get(second)
     assert done.status == "result_ready" and done.finished_at is not None
@@ -68,9 +70,9 @@ def test_back_office_status_change_reaches_the_counter(
     assert last.action == "portal.status" and last.officer_name == ""
     assert last.details["change_id"] == ch1.id and last.details["by"] == "Phòng Tư pháp"
 
-    # The counter's echo tells the portal it applied both; pulling again applies nothing twice.
+    # The counter's echo told the portal it applied both; pulling again applies nothing twice.
     report = sync_once(c.store, c.config)
-    assert report.ok and report.pulled == 0 and report.applied == 2
+    assert report.ok and report.pulled == 0 and report.applied == 0
     for ch in (ch1, ch2):
         assert portal.storage.change(ch.id)["outcome"] == "applied"  # type: ignore[index]
     assert_converged(portal.storage, c.store)

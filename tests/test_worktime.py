@@ -190,7 +190,8 @@ def test_minutes_per_day() -> None:
 
 def test_working_days_simple(cal: WorkCalendar) -> None:
     assert cal.due_at(vn(2026, 3, 2, 9), 3, "working_days") == vn(2026, 3, 5, 9)
-    assert cal.due_at(vn(2026, 3, 2, 8), 1, "working_days") == vn(2026, 3, 2, 17)
+    # Never on the closing minute: a 1-day dossier from Monday 08:00 is due Tuesday 08:00.
+    assert cal.due_at(vn(2026, 3, 2, 8), 1, "working_days") == vn(2026, 3, 3, 8)
     assert cal.due_at(vn(2026, 3, 5, 10), 3, "working_days") == vn(2026, 3, 10, 10)  # weekend
 
 
@@ -218,17 +219,17 @@ def test_working_days_across_national_day_2026(cal: WorkCalendar) -> None:
 
 
 def test_lunch_and_after_closing_receipts(cal: WorkCalendar) -> None:
-    # Lunch counts from 13:00; a full day later lands on the morning's end, which stays put.
-    assert cal.due_at(vn(2026, 3, 2, 12, 15), 1, "working_days") == vn(2026, 3, 3, 12)
-    assert cal.due_at(vn(2026, 3, 2, 17, 30), 1, "working_days") == vn(2026, 3, 3, 17)
-    assert cal.due_at(vn(2026, 3, 6, 18), 2, "working_days") == vn(2026, 3, 10, 17)  # Friday
-    assert cal.due_at(vn(2026, 3, 7, 9), 1, "working_days") == vn(2026, 3, 9, 17)  # Saturday
+    # Lunch counts from 13:00; a full day later lands on the morning's end -> 13:00.
+    assert cal.due_at(vn(2026, 3, 2, 12, 15), 1, "working_days") == vn(2026, 3, 3, 13)
+    assert cal.due_at(vn(2026, 3, 2, 17, 30), 1, "working_days") == vn(2026, 3, 4, 8)
+    assert cal.due_at(vn(2026, 3, 6, 18), 2, "working_days") == vn(2026, 3, 11, 8)  # Friday
+    assert cal.due_at(vn(2026, 3, 7, 9), 1, "working_days") == vn(2026, 3, 10, 8)  # Saturday
 
 
 def test_cutoff_moves_the_start(cal: WorkCalendar) -> None:
     cutoff = time(15, 0)
     assert cal.due_at(vn(2026, 3, 2, 14), 1, "working_days", cutoff) == vn(2026, 3, 3, 14)
-    assert cal.due_at(vn(2026, 3, 2, 15, 30), 1, "working_days", cutoff) == vn(2026, 3, 3, 17)
+    assert cal.due_at(vn(2026, 3, 2, 15, 30), 1, "working_days", cutoff) == vn(2026, 3, 4, 8)
     assert cal.due_at(vn(2026, 3, 2, 15, 30), 1, "working_days") == vn(2026, 3, 3, 15, 30)
     # Same-day ("trong ngày") work received after the cut-off is due tomorrow evening.
     assert cal.due_at(vn(2026, 3, 2, 15, 30), 0, "working_days", cutoff) == vn(2026, 3, 3, 17)
@@ -240,13 +241,13 @@ def test_same_day(cal: WorkCalendar) -> None:
 
 
 def test_half_days(cal: WorkCalendar) -> None:
-    assert cal.due_at(vn(2026, 3, 2, 8), 0.5, "working_days") == vn(2026, 3, 2, 12)
+    assert cal.due_at(vn(2026, 3, 2, 8), 0.5, "working_days") == vn(2026, 3, 2, 13)
     assert cal.due_at(vn(2026, 3, 2, 10), 0.5, "working_days") == vn(2026, 3, 2, 15)
     assert cal.due_at(vn(2026, 3, 2, 15), 1.5, "working_days") == vn(2026, 3, 4, 10)
 
 
 def test_working_hours(cal: WorkCalendar) -> None:
-    assert cal.due_at(vn(2026, 3, 2, 8), 4, "working_hours") == vn(2026, 3, 2, 12)
+    assert cal.due_at(vn(2026, 3, 2, 8), 4, "working_hours") == vn(2026, 3, 2, 13)
     assert cal.due_at(vn(2026, 3, 2, 10), 4, "working_hours") == vn(2026, 3, 2, 15)
     assert cal.due_at(vn(2026, 3, 6, 16), 8, "working_hours") == vn(2026, 3, 9, 16)
     assert cal.due_at(vn(2026, 3, 2, 9), 1.5, "working_hours") == vn(2026, 3, 2, 10, 30)
@@ -339,7 +340,10 @@ def test_property_working_hours(received: datetime, hours: int, cutoff: time | N
     assert due >= received
     start = cal.start_of_count(received, cutoff)
     assert start >= received
-    assert cal.working_minutes_between(start, due) == hours * 60
+    if hours:
+        assert cal.working_minutes_between(start, due) == hours * 60
+    else:  # "trong ngày": the close of the day the clock starts
+        assert due == datetime.combine(start.date(), time(17, 0), tzinfo=VN_TZ)
 
 
 @settings(max_examples=200, deadline=None)
