@@ -27,9 +27,16 @@ def private_dir(path: Path) -> Path:
 
 
 def private_file(path: Path) -> Path:
-    """Make `path` exist and be owner-only, before anyone writes secrets into it."""
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, FILE_MODE)
-    os.close(fd)
+    """Make `path` exist and be owner-only, before anyone writes secrets into it.
+
+    An existing file is only chmod-ed, never opened: closing any descriptor of an SQLite
+    database drops every POSIX lock this process holds on it, so a second Store opened in a
+    process whose first one is live (a worker's) would let another process's last connection
+    take the database for unused, checkpoint and delete the WAL the first one still writes to:
+    its commits would vanish for every other reader."""
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
     _chmod(path, FILE_MODE)
     return path
 
