@@ -111,7 +111,7 @@ class IntakeScreen(CounterScreen):
     BINDINGS = [  # noqa: RUF012
         bind("dossier.save", "save", priority=True),
         bind("form.kind", "toggle_kind", show=False),
-        bind("form.representative", "toggle_rep"),
+        bind("form.representative", "toggle_rep", show=False),  # the form says Ctrl+R
         bind("form.intake_supplement", "decline('supplement')", priority=True),
         bind("form.intake_refuse", "decline('refusal')", priority=True),
         bind("form.cancel", "cancel"),
