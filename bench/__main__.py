@@ -7,6 +7,7 @@ import sys
 
 MODULES = [
     "bench_intake",
+    "bench_officer",
     "bench_receipt",
     "bench_queue",
     "bench_sync",

@@ -663,6 +663,9 @@ def _keys(r: _Reader) -> dict[str, str]:
             )
             continue
         out[binding_id] = keys.strip()
+    from counter.keymap import check_keymap
+
+    r.problems += check_keymap(out)
     return out
 
 

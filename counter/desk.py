@@ -28,13 +28,16 @@ from counter.dossiers import (
     search_text,
     validate_draft,
 )
-from counter.errors import AuthError, InvalidInput, NotFound
+from counter.errors import AuthError, IllegalTransition, InvalidInput, NotFound
 from counter.identity import device_identity
-from counter.lifecycle import ACTIONS, CREATING, STATUSES, transition
+from counter.lifecycle import ACTIONS, CREATING, REVERSIBLE, STATUSES, transition
 from counter.store import Store
 from counter.text import nfc, nfc_lines
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 from counter.worktime import WorkCalendar
+
+# How long after a reversible action its officer may still take it back.
+UNDO_WINDOW = timedelta(minutes=15)
 
 _DOSSIER_SELECT = (
     "SELECT d.*, o.full_name AS officer_name FROM dossiers d "
@@ -248,6 +251,7 @@ class Desk:
                 row["closed_reason"] = details["reason"]
                 row["finished_at"] = iso(now)
             db.table("dossiers").insert(row)
+            db.conn.execute("DELETE FROM intake_drafts WHERE officer_id = ?", (officer.id,))
             if accepted:
                 self._event(
                     db, row, "receive", None, status, officer, now, {"due_at": row["due_at"]}
@@ -274,6 +278,38 @@ class Desk:
                 doc = receipts.receipt_document(self.config, saved, procedure, self.device_secret)
                 self._print(db, "receipt", saved, doc, now)
         return saved
+
+    # -- the intake form in progress --------------------------------------------------------
+
+    def save_draft(self, data: dict[str, Any]) -> None:
+        """Keep the officer's half-filled form (what the screen says it holds), durably."""
+        officer = self._require_officer()
+        with self.store.write() as db:
+            db.conn.execute(
+                "INSERT INTO intake_drafts(officer_id, data, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(officer_id) DO UPDATE SET data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                (officer.id, json.dumps(data, ensure_ascii=False), iso(self.now())),
+            )
+
+    def load_draft(self) -> dict[str, Any] | None:
+        """The officer's kept form, or None."""
+        officer = self._require_officer()
+        row = self.store.conn.execute(
+            "SELECT data FROM intake_drafts WHERE officer_id = ?", (officer.id,)
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def discard_draft(self) -> None:
+        officer = self._require_officer()
+        with self.store.write() as db:
+            db.conn.execute("DELETE FROM intake_drafts WHERE officer_id = ?", (officer.id,))
 
     @property
     def default_printer(self) -> str:
@@ -453,6 +489,11 @@ class Desk:
             )
             new_status = changes["status"]
             details = {**details, **effects}
+            if action in REVERSIBLE:
+                # What undo restores: the changed columns as they were (no personal data).
+                details["before"] = {
+                    k: current[k] for k in changes if k not in ("updated_at", "version")
+                }
             db.table("dossiers").update(dossier_uuid, changes)
             current |= changes
             self._event(db, current, action, old_status, new_status, officer, now, details)
@@ -498,6 +539,60 @@ class Desk:
                 )
                 self._print(db, "stop", saved, doc, now)
         return saved
+
+    def undo(self, dossier_uuid: str) -> tuple[Dossier, str]:
+        """Take back the dossier's last action if it is reversible, this officer's and recent.
+
+        The undo is a new timeline event (and outbox entry), never a deletion: the record of
+        what happened stays. Returns the dossier and the action undone; IllegalTransition when
+        there is nothing to undo."""
+        officer = self._require_officer()
+        now = self.now()
+        nothing = IllegalTransition("Không có thao tác nào để hoàn tác", "Nothing to undo")
+        with self.store.write() as db:
+            row = db.conn.execute(
+                "SELECT * FROM dossiers WHERE uuid = ?", (dossier_uuid,)
+            ).fetchone()
+            if row is None:
+                raise NotFound("Không tìm thấy hồ sơ", "Dossier not found")
+            cols = [c[0] for c in db.conn.execute("SELECT * FROM dossiers LIMIT 0").description]
+            current = dict(zip(cols, row, strict=True))
+            last = db.conn.execute(
+                "SELECT id, at, action, officer_id, details FROM dossier_events "
+                "WHERE dossier_uuid = ? ORDER BY id DESC LIMIT 1",
+                (dossier_uuid,),
+            ).fetchone()
+            if last is None:
+                raise nothing
+            event_id, at, action, officer_id, raw = last
+            before = json.loads(raw).get("before")
+            if (
+                action not in REVERSIBLE
+                or not isinstance(before, dict)
+                or officer_id != officer.id
+                or now - parse_iso(at) > UNDO_WINDOW
+            ):
+                raise nothing
+            old_status = current["status"]
+            changes = {
+                **before,
+                "status_code": STATUSES[before["status"]].dvcqg,
+                "updated_at": iso(now),
+                "version": current["version"] + 1,
+            }
+            db.table("dossiers").update(dossier_uuid, changes)
+            current |= changes
+            self._event(
+                db,
+                current,
+                "undo",
+                old_status,
+                before["status"],
+                officer,
+                now,
+                {"undone": action, "undone_event": event_id},
+            )
+        return self.get(dossier_uuid), action
 
     def confirm_transfer(self, dossier_uuid: str) -> Dossier:
         """The fee of a dossier "to be paid by transfer" has arrived: paid by transfer.

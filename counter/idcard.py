@@ -3,13 +3,15 @@
 The card's QR holds one line of fields separated by "|":
 `<12-digit number>|<old 9-digit CMND or empty>|<full name>|<DDMMYYYY birth>|<sex>|<address>|
 <DDMMYYYY issue>` (newer cards may add fields at the end). A keyboard-wedge scanner types it
-followed by Enter. Only the number, the name and the birth date are used: the number (hashed
-by the queue engine) for the per-person ticket limits, the birth date for the 75+ priority,
-the name (masked) to greet the citizen. The address is never kept.
+followed by Enter. At the kiosk only the number, the name and the birth date are used: the
+number (hashed by the queue engine) for the per-person ticket limits, the birth date for the
+75+ priority, the name (masked) to greet the citizen; the address is never kept there. At the
+counter the officer's intake form takes the applicant from it (name, number, address).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,12 +19,16 @@ from counter.errors import InvalidInput
 from counter.text import nfc
 from counter.validation import birth_year, national_id
 
+_CARD_START = re.compile(r"\d{12}\|")
+
 
 @dataclass(frozen=True)
 class IdCard:
     number: str
     name: str
     birth: date
+    sex: str = ""  # as printed on the card: "Nam" / "Nữ"
+    address: str = ""  # place of residence
 
     def age_on(self, day: date) -> int:
         return (
@@ -45,4 +51,15 @@ def read_id_card_qr(text: str, *, today: date) -> IdCard | None:
         return None
     if birth.year != birth_year(number):  # the number encodes the birth year: a misread
         return None
-    return IdCard(number, name, birth)
+    return IdCard(number, name, birth, sex=parts[4].strip(), address=parts[5].strip())
+
+
+def find_id_card_qr(buffer: str, *, today: date) -> tuple[str, IdCard] | None:
+    """The card QR at the end of `buffer` (what a scanner typed after anything else), with the
+    exact text it occupies, or None."""
+    for start in reversed([m.start() for m in _CARD_START.finditer(buffer)]):
+        text = buffer[start:]
+        card = read_id_card_qr(text, today=today)
+        if card is not None:
+            return text, card
+    return None

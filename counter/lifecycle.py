@@ -154,6 +154,13 @@ ACTIONS: dict[str, Action] = {
 CREATING = ("receive", "intake_supplement", "intake_refuse")
 
 
+# Actions an officer may take back (Desk.undo) right after taking them: they issue no form and
+# close nothing. The others (refuse, withdraw, stop, return, supplement request) print or end
+# the dossier, so they are confirmed first instead.
+REVERSIBLE = frozenset({"start_processing", "result_ready", "supplement"})
+TERMINAL_ACTIONS = frozenset({"refuse", "withdraw", "stop", "return_result"})
+
+
 def status_label(key: str, lang: str = "vi") -> str:
     s = STATUSES[key]
     return s.en if lang == "en" else s.vi

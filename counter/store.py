@@ -299,6 +299,20 @@ def _v8(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v9(db: sqlite_utils.Database) -> None:
+    """The intake form in progress, one per officer, so Esc, a screen change or a crash never
+    throws a half-filled dossier away (local only: never synced, gone once saved)."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS intake_drafts (
+            officer_id INTEGER PRIMARY KEY REFERENCES officers(id),
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 # Index i holds the migration that takes the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
@@ -309,6 +323,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v6,
     _v7,
     _v8,
+    _v9,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -36,9 +36,12 @@ def parse_iso(text: str) -> datetime:
     return to_vn(datetime.fromisoformat(text))
 
 
-def fmt_vn(moment: datetime) -> str:
-    """The way Vietnamese forms write a moment: '14 giờ 05 phút, ngày 26/11/2026'."""
+def fmt_vn(moment: datetime, lang: str = "vi") -> str:
+    """The way Vietnamese forms write a moment: '14 giờ 05 phút, ngày 26/11/2026' (in English
+    '14:05, 26/11/2026'); always Vietnam time."""
     m = to_vn(moment)
+    if lang == "en":
+        return f"{m:%H:%M}, {m:%d/%m/%Y}"
     return f"{m:%H} giờ {m:%M} phút, ngày {m:%d/%m/%Y}"
 
 

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -22,18 +22,21 @@ from counter.config import Config
 from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import CounterError, NotFound
+from counter.idcard import IdCard, find_id_card_qr
 from counter.queue_client import QueueService, open_queue
 from counter.queue_reports import figures_provider, log_provider
 from counter.stats import QueueFiguresProvider
 from screens.dossier import DossierScreen
 from screens.i18n import tr
 from screens.intake import IntakeScreen
+from screens.keygate import KeyGate
 from screens.keys import KEYS, bind, translate_bindings
 from screens.login import LoginScreen
 from screens.main import MainScreen
-from screens.modals import HelpScreen
+from screens.modals import ActionMenu, HelpScreen, MenuItem
+from screens.palette import FoldedSystemCommands
 from screens.queue_panel import QueuePanel
-from screens.scan import Scan, find_scan, in_url, looks_scanned
+from screens.scan import Scan, find_scan, in_url, looks_like_qr, looks_scanned
 from screens.search import SearchScreen
 from screens.status import SystemStatusScreen
 from screens.terminal import quit_when_terminal_closes
@@ -65,6 +68,7 @@ class CounterApp(App[None]):
     CSS_PATH = Path(__file__).with_name("counter.tcss")  # absolute: subclasses live elsewhere
     TITLE = "counter"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
+    COMMANDS = {FoldedSystemCommands}  # noqa: RUF012
     BINDINGS = [  # noqa: RUF012
         bind("app.help", "help", key_display="F1"),
         bind("app.search", "search", priority=True, key_display="^F"),
@@ -103,6 +107,7 @@ class CounterApp(App[None]):
         self.background = background
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
+        self._key_gate = KeyGate(self, self._deliver_key)
         self.backup_worker: DailyBackup | None = None
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
@@ -138,6 +143,10 @@ class CounterApp(App[None]):
             self.call_from_thread(self.refresh_status)
         except Exception:
             log.warning("status refresh from a worker failed", exc_info=True)
+
+    async def action_quit(self) -> None:
+        self._keep_drafts()
+        await super().action_quit()
 
     def on_unmount(self) -> None:
         # Daemon threads: a job cut short by quitting comes back uncertain at the next start
@@ -260,7 +269,14 @@ class CounterApp(App[None]):
         self.scan_buffer = ""
         self.switch_screen(MainScreen())
 
+    def _keep_drafts(self) -> None:
+        """A form about to close keeps what it holds (its officer is still logged in)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, IntakeScreen):
+                screen.keep_draft()
+
     async def _pop_to_base(self) -> None:
+        self._keep_drafts()
         while len(self.screen_stack) > 2:
             await self.pop_screen()
 
@@ -301,12 +317,24 @@ class CounterApp(App[None]):
                 return found.first()
         return None
 
-    def show_received(self, dossier: Dossier) -> None:
-        """After the confirmation: the new dossier replaces the form."""
-        if isinstance(self.screen, IntakeScreen):
-            self.switch_screen(DossierScreen(dossier))
+    def after_received(self, dossier: Dossier, choice: str | None) -> None:
+        """What the officer chose on the "received" dialog: the next citizen (the queue's
+        next number is called and a fresh form opens), the dossier, or back to the list."""
+        if choice == "next":
+            panel = self._queue_panel()
+            if panel is not None:
+                panel.action_queue_call_next()
+            replacement: Screen[Any] = self.intake_screen()
+        elif choice == "open":
+            replacement = DossierScreen(dossier)
         else:
-            self.push_screen(DossierScreen(dossier))
+            if isinstance(self.screen, IntakeScreen):
+                self.pop_screen()
+            return
+        if isinstance(self.screen, IntakeScreen):
+            self.switch_screen(replacement)
+        else:
+            self.push_screen(replacement)
 
     # -- app-wide actions ------------------------------------------------------------------
 
@@ -333,9 +361,19 @@ class CounterApp(App[None]):
 
     def action_new_dossier(self) -> None:
         if not isinstance(self.screen, IntakeScreen):
-            self.push_screen(IntakeScreen())
+            self.push_screen(self.intake_screen())
+
+    def intake_screen(self, card: IdCard | None = None) -> IntakeScreen:
+        """A new intake form (with the officer's kept draft, if any).
+
+        Built afresh each time: a form kept installed between citizens held on to every
+        "received" dialog shown over it (a soak of 30 dossiers grew Textual's render caches by
+        tens of thousands of entries), so keys typed while it is built wait in the key gate
+        instead."""
+        return IntakeScreen(card=card)
 
     async def action_logout(self) -> None:
+        self._keep_drafts()
         self.desk.logout()
         self.scan_buffer = ""
         await self._pop_to_base()
@@ -347,8 +385,11 @@ class CounterApp(App[None]):
         self.lang = "en" if self.lang == "vi" else "vi"
         translate_bindings(self, self.lang)
         self.title = self.t("app.title")
+        form_open = any(isinstance(s, IntakeScreen) for s in self.screen_stack)
         await self._pop_to_base()
         await self.switch_screen(MainScreen() if self.desk.officer else LoginScreen())
+        if form_open and self.desk.officer is not None:
+            await self.push_screen(self.intake_screen())  # the draft comes back with it
         self.notify(self.t("app.lang_switched"), timeout=3)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -374,15 +415,20 @@ class CounterApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown | events.Paste):
             self.last_input = self.idle_clock()
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and self.desk.officer is not None
-            and await self._scanner_key(event)
-        ):
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self._key_gate.hold(event):
+                return
+            await self._deliver_key(event)
+            self._key_gate.close()
             return
         if isinstance(event, events.Paste) and not event.is_forwarded:
             self.scan_buffer = (self.scan_buffer + event.text.strip())[-500:]
+        await super().on_event(event)
+
+    async def _deliver_key(self, event: events.Key) -> None:
+        """One key, in order: the scanner sees it first, then bindings and the focused field."""
+        if self.desk.officer is not None and await self._scanner_key(event):
+            return
         await super().on_event(event)
 
     async def _scanner_key(self, event: events.Key) -> bool:
@@ -398,6 +444,15 @@ class CounterApp(App[None]):
                 if in_url(buffer):
                     self.notify(self.t("app.not_found_scan", code=buffer), severity="error")
                     return True
+                card = find_id_card_qr(buffer, today=self.desk.now().date())
+                if card is not None:
+                    self._remove_scanned(card[0])
+                    self.scanned_card(card[1])
+                    return True
+                if looks_like_qr(buffer):
+                    self._remove_scanned(buffer)
+                    self.notify(self.t("app.unknown_scan"), severity="warning", timeout=4)
+                    return True
                 return False
             self._remove_scanned(scan.text)
             await self.open_scan(scan)
@@ -409,6 +464,41 @@ class CounterApp(App[None]):
         if event.key not in ("shift", "capslock"):
             self.scan_buffer = ""
         return False
+
+    def scanned_card(self, card: IdCard) -> None:
+        """A chip ID card was scanned: it fills the intake form's applicant; anywhere else the
+        officer chooses between a new dossier for that person and a search for them."""
+        screen = self.screen
+        if isinstance(screen, IntakeScreen):
+            screen.call_later(screen.fill_from_card, card)
+            return
+        items = [
+            MenuItem("new", "1", self.t("card.new")),
+            MenuItem("search", "2", self.t("card.search")),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "new":
+                self.run_worker(self._new_dossier_for(card))
+            elif choice == "search":
+                self.run_worker(self._search_for(card.number))
+
+        title = self.t("card.title", name=card.name)
+        self.push_screen(ActionMenu(title, items), chosen)
+
+    async def _new_dossier_for(self, card: IdCard) -> None:
+        await self._pop_modals()
+        if isinstance(self.screen, IntakeScreen):
+            self.screen.fill_from_card(card)
+            return
+        await self.push_screen(self.intake_screen(card))
+
+    async def _search_for(self, query: str) -> None:
+        await self._pop_modals()
+        if isinstance(self.screen, SearchScreen):
+            await self.switch_screen(SearchScreen(query))
+        else:
+            await self.push_screen(SearchScreen(query))
 
     def _remove_scanned(self, text: str) -> None:
         """Take the scanned text back out of the field it was typed into. A scanner's keys

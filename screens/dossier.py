@@ -1,8 +1,11 @@
 """One dossier: every field, its documents, due date, overdue flag and timeline.
 
-Lifecycle keys come from `allowed_actions(status)`: a key the status does not allow is hidden
-and does nothing. A refusal by the desk (the dossier changed elsewhere, a missing reason) is
-shown as an error line and changes nothing.
+No printable key acts here: the lifecycle actions and the reprint sit in an action menu
+behind Ctrl+X (its letters work only inside it), so text meant for a form or a scanner's burst
+can never change the dossier or print. The menu offers what `allowed_actions(status)` allows;
+the actions that end the dossier are confirmed with its code shown, and the last reversible
+one can be taken back with Ctrl+Z. A refusal by the desk (the dossier changed elsewhere, a
+missing reason) is shown as an error line and changes nothing.
 """
 
 from __future__ import annotations
@@ -17,45 +20,42 @@ from textual.widgets import Static
 from counter.catalogue import delivery_label, form_label
 from counter.dossiers import Dossier, payment_state_label
 from counter.errors import CounterError, InvalidInput
-from counter.lifecycle import ACTIONS, allowed_actions, status_label
+from counter.lifecycle import (
+    ACTIONS,
+    REVERSIBLE,
+    STATUSES,
+    TERMINAL_ACTIONS,
+    allowed_actions,
+    status_label,
+)
 from counter.timeliness import label as timeliness_label
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
 from screens.footer import CounterFooter
 from screens.i18n import money
-from screens.keys import KEYS, bind
-from screens.modals import ActionForm, FormField
-
-LIFECYCLE = (
-    "start_processing",
-    "request_supplement",
-    "supplement",
-    "refuse",
-    "result_ready",
-    "return_result",
-    "withdraw",
-    "stop",
-    "extend",
-)
-
+from screens.keys import KEYS, bind, key_label
+from screens.modals import ActionForm, ActionMenu, FormField, MenuItem
+from screens.queue_keys import QueueKeys
+from screens.queue_panel import queue_bindings
 
 # Timeline events that came from the portal (back office), not from this counter.
 CENTRAL_EVENTS = {
     "portal.status": ("Cập nhật từ cổng dịch vụ công", "Updated by the back office"),
     "portal.correction": ("Đính chính từ cổng dịch vụ công", "Corrected by the back office"),
     "portal.rating": ("Công dân đánh giá", "Citizen's rating"),
+    "undo": ("Hoàn tác thao tác trước", "Previous action undone"),
 }
 
 
-class DossierScreen(CounterScreen):
-    """Detail of one dossier, with the actions its status allows."""
+class DossierScreen(QueueKeys, CounterScreen):
+    """Detail of one dossier, with the actions its status allows (in the Ctrl+X menu)."""
 
     BINDINGS = [  # noqa: RUF012
-        *(bind(f"dossier.{a}", f"act('{a}')") for a in LIFECYCLE),
+        bind("dossier.actions", "menu"),
+        bind("dossier.undo", "undo"),
         bind("dossier.back", "back"),
-        bind("dossier.preview", "preview"),
-        bind("dossier.reprint", "reprint"),
-        bind("dossier.paid", "paid"),
+        bind("dossier.new", "new_dossier", key_display="F2"),
+        *queue_bindings(),
     ]
 
     def __init__(self, dossier: Dossier) -> None:
@@ -65,6 +65,7 @@ class DossierScreen(CounterScreen):
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-title", classes="screen-title")
         yield Static("", id="detail-actions", classes="hint")
+        yield Static("", id="detail-paused")
         yield Static("", id="detail-error", classes="error")
         with VerticalScroll(id="detail-scroll"), Horizontal(id="detail-columns"):
             with Vertical(classes="column"):
@@ -73,7 +74,7 @@ class DossierScreen(CounterScreen):
             with Vertical(classes="column"):
                 yield Static("", id="detail-documents")
                 yield Static("", id="detail-timeline")
-        yield CounterFooter()
+        yield CounterFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#detail-error", Static).display = False
@@ -106,12 +107,16 @@ class DossierScreen(CounterScreen):
             title.append(f" {self.t('detail.overdue')} ", style="bold white on red")
         self.query_one("#detail-title", Static).update(title)
         self.query_one("#detail-actions", Static).update(self.actions_line())
+        paused = self.query_one("#detail-paused", Static)
+        paused.display = d.status == "supplement_requested" and d.paused_at is not None
+        if d.paused_at is not None:
+            paused.update(self.t("detail.paused", at=fmt_short(d.paused_at)))
 
         main = Text()
         self._kv(main, "detail.procedure", f"{d.procedure_code} · {d.procedure_name}")
         self._kv(main, "detail.field", d.field)
-        self._kv(main, "detail.received", fmt_vn(d.received_at))
-        due = "—" if d.due_at is None else fmt_vn(d.due_at)
+        self._kv(main, "detail.received", fmt_vn(d.received_at, lang))
+        due = "—" if d.due_at is None else fmt_vn(d.due_at, lang)
         judged = timeliness_label(d.timeliness(now), lang)
         due += f"  ({judged})" if judged else ""
         self._kv(main, "detail.due", due, "bold red" if overdue else "bold")
@@ -176,31 +181,67 @@ class DossierScreen(CounterScreen):
         self.query_one("#detail-timeline", Static).update(timeline)
         self.refresh_bindings()
 
-    def actions_line(self) -> Text:
-        """Every allowed action with its (possibly remapped) key; the footer may be too narrow."""
-        allowed = allowed_actions(self.dossier.status)
-        if not allowed:
-            return Text(self.t("detail.no_actions"), style="italic")
+    def _key(self, binding_id: str) -> str:
         keymap = getattr(self.app, "_keymap", {})
-        line = Text(f"{self.t('detail.actions')}: ", style="bold")
-        for i, action in enumerate(allowed):
-            binding_id = f"dossier.{action.key}"
-            keys = keymap.get(binding_id) or KEYS[binding_id][0]
-            if i:
-                line.append(" · ")
-            line.append(keys.split(",")[0], style="bold reverse")
-            line.append(" " + (action.en if self.lang == "en" else action.vi))
+        return str(keymap.get(binding_id) or KEYS[binding_id][0]).split(",")[0]
+
+    def actions_line(self) -> Text:
+        """The menu key and what it offers now; the footer may be too narrow to say it."""
+        allowed = allowed_actions(self.dossier.status)
+        line = Text()
+        line.append(f" {key_label(self._key('dossier.actions'))} ", style="bold reverse")
+        line.append(f" {self.t('detail.menu')} ", style="bold")
+        if not allowed:
+            line.append(self.t("detail.no_actions"), style="italic")
+            return line
+        line.append(" · ".join(a.en if self.lang == "en" else a.vi for a in allowed))
         return line
+
+    def menu_items(self) -> list[MenuItem]:
+        items: list[MenuItem] = []
+        for action in allowed_actions(self.dossier.status):
+            label = action.en if self.lang == "en" else action.vi
+            items.append(MenuItem(action.key, self._key(f"dossier.{action.key}"), label))
+        if self.dossier.payment_state == "to_pay_transfer":
+            items.append(MenuItem("paid", self._key("dossier.paid"), self.t("menu.paid")))
+        items.append(MenuItem("preview", self._key("dossier.preview"), self.t("menu.preview")))
+        items.append(MenuItem("reprint", self._key("dossier.reprint"), self.t("menu.reprint")))
+        return items
 
     # -- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "act":
-            allowed = {a.key for a in allowed_actions(self.dossier.status)}
-            return bool(parameters) and parameters[0] in allowed
-        if action == "paid":  # only while the fee waits for a bank transfer
-            return self.dossier.payment_state == "to_pay_transfer"
-        return True
+        return self.queue_action_allowed(action)
+
+    def action_menu(self) -> None:
+        title = self.t("menu.title", code=self.dossier.code)
+        self.app.push_screen(ActionMenu(title, self.menu_items()), self.menu_chosen)
+
+    def menu_chosen(self, choice: str | None) -> None:
+        if choice is None:
+            return
+        if choice == "preview":
+            self.action_preview()
+        elif choice == "reprint":
+            self.action_reprint()
+        elif choice == "paid":
+            self.confirm_paid()
+        elif choice in ACTIONS:
+            self.action_act(choice)
+
+    def action_undo(self) -> None:
+        try:
+            self.dossier, undone = self.desk.undo(self.dossier.uuid)
+        except CounterError as exc:
+            self.notify(exc.message(self.lang), severity="warning", timeout=4)
+            return
+        self.show_error("")
+        self.render_dossier()
+        name = ACTIONS[undone].en if self.lang == "en" else ACTIONS[undone].vi
+        self.notify(self.t("detail.undone", action=name), timeout=4)
+
+    def action_new_dossier(self) -> None:
+        self.capp.action_new_dossier()
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#detail-error", Static)
@@ -218,7 +259,11 @@ class DossierScreen(CounterScreen):
         self.show_error("")
         self.reload()
         name = ACTIONS[action].en if self.lang == "en" else ACTIONS[action].vi
-        self.notify(self.t("detail.done", action=name), timeout=3)
+        if action in REVERSIBLE:
+            message = self.t("detail.undo_hint", action=name, keys=self._key("dossier.undo"))
+        else:
+            message = self.t("detail.done", action=name)
+        self.notify(message, timeout=5)
         return None
 
     def action_act(self, action: str) -> None:
@@ -257,7 +302,12 @@ class DossierScreen(CounterScreen):
             details = {k: convert.get(k, str.strip)(v) for k, v in values.items()}
             return self.apply(action, **details)
 
-        self.app.push_screen(ActionForm(title, fields, submit))
+        warning = ""
+        if action in TERMINAL_ACTIONS:
+            target = STATUSES[str(spec.target)]
+            status = target.en if self.lang == "en" else target.vi
+            warning = self.t("detail.final", code=self.dossier.code, status=status)
+        self.app.push_screen(ActionForm(title, fields, submit, warning=warning))
 
     def action_back(self) -> None:
         self.dismiss()
@@ -269,6 +319,20 @@ class DossierScreen(CounterScreen):
 
     def action_reprint(self) -> None:
         self.capp.reprint_receipt(self.dossier)
+
+    def confirm_paid(self) -> None:
+        """Recording a payment cannot be undone: ask first (the safe answer comes first)."""
+        items = [
+            MenuItem("no", "1", self.t("paid.no")),
+            MenuItem("yes", "2", self.t("paid.yes")),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "yes":
+                self.action_paid()
+
+        title = self.t("paid.title", code=self.dossier.code)
+        self.app.push_screen(ActionMenu(title, items), chosen)
 
     def action_paid(self) -> None:
         """The transfer arrived: the fee is paid, the portal stops asking for it."""

@@ -204,7 +204,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "form.due.none": ("— (chọn thủ tục)", "— (choose a procedure)"),
     "form.duration": ("Thời hạn giải quyết", "Legal duration"),
     "form.saved": ("Đã tiếp nhận hồ sơ", "Dossier received"),
-    "form.confirm.hint": ("Enter: mở hồ sơ", "Enter: open the dossier"),
+    "form.confirm.hint": (
+        "Enter: người tiếp theo · {open}: mở hồ sơ · Esc: về danh sách",
+        "Enter: next citizen · {open}: open the dossier · Esc: back to the list",
+    ),
+    "form.saved.number": ("Số thứ tự", "Number"),
+    "form.id.digits": ("12 chữ số", "12 digits"),
+    "form.tax.digits": ("10 / 13 chữ số", "10 / 13 digits"),
+    "form.draft.restored": (
+        "Đã mở lại hồ sơ đang nhập dở (Ctrl+D để bỏ)",
+        "The form in progress is back (Ctrl+D discards it)",
+    ),
+    "form.draft.kept": (
+        "Đã giữ hồ sơ đang nhập — F2 để nhập tiếp",
+        "The form is kept — F2 to go on",
+    ),
+    "form.discard.title": ("Bỏ hồ sơ đang nhập?", "Discard the form in progress?"),
+    "form.discard.keep": ("Không, nhập tiếp", "No, keep it"),
+    "form.discard.yes": ("Bỏ hồ sơ đang nhập", "Discard it"),
+    "form.discarded": ("Đã bỏ hồ sơ đang nhập", "The form was discarded"),
     "form.fix": ("Kiểm tra lại: {msg}", "Check: {msg}"),
     # -- detail ----------------------------------------------------------------------------------
     "detail.title": ("Hồ sơ {code}", "Dossier {code}"),
@@ -237,6 +255,41 @@ TEXT: dict[str, tuple[str, str]] = {
     "detail.no_actions": ("Hồ sơ đã kết thúc", "The dossier is closed"),
     "detail.done": ("{action}: xong", "{action}: done"),
     # -- modals ------------------------------------------------------------------------------------
+    "card.title": ("Thẻ căn cước: {name}", "ID card: {name}"),
+    "card.new": ("Tiếp nhận hồ sơ mới cho người này", "New dossier for this person"),
+    "card.search": ("Tìm hồ sơ của người này", "Find this person's dossiers"),
+    "card.filled": ("Đã điền người nộp từ thẻ căn cước", "Applicant filled from the ID card"),
+    "card.info": ("Theo thẻ: sinh ngày {birth} · {sex}", "From the card: born {birth} · {sex}"),
+    "app.unknown_scan": (
+        "Mã vừa quét không phải giấy biên nhận hay thẻ căn cước",
+        "The scanned code is neither a receipt nor an ID card",
+    ),
+    "menu.hint": (
+        "Chữ cái hoặc ↑↓ Enter: chọn · Esc: đóng",
+        "Letter or ↑↓ Enter: choose · Esc: close",
+    ),
+    "menu.title": ("Thao tác — {code}", "Actions — {code}"),
+    "menu.preview": ("Xem giấy biên nhận", "View the receipt"),
+    "menu.reprint": ("In lại giấy biên nhận", "Print the receipt again"),
+    "menu.paid": ("Đã nhận chuyển khoản phí", "The fee transfer has arrived"),
+    "paid.title": (
+        "Hồ sơ {code}: đã nhận đủ phí chuyển khoản? Không hoàn tác được.",
+        "Dossier {code}: has the fee transfer arrived? This cannot be undone.",
+    ),
+    "paid.no": ("Chưa, quay lại", "Not yet, go back"),
+    "paid.yes": ("Đã nhận, ghi nhận đã nộp phí", "Yes, record the fee as paid"),
+    "detail.menu": ("Thao tác…", "Actions…"),
+    "detail.undo": ("Hoàn tác", "Undo"),
+    "detail.undo_hint": ("{action}: xong · {keys}: hoàn tác", "{action}: done · {keys}: undo"),
+    "detail.undone": ("Đã hoàn tác: {action}", "Undone: {action}"),
+    "detail.final": (
+        "Hồ sơ {code} sẽ chuyển sang “{status}”. Không hoàn tác được.",
+        "Dossier {code} will become “{status}”. This cannot be undone.",
+    ),
+    "detail.paused": (
+        "Tạm dừng tính thời gian từ {at} (chờ bổ sung): hẹn trả sẽ lùi tương ứng khi nhận đủ",
+        "Clock paused since {at} (waiting for documents): the due date moves back when they come",
+    ),
     "modal.confirm": ("Ctrl+S: xác nhận · Esc: hủy", "Ctrl+S: confirm · Esc: cancel"),
     "modal.items": ("Giấy tờ cần bổ sung (mỗi dòng một loại)", "Documents to add (one per line)"),
     "modal.reason": ("Lý do", "Reason"),
@@ -370,6 +423,59 @@ TEXT: dict[str, tuple[str, str]] = {
     "screen.IntakeScreen": ("Tiếp nhận hồ sơ", "New dossier"),
     "screen.DossierScreen": ("Chi tiết hồ sơ", "Dossier"),
     "screen.SearchScreen": ("Tìm hồ sơ", "Search"),
+    "screen.SupervisorScreen": ("Tổng quan hôm nay", "Today at a glance"),
+    "screen.DrillDownScreen": ("Danh sách chi tiết", "Drill-down"),
+    "screen.ExportScreen": ("Xuất sổ và thống kê", "Export"),
+    "screen.SystemStatusScreen": ("Máy in và đồng bộ", "Printer and sync"),
+    "screen.ReceiptPreview": ("Giấy biên nhận", "Receipt"),
+    "screen.ReceivedModal": ("Đã tiếp nhận hồ sơ", "Dossier received"),
+    "screen.ActionMenu": ("Chọn thao tác", "Choose an action"),
+    "screen.ActionForm": ("Thao tác hồ sơ", "Dossier action"),
+    "screen.HelpScreen": ("Trợ giúp", "Help"),
+    "screen._AskDialog": ("Hàng đợi", "Queue"),
+    "guide.SupervisorScreen": (
+        "Số liệu hôm nay: tiếp nhận, đúng hạn, quá hạn, hàng đợi. Mũi tên chọn một dòng, Enter "
+        "để xem danh sách hồ sơ của dòng đó; F5 tải lại; Ctrl+E xuất sổ theo dõi và thống kê.",
+        "Today's figures: received, on time, late, the queue. Arrows pick a row, Enter lists "
+        "its dossiers; F5 reloads; Ctrl+E exports the book and statistics.",
+    ),
+    "guide.DrillDownScreen": (
+        "Các hồ sơ sau một con số của tổng quan. Enter để mở hồ sơ, Esc để quay lại.",
+        "The dossiers behind one figure. Enter opens a dossier, Esc goes back.",
+    ),
+    "guide.ExportScreen": (
+        "Chọn ngày (hoặc khoảng ngày) và định dạng, Ctrl+S để xuất sổ theo dõi hồ sơ (Mẫu 07) "
+        "và thống kê kèm tệp chữ ký. Esc để quay lại.",
+        "Choose the day (or range) and format, Ctrl+S exports the book (Mẫu 07) and statistics "
+        "with their signed manifest. Esc goes back.",
+    ),
+    "guide.SystemStatusScreen": (
+        "Các lệnh in đang chờ và trạng thái đồng bộ với cổng dịch vụ công. Chọn một lệnh in rồi "
+        "r để in lại ngay, Delete để hủy, m để chuyển sang máy in khác. Esc để quay lại.",
+        "Print jobs waiting and the sync state with the portal. Pick a job, then r retries it "
+        "now, Delete cancels it, m moves it to another printer. Esc goes back.",
+    ),
+    "guide.ReceiptPreview": (
+        "Giấy biên nhận như sẽ in, với mã QR tra cứu. Ctrl+R để in lại (BẢN IN LẠI), Esc để đóng.",
+        "The receipt as it prints, with its lookup QR. Ctrl+R prints it again, Esc closes.",
+    ),
+    "guide.ReceivedModal": (
+        "Hồ sơ đã lưu, giấy biên nhận đã vào hàng in. Đọc mã hồ sơ cho công dân. Enter: gọi "
+        "người tiếp theo và mở hồ sơ mới; Ctrl+O: mở hồ sơ vừa lưu; Esc: về danh sách.",
+        "The dossier is saved and its receipt is printing. Read the code to the citizen. "
+        "Enter: call the next citizen and open a fresh form; Ctrl+O: open the dossier; Esc: "
+        "back to the list.",
+    ),
+    "guide.ActionMenu": (
+        "Nhấn chữ cái của thao tác, hoặc mũi tên rồi Enter. Phím khác hoặc Esc để đóng.",
+        "Press the action's letter, or the arrows then Enter. Any other key or Esc closes.",
+    ),
+    "guide.ActionForm": (
+        "Điền các ô rồi Ctrl+S để xác nhận; Esc để hủy, không thay đổi gì.",
+        "Fill the fields, then Ctrl+S confirms; Esc cancels and changes nothing.",
+    ),
+    "guide.HelpScreen": ("Esc hoặc F1 để đóng.", "Esc or F1 closes."),
+    "guide._AskDialog": ("Gõ rồi Enter; Esc để hủy.", "Type, then Enter; Esc cancels."),
     "guide.LoginScreen": (
         "Nhập tên đăng nhập và mã PIN rồi nhấn Enter. Nhập sai 5 lần, tài khoản bị khóa tạm thời.",
         "Type your username and PIN, then Enter. Five wrong tries lock the account for a while.",
@@ -381,18 +487,24 @@ TEXT: dict[str, tuple[str, str]] = {
         "F2 receives a new dossier, PageDown/PageUp change page.",
     ),
     "guide.IntakeScreen": (
-        "Gõ tên hoặc mã thủ tục, chọn bằng mũi tên và Enter. Tab để sang ô tiếp theo: họ tên, "
-        "số định danh, điện thoại… Danh mục giấy tờ đã điền sẵn theo thủ tục. Ngày hẹn trả "
-        "hiện ngay khi chọn thủ tục. Ctrl+S để lưu.",
-        "Type a procedure name or code, pick it with the arrows and Enter. Tab moves to the "
-        "next field. The documents checklist is pre-filled. The due date shows as soon as a "
-        "procedure is chosen. Ctrl+S saves.",
+        "Gõ tên hoặc mã thủ tục (không dấu cũng được), chọn bằng mũi tên và Enter. Tab để sang "
+        "ô tiếp theo. Quét QR thẻ căn cước để điền người nộp. Danh mục giấy tờ đã điền sẵn theo "
+        "thủ tục; ngày hẹn trả hiện ngay khi chọn thủ tục. Ctrl+S để lưu. Esc đóng (hồ sơ đang "
+        "nhập được giữ lại, F2 để nhập tiếp); Ctrl+D để bỏ hẳn.",
+        "Type a procedure name or code (accents optional), pick it with the arrows and Enter. "
+        "Tab moves to the next field. Scan the QR of a chip ID card to fill the applicant. The "
+        "checklist is pre-filled; the due date shows as soon as a procedure is chosen. Ctrl+S "
+        "saves. Esc closes (the form is kept, F2 goes on); Ctrl+D discards it.",
     ),
     "guide.DossierScreen": (
-        "Thông tin đầy đủ của hồ sơ và quá trình xử lý. Chỉ các thao tác hợp lệ với trạng thái "
-        "hiện tại mới hiện ở chân màn hình. Esc để quay lại.",
-        "The whole dossier and its timeline. Only the actions its status allows are shown "
-        "in the footer. Esc goes back.",
+        "Thông tin đầy đủ của hồ sơ và quá trình xử lý. Ctrl+X mở danh sách thao tác hợp lệ với "
+        "trạng thái hiện tại (chuyển xử lý, bổ sung, từ chối, trả kết quả, in lại…), mỗi thao "
+        "tác một chữ cái. Thao tác kết thúc hồ sơ phải xác nhận bằng Ctrl+S; thao tác vừa làm "
+        "có thể hoàn tác bằng Ctrl+Z. Gõ phím thường ở đây không làm gì. Esc để quay lại.",
+        "The whole dossier and its timeline. Ctrl+X opens the actions its status allows "
+        "(process, supplement, refuse, return, reprint…), one letter each. Actions that end the "
+        "dossier are confirmed with Ctrl+S; the last one taken can be undone with Ctrl+Z. "
+        "Plain keys do nothing here. Esc goes back.",
     ),
     "guide.SearchScreen": (
         "Tìm theo mã hồ sơ, họ tên (gõ không dấu được), số định danh hoặc điện thoại. Mũi "

@@ -4,12 +4,19 @@ Tab order follows the paper: procedure (type-ahead, Enter picks), name, ID, phon
 address, then the checklist (already filled from the procedure), sets, payment, delivery, note.
 Each field is checked when it loses focus with the same validation functions the desk uses, so
 the message under the field is the one a save would give; Ctrl+S saves, and a refusal focuses
-the field it names.
+the field it names. A scanned chip ID card fills the applicant.
+
+Nothing typed is thrown away: the form is kept in the store as a draft (a moment after each
+change, and at once when the officer leaves it), so Esc, F12, another screen or a crash leave
+it to come back with F2; only Ctrl+D discards it, after asking.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
 
 from rich.text import Text
 from textual import on
@@ -24,6 +31,7 @@ from counter.catalogue import Procedure, delivery_label
 from counter.dossiers import (
     PAYMENT_METHODS,
     Applicant,
+    DocumentItem,
     Dossier,
     DossierDraft,
     Representative,
@@ -31,13 +39,14 @@ from counter.dossiers import (
     missing_documents,
 )
 from counter.errors import CounterError, InvalidInput
+from counter.idcard import IdCard
 from counter.timeutil import fmt_vn
 from screens.base import CounterScreen
 from screens.fields import FieldInput
 from screens.footer import CounterFooter
 from screens.i18n import money
 from screens.keys import bind
-from screens.modals import ActionForm, FormField, ReceivedModal
+from screens.modals import ActionForm, ActionMenu, FormField, MenuItem, ReceivedModal
 from screens.scan import looks_scanned
 from screens.widgets import DocumentList
 
@@ -102,17 +111,41 @@ class IntakeScreen(CounterScreen):
     BINDINGS = [  # noqa: RUF012
         bind("dossier.save", "save", priority=True),
         bind("form.kind", "toggle_kind", show=False),
-        bind("form.representative", "toggle_rep"),
+        bind("form.representative", "toggle_rep", show=False),  # the form says Ctrl+R
         bind("form.intake_supplement", "decline('supplement')", priority=True),
         bind("form.intake_refuse", "decline('refusal')", priority=True),
         bind("form.cancel", "cancel"),
+        bind("form.discard", "discard", priority=True),
     ]
 
-    def __init__(self) -> None:
+    # Seconds after the last change before the draft is written (each write is an fsync).
+    DRAFT_DELAY_S = 0.4
+    # The plain text fields a draft keeps, by widget id.
+    TEXT_FIELDS = (
+        "procedure",
+        "applicant-name",
+        "applicant-id",
+        "applicant-phone",
+        "applicant-email",
+        "applicant-address",
+        "rep-name",
+        "rep-id",
+        "rep-phone",
+        "rep-paper",
+        "sets",
+        "note",
+    )
+
+    def __init__(self, card: IdCard | None = None) -> None:
         super().__init__()
         self.procedure: Procedure | None = None
         self.matches: list[Procedure] = []
         self.problem_field = ""
+        self.card = card
+        self.restoring = False
+        self.saved = False
+        self.has_draft = False
+        self._draft_timer: Any = None
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -133,8 +166,9 @@ class IntakeScreen(CounterScreen):
                 yield Static("", id="procedure-error", classes="error field-error")
                 yield Static(f"{t('form.due')}: {t('form.due.none')}", id="due")
                 yield Static(t("form.applicant"), classes="section")
+                yield Static("", id="card-info", classes="hint")
                 yield from self._field("applicant-name", t("form.name.person"))
-                yield from self._field("applicant-id", t("form.id.person"), "12 chữ số")
+                yield from self._field("applicant-id", t("form.id.person"), t("form.id.digits"))
                 yield from self._field("applicant-phone", t("form.phone"), "09xxxxxxxx")
                 yield from self._field("applicant-email", t("form.email"))
                 yield from self._field("applicant-address", t("form.address"))
@@ -143,7 +177,7 @@ class IntakeScreen(CounterScreen):
                 with Vertical(id="rep"):
                     yield Static(t("form.rep"), classes="section")
                     yield from self._field("rep-name", t("form.rep.name"))
-                    yield from self._field("rep-id", t("form.rep.id"), "12 chữ số")
+                    yield from self._field("rep-id", t("form.rep.id"), t("form.id.digits"))
                     yield from self._field("rep-phone", t("form.rep.phone"))
                     yield from self._field("rep-paper", t("form.rep.paper"))
             with Vertical(classes="column", id="form-right"):
@@ -181,19 +215,163 @@ class IntakeScreen(CounterScreen):
         yield CounterFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#procedure", Input).placeholder = self.t("form.procedure.placeholder")
+        self.clear()
+        self.start()
+
+    def start(self) -> None:
+        """Focus the first field, bring back a kept draft, take a scanned card."""
+        self.query_one("#procedure", Input).focus()
+        draft = self.desk.load_draft()
+        self.has_draft = draft is not None
+        if draft:
+            self.restore(draft)
+            self.notify(self.t("form.draft.restored"), timeout=4)
+        if self.card is not None:
+            self.fill_from_card(self.card)
+
+    def clear(self) -> None:
+        """Every field back to how a new form starts."""
+        self.procedure = None
+        self.matches = []
+        self.problem_field = ""
+        self.saved = False
         for error in self.query(".error"):
             error.display = False
+        for widget_id in self.TEXT_FIELDS:
+            self.query_one(f"#{widget_id}", Input).value = "1" if widget_id == "sets" else ""
+        self.query_one("#applicant-kind", Checkbox).value = False
         self.query_one("#rep").display = False
         self.query_one("#procedure-options").display = False
-        self.query_one("#sets", Input).value = "1"
-        self.query_one("#procedure", Input).placeholder = self.t("form.procedure.placeholder")
-        self.query_one("#procedure", Input).focus()
+        self.query_one("#card-info").display = False
+        self.query_one("#procedure-chosen", Static).update(self.t("form.procedure.none"))
+        self.query_one("#due", Static).update(f"{self.t('form.due')}: {self.t('form.due.none')}")
+        self.query_one("#fee", Static).update(f"{self.t('form.fee')}: —")
+        self.query_one(DocumentList).set_items([])
+        self.query_one("#payment", Select).value = "cash"
+        delivery = self.query_one("#delivery", Select)
+        delivery.set_options([(delivery_label("counter", self.lang), "counter")])
+        delivery.value = "counter"
+
+    # -- the draft: kept in the store, never lost ------------------------------------------
+
+    def is_filled(self) -> bool:
+        """Anything the officer entered (the defaults alone are not worth keeping)."""
+        if self.procedure is not None:
+            return True
+        return any(
+            self.query_one(f"#{w}", Input).value.strip() for w in self.TEXT_FIELDS if w != "sets"
+        )
+
+    def form_state(self) -> dict[str, Any]:
+        """Everything on the form, as plain data (what the draft stores)."""
+        return {
+            "procedure_code": self.procedure.code if self.procedure else "",
+            "fields": {w: self.query_one(f"#{w}", Input).value for w in self.TEXT_FIELDS},
+            "organisation": self.query_one("#applicant-kind", Checkbox).value,
+            "representative": bool(self.query_one("#rep").display),
+            "documents": [asdict(d) for d in self.query_one(DocumentList).items],
+            "payment": str(self.query_one("#payment", Select).value),
+            "delivery": str(self.query_one("#delivery", Select).value),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Put a kept form back; anything that no longer fits (a procedure gone from the
+        catalogue, a field renamed) is skipped rather than refused."""
+        self.restoring = True
+        try:
+            code = str(state.get("procedure_code", ""))
+            if code:
+                with contextlib.suppress(CounterError):
+                    self.choose(self.desk.catalogue.get(code))
+            fields = state.get("fields", {})
+            if isinstance(fields, dict):
+                for widget_id in self.TEXT_FIELDS:
+                    if widget_id in fields and widget_id != "procedure":
+                        self.query_one(f"#{widget_id}", Input).value = str(fields[widget_id])
+            self.query_one("#applicant-kind", Checkbox).value = bool(state.get("organisation"))
+            self.query_one("#rep").display = bool(state.get("representative"))
+            docs = state.get("documents")
+            if self.procedure is not None and isinstance(docs, list):
+                with contextlib.suppress(TypeError):
+                    self.query_one(DocumentList).set_items([DocumentItem(**d) for d in docs])
+            for widget_id in ("payment", "delivery"):
+                select: Select[str] = self.query_one(f"#{widget_id}", Select)
+                value = state.get(widget_id)
+                if value in {v for _label, v in select._options}:
+                    select.value = value
+        finally:
+            self.restoring = False
+        self.query_one("#procedure-options").display = False
+        if self.procedure is not None:
+            self.query_one("#applicant-name", Input).focus()
+
+    def keep_draft(self) -> None:
+        """Write the draft now (leaving the form, the app closing); nothing if empty."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if self.saved or not self.is_mounted:
+            return
+        try:
+            if self.is_filled():
+                self.desk.save_draft(self.form_state())
+                self.has_draft = True
+            elif self.has_draft:  # emptied by hand: the kept copy goes too
+                self.desk.discard_draft()
+                self.has_draft = False
+        except CounterError:
+            pass  # logged out underneath: nothing to keep it under
+
+    def draft_changed(self) -> None:
+        if self.restoring or self.saved:
+            return
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+        self._draft_timer = self.set_timer(self.DRAFT_DELAY_S, self.keep_draft)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.draft_changed()
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.draft_changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self.draft_changed()
+
+    def on_screen_suspend(self) -> None:
+        self.keep_draft()
+
+    # -- a scanned chip ID card --------------------------------------------------------------
+
+    def fill_from_card(self, card: IdCard) -> None:
+        """The applicant from the card: name, number, address; birth and sex shown."""
+        self.query_one("#applicant-kind", Checkbox).value = False
+        for widget_id, value in (
+            ("applicant-name", card.name),
+            ("applicant-id", card.number),
+            ("applicant-address", card.address),
+        ):
+            if value:
+                field = self.query_one(f"#{widget_id}", Input)
+                field.value = value
+                self.check_field(field)
+        info = self.query_one("#card-info", Static)
+        info.update(self.t("card.info", birth=f"{card.birth:%d/%m/%Y}", sex=card.sex or "—"))
+        info.display = True
+        self.notify(self.t("card.filled"), timeout=3)
+        target = "#applicant-phone" if self.procedure is not None else "#procedure"
+        self.query_one(target, Input).focus()
+        self.draft_changed()
 
     # -- procedure type-ahead ----------------------------------------------------------------
 
     @on(Input.Changed, "#procedure")
     def procedure_typed(self, event: Input.Changed) -> None:
         event.stop()
+        self.draft_changed()
+        if self.restoring:
+            return
         options = self.query_one("#procedure-options", OptionList)
         query = event.value.strip()
         if not query:
@@ -216,7 +394,7 @@ class IntakeScreen(CounterScreen):
             return
         event.stop()
         options = self.query_one("#procedure-options", OptionList)
-        if not self.matches or not options.display:
+        if not self.matches:
             if self.procedure is not None:
                 self.focus_next_field()
             return
@@ -243,7 +421,7 @@ class IntakeScreen(CounterScreen):
         self.query_one("#due", Static).update(
             Text.assemble(
                 (f"{self.t('form.due')}: ", "bold"),
-                (fmt_vn(due), "bold reverse"),
+                (fmt_vn(due, lang), "bold reverse"),
                 f"  ({procedure.duration_text(lang)})",
             )
         )
@@ -351,8 +529,8 @@ class IntakeScreen(CounterScreen):
         self.query_one("#applicant-id-label", Label).update(
             self.t("form.id.org" if org else "form.id.person")
         )
-        self.query_one("#applicant-id", Input).placeholder = (
-            "10 / 13 chữ số" if org else "12 chữ số"
+        self.query_one("#applicant-id", Input).placeholder = self.t(
+            "form.tax.digits" if org else "form.id.digits"
         )
         for widget_id in ("applicant-name", "applicant-id"):
             field = self.query_one(f"#{widget_id}", Input)
@@ -433,13 +611,17 @@ class IntakeScreen(CounterScreen):
         except CounterError as exc:
             self.show_problem("procedure", exc.message(self.lang))
             return
+        self.saved = True  # the desk dropped the draft in the same transaction
+        self.has_draft = False
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
         self.query_one("#form-error", Static).display = False
         self.capp.link_ticket(dossier)
 
-        def opened(_: object) -> None:
-            self.capp.show_received(dossier)
+        def after(choice: str | None) -> None:
+            self.capp.after_received(dossier, choice)
 
-        self.app.push_screen(ReceivedModal(dossier), opened)
+        self.app.push_screen(ReceivedModal(dossier), after)
 
     def action_decline(self, form: str) -> None:
         """Mẫu 02 or 03 instead of a receipt: no appointment, the record is kept and printed."""
@@ -471,14 +653,48 @@ class IntakeScreen(CounterScreen):
                 return f"{exc.message(self.lang)}\x00{exc.field}"
             except CounterError as exc:
                 return exc.message(self.lang)
+            self.saved = True  # the desk dropped the draft in the same transaction
+            self.has_draft = False
+            if self._draft_timer is not None:
+                self._draft_timer.stop()
             return None
 
         def done(ok: bool | None) -> None:
             if ok and saved:
-                self.capp.show_received(saved[0])
+                self.capp.after_received(saved[0], "open")  # its record, Mẫu 02/03 printing
 
         title = self.t("form.intake_supplement" if form == "supplement" else "form.intake_refuse")
         self.app.push_screen(ActionForm(title, fields, submit), done)
 
     def action_cancel(self) -> None:
+        """Esc closes the suggestion list if it is open; otherwise leaves, keeping the draft."""
+        options = self.query_one("#procedure-options")
+        if options.display:
+            options.display = False
+            return
+        filled = self.is_filled()
+        self.keep_draft()
         self.dismiss()
+        if filled:
+            self.notify(self.t("form.draft.kept"), timeout=4)
+
+    def action_discard(self) -> None:
+        """Throw the form away, after asking (the safe answer comes first)."""
+        if not self.is_filled():
+            self.desk.discard_draft()
+            self.dismiss()
+            return
+        items = [
+            MenuItem("keep", "1", self.t("form.discard.keep")),
+            MenuItem("discard", "2", self.t("form.discard.yes")),
+        ]
+
+        def chosen(choice: str | None) -> None:
+            if choice == "discard":
+                self.saved = True  # nothing more to keep
+                self.has_draft = False
+                self.desk.discard_draft()
+                self.dismiss()
+                self.notify(self.t("form.discarded"), timeout=3)
+
+        self.app.push_screen(ActionMenu(self.t("form.discard.title"), items), chosen)

@@ -16,6 +16,7 @@ from counter.desk import DossierPage
 from screens.base import CounterScreen
 from screens.footer import CounterFooter
 from screens.keys import bind
+from screens.queue_keys import QueueKeys
 from screens.queue_panel import QueuePanel, queue_bindings
 from screens.status import printer_text, sync_text
 from screens.widgets import StatusBar, fill_dossier_table
@@ -23,7 +24,7 @@ from screens.widgets import StatusBar, fill_dossier_table
 PAGE_SIZE = 20
 
 
-class MainScreen(CounterScreen):
+class MainScreen(QueueKeys, CounterScreen):
     """Today's list; Enter opens the highlighted dossier, F2 starts a new one."""
 
     BINDINGS = [  # noqa: RUF012
@@ -48,7 +49,7 @@ class MainScreen(CounterScreen):
         if self.capp.queue is not None:
             yield QueuePanel(self.capp.queue, lang=self.lang)
         yield StatusBar(id="status-bar")
-        yield CounterFooter()
+        yield CounterFooter(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
@@ -119,43 +120,8 @@ class MainScreen(CounterScreen):
     def action_new_dossier(self) -> None:
         self.capp.action_new_dossier()
 
-    # The queue keys work wherever the focus is on this screen, not only inside the panel.
-    def _panel(self) -> QueuePanel | None:
-        found = self.query(QueuePanel)
-        return found.first() if found else None
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action.startswith("queue_"):
-            return self._panel() is not None
-        return True
-
-    def action_queue_call_next(self) -> None:
-        if panel := self._panel():
-            panel.action_queue_call_next()
-
-    def action_queue_recall(self) -> None:
-        if panel := self._panel():
-            panel.action_queue_recall()
-
-    def action_queue_no_show(self) -> None:
-        if panel := self._panel():
-            panel.action_queue_no_show()
-
-    def action_queue_hold(self) -> None:
-        if panel := self._panel():
-            panel.action_queue_hold()
-
-    def action_queue_transfer(self) -> None:
-        if panel := self._panel():
-            panel.action_queue_transfer()
-
-    def action_queue_finish(self) -> None:
-        if panel := self._panel():
-            panel.action_queue_finish()
-
-    def action_queue_call_number(self) -> None:
-        if panel := self._panel():
-            panel.action_queue_call_number()
+        return self.queue_action_allowed(action)
 
     async def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

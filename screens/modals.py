@@ -10,15 +10,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Digits, Input, Label, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
 
 from counter.dossiers import Dossier
 from counter.timeutil import fmt_vn
 from screens.base import CounterModal
-from screens.keys import bind, description
+from screens.keys import KEYS, bind, description, key_label
 
 
 class HelpScreen(CounterModal[None]):
@@ -61,12 +63,14 @@ class HelpScreen(CounterModal[None]):
         self.dismiss(None)
 
 
-class ReceivedModal(CounterModal[None]):
-    """Shown right after saving: the code, large, for the officer to read out."""
+class ReceivedModal(CounterModal[str | None]):
+    """Shown right after saving: the code, large, for the officer to read out; then one key
+    to the next citizen (Enter), the dossier one key away, Esc back to the list."""
 
     BINDINGS = [  # noqa: RUF012
-        bind("modal.cancel", "close", show=False),
-        bind("modal.ok", "close"),
+        bind("received.next", "choose('next')"),
+        bind("received.open", "choose('open')"),
+        bind("received.close", "choose('close')"),
     ]
 
     def __init__(self, dossier: Dossier) -> None:
@@ -75,19 +79,79 @@ class ReceivedModal(CounterModal[None]):
 
     def compose(self) -> ComposeResult:
         d = self.dossier
+        number = d.code.rsplit("-", 1)[-1]
+        keymap = getattr(self.app, "_keymap", {})
+        open_key = str(keymap.get("received.open") or KEYS["received.open"][0]).split(",")[0]
         with Vertical(id="received-box", classes="dialog"):
             yield Static(self.t("form.saved"), classes="title")
-            yield Static(Text(d.code, style="bold"), id="received-code")
+            with Vertical(id="received-code"):
+                yield Static(Text(d.code, style="bold"), id="received-full")
+                yield Digits(number, id="received-number")
             yield Static(Text(d.applicant.name), id="received-applicant")
             yield Static(
                 Text(
-                    f"{self.t('form.due')}: {fmt_vn(d.due_at) if d.due_at else '—'}", style="bold"
+                    f"{self.t('form.due')}: {fmt_vn(d.due_at, self.lang) if d.due_at else '—'}",
+                    style="bold",
                 ),
                 id="received-due",
             )
-            yield Static(self.t("form.confirm.hint"), classes="hint")
+            yield Static(self.t("form.confirm.hint", open=key_label(open_key)), classes="hint")
 
-    def action_close(self) -> None:
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One entry of an action menu: what it returns, its one-letter key, what it says."""
+
+    key: str
+    hotkey: str
+    label: str
+
+
+class ActionMenu(CounterModal[str | None]):
+    """A short list of actions, one letter each, reached only through a modifier key.
+
+    Stray typing can never reach it, and even inside it a printable key that is not one of
+    its letters closes it unchosen, so the rest of a burst (a scanned card, a sentence meant
+    for a form) falls on the screen underneath, where letters do nothing."""
+
+    BINDINGS = [bind("modal.cancel", "cancel")]  # noqa: RUF012
+
+    def __init__(self, title: str, items: list[MenuItem]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="menu-box", classes="dialog"):
+            yield Static(Text(self.title_text), classes="title")
+            yield OptionList(
+                *(
+                    Option(Text.assemble((f" {i.hotkey} ", "bold reverse"), " ", i.label), id=i.key)
+                    for i in self.items
+                ),
+                id="menu-options",
+            )
+            yield Static(self.t("menu.hint"), classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def on_key(self, event: events.Key) -> None:
+        if not (event.is_printable and event.character) or event.key == "space":
+            return
+        event.stop()
+        event.prevent_default()
+        chosen = next((i.key for i in self.items if i.hotkey == event.character.lower()), None)
+        self.dismiss(chosen)
+
+    def action_cancel(self) -> None:
         self.dismiss(None)
 
 
@@ -110,15 +174,22 @@ class ActionForm(CounterModal[bool]):
         bind("modal.cancel", "cancel"),
     ]
 
-    def __init__(self, title: str, fields: list[FormField], submit: Submit) -> None:
+    def __init__(
+        self, title: str, fields: list[FormField], submit: Submit, *, warning: str = ""
+    ) -> None:
+        """`warning` marks an action that cannot be undone: it is shown above the fields, and
+        only Ctrl+S confirms (Enter in a field never does)."""
         super().__init__()
         self.title_text = title
         self.fields = fields
         self.submit = submit
+        self.warning = warning
 
     def compose(self) -> ComposeResult:
         with Vertical(id="action-box", classes="dialog"):
             yield Static(Text(self.title_text), classes="title")
+            if self.warning:
+                yield Static(Text(self.warning), id="action-warning", classes="warning")
             for f in self.fields:
                 yield Label(f.label)
                 if f.multiline:
@@ -153,6 +224,9 @@ class ActionForm(CounterModal[bool]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if self.warning:
+            self.focus_next()
+            return
         self.action_confirm()
 
     def action_cancel(self) -> None:

@@ -62,6 +62,7 @@ def queue_bindings(keys: dict[str, str] | None = None, lang: str = "vi") -> list
                 _ACTIONS[binding_id],
                 en if lang == "en" else vi,
                 id=binding_id,
+                show=False,  # the panel lists them itself: the footer is too narrow at 80
             )
         )
     return out
@@ -162,6 +163,19 @@ class QueuePanel(Widget, can_focus=True):
         yield Static(self._current_text(), id="queue-current")
         yield Static("", id="queue-waiting")
         yield Static("", id="queue-status")
+        yield Static(self._keys_text(), id="queue-keys", classes="hint")
+
+    def _keys_text(self) -> Text:
+        """The queue keys as remapped, since the footer hides them (it has no room at 80)."""
+        keymap = getattr(self.app, "_keymap", {})
+        out = Text()
+        for i, (binding_id, (default, vi, en)) in enumerate(QUEUE_KEYS.items()):
+            key = str(keymap.get(binding_id) or default).split(",")[0]
+            if i:
+                out.append(" · ", style="dim")
+            out.append(key.upper().replace("SHIFT+", "⇧"), style="bold")
+            out.append(" " + self._t(vi, en))
+        return out
 
     def on_mount(self) -> None:
         self._poll()
@@ -176,7 +190,8 @@ class QueuePanel(Widget, can_focus=True):
         if t is None:
             return Text(self._t("Chưa gọi số nào", "No ticket called"))
         out = Text()
-        out.append(t.number, style="bold reverse")
+        out.append(self._t("Đang phục vụ số ", "Now serving "), style="bold")
+        out.append(f" {t.number} ", style="bold reverse")
         out.append(f"  {t.status_label(self.lang)}")
         if t.priority:
             out.append(self._t("  · ưu tiên", "  · priority"), style="bold")

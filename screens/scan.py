@@ -50,6 +50,12 @@ def find_scan(buffer: str, agency_code: str) -> Scan | None:
     return None
 
 
+def looks_like_qr(buffer: str) -> bool:
+    """A line nobody types by hand: fields joined by "|" (what other QR codes carry). Such a
+    line ending in Enter is a scan of something unknown, never text for the screen."""
+    return buffer.count("|") >= 2
+
+
 def looks_scanned(value: str) -> bool:
     """An Input value that is a whole lookup URL (pasted or scanned into a field)."""
     return parse_lookup_url(value) is not None

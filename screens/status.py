@@ -126,7 +126,7 @@ class SystemStatusScreen(CounterScreen):
         yield Static("", id="status-sync")
         rejected: DataTable[str] = DataTable(id="rejected", cursor_type="row")
         yield rejected
-        yield CounterFooter()
+        yield CounterFooter(compact=True)
 
     def on_mount(self) -> None:
         self.reload()
@@ -221,6 +221,13 @@ class SystemStatusScreen(CounterScreen):
 
     def action_cancel_job(self) -> None:
         self._do(self.desk.cancel_print)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The "did it print?" answers only while a job waits for one (the footer has no room
+        for them otherwise at 80 columns)."""
+        if action == "answer":
+            return any(j.status == "uncertain" for j in self.desk.print_jobs())
+        return True
 
     def action_answer(self, printed: bool) -> None:
         """The officer's answer for the uncertain job under the cursor (audited)."""

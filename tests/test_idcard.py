@@ -37,3 +37,15 @@ def test_anything_else_is_not_a_card() -> None:
         "|".join(CARD.split("|")[:5]),
     ):
         assert read_id_card_qr(text, today=TODAY) is None, text
+
+
+def test_card_found_at_the_end_of_what_was_typed_before() -> None:
+    from counter.idcard import find_id_card_qr
+
+    found = find_id_card_qr("khai sinh 0123" + CARD, today=TODAY)
+    assert found is not None
+    text, card = found
+    assert text == CARD
+    assert (card.sex, card.address) == ("Nam", "Số 5 Hàng Bạc, Hoàn Kiếm, Hà Nội")
+    assert find_id_card_qr("khai sinh", today=TODAY) is None
+    assert find_id_card_qr(CARD.replace("15031990", "15031991"), today=TODAY) is None

@@ -1,4 +1,5 @@
-"""Forms from the keyboard: Mẫu 03 at intake instead of a receipt, Mẫu 04 on a dossier."""
+"""Forms from the keyboard: Mẫu 03 at intake instead of a receipt, Mẫu 04 on a dossier (through
+the Ctrl+X action menu: no plain letter acts on a dossier)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from textual.widgets import Input, TextArea
 from counter.desk import Desk
 from screens.dossier import DossierScreen
 from screens.intake import IntakeScreen
-from screens.modals import ActionForm
+from screens.modals import ActionForm, ActionMenu
 from tests.helpers import draft_for
 from tests.test_tui_support import make_app, wait_for
 
@@ -45,6 +46,11 @@ async def test_new_appointment_from_the_dossier_screen(officer_desk: Desk) -> No
     async with app.run_test(size=(100, 30)) as pilot:
         app.push_screen(DossierScreen(d))
         await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+        await pilot.press("h")  # a plain letter does nothing on a dossier
+        await pilot.pause()
+        assert isinstance(app.screen, DossierScreen)
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu))
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionForm))
         app.screen.query_one("#field-new_day", Input).value = "03/12/2026"
@@ -64,11 +70,36 @@ async def test_transfer_received_from_the_dossier_screen(officer_desk: Desk) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         app.push_screen(DossierScreen(cash))
         await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
-        await pilot.press("p")  # nothing to confirm on a cash dossier: the key does nothing
-        await pilot.pause()
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu))
+        menu = app.screen
+        assert isinstance(menu, ActionMenu)
+        assert "paid" not in [i.key for i in menu.items]  # nothing to confirm on a cash dossier
+        await pilot.press("p")  # not in the menu: it closes, unchosen
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
         assert desk.get(cash.uuid).payment_state == "paid_cash"
         app.pop_screen()
         app.push_screen(DossierScreen(d))
         await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+
+        def asks() -> bool:
+            screen = app.screen
+            return isinstance(screen, ActionMenu) and [i.key for i in screen.items] == ["no", "yes"]
+
+        await pilot.press("p")  # a plain letter does nothing on a dossier
+        await pilot.pause()
+        assert desk.get(d.uuid).payment_state == "to_pay_transfer"
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu))
         await pilot.press("p")
+        # Recording a payment cannot be undone: it asks, and the first answer keeps things.
+        await wait_for(pilot, asks)
+        await pilot.press("1")
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+        assert desk.get(d.uuid).payment_state == "to_pay_transfer"
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu))
+        await pilot.press("p")
+        await wait_for(pilot, asks)
+        await pilot.press("2")
         await wait_for(pilot, lambda: desk.get(d.uuid).payment_state == "paid_transfer")

@@ -65,7 +65,7 @@ async def test_intake_validates_then_saves(officer_desk: Desk) -> None:
         await pilot.press("tab", *"0912 345 678")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, ReceivedModal))
-        code = text(app.screen.query_one("#received-code"))
+        code = text(app.screen.query_one("#received-full"))
         assert code == "000.00.12.H26-261126-030001"
 
         saved = desk.by_code(code)
@@ -79,7 +79,7 @@ async def test_intake_validates_then_saves(officer_desk: Desk) -> None:
         assert saved.status == "received"
         assert len(saved.documents) == len(docs.items)
 
-        await pilot.press("enter")
+        await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
         assert app.screen.dossier.uuid == saved.uuid
 
@@ -88,7 +88,7 @@ async def test_checklist_keys_and_fee(officer_desk: Desk) -> None:
     desk = officer_desk
     app = make_app(desk)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("n")
+        await pilot.press("f2")
         await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
         form = app.screen
         assert isinstance(form, IntakeScreen)

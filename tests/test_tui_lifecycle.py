@@ -1,4 +1,5 @@
-"""Every lifecycle action from the detail screen changes the stored status; illegal ones do not."""
+"""Every lifecycle action from the detail screen's menu changes the stored status; illegal ones
+do not. Each is reached as an officer does: Ctrl+X, then its letter."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from textual.widgets import Input, Static, TextArea
 from counter.desk import Desk
 from counter.dossiers import Dossier
 from screens.dossier import DossierScreen
-from screens.modals import ActionForm
+from screens.modals import ActionForm, ActionMenu
 from tests.test_tui_support import make_app, receive, text, wait_for
 
 
@@ -42,7 +43,7 @@ async def test_direct_actions(
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, dossier)
-        await pilot.press(key)
+        await pilot.press("ctrl+x", key)
         await wait_for(pilot, lambda: _status(desk, dossier) == expected)
         assert screen.dossier.status == expected
         timeline = text(screen.query_one("#detail-timeline"))
@@ -55,7 +56,7 @@ async def test_request_supplement_with_items_and_reason(officer_desk: Desk) -> N
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, dossier)
-        await pilot.press("b")
+        await pilot.press("ctrl+x", "b")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionForm))
         form = app.screen
         assert isinstance(app.focused, TextArea)
@@ -81,7 +82,7 @@ async def test_refuse_with_reasons(officer_desk: Desk) -> None:
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot, dossier)
-        await pilot.press("r")
+        await pilot.press("ctrl+x", "r")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionForm))
         await pilot.press(*"Không thuộc thẩm quyền", "enter", *"Hồ sơ giả mạo", "ctrl+s")
         await wait_for(pilot, lambda: _status(desk, dossier) == "refused")
@@ -95,10 +96,10 @@ async def test_return_result_prefilled_with_applicant(officer_desk: Desk) -> Non
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot, dossier)
-        await pilot.press("g")
+        await pilot.press("ctrl+x", "g")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionForm))
         assert app.screen.query_one("#field-to", Input).value == "Nguyễn Văn Đức"
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: _status(desk, dossier) == "returned")
         assert desk.get(dossier.uuid).returned_to == "Nguyễn Văn Đức"
 
@@ -111,12 +112,18 @@ async def test_withdraw_and_stop_need_a_reason(officer_desk: Desk, key: str, exp
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot, dossier)
-        await pilot.press(key)
+        await pilot.press("ctrl+x", key)
         await wait_for(pilot, lambda: isinstance(app.screen, ActionForm))
-        await pilot.press("enter")  # empty reason
+        # Ending a dossier says so, with its code, and Enter in the field never confirms.
+        assert dossier.code in text(app.screen.query_one("#action-warning"))
+        await pilot.press("ctrl+s")  # empty reason
         assert isinstance(app.screen, ActionForm)
         assert _status(desk, dossier) == "processing"
         await pilot.press(*"Công dân đề nghị", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ActionForm)
+        assert _status(desk, dossier) == "processing"
+        await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: _status(desk, dossier) == expected)
         assert desk.get(dossier.uuid).closed_reason == "Công dân đề nghị"
 
@@ -127,7 +134,7 @@ async def test_cancelled_dialog_changes_nothing(officer_desk: Desk) -> None:
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _open(pilot, dossier)
-        await pilot.press("w")
+        await pilot.press("ctrl+x", "w")
         await wait_for(pilot, lambda: isinstance(app.screen, ActionForm))
         await pilot.press(*"abc", "escape")
         await wait_for(pilot, lambda: app.screen is screen)
@@ -144,11 +151,14 @@ async def test_illegal_actions_are_refused(officer_desk: Desk) -> None:
         actions = text(screen.query_one("#detail-actions"))
         assert "Trả kết quả" not in actions and "Nhận bổ sung" not in actions
         assert "Chuyển xử lý" in actions
-        await pilot.press("g", "n")
-        await pilot.pause()
-        assert not isinstance(app.screen, ActionForm)
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu))
+        await pilot.press("g")  # not offered: the menu closes, nothing happens
+        await wait_for(pilot, lambda: app.screen is screen)
         assert _status(desk, dossier) == "received"
-        # The dossier changes elsewhere; the stale key is refused by the desk, shown, no change.
+        # The dossier changes elsewhere; the stale choice is refused by the desk, shown, no change.
+        await pilot.press("ctrl+x")
+        await wait_for(pilot, lambda: isinstance(app.screen, ActionMenu))
         desk.act(dossier.uuid, "withdraw", reason="Rút tại quầy khác")
         await pilot.press("x")
         error = screen.query_one("#detail-error", Static)

@@ -81,16 +81,19 @@ async def test_receipt_preview_and_reprint(officer_desk: Desk) -> None:
     async with app.run_test(size=(100, 40)) as pilot:
         await app.open_dossier(dossier)
         await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
-        await pilot.press("v")
+        await pilot.press("ctrl+x", "v")  # from the dossier's action menu
         await wait_for(pilot, lambda: isinstance(app.screen, ReceiptPreview))
         paper = text(app.screen.query_one("#receipt-paper"))
         assert dossier.code in paper and "Nguyễn Văn Đức" in paper and "█" in paper
-        await pilot.press("i")
+        await pilot.press("i")  # a plain letter prints nothing
+        await pilot.pause()
+        assert len(officer_desk.print_jobs(dossier.uuid)) == 1
+        await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: len(officer_desk.print_jobs(dossier.uuid)) == 2)
         assert officer_desk.print_jobs(dossier.uuid)[-1].reprint
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
-        await pilot.press("i")  # reprint straight from the dossier screen
+        await pilot.press("ctrl+x", "i")  # reprint from the dossier's action menu
         await wait_for(pilot, lambda: len(officer_desk.print_jobs(dossier.uuid)) == 3)
 
 
