@@ -1,7 +1,7 @@
 """Jinja2 templates of the citizen pages (strings, so nothing has to be installed as data).
 
 Mobile first: one column, no text under 16 px, AA contrast, large tap targets; system fonts
-only; the style is inline under a CSP nonce; no script at all (focus moves with `autofocus`
+only; the style is inline, allowed by its hash in the CSP (`portal.page.STYLE_SOURCE`); no script at all (focus moves with `autofocus`
 and the `#rated` fragment). Printed (or saved as PDF) the page is a record: the office, the
 code, the status, the dates, and the page's address as text and as a QR code that is fetched
 only for printing.
@@ -17,7 +17,7 @@ _BASE = """<!doctype html>
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex, nofollow">
 <title>{% block title %}Tra cứu hồ sơ{% endblock %}</title>
-<style nonce="{{ nonce }}">
+<style>
 *{box-sizing:border-box}
 html{font-size:100%;-webkit-text-size-adjust:100%;text-size-adjust:100%}
 body{margin:0;font:1.0625rem/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",
