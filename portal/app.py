@@ -66,7 +66,7 @@ DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response (a page sets its own CSP, allowing its style by hash)."""
+    """Adds the security headers to every response (a page sets its own CSP: style by hash)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
