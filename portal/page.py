@@ -23,8 +23,12 @@ portal learned at enrollment, so a receipt verifies even before its dossier has 
 
 Jinja2 rather than f-strings: autoescaping by default is what keeps a hostile procedure name
 or comment from becoming markup, and template inheritance keeps the four pages one layout.
-The templates are strings in `portal.page_templates` (no package data to install). Pages are
-small, inline-styled (allowed by the style's hash in the CSP), with system fonts: nothing is fetched from elsewhere.
+The templates are files in `portal/templates/` (package data), compiled once per process.
+Mobile first: one column, no text under 16 px, AA contrast, large tap targets; system fonts
+only; the style is inline, allowed by its hash in the CSP (`STYLE_SOURCE`); no script at all
+(focus moves with `autofocus` and the `#rated` fragment): nothing is fetched from elsewhere.
+Printed (or saved as PDF) the page is a record: the office, the code, the status, the dates,
+and the page's address as text and as a QR code that is fetched only for printing.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -57,7 +62,6 @@ from counter.timeliness import timeliness
 from counter.timeutil import parse_iso, to_vn
 from counter.validation import mask_name
 from portal.page_cache import CachedPage, PageCache, page_key
-from portal.page_templates import TEMPLATES
 from portal.storage import (
     PAGE_SNAPSHOT_FIELDS,
     RATING_CRITERIA,
@@ -213,13 +217,14 @@ OVERALL_TEXT = {
 }
 assert set(CRITERIA_TEXT) == set(RATING_CRITERIA) and set(OVERALL_TEXT) == set(RATING_OVERALL)
 
+TEMPLATE_DIR = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(
-    loader=jinja2.DictLoader(TEMPLATES),
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
-    auto_reload=False,  # the templates are constants: compiled once per process, then cached
+    auto_reload=False,  # shipped with the code: compiled once per process, then cached
 )
 
 
@@ -236,7 +241,7 @@ def _style_source() -> str:
     be kept, `portal.page_cache`) while an injected style still cannot apply."""
     styles = {
         m.group(1)
-        for name in TEMPLATES
+        for name in _ENV.list_templates()
         if name not in ("base.html", "office.html")
         for m in re.finditer(r"<style>(.*?)</style>", render_html(name, **_SAMPLE), re.S)
     }
