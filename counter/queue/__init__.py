@@ -1,10 +1,22 @@
 """The queue-number system (lấy số thứ tự): settings, records, tables, engine, day-end close.
 
 One package, one module per seam (see each module's opening line); callers import every
-public name from here. `settings` loads alone, so `counter.config` reads `[queue]` without the
-engine. Where the queue runs (own store or the hub) is `counter.queue_client`'s business.
+public name from here. The settings (`[queue]`) live with the other sections in
+`counter.config.queue`, re-exported here: the config reads them without loading the engine. Where the queue runs (own store or the hub) is `counter.queue_client`'s business.
 """
 
+from counter.config.queue import (
+    DEFAULT_AREAS,
+    DEFAULT_PRIORITY,
+    HALL_SOUNDS,
+    HALL_VOICES,
+    Area,
+    PriorityClass,
+    QueueConfigError,
+    QueueSettings,
+    parse_queue_config,
+    settings_from,
+)
 from counter.queue.dayend import close_past_days
 from counter.queue.engine import OnIssued, QueueEngine
 from counter.queue.limits import PERSON_KEY_SECRET, check_limits, person_key, person_secret
@@ -32,18 +44,6 @@ from counter.queue.schema import (
     create_queue_tables,
     ticket_from_row,
     upgrade_queue_tables,
-)
-from counter.queue.settings import (
-    DEFAULT_AREAS,
-    DEFAULT_PRIORITY,
-    HALL_SOUNDS,
-    HALL_VOICES,
-    Area,
-    PriorityClass,
-    QueueConfigError,
-    QueueSettings,
-    parse_queue_config,
-    settings_from,
 )
 
 __all__ = [

@@ -31,12 +31,12 @@ from typing import Any
 
 import sqlite_utils
 
+from counter.config.queue import QueueSettings
 from counter.errors import IllegalTransition, InvalidInput
 from counter.queue.dayend import close_past_days
 from counter.queue.limits import check_limits, person_key, person_secret
 from counter.queue.models import CHANNELS, OPEN, QUEUED, QueueError, Ticket
 from counter.queue.reading import QueueReader, StoreLike
-from counter.queue.settings import QueueSettings
 from counter.timeutil import Clock, iso, parse_iso, system_clock
 
 # Runs inside the issuing transaction (the counter writes the ticket's print job there).

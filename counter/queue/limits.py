@@ -12,8 +12,8 @@ import re
 import secrets
 import sqlite3
 
+from counter.config.queue import Area, QueueSettings
 from counter.queue.models import QueueError
-from counter.queue.settings import Area, QueueSettings
 
 
 def person_key(identifier: str, secret: bytes) -> str:

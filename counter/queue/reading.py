@@ -12,10 +12,10 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from counter.config.queue import QueueSettings
 from counter.errors import NotFound
 from counter.queue.models import QUEUED, Call, Figures, QueueError, QueueStats, QueueView, Ticket
 from counter.queue.schema import TICKET_COLUMNS, ticket_from_row
-from counter.queue.settings import QueueSettings
 from counter.timeutil import Clock, parse_iso, system_clock, to_vn
 
 

@@ -1,6 +1,7 @@
-"""The queue's settings (the `[queue]` section): areas, priority classes, limits, hall sound.
+"""The queue's settings (config.toml's `[queue]`, or the hub's): areas, priority, limits, hall.
 
-Their own home so `counter.config` and the hub read them without loading the engine.
+Here, with the other sections, and not in the queue package: the config and the hub read
+them without loading the engine, and the engine depends on its settings, not the reverse.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from counter.errors import InvalidInput
 from counter.text import nfc
+from counter.toml_reader import TableReader
 
 HALL_SOUNDS = ("voice", "browser", "chime", "off")
 HALL_VOICES = ("vi", "vi-vn-x-central", "vi-vn-x-south")  # espeak-ng: northern, central, southern
@@ -112,6 +114,8 @@ class QueueSettings:
 
 
 class QueueConfigError(ValueError):
+    """The `[queue]` table cannot be used; `problems` lists every wrong key."""
+
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
@@ -135,20 +139,6 @@ _QUEUE_KEYS = {
     "priority",
     "counter",
 }
-
-
-def _clock_value(value: Any) -> time | None:
-    if isinstance(value, time):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"\d{1,2}:\d{2}", value):
-        hh, mm = (int(p) for p in value.split(":"))
-        if hh < 24 and mm < 60:
-            return time(hh, mm)
-    return None
-
-
-def _int_value(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -> QueueSettings:
@@ -184,202 +174,171 @@ def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -
     """
     out: list[str] = [] if problems is None else problems
     start_len = len(out)
+    top = TableReader({"queue": raw}, "", out)
+    settings = read_queue_settings(top.section("queue"))
+    if problems is None and len(out) > start_len:
+        raise QueueConfigError(out)
+    return settings
+
+
+def read_queue_settings(t: TableReader) -> QueueSettings:
+    """QueueSettings from the `[queue]` table's reader; each mistake is a problem on it and
+    the default is used."""
     d = QueueSettings()
-    if not isinstance(raw, dict):
-        out.append(f"[queue]: expected a table (section), got {raw!r}")
-        raw = {}
-    for key in raw:
-        if key not in _QUEUE_KEYS:
-            out.append(f"[queue] {key}: unknown key (known: {', '.join(sorted(_QUEUE_KEYS))})")
-
-    def _get(key: str, kind: type, default: Any, what: str) -> Any:
-        if key not in raw:
-            return default
-        value = raw[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if kind is int:
-            value = _int_value(value)
-        if value is None or not isinstance(value, kind):
-            out.append(f"[queue] {key}: expected {what}, got {raw[key]!r}")
-            return default
-        return value
-
-    hub = _get("hub_url", str, d.hub_url, "a string").strip().rstrip("/")
+    t.unknown_keys(_QUEUE_KEYS)
+    hub = t.text("hub_url", d.hub_url).strip().rstrip("/")
     if hub and not re.match(r"^https?://[^\s/]+", hub):
-        out.append(f"[queue] hub_url: expected an http(s) address or empty, got {hub!r}")
+        t.fail("hub_url", f"expected an http(s) address or empty, got {hub!r}")
         hub = ""
-    token = _get("hub_token", str, d.hub_token, "a string").strip()
+    token = t.text("hub_token", d.hub_token).strip()
     if token and (len(token) < 16 or not token.isprintable() or not token.isascii()):
-        out.append(
-            "[queue] hub_token: expected at least 16 printable ASCII characters "
-            "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe())'`), or empty"
+        t.fail(
+            "hub_token",
+            "expected at least 16 printable ASCII characters "
+            "(e.g. from `python -c 'import secrets; print(secrets.token_urlsafe())'`), or empty",
         )
         token = ""
-    times: dict[str, time] = {}
-    for key, default in (("issue_start", d.issue_start), ("issue_end", d.issue_end)):
-        value = _clock_value(raw.get(key, default))
-        if value is None:
-            out.append(f'[queue] {key}: expected a time "HH:MM", got {raw[key]!r}')
-            value = default
-        times[key] = value
-    if times["issue_start"] >= times["issue_end"]:
-        out.append("[queue]: expected issue_start before issue_end")
-    interleave = _get("interleave", int, d.interleave, "an integer")
-    if not 0 <= interleave <= 50:
-        out.append(
-            f"[queue] interleave: expected 0–50 (0 = priority always first), got {interleave}"
-        )
-        interleave = d.interleave
-    per_day = _get("max_per_person_per_day", int, d.max_per_person_per_day, "an integer")
-    per_area = _get("max_per_person_per_area", int, d.max_per_person_per_area, "an integer")
+    issue_start = t.time_of_day("issue_start", d.issue_start)
+    issue_end = t.time_of_day("issue_end", d.issue_end)
+    if issue_start >= issue_end:
+        t.fail_table("expected issue_start before issue_end")
+    interleave = t.within("interleave", d.interleave, 0, 50, "0–50 (0 = priority always first)")
+    per_day = t.integer("max_per_person_per_day", d.max_per_person_per_day)
+    per_area = t.integer("max_per_person_per_area", d.max_per_person_per_area)
     for key, value in (("max_per_person_per_day", per_day), ("max_per_person_per_area", per_area)):
         if not 0 <= value <= 99:
-            out.append(f"[queue] {key}: expected 0–99 (0 = no limit), got {value}")
-    timeout = _get("timeout_seconds", float, d.timeout_seconds, "a number")
+            t.fail(key, f"expected 0–99 (0 = no limit), got {value}")
+    timeout = t.number("timeout_seconds", d.timeout_seconds)
     if not 0 < timeout <= 30:
-        out.append(f"[queue] timeout_seconds: expected 0–30 seconds, got {timeout}")
+        t.fail("timeout_seconds", f"expected 0–30 seconds, got {timeout}")
         timeout = d.timeout_seconds
-    board_calls = _get("board_calls", int, d.board_calls, "an integer")
-    if not 1 <= board_calls <= 30:
-        out.append(f"[queue] board_calls: expected 1–30, got {board_calls}")
-        board_calls = d.board_calls
-
-    hall: dict[str, str] = {}
-    for key, choices in (("hall_sound", HALL_SOUNDS), ("hall_voice", HALL_VOICES)):
-        value = _get(key, str, getattr(d, key), "a string")
-        if value not in choices:
-            out.append(f"[queue] {key}: expected one of {', '.join(choices)}, got {value!r}")
-            value = getattr(d, key)
-        hall[key] = value
-    recordings = _get("hall_recordings", str, d.hall_recordings, "a folder path").strip()
+    board_calls = t.within("board_calls", d.board_calls, 1, 30, "1–30")
+    hall_sound = t.choice("hall_sound", HALL_SOUNDS, d.hall_sound)
+    hall_voice = t.choice("hall_voice", HALL_VOICES, d.hall_voice)
+    recordings = t.text("hall_recordings", d.hall_recordings, "a folder path").strip()
 
     areas = d.areas_def
-    if "area" in raw:
-        areas = _parse_areas(raw["area"], out) or d.areas_def
+    if t.has("area"):
+        areas = _read_areas(t) or d.areas_def
     prefixes = {a.prefix for a in areas}
     priorities = d.priority_classes
-    if "priority" in raw:
-        priorities = _parse_priorities(raw["priority"], out)
+    if t.has("priority"):
+        priorities = _read_priorities(t)
 
-    serves_raw = raw.get("areas", [])
+    serves_raw = t.raw("areas", [])
     serves: tuple[str, ...] = ()
     if not isinstance(serves_raw, list) or not all(isinstance(a, str) for a in serves_raw):
-        out.append(f"[queue] areas: expected a list of area prefixes, got {serves_raw!r}")
+        t.fail("areas", f"expected a list of area prefixes, got {serves_raw!r}")
     else:
         serves = tuple(a.strip().upper() for a in serves_raw)
         for p in serves:
             if p not in prefixes:
-                out.append(
-                    f"[queue] areas: {p!r} is not a defined area "
-                    f"(defined: {', '.join(sorted(prefixes))})"
+                t.fail(
+                    "areas", f"{p!r} is not a defined area (defined: {', '.join(sorted(prefixes))})"
                 )
-    counter_areas: dict[int, tuple[str, ...]] = {}
-    counters = raw.get("counter", {})
-    if not isinstance(counters, dict):
-        out.append(
-            f"[queue.counter]: expected a table of counter number = [prefixes], got {counters!r}"
-        )
-        counters = {}
-    for key, value in counters.items():
-        if not (str(key).isdigit() and 1 <= int(key) <= 99):
-            out.append(f"[queue.counter] {key}: expected a counter number 1–99")
-            continue
-        if not isinstance(value, list) or not all(
-            isinstance(v, str) and v in prefixes for v in value
-        ):
-            out.append(
-                f"[queue.counter] {key}: expected a list of defined area prefixes, got {value!r}"
-            )
-            continue
-        counter_areas[int(key)] = tuple(value)
-
-    settings = QueueSettings(
+    return QueueSettings(
         hub_url=hub,
         hub_token=token,
         serves=serves,
         areas_def=areas,
         priority_classes=priorities,
         interleave=interleave,
-        issue_start=times["issue_start"],
-        issue_end=times["issue_end"],
+        issue_start=issue_start,
+        issue_end=issue_end,
         max_per_person_per_day=per_day,
         max_per_person_per_area=per_area,
         timeout_seconds=timeout,
         board_calls=board_calls,
-        counter_areas=counter_areas,
-        hall_sound=hall["hall_sound"],
-        hall_voice=hall["hall_voice"],
+        counter_areas=_read_counter_areas(t, prefixes),
+        hall_sound=hall_sound,
+        hall_voice=hall_voice,
         hall_recordings=recordings,
     )
-    if problems is None and len(out) > start_len:
-        raise QueueConfigError(out)
-    return settings
 
 
-def _parse_areas(value: Any, out: list[str]) -> tuple[Area, ...]:
+def _read_counter_areas(t: TableReader, prefixes: set[str]) -> dict[int, tuple[str, ...]]:
+    """`[queue.counter]` (the hub's map): counter number → the area prefixes it serves."""
+    counters = t.raw("counter", {})
+    if not isinstance(counters, dict):
+        t.problems.append(
+            f"[queue.counter]: expected a table of counter number = [prefixes], got {counters!r}"
+        )
+        return {}
+    c = TableReader(counters, "[queue.counter]", t.problems)
+    out: dict[int, tuple[str, ...]] = {}
+    for key, value in counters.items():
+        if not (str(key).isdigit() and 1 <= int(key) <= 99):
+            c.fail(key, "expected a counter number 1–99")
+            continue
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and v in prefixes for v in value
+        ):
+            c.fail(key, f"expected a list of defined area prefixes, got {value!r}")
+            continue
+        out[int(key)] = tuple(value)
+    return out
+
+
+def _read_areas(t: TableReader) -> tuple[Area, ...]:
+    value = t.raw("area")
     if not isinstance(value, list) or not value:
-        out.append("[queue.area]: expected one or more [[queue.area]] tables")
+        t.problems.append("[queue.area]: expected one or more [[queue.area]] tables")
         return ()
     areas: list[Area] = []
-    for i, t in enumerate(value, 1):
+    for i, table in enumerate(value, 1):
         where = f"[[queue.area]] #{i}"
-        if not isinstance(t, dict):
-            out.append(f"{where}: expected a table with prefix, name, first, last")
+        if not isinstance(table, dict):
+            t.problems.append(f"{where}: expected a table with prefix, name, first, last")
             continue
-        for key in t:
-            if key not in ("prefix", "name", "first", "last"):
-                out.append(f"{where} {key}: unknown key (known: first, last, name, prefix)")
-        prefix = t.get("prefix")
-        name = t.get("name")
-        first = _int_value(t.get("first", 1))
-        last = _int_value(t.get("last", 999))
+        a = TableReader(table, where, t.problems)
+        a.unknown_keys(("prefix", "name", "first", "last"))
+        prefix, name = a.raw("prefix"), a.raw("name")
+        first, last = a.raw("first", 1), a.raw("last", 999)
         ok = True
         if not isinstance(prefix, str) or not re.fullmatch(r"[A-Z]{1,2}", prefix):
-            out.append(f"{where} prefix: expected one or two capital letters, got {prefix!r}")
+            a.fail("prefix", f"expected one or two capital letters, got {prefix!r}")
             ok = False
         if not isinstance(name, str) or not nfc(name):
-            out.append(f"{where} name: expected the area's name, got {name!r}")
+            a.fail("name", f"expected the area's name, got {name!r}")
             ok = False
-        if first is None or last is None or not 1 <= first <= last <= 9999:
-            out.append(
-                f"{where} first/last: expected 1 <= first <= last <= 9999, "
-                f"got {t.get('first')!r}…{t.get('last')!r}"
-            )
+        if not (_is_int(first) and _is_int(last) and 1 <= first <= last <= 9999):
+            a.fail("first/last", f"expected 1 <= first <= last <= 9999, got {first!r}…{last!r}")
             ok = False
         if ok:
-            assert isinstance(prefix, str) and isinstance(name, str)
-            assert first is not None and last is not None
-            areas.append(Area(prefix, nfc(name), first, last))
+            areas.append(Area(str(prefix), nfc(str(name)), int(first), int(last)))
     if len({a.prefix for a in areas}) != len(areas):
-        out.append("[queue.area]: each area needs a distinct prefix")
+        t.problems.append("[queue.area]: each area needs a distinct prefix")
     return tuple(areas)
 
 
-def _parse_priorities(value: Any, out: list[str]) -> tuple[PriorityClass, ...]:
+def _read_priorities(t: TableReader) -> tuple[PriorityClass, ...]:
+    value = t.raw("priority")
     if not isinstance(value, list):
-        out.append("[queue.priority]: expected [[queue.priority]] tables with code and name")
+        t.problems.append("[queue.priority]: expected [[queue.priority]] tables with code and name")
         return ()
     classes: list[PriorityClass] = []
-    for i, t in enumerate(value, 1):
+    for i, table in enumerate(value, 1):
         where = f"[[queue.priority]] #{i}"
-        if not isinstance(t, dict):
-            out.append(f"{where}: expected a table with code and name")
+        if not isinstance(table, dict):
+            t.problems.append(f"{where}: expected a table with code and name")
             continue
-        for key in t:
-            if key not in ("code", "name"):
-                out.append(f"{where} {key}: unknown key (known: code, name)")
-        code, name = t.get("code"), t.get("name")
+        p = TableReader(table, where, t.problems)
+        p.unknown_keys(("code", "name"))
+        code, name = p.raw("code"), p.raw("name")
         if not isinstance(code, str) or not re.fullmatch(r"[a-z0-9_]{1,32}", code):
-            out.append(f"{where} code: expected a short lower-case code, got {code!r}")
+            p.fail("code", f"expected a short lower-case code, got {code!r}")
             continue
         if not isinstance(name, str) or not nfc(name):
-            out.append(f"{where} name: expected the class's name, got {name!r}")
+            p.fail("name", f"expected the class's name, got {name!r}")
             continue
         classes.append(PriorityClass(code, nfc(name)))
     if len({c.code for c in classes}) != len(classes):
-        out.append("[queue.priority]: each priority class needs a distinct code")
+        t.problems.append("[queue.priority]: each priority class needs a distinct code")
     return tuple(classes)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def settings_from(config: Any) -> QueueSettings:
