@@ -270,6 +270,12 @@ def parse_catalogue(raw: bytes | str, label: str = "<catalogue>") -> Catalogue:
         data = nfc_tree(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogueError(label, [f"not valid TOML: {exc}"]) from exc
+    return catalogue_from_tables(data, label)
+
+
+def catalogue_from_tables(data: Mapping[str, Any], label: str = "<catalogue>") -> Catalogue:
+    """Validate parsed (NFC) TOML tables into a Catalogue; one CatalogueError lists every
+    problem."""
     problems: list[str] = []
     for key in data:
         if key != "procedure":
