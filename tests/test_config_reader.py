@@ -157,3 +157,15 @@ def test_the_config_loads_without_the_queue_engine() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_hubs_file_is_named_with_its_wrong_key(tmp_path: Path) -> None:
+    """The hub reads `[queue]` from its own centre.toml: its errors name that file too."""
+    from portal.hub import load_hub_config
+
+    centre = tmp_path / "centre.toml"
+    centre.write_text('[queue]\ninterleave = "ba"\n', encoding="utf-8")
+    with pytest.raises(QueueConfigError) as err:
+        load_hub_config(centre)
+    assert str(centre) in str(err.value)
+    assert "[queue] interleave: expected an integer, got 'ba'" in str(err.value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time
+from pathlib import Path
 from typing import Any
 
 from counter.errors import InvalidInput
@@ -114,11 +115,14 @@ class QueueSettings:
 
 
 class QueueConfigError(ValueError):
-    """The `[queue]` table cannot be used; `problems` lists every wrong key."""
+    """The `[queue]` table cannot be used; `problems` lists every wrong key, after the file's
+    name when there is a file."""
 
-    def __init__(self, problems: list[str]):
+    def __init__(self, problems: list[str], source: Path | None = None):
         self.problems = problems
-        super().__init__("\n".join(problems))
+        self.source = source
+        lines = "\n".join(problems) if source is None else "\n".join(f"  - {p}" for p in problems)
+        super().__init__(lines if source is None else f"{source}:\n{lines}")
 
 
 _QUEUE_KEYS = {
@@ -141,11 +145,14 @@ _QUEUE_KEYS = {
 }
 
 
-def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -> QueueSettings:
+def parse_queue_config(
+    raw: dict[str, Any], problems: list[str] | None = None, *, source: Path | None = None
+) -> QueueSettings:
     """Build QueueSettings from the parsed `[queue]` table.
 
-    With `problems` given, each mistake is appended to it in config.py's style and a default
-    is used; without, a `QueueConfigError` lists them all. The TOML shape::
+    With `problems` given, each mistake is appended to it in config.toml's style and a default
+    is used; without, a `QueueConfigError` lists them all (after `source`, the file's name).
+    The TOML shape::
 
         [queue]
         hub_url = ""                 # http://10.0.0.5:8710, empty = single counter
@@ -177,7 +184,7 @@ def parse_queue_config(raw: dict[str, Any], problems: list[str] | None = None) -
     top = TableReader({"queue": raw}, "", out)
     settings = read_queue_settings(top.section("queue"))
     if problems is None and len(out) > start_len:
-        raise QueueConfigError(out)
+        raise QueueConfigError(out, source)
     return settings
 
 
