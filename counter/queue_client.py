@@ -41,7 +41,6 @@ from counter.queue import (
 from counter.store import Store
 from counter.timeutil import Clock, iso, parse_iso, system_clock
 
-
 _T = TypeVar("_T")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar, Union
@@ -41,16 +42,21 @@ class QueueError(CounterError):
 
 
 _Record = TypeVar("_Record")
+_Convert = Callable[[Any], Any]
 
 
 def to_json(record: object) -> dict[str, Any]:
     """A record as JSON: datetimes in ISO 8601 (+07:00), tuples as lists, nested records and
     mappings converted, mapping keys as strings (JSON's only key type), and the computed
     properties the class lists in `JSON_DERIVED` sent along."""
-    names, _hints, derived = _shape(type(record))
-    out = {name: _dump(getattr(record, name)) for name in names}
-    for name in derived:
-        out[name] = _dump(getattr(record, name))
+    shape = _shape(type(record))
+    out = {
+        name: value if dump is None else dump(value)
+        for name, dump in shape.dumps
+        for value in (getattr(record, name),)
+    }
+    for name in shape.derived:
+        out[name] = getattr(record, name)
     return out
 
 
@@ -58,62 +64,106 @@ def from_json(cls: type[_Record], data: dict[str, Any]) -> _Record:
     """The record `to_json` made: each field converted back by its declared type; a missing
     field takes its default; computed properties are skipped; any other key is an error
     (a `TypeError`, as the constructor called with it would raise)."""
-    _names, hints, derived = _shape(cls)
-    unknown = [k for k in data if k not in hints and k not in derived]
-    if unknown:
-        raise TypeError(f"{cls.__name__}: unexpected key(s) {', '.join(map(repr, unknown))}")
-    return cls(**{k: _load(hints[k], v) for k, v in data.items() if k in hints})
+    shape = _shape(cls)
+    loads = shape.loads
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        load = loads.get(key, _unknown)
+        if load is None:
+            values[key] = value
+        elif load is not _unknown:
+            values[key] = load(value)
+        elif key not in shape.derived:
+            raise TypeError(f"{cls.__name__}: unexpected key {key!r}")
+    return cls(**values)
 
 
-_Shape = tuple[tuple[str, ...], dict[str, Any], tuple[str, ...]]
+def _unknown(value: Any) -> Any:
+    """The marker of a key that is not a field (never called)."""
+    raise AssertionError(value)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A record class's fields with their converters (None: the value is JSON as it is)."""
+
+    dumps: tuple[tuple[str, _Convert | None], ...]
+    loads: dict[str, _Convert | None]
+    derived: tuple[str, ...]
+
+
 _SHAPES: dict[type, _Shape] = {}
 
 
 def _shape(cls: type) -> _Shape:
-    """A record class's field names, their declared types, and its derived properties
-    (worked out once per class: the hub encodes a view on every board poll)."""
+    """Worked out once per class from its declared field types: the hub encodes a view on
+    every board poll, so no type is inspected per value."""
     known = _SHAPES.get(cls)
     if known is not None:
         return known
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls.__name__} is not a record (dataclass)")
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    all_hints = typing.get_type_hints(cls)
-    derived: tuple[str, ...] = getattr(cls, "JSON_DERIVED", ())
-    shape = (names, {n: all_hints[n] for n in names}, derived)
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    shape = _Shape(
+        dumps=tuple((n, _dumper(hints[n])) for n in names),
+        loads={n: _loader(hints[n]) for n in names},
+        derived=getattr(cls, "JSON_DERIVED", ()),
+    )
     _SHAPES[cls] = shape
     return shape
 
 
-def _dump(value: object) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return to_json(value)
-    if isinstance(value, tuple | list):
-        return [_dump(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _dump(v) for k, v in value.items()}
-    return value
-
-
-def _load(hint: Any, value: Any) -> Any:
-    origin = typing.get_origin(hint)
-    if origin in (Union, types.UnionType):
-        if value is None:
-            return None
+def _optional(hint: Any) -> Any | None:
+    """`X` of `X | None`, else None."""
+    if typing.get_origin(hint) in (Union, types.UnionType):
         (inner,) = (a for a in typing.get_args(hint) if a is not type(None))
-        return _load(inner, value)
+        return inner
+    return None
+
+
+def _dumper(hint: Any) -> _Convert | None:
+    inner = _optional(hint)
+    if inner is not None:
+        dump = _dumper(inner)
+        return None if dump is None else (lambda v: None if v is None else dump(v))
+    origin = typing.get_origin(hint)
     if hint is datetime:
-        return parse_iso(value) if value else None
+        return iso
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        return from_json(hint, value)
+        return to_json
     if origin is tuple:
-        return tuple(_load(typing.get_args(hint)[0], v) for v in value or ())
+        item = _dumper(typing.get_args(hint)[0])
+        return list if item is None else (lambda v: [item(x) for x in v])
     if origin is dict:
-        key, item = typing.get_args(hint)
-        return {key(k): _load(item, v) for k, v in value.items()}
-    return value
+        value = _dumper(typing.get_args(hint)[1])
+        if value is None:
+            return lambda v: {str(k): x for k, x in v.items()}
+        return lambda v: {str(k): value(x) for k, x in v.items()}
+    return None
+
+
+def _loader(hint: Any) -> _Convert | None:
+    inner = _optional(hint)
+    if inner is not None:
+        load = _loader(inner)
+        if load is None or inner is datetime:  # the datetime loader reads None (and "") as None
+            return load
+        return lambda v: None if v is None else load(v)
+    origin = typing.get_origin(hint)
+    if hint is datetime:
+        return lambda v: parse_iso(v) if v else None
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        record: type = hint
+        return lambda v: from_json(record, v)
+    if origin is tuple:
+        item = _loader(typing.get_args(hint)[0])
+        return tuple if item is None else (lambda v: tuple(item(x) for x in v))
+    if origin is dict:
+        key_type, value_type = typing.get_args(hint)
+        value = _loader(value_type)
+        return lambda v: {key_type(k): x if value is None else value(x) for k, x in v.items()}
+    return None
 
 
 @dataclass(frozen=True)
