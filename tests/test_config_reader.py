@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from counter.catalogue import CatalogueError, catalogue_from_tables
@@ -93,6 +93,7 @@ def test_one_time_of_day_rule(text: object, expected: time | None) -> None:
     assert parse_time_of_day(text) == expected
 
 
+@settings(deadline=None, max_examples=60)  # three whole readers per example: no wall-clock bound
 @given(st.text(max_size=8) | st.times().map(lambda t: t.isoformat("minutes")))
 def test_the_three_files_agree_on_what_a_time_of_day_is(text: str) -> None:
     """config.toml's office hours, [queue]'s issuing hours and a procedure's cut-off accept
