@@ -15,8 +15,8 @@ from typing import Any
 
 from counter.config import Config, ConfigError, load_config
 from counter.errors import CounterError
-from counter.export_cli import add_audit_arguments, add_export_arguments
 from counter.private import UMASK
+from counter_cli.export import add_audit_arguments, add_export_arguments
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 def _as_supervisor(desk: Any, username: str, command: str) -> None:
     """Every privileged command logs a supervisor in first (PIN from $COUNTER_PIN or a
     prompt), so its audit entry names who did it; an officer's PIN is refused (audited)."""
-    from counter.export_cli import read_pin
+    from counter_cli.export import read_pin
 
     desk.login(username, read_pin(username))
     desk.require_supervisor(f"cli.{command}")
@@ -232,9 +232,9 @@ def _main(argv: list[str] | None) -> None:
             run_kiosk(config, reception=args.reception)
             return
         if command == "export":
-            from counter.export_cli import run_export_command
             from counter.queue_client import open_queue
             from counter.queue_reports import log_provider
+            from counter_cli.export import run_export_command
 
             # The queue log comes from where the queue runs: this store, or the centre hub.
             queue = open_queue(config)
@@ -244,7 +244,7 @@ def _main(argv: list[str] | None) -> None:
                 queue.close()
             return
         if command == "audit":
-            from counter.export_cli import run_audit_command
+            from counter_cli.export import run_audit_command
 
             ok, report = run_audit_command(config, args)
             print(report)
