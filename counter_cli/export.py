@@ -3,7 +3,9 @@
 Made for scheduled jobs: the PIN comes from $COUNTER_PIN (or a prompt when a person is at the
 terminal), dates can be relative (`today`, `yesterday`, `--month last`), and the command prints
 the paths it wrote and exits non-zero on any refusal (the caller turns CounterError into exit
-status 1). The CLI entry point (counter_cli) wires these in; nothing here imports the UI.
+status 1). Moved out of the core (it was counter/export_cli.py): argparse, getpass and the
+prompt are the command line's business; the date parsing it shares with the export screen
+lives in `counter.exports.dates`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,8 +23,11 @@ from counter import audit_verify, exports, signing, witness
 from counter.auth import record_refusal
 from counter.config import Config
 from counter.errors import AuthError, InvalidInput
+from counter.exports.dates import parse_day, parse_month
 from counter.store import Store
 from counter.timeutil import Clock
+from counter_cli.command import Invocation, add_command
+from counter_cli.vi_argparse import ViParser
 
 PIN_ENV = "COUNTER_PIN"
 
@@ -33,30 +37,30 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
     when = parser.add_mutually_exclusive_group()
     when.add_argument(
         "--date",
-        help="one day: YYYY-MM-DD, DD/MM/YYYY, 'today' or 'yesterday' (default: today)",
+        help="một ngày: YYYY-MM-DD, DD/MM/YYYY, 'today' hoặc 'yesterday' (mặc định: hôm nay)",
     )
-    when.add_argument("--from", dest="date_from", help="first day of a range (with --to)")
+    when.add_argument("--from", dest="date_from", help="ngày đầu của một khoảng (cùng --to)")
     when.add_argument(
-        "--month", help="a whole month: YYYY-MM, 'this' or 'last' (the previous month)"
+        "--month", help="cả một tháng: YYYY-MM, 'this' (tháng này) hoặc 'last' (tháng trước)"
     )
-    parser.add_argument("--to", dest="date_to", help="last day of the range (with --from)")
+    parser.add_argument("--to", dest="date_to", help="ngày cuối của khoảng (cùng --from)")
     parser.add_argument(
         "--kind",
         choices=sorted(exports.KINDS),
         default="book",
-        help="book: Sổ theo dõi hồ sơ (Mẫu 07); stats: statistics workbook; queue: queue log",
+        help="book: Sổ theo dõi hồ sơ (Mẫu 07); stats: bảng thống kê; queue: nhật ký hàng đợi",
     )
     parser.add_argument(
-        "--format", choices=["xlsx", "csv", "both"], default="both", help="default: both"
+        "--format", choices=["xlsx", "csv", "both"], default="both", help="mặc định: both (cả hai)"
     )
     books = parser.add_mutually_exclusive_group()
-    books.add_argument("--field", help="only this lĩnh vực (exact name, e.g. 'Hộ tịch')")
-    books.add_argument("--per-field", action="store_true", help="one book per lĩnh vực")
-    parser.add_argument("--out", type=Path, help="output folder (default: <data_dir>/exports)")
+    books.add_argument("--field", help="chỉ lĩnh vực này (đúng tên, ví dụ 'Hộ tịch')")
+    books.add_argument("--per-field", action="store_true", help="mỗi lĩnh vực một sổ")
+    parser.add_argument("--out", type=Path, help="thư mục ghi tệp (mặc định: <data_dir>/exports)")
     parser.add_argument(
         "--user",
         required=True,
-        help=f"supervisor username; the PIN comes from ${PIN_ENV} or a prompt",
+        help=f"tên đăng nhập của giám sát; mã PIN lấy từ ${PIN_ENV} hoặc được hỏi",
     )
 
 
@@ -73,83 +77,46 @@ def _hours(text: str) -> float:
 def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of `counter audit verify`."""
     parser.add_argument(
-        "paths", nargs="*", type=Path, help="export folders or *.manifest.json files to check"
+        "paths", nargs="*", type=Path, help="thư mục đã xuất hoặc tệp *.manifest.json cần kiểm tra"
     )
     parser.add_argument(
-        "--no-store", action="store_true", help="check only the files, not the store's audit trail"
+        "--no-store",
+        action="store_true",
+        help="chỉ kiểm tra các tệp, không kiểm tra nhật ký kiểm toán của kho",
     )
     parser.add_argument(
         "--public-key",
         action="append",
         default=[],
-        help="trusted device public key (hex, from a manifest checked before); repeatable",
+        help="khóa công khai tin cậy của thiết bị (hex, từ một bản kê đã kiểm tra); lặp lại được",
     )
     witnessed = parser.add_mutually_exclusive_group()
     witnessed.add_argument(
         "--online",
         action="store_true",
-        help="compare with the heads the portal witnessed and the keys it registered (online)",
+        help="đối chiếu với các đầu chuỗi cổng đã chứng thực và các khóa cổng đã đăng ký (trực tuyến)",
     )
     witnessed.add_argument(
         "--witness",
         type=Path,
-        help="the same, offline: a witness file exported at the portal (counter-portal "
-        "witness-file)",
+        help="như trên, ngoại tuyến: tệp chứng thực xuất ở cổng (counter-portal witness-file)",
     )
     parser.add_argument(
         "--portal-key",
         metavar="FINGERPRINT",
-        help="the portal's witness key as `counter-portal witness-key` prints it (16 hex or "
-        "the full key): the witness must be signed by it, not by a key this PC remembers",
+        help="khóa chứng thực của cổng như `counter-portal witness-key` in ra (16 ký tự hex "
+        "hoặc cả khóa): chứng thực phải được ký bằng khóa này, không phải khóa máy này nhớ",
     )
     parser.add_argument(
         "--max-witness-age",
         type=_hours,
         default=24.0,
         metavar="HOURS",
-        help="a witness file older than this is reported (an old file replayed); default 24",
+        help="tệp chứng thực cũ hơn số giờ này bị báo (tệp cũ bị phát lại); mặc định 24",
     )
 
 
 # -- dates -------------------------------------------------------------------------------
-
-
-def parse_day(text: str, today: date) -> date:
-    value = text.strip().lower()
-    if value in ("today", "hom-nay", "homnay"):
-        return today
-    if value in ("yesterday", "hom-qua", "homqua"):
-        return today - timedelta(days=1)
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return date.fromisoformat(value)
-        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
-        if m:
-            return date(int(m[3]), int(m[2]), int(m[1]))
-    except ValueError:
-        pass
-    raise InvalidInput(
-        "date",
-        f"Ngày không hợp lệ: {text} (dùng YYYY-MM-DD hoặc DD/MM/YYYY)",
-        f"Invalid date: {text} (use YYYY-MM-DD or DD/MM/YYYY)",
-    )
-
-
-def parse_month(text: str, today: date) -> tuple[date, date]:
-    value = text.strip().lower()
-    if value == "this":
-        first = today.replace(day=1)
-    elif value == "last":
-        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    else:
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})", value)
-        if not m or not 1 <= int(m[2]) <= 12:
-            raise InvalidInput("month", f"Tháng không hợp lệ: {text} (dùng YYYY-MM)")
-        first = date(int(m[1]), int(m[2]), 1)
-    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    if value == "this":
-        last = min(last, today)  # the month so far
-    return first, last
 
 
 def resolve_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
@@ -322,4 +289,51 @@ def run_audit_command(config: Config, args: argparse.Namespace) -> tuple[bool, s
         witness_path=getattr(args, "witness", None),
         max_witness_age_hours=float(getattr(args, "max_witness_age", 24.0)),
         portal_key=getattr(args, "portal_key", None),
+    )
+
+
+def _export(run: Invocation) -> int:
+    from counter.queue_client import open_queue
+    from counter.queue_reports import log_provider
+
+    config = run.config()
+    # The queue log comes from where the queue runs: this store, or the centre hub.
+    queue = open_queue(config)
+    try:
+        print(run_export_command(config, run.args, queue_log=log_provider(queue)))
+    finally:
+        queue.close()
+    return 0
+
+
+def _audit_verify(run: Invocation) -> int:
+    ok, report = run_audit_command(run.config(), run.args)
+    print(report)
+    return 0 if ok else 1
+
+
+def register(commands: argparse._SubParsersAction[ViParser]) -> None:
+    add_export_arguments(
+        add_command(
+            commands,
+            "export",
+            _export,
+            "giám sát: xuất sổ theo dõi hồ sơ (Mẫu 07), thống kê hoặc nhật ký hàng đợi, có chữ ký",
+        )
+    )
+    audit = commands.add_parser(
+        "audit",
+        help="giám sát: kiểm tra nhật ký kiểm toán và các tệp đã xuất",
+        description="Giám sát: kiểm tra nhật ký kiểm toán và các tệp đã xuất",
+    )
+    actions = audit.add_subparsers(
+        dest="audit_command", metavar="ACTION", required=True, title="thao tác"
+    )
+    add_audit_arguments(
+        add_command(
+            actions,
+            "verify",
+            _audit_verify,
+            "kiểm tra chuỗi băm nhật ký kiểm toán của kho và các tệp đã xuất",
+        )
     )
