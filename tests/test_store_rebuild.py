@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from counter.store import MIGRATIONS, Store, rebuild_table
 
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=20)
+TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20)
 ROWS = st.lists(
     st.tuples(TEXT, st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)), TEXT), max_size=30
 )
