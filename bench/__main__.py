@@ -18,6 +18,7 @@ MODULES = [
     "bench_page",
     "bench_auth",
     "bench_soak",
+    "bench_cli",
 ]
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from counter.errors import CounterError
 from counter.private import UMASK
-from counter_cli import accounts, apps, export, maintenance
+from counter_cli import accounts, apps, export_args, maintenance
 from counter_cli.command import Command, Invocation
 from counter_cli.vi_argparse import ViParser
 
@@ -39,7 +39,7 @@ def build_parser() -> ViParser:
     apps.register(commands)
     maintenance.register(commands)
     accounts.register(commands)
-    export.register(commands)
+    export_args.register(commands)
     return parser
 
 

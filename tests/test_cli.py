@@ -153,3 +153,30 @@ def test_no_command_opens_the_app() -> None:
     from counter_cli.apps import run_tui
 
     assert args.func is run_tui and args.command is None
+
+
+def test_the_export_kinds_the_cli_offers_are_the_exports_kinds() -> None:
+    from counter import exports
+    from counter_cli.export_args import KINDS
+
+    assert sorted(KINDS) == sorted(exports.KINDS)
+
+
+HEAVY = ("httpx", "textual", "cryptography", "openpyxl", "xlsxwriter", "escpos", "PIL")
+OURS_HEAVY = ("counter.exports", "counter.sync", "counter.desk", "screens", "printing", "portal")
+
+
+def test_building_the_parser_imports_no_part_a_command_would_import_itself() -> None:
+    """`counter --help` and every command pay for what the parser imports: each part is
+    imported by the command that uses it (bench/bench_cli.py measures the start-up)."""
+    probe = (
+        "import sys; from counter_cli import build_parser; build_parser(); "
+        "print('\\n'.join(sorted(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stdout.split())
+    assert "counter_cli.export_args" in loaded  # the probe sees our modules
+    heavy = {m for m in loaded if m.split(".")[0] in HEAVY}
+    ours = {m for m in loaded if any(m == o or m.startswith(o + ".") for o in OURS_HEAVY)}
+    assert not heavy and not ours, sorted(heavy | ours)
