@@ -19,6 +19,7 @@ MODULES = [
     "bench_page",
     "bench_auth",
     "bench_soak",
+    "bench_cli",
 ]
 
 
