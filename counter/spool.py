@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
+from counter.backoff import Backoff
 from counter.errors import IllegalTransition, NotFound
 from counter.store import Store
 from counter.timeutil import iso, parse_iso
@@ -189,10 +190,13 @@ def get_job(store: Store, job_id: int) -> PrintJob:
     return _job(row)
 
 
+# A printer that failed is tried again after 2 s, 4 s, … up to 2 min, jittered on the upper half.
+PRINT_BACKOFF = Backoff(base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS, floor=0.5)
+
+
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
-    """Seconds before the next try: exponential, capped, with full jitter on the upper half."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+    """Seconds before the next try of a job that failed `attempts` times (`counter.backoff`)."""
+    return PRINT_BACKOFF.delay(max(1, attempts), rng)
 
 
 def claim(store: Store, job_id: int, owner: str, printer: str | None = None) -> bool:
