@@ -292,7 +292,14 @@ class PushRejection(TypedDict):
 # Why the portal stopped part-way through a batch (`class` is a keyword: functional form).
 Halt = TypedDict(
     "Halt",
-    {"class": str, "code": str, "message": str, "last_seq": int, "kind": str},
+    {
+        "class": str,
+        "code": str,
+        "message": str,
+        "last_seq": int,
+        "kind": str,
+        "max_schema_version": int,
+    },
     total=False,
 )
 
