@@ -21,8 +21,10 @@ Protocol v1 is written down in docs/sync-protocol.md. In short:
   with a new code).
 
 The package splits along these seams: `state` (settings keys, SyncError), `alerts`,
-`status` (what the UI reads), `enroll`, `push`, `pull` with its `appliers`, `once` (one
-round) and `worker`; every public name stays importable from `counter.sync`.
+`status` (what the UI reads), `enrollment`, `push_outbox`, `pull_changes` with its
+`appliers`, `once` (one round) and `worker`; every public name stays importable from
+`counter.sync`. (The modules are not named `enroll`, `push`, `pull`: those are the functions
+this package exports, and a submodule of the same name would be hidden behind them.)
 
 Everything here runs off the UI thread: `sync_once()` opens its own Store when given a path,
 and `SyncWorker` loops it in a daemon thread. The UI only reads `sync_status()` and
@@ -46,10 +48,10 @@ from counter.sync.appliers import (
 from counter.sync.appliers import (
     _PullContext as _PullContext,
 )
-from counter.sync.enroll import (
+from counter.sync.enrollment import (
     _raise_sequence as _raise_sequence,
 )
-from counter.sync.enroll import (
+from counter.sync.enrollment import (
     code_hash,
     enroll,
     raise_event_floor,
@@ -62,13 +64,13 @@ from counter.sync.once import (
     run_sync_command,
     sync_once,
 )
-from counter.sync.pull import (
+from counter.sync.pull_changes import (
     _apply_one as _apply_one,
 )
-from counter.sync.pull import (
+from counter.sync.pull_changes import (
     pull,
 )
-from counter.sync.push import (
+from counter.sync.push_outbox import (
     push,
 )
 from counter.sync.state import (

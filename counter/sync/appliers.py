@@ -2,7 +2,7 @@
 each applying it to a dossier in the caller's transaction or returning why it cannot.
 
 Its own home because a new kind of central change is one function here and one line in
-`APPLIERS`; the pull loop (`counter.sync.pull`) does not change.
+`APPLIERS`; the pull loop (`counter.sync.pull_changes`) does not change.
 """
 
 from __future__ import annotations

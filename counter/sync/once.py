@@ -12,9 +12,9 @@ import httpx
 from counter.config import Config
 from counter.protocol import PROTOCOL_VERSION
 from counter.store import Store
-from counter.sync.enroll import enroll, send_profile
-from counter.sync.pull import pull
-from counter.sync.push import push
+from counter.sync.enrollment import enroll, send_profile
+from counter.sync.pull_changes import pull
+from counter.sync.push_outbox import push
 from counter.sync.state import (
     K_CODE,
     K_ERROR_CODE,

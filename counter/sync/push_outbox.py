@@ -18,7 +18,7 @@ import httpx
 from counter.config import Config
 from counter.protocol import ApiPath
 from counter.store import Store
-from counter.sync.enroll import _raise_sequence, rebase_from_portal
+from counter.sync.enrollment import _raise_sequence, rebase_from_portal
 from counter.sync.state import (
     _PENDING,
     DEFAULT_MAX_BATCH,
