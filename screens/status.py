@@ -20,7 +20,7 @@ from counter.sync import skew_text
 from counter.timeutil import fmt_short
 from screens.base import CounterModal, CounterScreen
 from screens.footer import CounterFooter
-from screens.i18n import tr
+from screens.i18n import pick, tr
 from screens.keys import bind
 
 KIND_LABELS = {
@@ -159,7 +159,7 @@ class SystemStatusScreen(CounterScreen):
         question = ""
         for job in desk.print_jobs():
             kind = KIND_LABELS.get(job.kind, (job.kind, job.kind))
-            label = kind[1] if lang == "en" else kind[0]
+            label = pick(kind, lang)
             if job.status == "uncertain":
                 state = self.t("status.uncertain", error=job.last_error)
                 question = question or self.t(
