@@ -5,18 +5,13 @@ An IT officer prints it once per printer model to see that nothing turns into "?
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from counter.config import PrinterConfig
+from counter.documents import SelfTestPage, self_test_page
 from counter.timeutil import fmt_vn
 
 from .blocks import QR, Block, Rule, Span, Text, kv, para
-from .documents import SelfTestPage
 from .letters import LOWER, UPPER
 
-
-def build_self_test(printer: PrinterConfig, at: datetime) -> SelfTestPage:
-    return SelfTestPage(printer.name, printer.profile, printer.mode, printer.paper_width_dots, at)
+build_self_test = self_test_page  # the name `counter doctor` imports; built in the core
 
 
 def self_test_blocks(d: SelfTestPage) -> list[Block]:
