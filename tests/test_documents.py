@@ -184,3 +184,13 @@ def test_every_document_survives_the_spool_json_unchanged(doc: Document) -> None
     stored = json.loads(json.dumps(document_fields(doc), ensure_ascii=False))
     assert document_from_fields(kind_of(doc), stored) == doc
     assert set(stored) | PRINT_TIME_FIELDS >= {f.name for f in dataclasses.fields(doc)}
+
+
+def test_every_document_kind_has_exactly_one_printed_form() -> None:
+    """A new typed document without its table in printing/layout.py fails here, not at the
+    counter when its first job is drained."""
+    from printing.layout import FORMS, layout
+
+    assert set(FORMS) == set(DOCUMENT_KINDS.values())
+    with pytest.raises(TypeError, match="not a printable document"):
+        layout(object())  # type: ignore[arg-type]
