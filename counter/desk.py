@@ -17,6 +17,7 @@ from counter import audit, auth, codes, history, receipts, search, spool, valida
 from counter.auth import Officer
 from counter.catalogue import Catalogue, Procedure, load_catalogue
 from counter.config import Config
+from counter.documents import Document, ReceiptData
 from counter.dossiers import (
     Dossier,
     DossierDraft,
@@ -268,7 +269,7 @@ class Desk:
                 self._event(db, row, action, None, status, officer, now, details)
             saved = self.get(dossier_uuid)
             if action == "intake_supplement":
-                doc = receipts.supplement_document(
+                doc: Document = receipts.supplement_document(
                     self.config,
                     saved,
                     details["items"],
@@ -328,7 +329,7 @@ class Desk:
         db: Any,
         kind: str,
         dossier: Dossier,
-        document: dict[str, Any],
+        document: Document,
         now: datetime,
         *,
         reprint: bool = False,
@@ -375,7 +376,7 @@ class Desk:
             )
         return job
 
-    def receipt_fields(self, dossier: Dossier) -> dict[str, Any]:
+    def receipt_fields(self, dossier: Dossier) -> ReceiptData:
         """The receipt as it would print now (for the on-screen preview)."""
         return receipts.receipt_document(
             self.config, dossier, self.catalogue.get(dossier.procedure_code), self.device_secret
@@ -532,7 +533,7 @@ class Desk:
                 )
             elif action == "extend":
                 previous = parse_iso(effects["previous_due_at"])
-                doc = receipts.extension_document(
+                doc: Document = receipts.extension_document(
                     self.config, saved, previous, officer.full_name, now
                 )
                 self._print(db, "extension", saved, doc, now)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from counter.errors import IllegalTransition, InvalidInput
+from counter.i18n import pick
 from counter.timeliness import finish_status
 from counter.timeutil import iso, parse_iso, to_vn
 
@@ -188,7 +189,7 @@ def find_action(status: str, to_status: str, paused_from: str | None) -> str | N
 
 def status_label(key: str, lang: str = "vi") -> str:
     s = STATUSES[key]
-    return s.en if lang == "en" else s.vi
+    return pick((s.vi, s.en), lang)
 
 
 def allowed_actions(status: str) -> list[Action]:
