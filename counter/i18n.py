@@ -60,6 +60,39 @@ TEXT: dict[str, Pair] = {
     "status.sync_offline": ("Đồng bộ: mất kết nối", "Sync: offline"),
     "status.sync_ok": ("Đồng bộ: lúc {at}", "Sync: at {at}"),
     "status.sync_never": ("Đồng bộ: chưa lần nào", "Sync: not yet"),
+    # -- sync alerts (red in the status bar) and the clock skew (counter.sync.alerts) ---------
+    "sync.alert.revoked": (
+        "Đồng bộ: thiết bị đã bị thu hồi trên cổng — xin mã đăng ký mới từ quản trị cổng "
+        "và nhập vào [portal] enrollment_code (dữ liệu vẫn được giữ)",
+        "Sync: this device was revoked on the portal — ask the portal admin for a new "
+        "enrollment code and put it in [portal] enrollment_code (nothing is lost)",
+    ),
+    "sync.alert.reenroll": (
+        "Đồng bộ: cần đăng ký lại với cổng ({code}) — xin mã đăng ký mới từ quản "
+        "trị cổng (dữ liệu vẫn được giữ)",
+        "Sync: this counter must enroll again ({code}) — ask the portal admin for "
+        "a new enrollment code (nothing is lost)",
+    ),
+    "sync.alert.clock_skew": (
+        "Đồng hồ máy {side} {minutes} phút so với cổng — chỉnh giờ hệ thống "
+        "(giờ trên biên nhận đang sai)",
+        "This PC's clock is {minutes} min {side} the portal — set the system time "
+        "(receipt times are wrong)",
+    ),
+    "sync.alert.ahead": ("nhanh", "ahead of"),
+    "sync.alert.behind": ("chậm", "behind"),
+    "sync.alert.portal_restored": (
+        "Cổng dịch vụ công đã được khôi phục từ bản sao lưu — quầy đang gửi lại dữ liệu; "
+        "nếu thông báo này còn sau vài phút, báo bộ phận CNTT",
+        "The portal was restored from a backup — this counter is sending its data again; "
+        "if this stays for more than a few minutes, call IT",
+    ),
+    "sync.skew": (
+        "Đồng hồ máy {side} cổng {n} giây (đo mỗi lần đồng bộ)",
+        "This PC's clock: {n} s {side} the portal's (measured on every sync)",
+    ),
+    "sync.skew.ahead": ("nhanh hơn", "ahead of"),
+    "sync.skew.behind": ("chậm hơn", "behind"),
     "status.rejected": ("{n} bị từ chối", "{n} rejected"),
     "status.title": ("Máy in và đồng bộ", "Printer and sync"),
     "status.jobs": ("Lệnh in chờ:", "Waiting print jobs:"),

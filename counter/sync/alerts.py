@@ -1,15 +1,32 @@
-"""The red alerts of the status bar (revoked, enroll again, clock skew, portal restored),
-in Vietnamese and English.
+"""Which red alert the status bar shows (revoked, enroll again, clock skew, portal restored),
+chosen from the stored sync state; the words are in `counter.i18n` (keys `sync.*`).
 
-Its own home because these are texts for the officer, chosen from the stored sync state; the
-sync steps never build them.
+Its own home because choosing the alert is a rule about the sync state (most urgent first),
+apart from the sync steps, which never build texts for the officer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from counter.i18n import Pair, pick, tr
+from counter.protocol import ErrorCode
+
 SKEW_ALERT_SECONDS = 120
+
+# The error codes after which this counter must enroll again with a new code.
+REENROLL_CODES = frozenset(
+    {
+        ErrorCode.UNAUTHENTICATED,
+        ErrorCode.NO_ENROLLMENT_CODE,
+        ErrorCode.INVALID_CODE,
+        ErrorCode.CODE_USED,
+        ErrorCode.CODE_EXPIRED,
+        ErrorCode.COUNTER_MISMATCH,
+        ErrorCode.COUNTER_TAKEN,
+        ErrorCode.ENROLLMENT_CODE_USED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -21,17 +38,21 @@ class SyncAlert:
     en: str
 
     def message(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
+        return pick((self.vi, self.en), lang)
+
+
+def _both(key: str, **values: object) -> Pair:
+    return tr("vi", key, **values), tr("en", key, **values)
+
+
+def _alert(alert: str, key: str, **values: object) -> SyncAlert:
+    return SyncAlert(alert, *_both(key, **values))
 
 
 def skew_text(seconds: float, lang: str = "vi") -> str:
     """The measured clock skew in words, for the status screen (F3)."""
-    n = round(abs(seconds))
-    if lang == "en":
-        side = "ahead of" if seconds > 0 else "behind"
-        return f"This PC's clock: {n} s {side} the portal's (measured on every sync)"
-    side = "nhanh hơn" if seconds > 0 else "chậm hơn"
-    return f"Đồng hồ máy {side} cổng {n} giây (đo mỗi lần đồng bộ)"
+    side = tr(lang, "sync.skew.ahead" if seconds > 0 else "sync.skew.behind")
+    return tr(lang, "sync.skew", side=side, n=round(abs(seconds)))
 
 
 def sync_alert(
@@ -44,47 +65,18 @@ def sync_alert(
     """The one alert the status bar shows, most urgent first."""
     if not configured:
         return None
-    if error_code == "device_revoked":
-        return SyncAlert(
-            "revoked",
-            "Đồng bộ: thiết bị đã bị thu hồi trên cổng — xin mã đăng ký mới từ quản trị cổng "
-            "và nhập vào [portal] enrollment_code (dữ liệu vẫn được giữ)",
-            "Sync: this device was revoked on the portal — ask the portal admin for a new "
-            "enrollment code and put it in [portal] enrollment_code (nothing is lost)",
-        )
-    if not enrolled and error_code in (
-        "unauthenticated",
-        "no_enrollment_code",
-        "invalid_code",
-        "code_used",
-        "code_expired",
-        "counter_mismatch",
-        "counter_taken",
-        "enrollment_code_used",
-    ):
-        return SyncAlert(
-            "reenroll",
-            f"Đồng bộ: cần đăng ký lại với cổng ({error_code}) — xin mã đăng ký mới từ quản "
-            "trị cổng (dữ liệu vẫn được giữ)",
-            f"Sync: this counter must enroll again ({error_code}) — ask the portal admin for "
-            "a new enrollment code (nothing is lost)",
-        )
+    if error_code == ErrorCode.DEVICE_REVOKED:
+        return _alert("revoked", "sync.alert.revoked")
+    if not enrolled and error_code in REENROLL_CODES:
+        return _alert("reenroll", "sync.alert.reenroll", code=error_code)
     if skew is not None and abs(skew) > SKEW_ALERT_SECONDS:
+        side = "sync.alert.ahead" if skew > 0 else "sync.alert.behind"
         minutes = round(abs(skew) / 60)
-        side_vi, side_en = ("nhanh", "ahead of") if skew > 0 else ("chậm", "behind")
-        return SyncAlert(
-            "clock_skew",
-            f"Đồng hồ máy {side_vi} {minutes} phút so với cổng — chỉnh giờ hệ thống "
-            "(giờ trên biên nhận đang sai)",
-            f"This PC's clock is {minutes} min {side_en} the portal — set the system time "
-            "(receipt times are wrong)",
+        vi, en = (
+            tr(lang, "sync.alert.clock_skew", side=tr(lang, side), minutes=minutes)
+            for lang in ("vi", "en")
         )
+        return SyncAlert("clock_skew", vi, en)
     if portal_restored:
-        return SyncAlert(
-            "portal_restored",
-            "Cổng dịch vụ công đã được khôi phục từ bản sao lưu — quầy đang gửi lại dữ liệu; "
-            "nếu thông báo này còn sau vài phút, báo bộ phận CNTT",
-            "The portal was restored from a backup — this counter is sending its data again; "
-            "if this stays for more than a few minutes, call IT",
-        )
+        return _alert("portal_restored", "sync.alert.portal_restored")
     return None
