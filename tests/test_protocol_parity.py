@@ -102,11 +102,21 @@ def test_every_error_raised_names_a_declared_class_and_code(
 
 
 def _reasons(paths: list[Path]) -> Iterator[tuple[Path, str]]:
-    """The texts a reason is made of: returned text, text given to `reason` (or to a
-    module constant), and the reasons put in a push answer's `rejected` list."""
+    """The texts a reason is made of: `protocol.reason(code, …)` calls, returned text, text
+    given to `reason` (or to a module constant), and the (seq, reason) pairs of a push."""
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             value: ast.expr | None = None
+            func = node.func if isinstance(node, ast.Call) else None
+            if func is not None and "reason" in (
+                getattr(func, "id", ""),
+                getattr(func, "attr", ""),
+            ):
+                assert isinstance(node, ast.Call)
+                code = _literal(node.args[0]) if node.args else None
+                if code is not None:  # reason(ErrorCode.X, …): typed, seen as found
+                    yield path, f"{code}: "
+                continue
             if isinstance(node, ast.Return):
                 value = node.value
             elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):

@@ -15,7 +15,7 @@ from typing import Any
 from counter import audit, history
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
 from counter.lifecycle import STATUSES, find_action, transition
-from counter.protocol import CHANGE_CORRECTION, CHANGE_RATING, CHANGE_STATUS
+from counter.protocol import CHANGE_CORRECTION, CHANGE_RATING, CHANGE_STATUS, ErrorCode, reason
 from counter.store import Store
 from counter.sync.state import _when, log
 from counter.text import nfc
@@ -122,19 +122,20 @@ def _apply_status(
 ) -> str:
     row = _row(store, uuid)
     if row is None:
-        return f"unknown_dossier: no dossier {uuid} on this counter"
+        return reason(ErrorCode.UNKNOWN_DOSSIER, f"no dossier {uuid} on this counter")
     to_status = str(data.get("to_status", ""))
     if to_status not in STATUSES:
-        return f"unknown_status: {to_status!r}"
+        return reason(ErrorCode.UNKNOWN_STATUS, f"{to_status!r}")
     old = row["status"]
     if old == to_status:  # already there (the officer did it too): nothing to change
         _outcome_entry(store, ctx, change_id, uuid, "applied", "already in that status")
         return ""
     action = find_action(old, to_status, row["paused_from_status"])
     if action is None:
-        return (
-            f"illegal_transition: the dossier is {STATUSES[old].en.lower()} here, it cannot "
-            f"become {STATUSES[to_status].en.lower()}"
+        return reason(
+            ErrorCode.ILLEGAL_TRANSITION,
+            f"the dossier is {STATUSES[old].en.lower()} here, it cannot "
+            f"become {STATUSES[to_status].en.lower()}",
         )
     at = _change_time(data, ctx, row)
     by = nfc(str(data.get("by", "")))
@@ -165,13 +166,15 @@ def _apply_correction(
 ) -> str:
     row = _row(store, uuid)
     if row is None:
-        return f"unknown_dossier: no dossier {uuid} on this counter"
+        return reason(ErrorCode.UNKNOWN_DOSSIER, f"no dossier {uuid} on this counter")
     fields = data.get("fields")
     if not isinstance(fields, dict) or not fields:
-        return "malformed: a correction without fields"
+        return reason(ErrorCode.MALFORMED, "a correction without fields")
     bad = sorted(k for k in fields if k not in CORRECTABLE_FIELDS)
     if bad:
-        return f"not_correctable: {', '.join(bad)} cannot be corrected from the portal"
+        return reason(
+            ErrorCode.NOT_CORRECTABLE, f"{', '.join(bad)} cannot be corrected from the portal"
+        )
     values = {k: nfc(str(v)).strip() for k, v in fields.items()}
     before = {k: row[k] for k in values}
     at = _change_time(data, ctx, row)
@@ -196,10 +199,10 @@ def _apply_rating(
     store: Store, ctx: _PullContext, change_id: int, uuid: str, data: dict[str, Any]
 ) -> str:
     if _row(store, uuid) is None:
-        return f"unknown_dossier: no dossier {uuid} on this counter"
+        return reason(ErrorCode.UNKNOWN_DOSSIER, f"no dossier {uuid} on this counter")
     score = data.get("score")
     if not isinstance(score, int) or not 1 <= score <= 5:
-        return f"malformed: rating score {score!r}"
+        return reason(ErrorCode.MALFORMED, f"rating score {score!r}")
     store.conn.execute(
         "INSERT INTO ratings(change_id, dossier_uuid, score, comment, rated_at, received_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",

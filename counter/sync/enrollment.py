@@ -16,7 +16,7 @@ from counter import history
 from counter.codes import continue_after
 from counter.config import Config
 from counter.profile import build_profile, profile_hash
-from counter.protocol import PROTOCOL_VERSION, ApiPath
+from counter.protocol import PROTOCOL_VERSION, ApiPath, ErrorClass, ErrorCode
 from counter.store import Store
 from counter.sync.state import (
     K_AGENCY,
@@ -56,8 +56,8 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
     code = config.portal.enrollment_code.strip()
     if not code:
         raise SyncError(
-            "reauth",
-            "no_enrollment_code",
+            ErrorClass.REAUTH,
+            ErrorCode.NO_ENROLLMENT_CODE,
             "quầy chưa đăng ký với cổng: nhập mã đăng ký do quản trị cổng cấp vào "
             "[portal] enrollment_code",
         )
@@ -82,30 +82,32 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
     )
     if resp.status_code != 200:
         err = _error_of(resp)
-        if err.code == "enrollment_refused" and used:
+        if err.code == ErrorCode.ENROLLMENT_REFUSED and used:
             err = SyncError(
-                "reauth",
-                "enrollment_code_used",
+                ErrorClass.REAUTH,
+                ErrorCode.ENROLLMENT_CODE_USED,
                 "mã đăng ký trong [portal] enrollment_code đã dùng rồi và không dùng lại được: "
                 "xoá nó khỏi config.toml và xin quản trị cổng một mã mới cho quầy này",
             )
-        elif err.code == "enrollment_refused":
+        elif err.code == ErrorCode.ENROLLMENT_REFUSED:
             err = SyncError(
-                "reauth",
+                ErrorClass.REAUTH,
                 err.code,
                 "cổng từ chối mã đăng ký (sai, đã dùng, hết hạn hoặc không dành cho quầy này): "
                 "xin quản trị cổng một mã mới cho quầy này",
             )
-        elif err.error_class == "rejected":  # a bad code: nothing will fix it but a new one
-            err = SyncError("reauth", err.code, err.message)
+        elif (
+            err.error_class == ErrorClass.REJECTED
+        ):  # a bad code: nothing will fix it but a new one
+            err = SyncError(ErrorClass.REAUTH, err.code, err.message)
         raise err
     data = resp.json()
     if data.get("agency_code") != config.agency.code or data.get("counter_no") != (
         config.counter.number
     ):
         raise SyncError(
-            "reauth",
-            "counter_mismatch",
+            ErrorClass.REAUTH,
+            ErrorCode.COUNTER_MISMATCH,
             f"cổng đã đăng ký thiết bị này là quầy {data.get('counter_no')} của "
             f"{data.get('agency_code')}, nhưng cấu hình ghi quầy {config.counter.number} của "
             f"{config.agency.code}",
@@ -209,7 +211,7 @@ def send_profile(
         report.profile_sent = True
         return
     err = _error_of(resp)
-    if err.error_class == "reauth":
+    if err.error_class == ErrorClass.REAUTH:
         raise err
     report.profile_error = err.message[:300]
     logging.getLogger(__name__).warning("centre profile not accepted: %s", report.profile_error)

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from counter.config import Config
-from counter.protocol import PROTOCOL_VERSION
+from counter.protocol import PROTOCOL_VERSION, ErrorClass, ErrorCode
 from counter.store import Store
 from counter.sync.enrollment import enroll, send_profile
 from counter.sync.pull_changes import pull
@@ -99,8 +99,8 @@ def _run(
         try:
             if store.holds_demo_data():  # made-up people never reach a portal
                 raise SyncError(
-                    "reauth",
-                    "demo_store",
+                    ErrorClass.REAUTH,
+                    ErrorCode.DEMO_STORE,
                     "kho dữ liệu có dữ liệu mẫu (demo_data): không đồng bộ lên cổng; dùng một "
                     "thư mục dữ liệu mới với demo_data = false",
                 )
@@ -124,8 +124,8 @@ def _run(
                 report.witnessed_seq = int(receipt["seq"])
         except httpx.HTTPError as exc:
             raise SyncError(
-                "retry",
-                "network",
+                ErrorClass.RETRY,
+                ErrorCode.NETWORK,
                 f"không kết nối được cổng dịch vụ công (portal unreachable): {exc!r}",
             ) from None
     except SyncError as exc:
@@ -134,10 +134,13 @@ def _run(
         with store.write():
             store.set_setting(K_LAST_ERROR, f"{exc.error_class}: {exc.message}"[:500])
             store.set_setting(K_ERROR_CODE, exc.code)
-            store.set_setting(K_ONLINE, "0" if exc.error_class == "retry" else "1")
+            store.set_setting(K_ONLINE, "0" if exc.error_class == ErrorClass.RETRY else "1")
             failures = _int_setting(store, K_FAILURES, 0) + 1
             store.set_setting(K_FAILURES, str(failures))
-            if exc.error_class == "reauth" and exc.code in ("unauthenticated", "device_revoked"):
+            if exc.error_class == ErrorClass.REAUTH and exc.code in (
+                ErrorCode.UNAUTHENTICATED,
+                ErrorCode.DEVICE_REVOKED,
+            ):
                 # The credential is dead; forget it so that a new enrollment code is used.
                 store.delete_setting(K_TOKEN)
         return

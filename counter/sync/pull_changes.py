@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
-from counter import audit
+from counter import audit, protocol
 from counter.config import Config
-from counter.protocol import ApiPath
+from counter.protocol import ApiPath, ErrorClass, ErrorCode
 from counter.store import Store
 from counter.sync.appliers import APPLIERS, _outcome_entry, _PullContext
 from counter.sync.state import (
@@ -60,8 +60,8 @@ def pull(
             )
         except httpx.HTTPError as exc:
             raise SyncError(
-                "retry",
-                "network",
+                ErrorClass.RETRY,
+                ErrorCode.NETWORK,
                 f"không kết nối được cổng dịch vụ công (portal unreachable): {exc!r}",
             ) from None
         if resp.status_code != 200:
@@ -72,7 +72,9 @@ def pull(
             more = bool(data.get("more"))
         except (ValueError, KeyError, TypeError) as exc:
             raise SyncError(
-                "retry", "bad_answer", f"không đọc được danh sách thay đổi: {exc!r}"
+                ErrorClass.RETRY,
+                ErrorCode.BAD_ANSWER,
+                f"không đọc được danh sách thay đổi: {exc!r}",
             ) from None
         with store.write():
             _skew(store, data.get("server_time"), clock)
@@ -120,12 +122,14 @@ def _apply_one(store: Store, ctx: _PullContext, change: dict[str, Any], report: 
         with store.db.atomic():
             applier = APPLIERS.get(kind)
             if applier is None:
-                reason = f"unknown_kind: this counter does not know changes of kind {kind!r}"
+                reason = protocol.reason(
+                    ErrorCode.UNKNOWN_KIND, f"this counter does not know changes of kind {kind!r}"
+                )
             else:
                 reason = applier(store, ctx, change_id, uuid, data)
     except Exception as exc:  # a bad change must never stop the counter
         log.exception("change %d (%s) for dossier %s failed to apply", change_id, kind, uuid)
-        reason = f"error: {type(exc).__name__}: {exc}"
+        reason = protocol.reason(ErrorCode.ERROR, f"{type(exc).__name__}: {exc}")
     store.conn.execute(
         "INSERT INTO pulled_changes(change_id, kind, dossier_uuid, created_at, applied_at, "
         "status, reason, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from counter.config import Config
-from counter.protocol import ApiPath
+from counter.protocol import ApiPath, ErrorClass, ErrorCode
 from counter.store import Store
 from counter.sync.enrollment import _raise_sequence, rebase_from_portal
 from counter.sync.state import (
@@ -211,8 +211,8 @@ def push(
         except httpx.HTTPError as exc:
             _mark_failed(store, seqs, f"network: {exc!r}")
             raise SyncError(
-                "retry",
-                "network",
+                ErrorClass.RETRY,
+                ErrorCode.NETWORK,
                 f"không kết nối được cổng dịch vụ công (portal unreachable): {exc!r}",
             ) from None
         if resp.status_code == 413:
@@ -232,10 +232,10 @@ def push(
             continue
         if resp.status_code != 200:
             err = _error_of(resp)
-            if err.code == "bad_json" and not thorough:
+            if err.code == ErrorCode.BAD_JSON and not thorough:
                 thorough = True  # a stored payload may not be JSON: find it, stub it
                 continue
-            if err.error_class == "rejected" and 400 <= resp.status_code < 500:
+            if err.error_class == ErrorClass.REJECTED and 400 <= resp.status_code < 500:
                 # The portal refused the whole batch for something in it. Narrow it down:
                 # halve the batch until one entry is refused alone, then send that one as a
                 # stub, rejected with the portal's reason. A rejected entry never blocks.
@@ -258,12 +258,12 @@ def push(
             halt = data.get("halt")
         except (ValueError, KeyError, TypeError) as exc:
             raise SyncError(
-                "retry", "bad_answer", f"không đọc được trả lời của cổng: {exc!r}"
+                ErrorClass.RETRY, ErrorCode.BAD_ANSWER, f"không đọc được trả lời của cổng: {exc!r}"
             ) from None
         now = iso(clock())
         # The portal holds other entries under some of these numbers: not rejections, but
         # entries to number again (below) and send after what the portal has.
-        reused = sorted(s for s, r in rejected.items() if r.startswith("sequence_reused"))
+        reused = sorted(s for s, r in rejected.items() if r.startswith(ErrorCode.SEQUENCE_REUSED))
         if reused and repairs < 3:
             rejected = {s: r for s, r in rejected.items() if s not in reused}
         else:
@@ -311,10 +311,10 @@ def push(
         report.duplicates += int(data.get("duplicates", 0))
         _skew(store, data.get("server_time"), clock)
         if isinstance(halt, dict):
-            code = str(halt.get("code", "halt"))
+            code = str(halt.get("code", ErrorCode.HALT))
             message = str(halt.get("message", ""))
             portal_last = halt.get("last_seq")
-            if code == "sequence_gap" and isinstance(portal_last, int) and repairs < 3:
+            if code == ErrorCode.SEQUENCE_GAP and isinstance(portal_last, int) and repairs < 3:
                 # The chain breaks where the portal stands. Behind this store (the portal was
                 # restored): send again what it lost; it skips what it has. Ahead of it (this
                 # store was restored, or is a replacement PC): go on after what the portal has.
@@ -334,6 +334,10 @@ def push(
                 )
                 repairs += 1
                 continue
-            raise SyncError(str(halt.get("class", "retry")), code, message)
+            raise SyncError(str(halt.get("class", ErrorClass.RETRY)), code, message)
         if done == 0:
-            raise SyncError("retry", "no_progress", "cổng không nhận bản ghi nào của lô vừa gửi")
+            raise SyncError(
+                ErrorClass.RETRY,
+                ErrorCode.NO_PROGRESS,
+                "cổng không nhận bản ghi nào của lô vừa gửi",
+            )

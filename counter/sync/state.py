@@ -15,6 +15,7 @@ import httpx
 
 from counter.config import Config
 from counter.identity import device_identity
+from counter.protocol import ErrorClass, http_code
 from counter.store import Store
 from counter.timeutil import Clock, iso, parse_iso, system_clock
 
@@ -102,7 +103,7 @@ class SyncError(Exception):
 
     def __init__(self, error_class: str, code: str, message: str):
         super().__init__(f"{code}: {message}")
-        self.error_class = error_class  # "retry" | "rejected" | "reauth"
+        self.error_class = error_class  # an `ErrorClass`: retry | rejected | reauth
         self.code = code
         self.message = message
 
@@ -130,10 +131,10 @@ def _error_of(resp: httpx.Response) -> SyncError:
         err = resp.json()["error"]
         cls, code, message = str(err["class"]), str(err["code"]), str(err["message"])
     except (ValueError, KeyError, TypeError):
-        cls = "reauth" if resp.status_code == 401 else "retry"
-        code, message = f"http_{resp.status_code}", resp.text[:200] or resp.reason_phrase
+        cls = ErrorClass.REAUTH if resp.status_code == 401 else ErrorClass.RETRY
+        code, message = http_code(resp.status_code), resp.text[:200] or resp.reason_phrase
     if resp.status_code >= 500:
-        cls = "retry"
+        cls = ErrorClass.RETRY
     return SyncError(cls, code, f"HTTP {resp.status_code}: {message}")
 
 
