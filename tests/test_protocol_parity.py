@@ -243,8 +243,10 @@ def test_every_error_a_hostile_request_gets_is_declared(
     method, path = call
     headers = {"authorization": token} if token else {}
     with httpx.Client(base_url=portal.url, timeout=10) as http:
-        kwargs = {"json": body} if method in ("POST", "PUT") else {}
-        resp = http.request(method, path, params=query, headers=headers, **kwargs)
+        sends = method in ("POST", "PUT")
+        resp = http.request(
+            method, path, params=query, headers=headers, json=body if sends else None
+        )
     _check_error(resp)
 
 
