@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from counter.protocol import PROTOCOL_VERSION
-from portal.openapi.components import components
-from portal.openapi.paths import paths
+from portal.openapi.components import api_components
+from portal.openapi.paths import api_paths
 
 if TYPE_CHECKING:
     from portal.api.requests import Limits
@@ -31,6 +31,6 @@ def openapi_spec(limits: Limits) -> dict[str, Any]:
             ),
         },
         "servers": [{"url": "/"}],
-        "paths": paths(limits),
-        "components": components(limits),
+        "paths": api_paths(limits),
+        "components": api_components(limits),
     }

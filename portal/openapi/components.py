@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from portal.api.requests import Limits
 
 
-def components(limits: Limits) -> dict[str, Any]:
+def api_components(limits: Limits) -> dict[str, Any]:
     """The security schemes and schemas; `Limits` states this portal's live limits."""
     return {
         "securitySchemes": {

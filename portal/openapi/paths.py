@@ -89,7 +89,7 @@ def _page_responses(*extra: int) -> dict[str, Any]:
     return {str(c): _html(text[c]) for c in (200, 404, 429, *extra)}
 
 
-def paths(limits: Limits) -> dict[str, Any]:
+def api_paths(limits: Limits) -> dict[str, Any]:
     """Every route the app serves (`tests/test_portal_api.py` checks: no more, no fewer)."""
     bearer: list[dict[str, list[str]]] = [{"device": []}]
     admin: list[dict[str, list[str]]] = [{"admin": []}]
