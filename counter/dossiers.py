@@ -14,6 +14,7 @@ from typing import Any
 from counter import validation
 from counter.catalogue import Procedure
 from counter.errors import InvalidInput
+from counter.i18n import pick
 from counter.lifecycle import STATUSES
 from counter.text import fold, nfc
 from counter.timeliness import Timeliness, timeliness
@@ -46,8 +47,7 @@ def payment_state(payment_method: str, fee_amount: int) -> str:
 
 
 def payment_state_label(state: str, lang: str = "vi") -> str:
-    vi, en = PAYMENT_STATES.get(state, (state, state))
-    return en if lang == "en" else vi
+    return pick(PAYMENT_STATES.get(state, (state, state)), lang)
 
 
 APPLICANT_KINDS = ("person", "organisation")
@@ -254,7 +254,7 @@ class Dossier:
 
     def status_label(self, lang: str = "vi") -> str:
         s = STATUSES[self.status]
-        return s.en if lang == "en" else s.vi
+        return pick((s.vi, s.en), lang)
 
     def timeliness(self, now: datetime) -> Timeliness | None:
         """Early / on time / late, or on track / due today / overdue: `counter.timeliness`."""

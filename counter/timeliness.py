@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from counter.i18n import pick
 from counter.timeutil import to_vn
 
 Timeliness = Literal["early", "on_time", "late", "on_track", "due_today", "overdue"]
@@ -77,8 +78,7 @@ def is_late(value: Timeliness | None) -> bool:
 def label(value: Timeliness | None, lang: str = "vi") -> str:
     if value is None:
         return ""
-    vi, en = LABELS[value]
-    return en if lang == "en" else vi
+    return pick(LABELS[value], lang)
 
 
 # -- the same rule in SQL ------------------------------------------------------------------
