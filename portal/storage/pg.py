@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -82,6 +82,50 @@ class _Conn:
         return self.conn.execute(sql.replace("?", "%s"), tuple(args))
 
 
+def schema_version(conn: psycopg.Connection[Any]) -> int:
+    """The schema version of this database (0: new), from the `portal_schema` table."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS portal_schema (version INTEGER NOT NULL, "
+        "migrated_at TEXT NOT NULL)"
+    )
+    row = conn.execute("SELECT max(version) AS v FROM portal_schema").fetchone()
+    return int(row["v"] or 0) if row else 0
+
+
+def migrate_postgres(
+    conn: psycopg.Connection[Any],
+    target: int = SCHEMA_VERSION,
+    *,
+    then: Callable[[psycopg.Connection[Any]], None] | None = None,
+) -> None:
+    """Apply each missing migration of the one schema up to `target`, each in its own
+    transaction, one process at a time (an advisory lock, still held while `then` runs);
+    `conn` is in autocommit mode."""
+    conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+    try:
+        with conn.transaction():
+            current = schema_version(conn)
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"portal schema {current} is newer than this portal ({SCHEMA_VERSION})"
+            )
+        for version in range(current, target):
+            with conn.transaction():
+                migration = MIGRATIONS[version]
+                for statement in migration.statements("postgresql"):
+                    conn.execute(statement.encode())
+                if migration.data is not None:
+                    migration.data(_Conn(conn))
+                conn.execute(
+                    "INSERT INTO portal_schema(version, migrated_at) VALUES (%s, %s)",
+                    (version + 1, utc_now().isoformat(timespec="seconds")),
+                )
+        if then is not None:
+            then(conn)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+
+
 class PostgresStorage(SQLStorage):
     """`Storage` over PostgreSQL; `url` is a libpq URL (`postgresql://user@host:port/db`)."""
 
@@ -124,43 +168,11 @@ class PostgresStorage(SQLStorage):
     @property
     def version(self) -> int:
         with self.pool.connection() as conn:
-            return self._version(conn)
-
-    @staticmethod
-    def _version(conn: psycopg.Connection[Any]) -> int:
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS portal_schema (version INTEGER NOT NULL, "
-            "migrated_at TEXT NOT NULL)"
-        )
-        row = conn.execute("SELECT max(version) AS v FROM portal_schema").fetchone()
-        return int(row["v"] or 0) if row else 0
+            return schema_version(conn)
 
     def migrate(self, target: int = SCHEMA_VERSION) -> None:
-        """Apply each missing migration in its own transaction, up to `target`, one process
-        at a time."""
         with self.pool.connection() as conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
-            try:
-                with conn.transaction():
-                    current = self._version(conn)
-                if current > SCHEMA_VERSION:
-                    raise RuntimeError(
-                        f"portal schema {current} is newer than this portal ({SCHEMA_VERSION})"
-                    )
-                for version in range(current, target):
-                    with conn.transaction():
-                        migration = MIGRATIONS[version]
-                        for statement in migration.statements("postgresql"):
-                            conn.execute(statement.encode())
-                        if migration.data is not None:
-                            migration.data(_Conn(conn))
-                        conn.execute(
-                            "INSERT INTO portal_schema(version, migrated_at) VALUES (%s, %s)",
-                            (version + 1, utc_now().isoformat(timespec="seconds")),
-                        )
-                self._raise_change_floor(conn)
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+            migrate_postgres(conn, target, then=self._raise_change_floor)
 
     def _raise_change_floor(self, conn: psycopg.Connection[Any] | None = None) -> None:
         """Change ids never below the clock (see `change_id_floor`), under the migration lock

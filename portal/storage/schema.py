@@ -52,8 +52,12 @@ class Migration:
     why: str
     sql: str
     data: Callable[[Executes], None] | None = None
+    # A step one database needs and the other already has (its version still moves on both).
+    only: Dialect | None = None
 
     def statements(self, dialect: Dialect) -> list[str]:
+        if self.only is not None and self.only != dialect:
+            return []
         text = Template(self.sql).substitute(DIALECT_WORDS[dialect])
         return [s.strip() for s in text.split(";") if s.strip()]
 
@@ -260,6 +264,16 @@ MIGRATIONS: list[Migration] = [
         "The portal's epoch: an identity per database lifetime, new after a restore (#13).",
         "CREATE TABLE portal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         _first_epoch,
+    ),
+    Migration(
+        "Every integer an entry carries as wide as SQLite's: a schema_version or status_code "
+        "past 2**31 made PostgreSQL refuse the whole push (a server error the counter retried "
+        "for ever) where SQLite stored or rejected the entry. Rewrites `ingest` and `dossiers`.",
+        """
+        ALTER TABLE ingest ALTER COLUMN schema_version TYPE BIGINT;
+        ALTER TABLE dossiers ALTER COLUMN status_code TYPE BIGINT
+        """,
+        only="postgresql",
     ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
