@@ -10,10 +10,8 @@ bounds what it holds: otherwise a number SQLite stores makes PostgreSQL refuse t
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +21,7 @@ from portal.storage import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage
 from portal.storage.schema import DIALECT_WORDS
 from portal.storage.sqlite import apply_migration
 from tests.pg import PgCluster, pg_cluster  # noqa: F401  (fixture)
-
-# Bookkeeping of each backend's migrations, not part of the portal's data.
-BOOKKEEPING = {"portal_schema", "sqlite_sequence"}
+from tests.schema_shape import pg_shape, sqlite_shape
 
 # 32-bit integer columns on PostgreSQL, each with what keeps its values small. Any other
 # integer column must be BIGINT, as wide as every SQLite INTEGER.
@@ -37,111 +33,6 @@ NARROW_INTEGERS = {
     ("ratings", "legacy"): "0 or 1",
     ("lookup_failures", "failures"): "one per failed lookup, forgotten after a quiet window",
 }
-
-
-@dataclass
-class Table:
-    columns: dict[str, tuple[str, bool, str | None]] = field(default_factory=dict)
-    primary_key: tuple[str, ...] = ()
-    unique: set[tuple[str, ...]] = field(default_factory=set)
-    indexes: set[tuple[str, tuple[str, ...], bool, str]] = field(default_factory=set)
-
-
-def _type(name: str) -> str:
-    name = name.lower()
-    if "int" in name or name == "bigserial":
-        return "integer"
-    if name == "text":
-        return "text"
-    raise AssertionError(f"a column of type {name!r}: add it to the parity test's families")
-
-
-def _default(value: str | None) -> str | None:
-    """The default as both databases would agree on it (a generated key has none)."""
-    if value is None or value.startswith("nextval("):
-        return None
-    return re.sub(r"::[a-z ]+", "", value).strip()
-
-
-def _predicate(text: str) -> str:
-    text = re.sub(r"::[a-z ]+", "", text.lower())
-    return re.sub(r"[()\s]", "", text)
-
-
-def sqlite_shape(conn: sqlite3.Connection) -> dict[str, Table]:
-    shape: dict[str, Table] = {}
-    names = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    for (name,) in names:
-        if name in BOOKKEEPING:
-            continue
-        table = shape[name] = Table()
-        pk: list[tuple[int, str]] = []
-        for _, col, typ, notnull, default, pk_pos in conn.execute(f"PRAGMA table_info({name})"):
-            # A primary key column holds no NULL on PostgreSQL; on SQLite the key of a rowid
-            # table could, but storage always writes one.
-            table.columns[col] = (_type(typ), bool(notnull or pk_pos), _default(default))
-            if pk_pos:
-                pk.append((pk_pos, col))
-        table.primary_key = tuple(col for _, col in sorted(pk))
-        for _, index, unique, origin, partial in conn.execute(f"PRAGMA index_list({name})"):
-            cols = tuple(r[2] for r in conn.execute(f"PRAGMA index_info({index})"))
-            if origin == "pk":
-                continue
-            if origin == "u":
-                table.unique.add(cols)
-                continue
-            sql = conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (index,)
-            ).fetchone()[0]
-            where = _predicate(sql.split(" WHERE ", 1)[1]) if partial else ""
-            table.indexes.add((index, cols, bool(unique), where))
-    return shape
-
-
-PG_COLUMNS = """
-SELECT table_name, column_name, data_type, is_nullable = 'NO', column_default
-FROM information_schema.columns WHERE table_schema = 'public'
-"""
-PG_INDEXES = """
-SELECT t.relname, i.relname, ix.indisprimary, ix.indisunique,
-    coalesce(pg_get_expr(ix.indpred, ix.indrelid), ''),
-    EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = ix.indexrelid AND k.contype = 'u'),
-    array(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, n)
-          JOIN pg_attribute a ON a.attrelid = ix.indrelid AND a.attnum = k.attnum
-          ORDER BY k.n)
-FROM pg_index ix
-JOIN pg_class i ON i.oid = ix.indexrelid
-JOIN pg_class t ON t.oid = ix.indrelid
-JOIN pg_namespace s ON s.oid = t.relnamespace
-WHERE s.nspname = 'public'
-"""
-
-
-def pg_shape(url: str) -> tuple[dict[str, Table], dict[tuple[str, str], str]]:
-    """The shape, and each integer column's PostgreSQL type."""
-    import psycopg
-
-    shape: dict[str, Table] = {}
-    widths: dict[tuple[str, str], str] = {}
-    with psycopg.connect(url) as conn:
-        for table, col, typ, notnull, default in conn.execute(PG_COLUMNS).fetchall():
-            if table in BOOKKEEPING:
-                continue
-            shape.setdefault(table, Table()).columns[col] = (_type(typ), notnull, _default(default))
-            if _type(typ) == "integer":
-                widths[(table, col)] = typ
-        for table, index, primary, unique, where, constraint, cols in conn.execute(
-            PG_INDEXES
-        ).fetchall():
-            if table in BOOKKEEPING:
-                continue
-            if primary:
-                shape[table].primary_key = tuple(cols)
-            elif constraint:
-                shape[table].unique.add(tuple(cols))
-            else:
-                shape[table].indexes.add((index, tuple(cols), unique, _predicate(where)))
-    return shape, widths
 
 
 def _sqlite_at(path: Path, version: int) -> sqlite3.Connection:
