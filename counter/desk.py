@@ -30,7 +30,15 @@ from counter.dossiers import (
 )
 from counter.errors import AuthError, IllegalTransition, InvalidInput, NotFound
 from counter.identity import device_identity
-from counter.lifecycle import ACTIONS, CREATING, REVERSIBLE, STATUSES, transition
+from counter.lifecycle import (
+    ACTIONS,
+    CREATING,
+    REASON_REQUIRED,
+    REVERSIBLE,
+    STATUSES,
+    require_details,
+    transition,
+)
 from counter.store import Store
 from counter.text import nfc, nfc_lines
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
@@ -646,17 +654,16 @@ class Desk:
                     "Give the reason for the supplement request",
                 )
             details["items"] = items
-        elif action in ("refuse", "withdraw", "stop"):
-            if not details.get("reason"):
-                raise InvalidInput("reason", "Ghi rõ lý do", "Give the reason")
+        elif action in REASON_REQUIRED:
+            require_details(action, reason=details.get("reason") or "")
         elif action == "extend":
             if not details.get("reason"):
                 raise InvalidInput(
                     "reason", "Ghi rõ lý do chậm trễ", "Give the reason for the delay"
                 )
             details["new_day"] = _parse_day(details.get("new_day"))
-        elif action == "return_result" and not details.get("to"):
-            raise InvalidInput("to", "Ghi rõ người nhận kết quả", "Say who collected the result")
+        elif action == "return_result":
+            require_details(action, to=details.get("to") or "")
 
     # -- reading -------------------------------------------------------------------------
 

@@ -45,15 +45,14 @@ from counter.codes import continue_after
 from counter.config import Config
 from counter.dossiers import applicant_from_row, representative_from_row, search_text
 from counter.identity import device_identity
-from counter.lifecycle import ACTIONS, STATUSES, transition
+from counter.lifecycle import STATUSES, find_action, transition
 from counter.profile import build_profile, profile_hash
+from counter.protocol import PROTOCOL_VERSION, ApiPath
 from counter.store import Store
 from counter.text import nfc, nfc_tree
 from counter.timeutil import Clock, iso, parse_iso, system_clock, to_vn
 from counter.worktime import WorkCalendar
 
-PROTOCOL_VERSION = 1
-API = "/api/v1"
 DEFAULT_MAX_BATCH = 500
 DEFAULT_MAX_BODY = 4 * 1024 * 1024
 PULL_PAGE = 200
@@ -426,7 +425,7 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
     from counter import signing  # cryptography: loaded when needed, not at the app's start
 
     resp = client.post(
-        f"{API}/enroll",
+        ApiPath.ENROLL,
         json={
             "enrollment_code": code,
             "device_id": device_id,
@@ -519,7 +518,7 @@ def rebase_numbers(store: Store, counter_no: int, known: dict[str, Any]) -> None
 
 def rebase_from_portal(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]:
     """Ask the portal what it knows of this device (`GET /device`) and `rebase_numbers`."""
-    resp = client.get(f"{API}/device", headers=_auth(store))
+    resp = client.get(ApiPath.DEVICE, headers=_auth(store))
     if resp.status_code != 200:
         raise _error_of(resp)
     data = dict(resp.json())
@@ -561,7 +560,7 @@ def send_profile(
     digest = profile_hash(profile)
     if store.get_setting(K_PROFILE) == digest:
         return
-    resp = http.put(f"{API}/profile", json={"profile": profile}, headers=_auth(store))
+    resp = http.put(ApiPath.PROFILE, json={"profile": profile}, headers=_auth(store))
     if resp.status_code == 200:
         store.set_setting(K_PROFILE, digest)
         report.profile_sent = True
@@ -749,7 +748,7 @@ def push(
         after, seqs, body = built
         try:
             resp = client.post(
-                f"{API}/push",
+                ApiPath.PUSH,
                 content=body,
                 headers={**_auth(store), "content-type": "application/json"},
             )
@@ -947,7 +946,7 @@ def pull(
         cursor = _int_setting(store, K_CURSOR, 0)
         try:
             resp = client.get(
-                f"{API}/changes",
+                ApiPath.CHANGES,
                 params={"after": cursor, "limit": page},
                 headers=_auth(store),
             )
@@ -1135,17 +1134,6 @@ def _change_time(
         log.warning("a central change dated %s cannot be right; dated on arrival", iso(at))
         return ctx.now
     return at
-
-
-def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
-    """The lifecycle action that moves `status` to `to_status`, if the lifecycle allows one."""
-    for action in ACTIONS.values():
-        if action.key == "receive" or action.keeps_status or status not in action.sources:
-            continue
-        target = action.target if action.target is not None else (paused_from or "received")
-        if target == to_status:
-            return action.key
-    return None
 
 
 def _apply_status(
