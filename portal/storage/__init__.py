@@ -7,11 +7,11 @@ citizen.py on the plumbing of base.py); `SQLiteStorage` (sqlite.py) is the defau
 migrated from the one schema of schema.py. The names callers use are re-exported here.
 """
 
+from counter.protocol import PROTOCOL_VERSION
 from portal.storage.devices import CODE_SEQUENCE_DAYS, ENROLLMENT_REFUSED, enrollment_refusal
 from portal.storage.models import (
     CORRECTABLE_FIELDS,
     PAGE_SNAPSHOT_FIELDS,
-    PROTOCOL_VERSION,
     RATING_CRITERIA,
     RATING_OVERALL,
     SUPPORTED_KINDS,

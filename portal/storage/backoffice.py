@@ -8,7 +8,9 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from counter.lifecycle import ACTIONS, STATUSES
+from counter.errors import InvalidInput
+from counter.lifecycle import STATUSES, find_action, require_details
+from counter.protocol import CHANGE_CORRECTION, CHANGE_RATING, CHANGE_STATUS, ErrorCode
 from portal.storage.base import SQLBase
 from portal.storage.models import (
     CORRECTABLE_FIELDS,
@@ -45,7 +47,7 @@ class BackOffice(SQLBase):
             "SELECT * FROM dossiers WHERE uuid = ? OR code = ?", (ref.strip(), ref.strip().upper())
         ).fetchone()
         if row is None:
-            raise StorageError("not_found", f"no dossier {ref} on the portal")
+            raise StorageError(ErrorCode.NOT_FOUND, f"no dossier {ref} on the portal")
         return row
 
     def _change(
@@ -76,7 +78,8 @@ class BackOffice(SQLBase):
         """The back office moves a dossier (e.g. to `processing`, `result_ready`)."""
         if to_status not in STATUSES:
             raise StorageError(
-                "invalid_status", f"unknown status {to_status!r} (known: {', '.join(STATUSES)})"
+                ErrorCode.INVALID_STATUS,
+                f"unknown status {to_status!r} (known: {', '.join(STATUSES)})",
             )
         now = self._now()
         with self._tx() as c:
@@ -85,13 +88,19 @@ class BackOffice(SQLBase):
             action = find_action(row["status"], to_status, snap.get("paused_from_status"))
             if action is None:
                 raise StorageError(
-                    "illegal_transition",
+                    ErrorCode.ILLEGAL_TRANSITION,
                     f"dossier {row['code']} is {row['status']}: it cannot move to {to_status}",
                 )
-            if action in ("refuse", "withdraw", "stop") and not note:
-                raise StorageError("reason_required", f"{action} needs a reason (--note)")
-            if action == "return_result" and not (to or note):
-                raise StorageError("recipient_required", "say who collected the result (--to)")
+            try:  # the lifecycle's rule, as at the counter (a note names the recipient too)
+                require_details(action, reason=note, to=to or note)
+            except InvalidInput as missing:
+                if missing.field == "to":
+                    raise StorageError(
+                        ErrorCode.RECIPIENT_REQUIRED, "say who collected the result (--to)"
+                    ) from None
+                raise StorageError(
+                    ErrorCode.REASON_REQUIRED, f"{action} needs a reason (--note)"
+                ) from None
             # The version goes up, so a counter entry written before the counter saw this
             # change (same version) cannot overwrite it; the counter's echo (version + 1) does.
             c.execute(
@@ -102,27 +111,27 @@ class BackOffice(SQLBase):
             data = {"to_status": to_status, "action": action, "note": note, "by": by, "at": now}
             if to:
                 data["to"] = to
-            return self._change(c, row, "dossier.status", data, by, now)
+            return self._change(c, row, CHANGE_STATUS, data, by, now)
 
     def correct(self, dossier: str, fields: dict[str, str], *, by: str) -> Change:
         """The back office corrects contact details or the note of a dossier."""
         bad = sorted(set(fields) - set(CORRECTABLE_FIELDS))
         if bad or not fields:
             raise StorageError(
-                "invalid_field",
+                ErrorCode.INVALID_FIELD,
                 f"only {', '.join(CORRECTABLE_FIELDS)} can be corrected (got {bad or 'nothing'})",
             )
         now = self._now()
         with self._tx() as c:
             row = self._find_locked(c, dossier)
             return self._change(
-                c, row, "dossier.correction", {"fields": fields, "by": by, "at": now}, by, now
+                c, row, CHANGE_CORRECTION, {"fields": fields, "by": by, "at": now}, by, now
             )
 
     def add_rating(self, dossier: str, score: int, comment: str = "") -> Change:
         """A rating recorded by the back office (1–5), passed on to the counter that served."""
         if not 1 <= score <= 5:
-            raise StorageError("invalid_score", f"a rating is 1–5, got {score}")
+            raise StorageError(ErrorCode.INVALID_SCORE, f"a rating is 1–5, got {score}")
         return self._rate(dossier, score, "", {}, comment, "back-office")
 
     def submit_rating(
@@ -133,11 +142,13 @@ class BackOffice(SQLBase):
         returned; passed on to the counter as a `rating` change (score 5/3/1 for protocol v1
         counters, the criteria beside it)."""
         if overall not in RATING_OVERALL:
-            raise StorageError("invalid_rating", f"overall must be one of {list(RATING_OVERALL)}")
+            raise StorageError(
+                ErrorCode.INVALID_RATING, f"overall must be one of {list(RATING_OVERALL)}"
+            )
         if set(criteria) != set(RATING_CRITERIA) or any(
             v not in (0, 1, 2) or isinstance(v, bool) for v in criteria.values()
         ):
-            raise StorageError("invalid_rating", "criteria c1–c9 must each be 2, 1 or 0")
+            raise StorageError(ErrorCode.INVALID_RATING, "criteria c1–c9 must each be 2, 1 or 0")
         return self._rate(
             dossier_uuid, RATING_OVERALL[overall], overall, criteria, comment, "citizen"
         )
@@ -158,7 +169,7 @@ class BackOffice(SQLBase):
                 row = self._find_locked(c, dossier)
                 if source == "citizen" and row["status"] != "returned":
                     raise StorageError(
-                        "not_returned", "a dossier is rated once its result is returned"
+                        ErrorCode.NOT_RETURNED, "a dossier is rated once its result is returned"
                     )
                 new = c.execute(
                     "INSERT INTO ratings(dossier_uuid, score, comment, rated_at, overall, "
@@ -174,10 +185,10 @@ class BackOffice(SQLBase):
                 if overall:
                     data |= {"overall": overall, "criteria": criteria}
                 by = "citizen" if source == "citizen" else "back-office"
-                return self._change(c, row, "rating", data, by, now)
+                return self._change(c, row, CHANGE_RATING, data, by, now)
         except Exception as exc:
             if self._unique_violation(exc):
-                raise StorageError("already_rated", "this dossier has been rated") from None
+                raise StorageError(ErrorCode.ALREADY_RATED, "this dossier has been rated") from None
             raise
 
     def rating_of(self, dossier_uuid: str) -> Rating | None:
@@ -238,14 +249,3 @@ class BackOffice(SQLBase):
         with self._read() as c:
             rows = c.execute(sql + " ORDER BY received_at, seq", args).fetchall()
         return [dict(r) for r in rows]
-
-
-def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
-    """The lifecycle action that moves `status` to `to_status`, if one may."""
-    for action in ACTIONS.values():
-        if action.key == "receive" or action.keeps_status or status not in action.sources:
-            continue
-        target = action.target if action.target is not None else (paused_from or "received")
-        if target == to_status:
-            return action.key
-    return None

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter.codes import parse_code
 from counter.lookup import device_short_id
+from counter.protocol import ErrorCode
 from counter.timeutil import to_vn
 from portal.storage.base import SQLBase
 from portal.storage.models import Device, StorageError, canonical_json
@@ -98,9 +99,11 @@ class Devices(SQLBase):
         never be taken over with a code meant for a new one.
         """
         if not 1 <= counter_no <= 99:
-            raise StorageError("invalid_counter", f"counter number must be 1–99, got {counter_no}")
+            raise StorageError(
+                ErrorCode.INVALID_COUNTER, f"counter number must be 1–99, got {counter_no}"
+            )
         if not agency_code.strip():
-            raise StorageError("invalid_agency", "agency code is empty")
+            raise StorageError(ErrorCode.INVALID_AGENCY, "agency code is empty")
         raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
         code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
         now = self.clock()
@@ -166,7 +169,7 @@ class Devices(SQLBase):
             )
             if reason is not None:
                 _log.info("enrollment refused: %s", reason)
-                raise StorageError("enrollment_refused", ENROLLMENT_REFUSED)
+                raise StorageError(ErrorCode.ENROLLMENT_REFUSED, ENROLLMENT_REFUSED)
             if existing is None:
                 c.execute(
                     "INSERT INTO devices(device_id, agency_code, counter_no, token_hash, "
@@ -236,7 +239,7 @@ class Devices(SQLBase):
                 (self._now(), device_id),
             )
             if cur.rowcount == 0 and self.device(device_id) is None:
-                raise StorageError("not_found", f"no device {device_id}")
+                raise StorageError(ErrorCode.NOT_FOUND, f"no device {device_id}")
         self._cache().clear()
         device = self.device(device_id)
         assert device is not None
@@ -297,7 +300,7 @@ class Devices(SQLBase):
                 (canonical_json(profile), device_id),
             )
             if cur.rowcount == 0:
-                raise StorageError("device_revoked", "this device was revoked")
+                raise StorageError(ErrorCode.DEVICE_REVOKED, "this device was revoked")
         self._cache().clear()
 
     def devices(self) -> list[Device]:

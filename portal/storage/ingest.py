@@ -21,6 +21,13 @@ from typing import Any
 
 from counter.codes import parse_code
 from counter.lifecycle import STATUSES
+from counter.protocol import (
+    ENTRY_CHANGE_OUTCOME,
+    ENTRY_DOSSIER_EVENT,
+    ErrorClass,
+    ErrorCode,
+    reason,
+)
 from portal.storage.base import SQLBase
 from portal.storage.models import (
     SUPPORTED_KINDS,
@@ -35,7 +42,7 @@ from portal.storage.models import (
 )
 from portal.storage.rows import iso, sha256_hex
 
-FOREIGN = "wrong_device: the entry names device"
+FOREIGN = reason(ErrorCode.WRONG_DEVICE, "the entry names device")
 
 
 _MAX_INT = 2**63 - 1
@@ -161,7 +168,7 @@ class Ingest(SQLBase):
         with self._tx() as c:
             row = self._lock_device(c, device.device_id)
             if row is None or row["revoked_at"] is not None:
-                raise StorageError("device_revoked", "this device was revoked")
+                raise StorageError(ErrorCode.DEVICE_REVOKED, "this device was revoked")
             last = int(row["last_seq"])
             out = PushOutcome(last_seq=last, accepted_through=after_seq)
             prev = after_seq
@@ -170,8 +177,8 @@ class Ingest(SQLBase):
                     self._duplicate(c, device, entry, out)
                 elif prev != last:
                     out.halt = Halt(
-                        "retry",
-                        "sequence_gap",
+                        ErrorClass.RETRY,
+                        ErrorCode.SEQUENCE_GAP,
                         f"entry {entry.seq} follows {prev}, but the portal has applied "
                         f"up to {last}: resend from {last}",
                         {"last_seq": last},
@@ -181,18 +188,20 @@ class Ingest(SQLBase):
                     version = SUPPORTED_KINDS.get(entry.kind)
                     if version is not None and entry.schema_version > version:
                         out.halt = Halt(
-                            "retry",
-                            "schema_unsupported",
+                            ErrorClass.RETRY,
+                            ErrorCode.SCHEMA_UNSUPPORTED,
                             f"{entry.kind} schema {entry.schema_version} is newer than this "
                             f"portal ({version}): the portal must be upgraded",
                             {"kind": entry.kind, "max_schema_version": version},
                         )
                         break
-                    reason = self._apply(c, device, entry, now)
-                    if reason.startswith(FOREIGN):
+                    why = self._apply(c, device, entry, now)
+                    if why.startswith(FOREIGN):
                         # Not this device's entry (a stolen credential, a copied store): it
                         # must not use up the device's sequence numbers. Nothing is recorded.
-                        out.halt = Halt("rejected", "foreign_entry", reason, {"last_seq": last})
+                        out.halt = Halt(
+                            ErrorClass.REJECTED, ErrorCode.FOREIGN_ENTRY, why, {"last_seq": last}
+                        )
                         break
                     text = canonical_json(entry.payload)
                     kept = canonical_json(minimal_payload(entry.payload))
@@ -208,13 +217,13 @@ class Ingest(SQLBase):
                             entry.created_at,
                             now,
                             _entry_hash(entry, text),
-                            "rejected" if reason else "applied",
-                            reason,
+                            "rejected" if why else "applied",
+                            why,
                             kept,
                         ),
                     )
-                    if reason:
-                        out.rejected.append((entry.seq, reason))
+                    if why:
+                        out.rejected.append((entry.seq, why))
                     else:
                         out.applied += 1
                     last = entry.seq
@@ -240,8 +249,11 @@ class Ingest(SQLBase):
             out.rejected.append(
                 (
                     entry.seq,
-                    "sequence_reused: the portal already holds a different entry with this "
-                    "sequence number (was the counter's database replaced?)",
+                    reason(
+                        ErrorCode.SEQUENCE_REUSED,
+                        "the portal already holds a different entry with this "
+                        "sequence number (was the counter's database replaced?)",
+                    ),
                 )
             )
         elif row["status"] == "rejected":
@@ -250,38 +262,43 @@ class Ingest(SQLBase):
     def _apply(self, c: Any, device: Device, entry: Entry, now: str) -> str:
         """Project one entry; return '' when applied or the reason it is rejected."""
         if entry.local_reject:
-            return f"counter_rejected: {entry.local_reject}"
+            return reason(ErrorCode.COUNTER_REJECTED, entry.local_reject)
         if entry.problem:
-            return f"malformed: {entry.problem}"
+            return reason(ErrorCode.MALFORMED, entry.problem)
         if entry.kind not in SUPPORTED_KINDS:
-            return f"unknown_kind: this portal does not know entries of kind {entry.kind!r}"
+            return reason(
+                ErrorCode.UNKNOWN_KIND, f"this portal does not know entries of kind {entry.kind!r}"
+            )
         p = entry.payload
         if not isinstance(p, dict):
-            return "malformed: the payload is not a JSON object"
+            return reason(ErrorCode.MALFORMED, "the payload is not a JSON object")
         if p.get("device_id") != device.device_id:
             return f"{FOREIGN} {p.get('device_id')!r}"
         snap = p.get("dossier")
         if not isinstance(snap, dict) or snap.get("uuid") != p.get("dossier_uuid"):
-            return "malformed: the dossier snapshot is missing or names another dossier"
+            return reason(
+                ErrorCode.MALFORMED, "the dossier snapshot is missing or names another dossier"
+            )
         missing = [
             k
             for k in ("code", "status", "version", "received_at", "due_at", "procedure_code")
             if k not in snap
         ]
         if missing:
-            return f"malformed: the dossier snapshot lacks {', '.join(missing)}"
+            return reason(ErrorCode.MALFORMED, f"the dossier snapshot lacks {', '.join(missing)}")
         problem = _snapshot_problem(snap)
         if problem:
-            return f"malformed: {problem}"
+            return reason(ErrorCode.MALFORMED, problem)
         if snap["status"] not in STATUSES:
-            return f"malformed: unknown status {snap['status']!r}"
+            return reason(ErrorCode.MALFORMED, f"unknown status {snap['status']!r}")
         parsed = parse_code(str(snap["code"]))
         if parsed is None:
-            return f"malformed: {snap['code']!r} is not a dossier code"
+            return reason(ErrorCode.MALFORMED, f"{snap['code']!r} is not a dossier code")
         if parsed.agency != device.agency_code or parsed.counter_no != device.counter_no:
-            return (
-                f"wrong_counter: dossier code {snap['code']} is not from counter "
-                f"{device.counter_no} of agency {device.agency_code}"
+            return reason(
+                ErrorCode.WRONG_COUNTER,
+                f"dossier code {snap['code']} is not from counter "
+                f"{device.counter_no} of agency {device.agency_code}",
             )
         # The dossier itself (its owner and version) and any other dossier holding its code,
         # in one statement.
@@ -295,15 +312,22 @@ class Ingest(SQLBase):
             else:
                 clash = known
         if owner is not None and owner["device_id"] != device.device_id:
-            return f"wrong_device: dossier {snap['uuid']} belongs to another device"
+            return reason(
+                ErrorCode.WRONG_DEVICE, f"dossier {snap['uuid']} belongs to another device"
+            )
         if clash is not None:
-            return f"code_clash: dossier code {snap['code']} is already used by another dossier"
-        if entry.kind == "dossier.event":
+            return reason(
+                ErrorCode.CODE_CLASH,
+                f"dossier code {snap['code']} is already used by another dossier",
+            )
+        if entry.kind == ENTRY_DOSSIER_EVENT:
             event = p.get("event")
             if not isinstance(event, dict) or not _int_ok(event.get("id")):
-                return "malformed: the event is missing or has no id"
+                return reason(ErrorCode.MALFORMED, "the event is missing or has no id")
             if not all(isinstance(event.get(k, ""), str) for k in ("at", "action", "to_status")):
-                return "malformed: the event's at, action and to_status must be text"
+                return reason(
+                    ErrorCode.MALFORMED, "the event's at, action and to_status must be text"
+                )
             held = c.execute(
                 "SELECT dossier_uuid, action, at FROM dossier_events "
                 "WHERE device_id = ? AND event_id = ?",
@@ -316,16 +340,17 @@ class Ingest(SQLBase):
             ):
                 # Another event holds this id (a store copied back without `counter restore`):
                 # rejected and shown, never dropped in silence.
-                return (
-                    f"event_id_reused: event {event['id']} of this device is another event "
-                    "(was the counter's database restored without `counter restore`?)"
+                return reason(
+                    ErrorCode.EVENT_ID_REUSED,
+                    f"event {event['id']} of this device is another event "
+                    "(was the counter's database restored without `counter restore`?)",
                 )
-        refused = entry.kind == "dossier.change_outcome" and p.get("outcome") != "applied"
+        refused = entry.kind == ENTRY_CHANGE_OUTCOME and p.get("outcome") != "applied"
         if owner is None or int(snap["version"]) >= int(owner["version"]) or refused:
             # A refusal is the counter's word on a central change: its state stands even
             # though the change raised the portal's version (`set_status`).
             self._project(c, device, snap, now)
-        if entry.kind == "dossier.event":
+        if entry.kind == ENTRY_DOSSIER_EVENT:
             self._event(c, device, entry.seq, snap["uuid"], p["event"])
         else:  # dossier.change_outcome: a change the counter refused, or had nothing to do for
             outcome = "applied" if p.get("outcome") == "applied" else "refused"

@@ -11,10 +11,15 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from counter.history import PORTAL_FIELDS
+from counter.protocol import (
+    ENTRY_CHANGE_OUTCOME,
+    ENTRY_DOSSIER_EVENT,
+    ErrorClass,
+    ErrorCode,
+)
 
-PROTOCOL_VERSION = 1
 # Entry kinds this portal understands, with the newest payload schema version of each.
-SUPPORTED_KINDS: dict[str, int] = {"dossier.event": 1, "dossier.change_outcome": 1}
+SUPPORTED_KINDS: dict[str, int] = {ENTRY_DOSSIER_EVENT: 1, ENTRY_CHANGE_OUTCOME: 1}
 # Dossier fields the back office may correct (pushed to the counter as `dossier.correction`).
 CORRECTABLE_FIELDS = ("applicant_phone", "applicant_email", "applicant_address", "note")
 
@@ -43,7 +48,7 @@ def canonical_json(value: Any) -> str:
 class StorageError(Exception):
     """A refusal with a machine-readable code (the HTTP layer maps it to a status)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: ErrorCode, message: str):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -79,8 +84,8 @@ class Entry:
 class Halt:
     """Why processing of a batch stopped early; the entries before it were processed."""
 
-    error_class: str  # "retry" | "rejected" | "reauth"
-    code: str
+    error_class: ErrorClass
+    code: ErrorCode
     message: str
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from counter.protocol import ErrorCode
 from portal.storage.models import Change, Device, Rating, StorageError
 
 # Statements both backends run from the sync API (PostgreSQL also from the event loop).
@@ -29,10 +30,10 @@ def sha256_hex(text: str) -> str:
 def authenticated(row: Any) -> Device:
     """The device of a credential's row, or why it may not sync."""
     if row is None:
-        raise StorageError("unauthenticated", "unknown or replaced device credential")
+        raise StorageError(ErrorCode.UNAUTHENTICATED, "unknown or replaced device credential")
     device = device_from_row(row)
     if device.revoked_at is not None:
-        raise StorageError("device_revoked", "this device was revoked by the portal admin")
+        raise StorageError(ErrorCode.DEVICE_REVOKED, "this device was revoked by the portal admin")
     return device
 
 
