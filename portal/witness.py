@@ -220,6 +220,7 @@ class Witness:
                     self.key, device.device_id, seq, digest, same["witnessed_at"]
                 )
             if same is not None:
+                assert top is not None  # `same` is one of the witnessed heads
                 alarm = ("fork", "this sequence was witnessed with another hash", int(top["seq"]))
             elif top is not None and seq < int(top["seq"]):
                 alarm = ("rollback", "the head is behind one already witnessed", int(top["seq"]))

@@ -12,6 +12,7 @@ from counter.errors import InvalidInput
 from counter.lifecycle import STATUSES, find_action, require_details
 from counter.protocol import CHANGE_CORRECTION, CHANGE_RATING, CHANGE_STATUS, ErrorCode
 from portal.storage.base import SQLBase
+from portal.storage.dbapi import Connection, Row, one
 from portal.storage.models import (
     CORRECTABLE_FIELDS,
     RATING_CRITERIA,
@@ -42,7 +43,7 @@ class BackOffice(SQLBase):
 
     # -- back office -----------------------------------------------------------------------
 
-    def _find(self, c: Any, ref: str) -> Any:
+    def _find(self, c: Connection, ref: str) -> Row:
         row = c.execute(
             "SELECT * FROM dossiers WHERE uuid = ? OR code = ?", (ref.strip(), ref.strip().upper())
         ).fetchone()
@@ -52,21 +53,23 @@ class BackOffice(SQLBase):
 
     def _change(
         self,
-        c: Any,
-        row: Any,
+        c: Connection,
+        row: Row,
         kind: str,
         data: dict[str, Any],
         by: str,
         now: str,
     ) -> Change:
-        new = c.execute(
-            "INSERT INTO changes(device_id, dossier_uuid, kind, data, created_at, created_by) "
-            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            (row["device_id"], row["uuid"], kind, canonical_json(data), now, by),
-        ).fetchone()
+        new = one(
+            c.execute(
+                "INSERT INTO changes(device_id, dossier_uuid, kind, data, created_at, "
+                "created_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (row["device_id"], row["uuid"], kind, canonical_json(data), now, by),
+            )
+        )
         return Change(int(new["id"]), kind, row["uuid"], now, data)
 
-    def _find_locked(self, c: Any, ref: str) -> Any:
+    def _find_locked(self, c: Connection, ref: str) -> Row:
         """The dossier, read again after locking its device (the order ingest locks in)."""
         row = self._find(c, ref)
         self._lock_device(c, row["device_id"])
@@ -171,11 +174,21 @@ class BackOffice(SQLBase):
                     raise StorageError(
                         ErrorCode.NOT_RETURNED, "a dossier is rated once its result is returned"
                     )
-                new = c.execute(
-                    "INSERT INTO ratings(dossier_uuid, score, comment, rated_at, overall, "
-                    "criteria, source) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (row["uuid"], score, comment, now, overall, canonical_json(criteria), source),
-                ).fetchone()
+                new = one(
+                    c.execute(
+                        "INSERT INTO ratings(dossier_uuid, score, comment, rated_at, overall, "
+                        "criteria, source) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        (
+                            row["uuid"],
+                            score,
+                            comment,
+                            now,
+                            overall,
+                            canonical_json(criteria),
+                            source,
+                        ),
+                    )
+                )
                 data: dict[str, Any] = {
                     "rating_id": int(new["id"]),
                     "score": score,

@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
+from portal.storage.dbapi import Connection, Row, one
 from portal.storage.models import Device
 from portal.storage.rows import iso
 from portal.storage.schema import new_epoch_id
@@ -38,16 +39,16 @@ class SQLBase:
     _device_cache: dict[str, tuple[float, list[Device]]]
     _DEVICE_CACHE_MAX = 10_000  # short ids remembered at most (a city has a few thousand)
 
-    def _tx(self) -> AbstractContextManager[Any]:
+    def _tx(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
-    def _read(self) -> AbstractContextManager[Any]:
+    def _read(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
     # Appended to `_lock_device`'s read: PostgreSQL locks the row (SQLite has one writer).
     _FOR_UPDATE = ""
 
-    def _lock_device(self, c: Any, device_id: str) -> Any:
+    def _lock_device(self, c: Connection, device_id: str) -> Row | None:
         """Serialise writes touching one device (its ingest and the changes queued for it,
         whose ids must commit in order); its row (`last_seq`, `revoked_at`), or None."""
         return c.execute(
@@ -55,7 +56,7 @@ class SQLBase:
             (device_id,),
         ).fetchone()
 
-    def _serialize(self, c: Any, key: int) -> None:
+    def _serialize(self, c: Connection, key: int) -> None:
         """A lock held to the end of the transaction (PostgreSQL: an advisory lock)."""
 
     def _unique_violation(self, exc: BaseException) -> bool:
@@ -79,9 +80,7 @@ class SQLBase:
                 "ON CONFLICT(name) DO NOTHING",
                 (secrets.token_hex(32),),
             )
-            row = c.execute(
-                "SELECT value FROM portal_secrets WHERE name = 'client_hash_key'"
-            ).fetchone()
+            row = one(c.execute("SELECT value FROM portal_secrets WHERE name = 'client_hash_key'"))
         self.hash_key = bytes.fromhex(str(row["value"]))
 
     def client_hash(self, client: str) -> str:
@@ -105,7 +104,7 @@ class SQLBase:
         """This database's identity (see `new_epoch`); read once per process."""
         if not self._epoch:
             with self._read() as c:
-                row = c.execute("SELECT value FROM portal_meta WHERE key = 'epoch'").fetchone()
+                row = one(c.execute("SELECT value FROM portal_meta WHERE key = 'epoch'"))
             self._epoch = str(row["value"])
         return self._epoch
 
@@ -126,16 +125,19 @@ class SQLBase:
     def latest_change_id(self, device_id: str) -> int:
         """The newest change id queued for this device (0: none)."""
         with self._read() as c:
-            row = c.execute(
-                "SELECT max(id) AS m FROM changes WHERE device_id = ?", (device_id,)
-            ).fetchone()
+            row = one(
+                c.execute("SELECT max(id) AS m FROM changes WHERE device_id = ?", (device_id,))
+            )
         return int(row["m"] or 0)
 
     def max_event_id(self, device_id: str) -> int:
         """The highest timeline event id this device has sent (0: none): a counter restored
         from a backup numbers its new events past it, so none is taken for a duplicate."""
         with self._read() as c:
-            row = c.execute(
-                "SELECT max(event_id) AS m FROM dossier_events WHERE device_id = ?", (device_id,)
-            ).fetchone()
+            row = one(
+                c.execute(
+                    "SELECT max(event_id) AS m FROM dossier_events WHERE device_id = ?",
+                    (device_id,),
+                )
+            )
         return int(row["m"] or 0)

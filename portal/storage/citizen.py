@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from portal.storage.base import SQLBase
+from portal.storage.dbapi import Connection, Row
 from portal.storage.models import CitizenView
 from portal.storage.rows import iso, rating_from_row
 
 
-def _rows_by_client(c: Any, keys: list[str]) -> dict[str, Any]:
+def _rows_by_client(c: Connection, keys: list[str]) -> dict[str, Row]:
     """The rate limit's rows of `keys`, by key."""
     marks = ", ".join("?" for _ in keys)
     rows = c.execute(
@@ -99,7 +99,7 @@ class CitizenPage(SQLBase):
             ).fetchone()
         return CitizenView(dict(row), [dict(e) for e in events], rating_from_row(rating))
 
-    def _blocked_for(self, row: Any, free: int, now: datetime) -> int:
+    def _blocked_for(self, row: Row | None, free: int, now: datetime) -> int:
         """Seconds left of the delay a counter's row imposes: none for its first `free - 1`
         failures, then 1 s after the `free`-th, doubling with each further one, at most
         `lookup_window`; `window_start` holds the latest counted failure."""

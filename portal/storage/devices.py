@@ -18,6 +18,7 @@ from counter.lookup import device_short_id
 from counter.protocol import ErrorCode
 from counter.timeutil import to_vn
 from portal.storage.base import SQLBase
+from portal.storage.dbapi import Connection, Row
 from portal.storage.models import Device, StorageError, canonical_json
 from portal.storage.rows import AUTHENTICATE_SQL, authenticated, device_from_row, iso, sha256_hex
 
@@ -33,8 +34,8 @@ ENROLLMENT_REFUSED = (
 
 
 def enrollment_refusal(
-    code: Any,
-    existing: Any,
+    code: Row | None,
+    existing: Row | None,
     counter_taken: bool,
     now: str,
     device_id: str,
@@ -66,7 +67,12 @@ def enrollment_refusal(
         str(existing["device_secret"]).encode(), device_secret.encode()
     )
     if code["used_by"] is not None:
-        if code["used_by"] != device_id or not same_secret or existing["revoked_at"] is not None:
+        if (
+            code["used_by"] != device_id
+            or existing is None
+            or not same_secret
+            or existing["revoked_at"] is not None
+        ):
             return "code already used"
     else:
         bound = code["device_id"]
@@ -130,7 +136,7 @@ class Devices(SQLBase):
         agency_code: str,
         counter_no: int,
         *,
-        also: Callable[[Any], None] | None = None,
+        also: Callable[[Connection], None] | None = None,
     ) -> tuple[Device, str]:
         """Register (or re-register) a device; returns it with its new bearer token.
 
@@ -190,6 +196,7 @@ class Devices(SQLBase):
                     "device_secret = ?, enrolled_at = ?, revoked_at = NULL WHERE device_id = ?",
                     (agency_code, counter_no, sha256_hex(token), device_secret, now, device_id),
                 )
+            assert row is not None  # enrollment_refusal refuses an unknown code
             if row["used_by"] is None:
                 c.execute(
                     "UPDATE enrollment_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",

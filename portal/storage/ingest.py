@@ -29,6 +29,7 @@ from counter.protocol import (
     reason,
 )
 from portal.storage.base import SQLBase
+from portal.storage.dbapi import Connection
 from portal.storage.models import (
     SUPPORTED_KINDS,
     Device,
@@ -132,7 +133,7 @@ class Ingest(SQLBase):
     # A field only whole rows from counters before issue 19 carry.
     _WHOLE_ROW_MARK = '%"applicant_id"%'
 
-    def _minimise_old_rows(self, c: Any) -> int:
+    def _minimise_old_rows(self, c: Connection) -> int:
         """Cut snapshots and ingest payloads stored before minimisation down to
         `PORTAL_FIELDS` (the payload hash, which answers retries, is kept as it was)."""
         done = 0
@@ -236,7 +237,7 @@ class Ingest(SQLBase):
             out.last_seq = last
         return out
 
-    def _duplicate(self, c: Any, device: Device, entry: Entry, out: PushOutcome) -> None:
+    def _duplicate(self, c: Connection, device: Device, entry: Entry, out: PushOutcome) -> None:
         """An entry already processed: report its recorded outcome, change nothing."""
         out.duplicates += 1
         row = c.execute(
@@ -259,7 +260,7 @@ class Ingest(SQLBase):
         elif row["status"] == "rejected":
             out.rejected.append((entry.seq, row["reason"]))
 
-    def _apply(self, c: Any, device: Device, entry: Entry, now: str) -> str:
+    def _apply(self, c: Connection, device: Device, entry: Entry, now: str) -> str:
         """Project one entry; return '' when applied or the reason it is rejected."""
         if entry.local_reject:
             return reason(ErrorCode.COUNTER_REJECTED, entry.local_reject)
@@ -357,7 +358,7 @@ class Ingest(SQLBase):
             self._outcome(c, device, p.get("change_id"), outcome, str(p.get("reason", "")), now)
         return ""
 
-    def _project(self, c: Any, device: Device, snap: dict[str, Any], now: str) -> None:
+    def _project(self, c: Connection, device: Device, snap: dict[str, Any], now: str) -> None:
         parsed = parse_code(str(snap["code"]))
         assert parsed is not None
         values = (
@@ -403,7 +404,9 @@ class Ingest(SQLBase):
                 (snap["uuid"], device.device_id, snap["ticket"], str(snap["received_at"])[:10]),
             )
 
-    def _event(self, c: Any, device: Device, seq: int, uuid: str, event: dict[str, Any]) -> None:
+    def _event(
+        self, c: Connection, device: Device, seq: int, uuid: str, event: dict[str, Any]
+    ) -> None:
         details = event.get("details") or {}
         c.execute(
             "INSERT INTO dossier_events(device_id, event_id, dossier_uuid, seq, at, action, "
@@ -427,7 +430,7 @@ class Ingest(SQLBase):
 
     def _outcome(
         self,
-        c: Any,
+        c: Connection,
         device: Device,
         change_id: Any,
         outcome: str,

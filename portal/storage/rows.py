@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from counter.protocol import ErrorCode
+from portal.storage.dbapi import Row
 from portal.storage.models import Change, Device, Rating, StorageError
 
 # Statements both backends run from the sync API (PostgreSQL also from the event loop).
@@ -27,7 +28,7 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def authenticated(row: Any) -> Device:
+def authenticated(row: Row | None) -> Device:
     """The device of a credential's row, or why it may not sync."""
     if row is None:
         raise StorageError(ErrorCode.UNAUTHENTICATED, "unknown or replaced device credential")
@@ -37,7 +38,7 @@ def authenticated(row: Any) -> Device:
     return device
 
 
-def changes_page(rows: list[Any], limit: int) -> tuple[list[Change], bool]:
+def changes_page(rows: Sequence[Row], limit: int) -> tuple[list[Change], bool]:
     """Up to `limit` changes from `limit + 1` rows, and whether more are waiting."""
     changes = [
         Change(r["id"], r["kind"], r["dossier_uuid"], r["created_at"], json.loads(r["data"]))
@@ -46,7 +47,7 @@ def changes_page(rows: list[Any], limit: int) -> tuple[list[Change], bool]:
     return changes, len(rows) > limit
 
 
-def rating_from_row(row: Any) -> Rating | None:
+def rating_from_row(row: Row | None) -> Rating | None:
     if row is None:
         return None
     return Rating(
@@ -59,7 +60,7 @@ def rating_from_row(row: Any) -> Rating | None:
     )
 
 
-def device_from_row(row: Any) -> Device:
+def device_from_row(row: Row) -> Device:
     return Device(
         device_id=row["device_id"],
         agency_code=row["agency_code"],

@@ -5,13 +5,14 @@ tests/test_portal_schema.py checks that they do not)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from string import Template
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from counter.lookup import device_short_id
+from portal.storage.dbapi import Connection
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -37,13 +38,6 @@ DIALECT_WORDS: dict[Dialect, dict[str, str]] = {
 }
 
 
-class Executes(Protocol):
-    """A connection that runs one statement with `?` placeholders (sqlite3's, or the
-    PostgreSQL backend's wrapper) and returns rows that can be read by column name."""
-
-    def execute(self, sql: str, args: Sequence[Any] = (), /) -> Any: ...
-
-
 @dataclass(frozen=True)
 class Migration:
     """One step of the schema: `sql` (statements separated by `;`, with the dialect words of
@@ -51,7 +45,7 @@ class Migration:
 
     why: str
     sql: str
-    data: Callable[[Executes], None] | None = None
+    data: Callable[[Connection], None] | None = None
     # A step one database needs and the other already has (its version still moves on both).
     only: Dialect | None = None
 
@@ -76,7 +70,7 @@ def change_id_floor(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def _short_ids(c: Executes) -> None:
+def _short_ids(c: Connection) -> None:
     for row in c.execute("SELECT device_id FROM devices").fetchall():
         c.execute(
             "UPDATE devices SET short_id = ? WHERE device_id = ?",
@@ -84,7 +78,7 @@ def _short_ids(c: Executes) -> None:
         )
 
 
-def _first_epoch(c: Executes) -> None:
+def _first_epoch(c: Connection) -> None:
     c.execute("INSERT INTO portal_meta(key, value) VALUES ('epoch', ?)", (new_epoch_id(),))
 
 
