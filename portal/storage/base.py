@@ -19,7 +19,7 @@ from portal.storage.schema import new_epoch_id
 
 
 class SQLBase:
-    """The storage logic, written once in the SQL both SQLite and PostgreSQL speak.
+    """What every part of the SQL storage relies on (see `portal.storage.sql.SQLStorage`).
 
     A backend provides `_tx()` (one write transaction, serialised as each backend needs),
     `_read()` (a connection for reads), `_FOR_UPDATE` (how `_lock_device` locks a device's

@@ -1,8 +1,5 @@
 """Push: the ingest log and the projections it feeds, applied exactly once; and retention.
-
-`Storage` is the small interface the HTTP app and the admin commands use; `SQLiteStorage` is
-the default implementation (one file, WAL, `synchronous=FULL`, versioned migrations). A
-PostgreSQL implementation only has to provide the same methods with the same transactions.
+Its own home because exactly-once is the portal's hardest promise and reads best in one place.
 
 Exactly-once ingest (protocol v1, docs/sync-protocol.md): each device has `last_seq`, the
 highest outbox sequence the portal has applied *or rejected*. A pushed batch is processed in
@@ -44,8 +41,6 @@ from portal.storage.models import (
 from portal.storage.rows import iso, sha256_hex
 
 FOREIGN = reason(ErrorCode.WRONG_DEVICE, "the entry names device")
-
-
 _MAX_INT = 2**63 - 1
 _TEXT_FIELDS = ("uuid", "code", "status", "received_at", "due_at", "procedure_code")
 _OPTIONAL_TEXT = (
