@@ -585,6 +585,31 @@ TEXT: dict[str, Pair] = {
 }
 
 
+# Label tables of the core, by the keys the core stores (their modules re-export them).
+TIMELINESS_LABELS: Final[dict[str, Pair]] = {
+    "early": ("Trước hạn", "Early"),
+    "on_time": ("Đúng hạn", "On time"),
+    "late": ("Quá hạn", "Late"),
+    "on_track": ("Trong hạn", "On track"),
+    "due_today": ("Đến hạn hôm nay", "Due today"),
+    "overdue": ("Quá hạn", "Overdue"),
+}
+
+PAYMENT_STATE_LABELS: Final[dict[str, Pair]] = {
+    "none": ("Không phải nộp phí, lệ phí", "No fee"),
+    "exempt": ("Được miễn phí, lệ phí", "Exempt from the fee"),
+    "paid_cash": ("Đã nộp bằng tiền mặt tại Bộ phận Một cửa", "Paid in cash at the counter"),
+    "paid_transfer": ("Đã nộp bằng chuyển khoản", "Paid by bank transfer"),
+    "to_pay_transfer": ("Chưa nộp – nộp bằng chuyển khoản", "To be paid by bank transfer"),
+}
+
+DIMENSION_LABELS: Final[dict[str, Pair]] = {
+    "officer": ("Cán bộ", "Officer"),
+    "counter": ("Quầy", "Counter"),
+    "field": ("Lĩnh vực", "Field"),
+}
+
+
 def tr(lang: str, key: str, **values: object) -> str:
     """The text of `key` in `lang`, formatted with `values`."""
     pair = TEXT.get(key)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from counter import timeliness
 from counter.dossiers import CASHLESS_STATES
-from counter.i18n import pick, tr
+from counter.i18n import DIMENSION_LABELS, pick, tr
 from counter.store import Store
 from counter.timeutil import VN_TZ, iso, parse_iso, to_vn
 from counter.worktime import WorkCalendar
@@ -73,11 +73,7 @@ FIGURES: tuple[Figure, ...] = (
 FIGURE_KEYS = tuple(f.key for f in FIGURES)
 FIGURE_BY_KEY = {f.key: f for f in FIGURES}
 # Figures that make sense per group (snapshots included: "overdue per officer" is useful).
-DIMENSIONS = {
-    "officer": ("Cán bộ", "Officer"),
-    "counter": ("Quầy", "Counter"),
-    "field": ("Lĩnh vực", "Field"),
-}
+DIMENSIONS = DIMENSION_LABELS  # the words live in counter/i18n.py
 
 
 def dimension_label(dimension: str, lang: str = "vi") -> str:
