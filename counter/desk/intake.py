@@ -149,7 +149,7 @@ class Intake(DeskPrinting):
             saved = self.get(dossier_uuid)
             doc: Document
             if action == "intake_supplement":
-                doc: Document = receipts.supplement_document(
+                doc = receipts.supplement_document(
                     self.config,
                     saved,
                     details["items"],
