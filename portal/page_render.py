@@ -1,5 +1,4 @@
-"""The citizen pages' Jinja2 templates and the headers they are sent with (the CSP allowing
-the layout's one style by its hash): computed once per process, apart from the handlers."""
+"""The citizen pages' templates and CSP headers, built once per process, apart from handlers."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""What the citizen page shows, from what the database said and the time (dates, money, the
-office's hours, the dossier state by state, the print QR): pure functions, apart from the
-request handling in `portal.page`."""
+"""What the citizen page shows (dates, hours, a dossier's state, the QR), apart from requests."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The citizen page's Vietnamese words (statuses, events, fees, reasons, rating criteria, messages):
-data, not logic, kept apart so the page's code reads without scrolling past tables."""
+"""The citizen page's Vietnamese words and messages: data, kept apart from the code using it."""
 
 from __future__ import annotations
 
