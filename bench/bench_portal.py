@@ -449,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         sync_load_main(*args.sync_load)
         return 0
     sys.path.insert(0, str(ROOT))
-    from tests.pg import PgCluster, pg_bindir
+    from tests.support.pg import PgCluster, pg_bindir
 
     duration = 5 if args.quick else args.duration
     bindir = pg_bindir()

@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.counters, args.seconds = min(args.counters, 300), 5.0
     sys.path.insert(0, str(ROOT))
-    from tests.pg import PgCluster, pg_bindir
+    from tests.support.pg import PgCluster, pg_bindir
 
     bindir = pg_bindir()
     if bindir is None:

@@ -27,12 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 TYPING_APP = r"""
 import asyncio, resource, sys, time
 from pathlib import Path
-from tests.conftest import make_config, FrozenClock
+from tests.support.config import make_config
+from tests.support.clock import FrozenClock
 from counter.desk import Desk
 from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ReceivedModal
-from tests.test_tui_support import make_app, wait_for
+from tests.support.tui import make_app, wait_for
 
 def rss_mb():
     with open("/proc/self/statm") as f:
@@ -155,8 +156,9 @@ def _year(folder: Path, days: int, per_day: int, *, cleanup: bool, preview: tupl
     from counter import retention
     from counter.desk import Desk
     from counter.timeutil import iso
-    from tests.conftest import FROZEN_NOW, FrozenClock, make_config
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
+    from tests.support.clock import FROZEN_NOW, FrozenClock
+    from tests.support.config import make_config
 
     config = make_config(folder)
     clock = FrozenClock(FROZEN_NOW - timedelta(days=days))
@@ -203,8 +205,8 @@ def _one_real_preview() -> tuple[bytes, bytes]:
     from counter.desk import Desk
     from counter.store import Store
     from printing.spool_worker import drain_once
-    from tests.conftest import make_config
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
+    from tests.support.config import make_config
 
     with tempfile.TemporaryDirectory() as tmp:
         config = make_config(Path(tmp))

@@ -16,8 +16,8 @@ from counter.queue_client import HubQueue
 from portal.hub.app import Hub, create_app
 from portal.hub.server import RunningHub, serve_in_thread
 from screens.board import BoardApp
-from tests.conftest import FrozenClock
-from tests.test_tui_support import wait_for
+from tests.support.clock import FrozenClock
+from tests.support.tui import wait_for
 
 SETTINGS = QueueSettings(max_per_person_per_day=0, max_per_person_per_area=0)
 

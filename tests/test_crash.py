@@ -32,7 +32,7 @@ def _config(tmp_path: Path) -> Path:
 
 def _run_and_kill(cfg: Path, rng: random.Random) -> list[tuple[str, str, str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_worker", str(cfg)],
+        [sys.executable, "-m", "tests.support.crash_worker", str(cfg)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

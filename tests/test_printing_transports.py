@@ -157,7 +157,7 @@ def test_confirmation_waits_for_the_answer_to_its_own_status_query() -> None:
     """A raster job can hold the bytes of status queries by chance; the printer answers them
     as it reads. The job is confirmed only by the answer to the query sent after it, when the
     printer has read every byte."""
-    from tests.printer_emulator import EmulatedPrinter
+    from tests.support.printer_emulator import EmulatedPrinter
 
     data = b"\x1b@" + b"A" * 30_000 + PAPER_STATUS + b"B" * 30_000 + b"\x10\x04\x01" + b"C" * 20_000
     printer = EmulatedPrinter("keep_open", rate=400_000)
@@ -170,7 +170,7 @@ def test_confirmation_waits_for_the_answer_to_its_own_status_query() -> None:
 
 def test_keep_open_without_status_is_uncertain_and_reset_before_the_job_is_not() -> None:
     from printing.errors import DeliveryUncertain
-    from tests.printer_emulator import EmulatedPrinter
+    from tests.support.printer_emulator import EmulatedPrinter
 
     silent = EmulatedPrinter("keep_open", answers_status=False)
     reset = EmulatedPrinter("reset")

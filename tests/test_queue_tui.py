@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 
 from counter.config import Config
 from counter.queue import QueueSettings, Ticket
@@ -21,41 +18,10 @@ from printing.spool_worker import build_documents, job_bytes
 from screens.board import BoardApp
 from screens.kiosk import KioskApp
 from screens.queue_panel import QueuePanel
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
+from tests.support.queue_tui import scan, settle, tap
 
 SIZE = (120, 40)
-
-
-async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Let every queue worker finish; an exclusive poll may cancel an older one (no error)."""
-    from textual.worker import WorkerCancelled
-
-    for _ in range(500):
-        with contextlib.suppress(WorkerCancelled):
-            await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            return
-
-
-async def tap(app: App[Any], pilot: Pilot[Any], *keys: str) -> None:
-    """A person pressing kiosk keys one at a time; then the kiosk decides and issues."""
-    for key in keys:
-        await pilot.press(key)
-        await pilot.pause(0.1)
-    await pilot.pause(0.25)
-    await settle(app, pilot)
-    await pilot.pause()
-
-
-async def scan(app: App[Any], pilot: Pilot[Any], text: str) -> None:
-    """A keyboard-wedge scanner: the whole line and Enter in one burst."""
-    from textual import events
-
-    for char in text:
-        app.post_message(events.Key(char, char))
-    app.post_message(events.Key("enter", "\r"))
-    await pilot.pause(0.35)
 
 
 @pytest.fixture
@@ -288,7 +254,7 @@ async def test_kiosk_reads_an_id_card_for_the_limits_and_the_age_priority(
 
 
 async def test_terminal_board_shows_calls(local: LocalQueue) -> None:
-    from tests.test_tui_support import wait_for
+    from tests.support.tui import wait_for
 
     local.issue("A")
     local.issue("C")

@@ -27,8 +27,8 @@ from counter.sync import sync_once, sync_status
 from portal import admin
 from portal.server import ThreadedPortal
 from portal.storage import SQLiteStorage, StorageError
-from tests.conftest import FROZEN_NOW, FrozenClock
-from tests.test_sync_support import (
+from tests.support.clock import FROZEN_NOW, FrozenClock
+from tests.support.sync import (
     AGENCY,
     ROOT,
     Counter,

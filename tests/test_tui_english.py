@@ -23,9 +23,10 @@ from screens.board import BoardApp, announcement
 from screens.export_screen import ExportScreen
 from screens.kiosk import KioskApp
 from screens.supervisor import DrillDownScreen, SupervisorScreen
-from tests.conftest import FrozenClock, make_config
-from tests.test_supervisor_screens import SIZE, Harness, seed
-from tests.test_tui_support import make_app, text, wait_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
+from tests.support.supervisor import SIZE, Harness, seed
+from tests.support.tui import make_app, text, wait_for
 
 
 @pytest.fixture
