@@ -23,3 +23,17 @@ class FrozenClock:
         """Move the clock forward by a `timedelta(**delta)`; the new time."""
         self.now += timedelta(**delta)
         return self.now
+
+
+class SteppedClock:
+    """Monotonic seconds a test moves by hand, for what times intervals (the kiosk's keys)."""
+
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        self.now += seconds
+        return self.now
