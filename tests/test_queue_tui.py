@@ -318,9 +318,11 @@ async def test_kiosk_decides_only_once_its_clock_says_the_keys_settled(
 def test_the_kiosk_times_keys_on_the_clock_textual_stamps_them_with() -> None:
     """By default the settling compares `Key.time` with `key_clock()`: one clock, or a person's
     presses would never (or always) look settled."""
+    import inspect
+
     from textual import events
 
-    default = KioskApp.__init__.__kwdefaults__["key_clock"]
+    default = inspect.signature(KioskApp).parameters["key_clock"].default
     before = default()
     stamped = events.Key("1", "1").time
     assert before <= stamped <= default()
