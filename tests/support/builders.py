@@ -1,4 +1,4 @@
-"""Builders shared by tests."""
+"""Dossier drafts and demo stores the tests build on (what a desk needs before a test acts)."""
 
 from __future__ import annotations
 
