@@ -39,6 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from counter.profile import ProfileError, parse_profile
 from portal.openapi import openapi_spec
 from portal.page import UNAVAILABLE, CitizenPages
+from portal.page_cache import GZIP_LEVEL, GZIP_MIN_BYTES
 from portal.storage import (
     PROTOCOL_VERSION,
     SUPPORTED_KINDS,
@@ -51,8 +52,6 @@ from portal.storage import (
 from portal.witness import Witness
 
 API = "/api/v1"
-GZIP_MIN_BYTES = 1000  # below this, gzip's header and the CPU cost more than they save
-GZIP_LEVEL = 6
 MAX_INT = 2**63 - 1  # what both databases store; larger numbers are malformed requests
 log = logging.getLogger("portal")
 
@@ -67,7 +66,7 @@ DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response (a page sets its own CSP with a nonce)."""
+    """Adds the security headers to every response (a page sets its own CSP: style by hash)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app

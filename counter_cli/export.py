@@ -1,9 +1,11 @@
-"""`counter export …` and `counter audit verify …`: the arguments and what they run.
+"""What `counter export …` and `counter audit verify …` run (their arguments: `export_args`).
 
 Made for scheduled jobs: the PIN comes from $COUNTER_PIN (or a prompt when a person is at the
 terminal), dates can be relative (`today`, `yesterday`, `--month last`), and the command prints
 the paths it wrote and exits non-zero on any refusal (the caller turns CounterError into exit
-status 1). The CLI entry point (counter_cli) wires these in; nothing here imports the UI.
+status 1). Moved out of the core (it was counter/export_cli.py): argparse, getpass and the
+prompt are the command line's business; the date parsing it shares with the export screen
+lives in `counter.exports.dates`.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,134 +23,14 @@ from counter import audit_verify, exports, signing, witness
 from counter.auth import record_refusal
 from counter.config import Config
 from counter.errors import AuthError, InvalidInput
+from counter.exports.dates import parse_day, parse_month
 from counter.store import Store
 from counter.timeutil import Clock
-
-PIN_ENV = "COUNTER_PIN"
-
-
-def add_export_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `counter export`."""
-    when = parser.add_mutually_exclusive_group()
-    when.add_argument(
-        "--date",
-        help="one day: YYYY-MM-DD, DD/MM/YYYY, 'today' or 'yesterday' (default: today)",
-    )
-    when.add_argument("--from", dest="date_from", help="first day of a range (with --to)")
-    when.add_argument(
-        "--month", help="a whole month: YYYY-MM, 'this' or 'last' (the previous month)"
-    )
-    parser.add_argument("--to", dest="date_to", help="last day of the range (with --from)")
-    parser.add_argument(
-        "--kind",
-        choices=sorted(exports.KINDS),
-        default="book",
-        help="book: Sổ theo dõi hồ sơ (Mẫu 07); stats: statistics workbook; queue: queue log",
-    )
-    parser.add_argument(
-        "--format", choices=["xlsx", "csv", "both"], default="both", help="default: both"
-    )
-    books = parser.add_mutually_exclusive_group()
-    books.add_argument("--field", help="only this lĩnh vực (exact name, e.g. 'Hộ tịch')")
-    books.add_argument("--per-field", action="store_true", help="one book per lĩnh vực")
-    parser.add_argument("--out", type=Path, help="output folder (default: <data_dir>/exports)")
-    parser.add_argument(
-        "--user",
-        required=True,
-        help=f"supervisor username; the PIN comes from ${PIN_ENV} or a prompt",
-    )
-
-
-def _hours(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 24 * 366:
-        raise argparse.ArgumentTypeError(f"số giờ không hợp lệ: {text} (từ 0 đến 8784)")
-    return value
-
-
-def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `counter audit verify`."""
-    parser.add_argument(
-        "paths", nargs="*", type=Path, help="export folders or *.manifest.json files to check"
-    )
-    parser.add_argument(
-        "--no-store", action="store_true", help="check only the files, not the store's audit trail"
-    )
-    parser.add_argument(
-        "--public-key",
-        action="append",
-        default=[],
-        help="trusted device public key (hex, from a manifest checked before); repeatable",
-    )
-    witnessed = parser.add_mutually_exclusive_group()
-    witnessed.add_argument(
-        "--online",
-        action="store_true",
-        help="compare with the heads the portal witnessed and the keys it registered (online)",
-    )
-    witnessed.add_argument(
-        "--witness",
-        type=Path,
-        help="the same, offline: a witness file exported at the portal (counter-portal "
-        "witness-file)",
-    )
-    parser.add_argument(
-        "--portal-key",
-        metavar="FINGERPRINT",
-        help="the portal's witness key as `counter-portal witness-key` prints it (16 hex or "
-        "the full key): the witness must be signed by it, not by a key this PC remembers",
-    )
-    parser.add_argument(
-        "--max-witness-age",
-        type=_hours,
-        default=24.0,
-        metavar="HOURS",
-        help="a witness file older than this is reported (an old file replayed); default 24",
-    )
-
+from counter_cli.export_args import PIN_ENV as PIN_ENV
+from counter_cli.export_args import add_audit_arguments as add_audit_arguments
+from counter_cli.export_args import add_export_arguments as add_export_arguments
 
 # -- dates -------------------------------------------------------------------------------
-
-
-def parse_day(text: str, today: date) -> date:
-    value = text.strip().lower()
-    if value in ("today", "hom-nay", "homnay"):
-        return today
-    if value in ("yesterday", "hom-qua", "homqua"):
-        return today - timedelta(days=1)
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return date.fromisoformat(value)
-        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
-        if m:
-            return date(int(m[3]), int(m[2]), int(m[1]))
-    except ValueError:
-        pass
-    raise InvalidInput(
-        "date",
-        f"Ngày không hợp lệ: {text} (dùng YYYY-MM-DD hoặc DD/MM/YYYY)",
-        f"Invalid date: {text} (use YYYY-MM-DD or DD/MM/YYYY)",
-    )
-
-
-def parse_month(text: str, today: date) -> tuple[date, date]:
-    value = text.strip().lower()
-    if value == "this":
-        first = today.replace(day=1)
-    elif value == "last":
-        first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    else:
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})", value)
-        if not m or not 1 <= int(m[2]) <= 12:
-            raise InvalidInput("month", f"Tháng không hợp lệ: {text} (dùng YYYY-MM)")
-        first = date(int(m[1]), int(m[2]), 1)
-    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    if value == "this":
-        last = min(last, today)  # the month so far
-    return first, last
 
 
 def resolve_range(args: argparse.Namespace, today: date) -> tuple[date, date]:
