@@ -26,6 +26,7 @@ from counter import spool
 
 if TYPE_CHECKING:  # httpx (~80 ms to import) loads when a hub client is made, not at start-up
     import httpx
+from counter.documents import TicketData
 from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
 from counter.queue import (
     Call,
@@ -39,7 +40,7 @@ from counter.queue import (
     upgrade_queue_tables,
 )
 from counter.store import Store
-from counter.timeutil import Clock, iso, parse_iso, system_clock
+from counter.timeutil import Clock, parse_iso, system_clock
 
 _T = TypeVar("_T")
 
@@ -107,16 +108,16 @@ class QueueService(Protocol):
     def close(self) -> None: ...
 
 
-def ticket_document(ticket: Ticket, settings: QueueSettings, centre: str) -> dict[str, Any]:
-    """The fields of printing.documents.TicketData for a ticket's print job."""
-    return {
-        "number": ticket.number,
-        "area_name": settings.area(ticket.area).name,
-        "issued_at": iso(ticket.issued_at),
-        "people_ahead": ticket.people_ahead,
-        "centre": centre,
-        "counter_no": ticket.target_counter,
-    }
+def ticket_document(ticket: Ticket, settings: QueueSettings, centre: str) -> TicketData:
+    """The queue ticket (phiếu số thứ tự) that a ticket's print job prints."""
+    return TicketData(
+        number=ticket.number,
+        area_name=settings.area(ticket.area).name,
+        issued_at=ticket.issued_at,
+        people_ahead=ticket.people_ahead,
+        centre=centre,
+        counter_no=ticket.target_counter,
+    )
 
 
 def enqueue_ticket_print(

@@ -10,9 +10,18 @@ from typing import Any
 
 from counter import receipts, validation
 from counter.desk.printing import DeskPrinting
+from counter.documents import Document
 from counter.dossiers import Dossier
 from counter.errors import IllegalTransition, InvalidInput, NotFound
-from counter.lifecycle import ACTIONS, CREATING, REVERSIBLE, STATUSES, transition
+from counter.lifecycle import (
+    ACTIONS,
+    CREATING,
+    REASON_REQUIRED,
+    REVERSIBLE,
+    STATUSES,
+    require_details,
+    transition,
+)
 from counter.text import nfc, nfc_lines
 from counter.timeutil import iso, parse_iso
 
@@ -90,7 +99,7 @@ class DossierActions(DeskPrinting):
                 )
             elif action == "extend":
                 previous = parse_iso(effects["previous_due_at"])
-                doc = receipts.extension_document(
+                doc: Document = receipts.extension_document(
                     self.config, saved, previous, officer.full_name, now
                 )
                 self._print(db, "extension", saved, doc, now)
@@ -207,15 +216,14 @@ def check_details(action: str, details: dict[str, Any]) -> None:
                 "Give the reason for the supplement request",
             )
         details["items"] = items
-    elif action in ("refuse", "withdraw", "stop"):
-        if not details.get("reason"):
-            raise InvalidInput("reason", "Ghi rõ lý do", "Give the reason")
+    elif action in REASON_REQUIRED:
+        require_details(action, reason=details.get("reason") or "")
     elif action == "extend":
         if not details.get("reason"):
             raise InvalidInput("reason", "Ghi rõ lý do chậm trễ", "Give the reason for the delay")
         details["new_day"] = _parse_day(details.get("new_day"))
-    elif action == "return_result" and not details.get("to"):
-        raise InvalidInput("to", "Ghi rõ người nhận kết quả", "Say who collected the result")
+    elif action == "return_result":
+        require_details(action, to=details.get("to") or "")
 
 
 def _parse_day(value: Any) -> date:

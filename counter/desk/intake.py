@@ -13,6 +13,7 @@ from counter import codes, receipts
 from counter.catalogue import Procedure
 from counter.desk.actions import check_details
 from counter.desk.printing import DeskPrinting
+from counter.documents import Document
 from counter.dossiers import (
     Dossier,
     DossierDraft,
@@ -146,6 +147,7 @@ class Intake(DeskPrinting):
             else:
                 self._event(db, row, action, None, status, officer, now, details)
             saved = self.get(dossier_uuid)
+            doc: Document
             if action == "intake_supplement":
                 doc = receipts.supplement_document(
                     self.config,

@@ -5,12 +5,12 @@ Its own home because the spool's rules are the same whichever action prints."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import sqlite_utils
 
 from counter import audit, receipts, spool
 from counter.desk.reading import DossierReading
+from counter.documents import Document, ReceiptData
 from counter.dossiers import Dossier
 from counter.errors import InvalidInput
 from counter.timeutil import iso
@@ -28,7 +28,7 @@ class DeskPrinting(DossierReading):
         db: sqlite_utils.Database,
         kind: str,
         dossier: Dossier,
-        document: dict[str, Any],
+        document: Document,
         now: datetime,
         *,
         reprint: bool = False,
@@ -75,7 +75,7 @@ class DeskPrinting(DossierReading):
             )
         return job
 
-    def receipt_fields(self, dossier: Dossier) -> dict[str, Any]:
+    def receipt_fields(self, dossier: Dossier) -> ReceiptData:
         """The receipt as it would print now (for the on-screen preview)."""
         return receipts.receipt_document(
             self.config, dossier, self.catalogue.get(dossier.procedure_code), self.device_secret

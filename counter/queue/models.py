@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar, Union
 
 from counter.errors import CounterError
+from counter.i18n import pick
 from counter.timeutil import iso, parse_iso
 
 STATUSES = (
@@ -187,8 +188,7 @@ class Ticket:
     people_ahead: int = 0  # filled when issued
 
     def status_label(self, lang: str = "vi") -> str:
-        vi, en = STATUS_LABELS[self.status]
-        return en if lang == "en" else vi
+        return pick(STATUS_LABELS[self.status], lang)
 
     def to_json(self) -> dict[str, Any]:
         return to_json(self)
