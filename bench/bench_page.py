@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     from portal.app import create_app
     from portal.page import qr_svg
     from portal.server import ThreadedPortal
-    from tests.portal_states import make_states
-    from tests.test_portal_page import lookup_counter
-    from tests.test_sync_support import AGENCY
+    from tests.support.portal import lookup_counter
+    from tests.support.portal_states import make_states
+    from tests.support.sync import AGENCY
 
     print("== citizen page ==")
     with tempfile.TemporaryDirectory() as tmp, ThreadedPortal(Path(tmp) / "p.db") as portal:

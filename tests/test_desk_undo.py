@@ -10,8 +10,8 @@ import pytest
 from counter.desk import UNDO_WINDOW, Desk
 from counter.errors import IllegalTransition
 from counter.lifecycle import ACTIONS, REVERSIBLE, TERMINAL_ACTIONS
-from tests.conftest import FrozenClock
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FrozenClock
 
 # Columns undo may legitimately change besides restoring the rest.
 _BOOKKEEPING = {"updated_at", "version"}

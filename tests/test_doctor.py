@@ -11,7 +11,7 @@ import zxingcpp
 from counter.config import parse_config
 from counter_cli.doctor import print_test_page, run_doctor
 from printing.decode import decode_raster
-from tests.printer_emulator import EmulatedPrinter
+from tests.support.printer_emulator import EmulatedPrinter
 
 
 def _config(tmp_path: Path, **printer: object):  # type: ignore[no-untyped-def]

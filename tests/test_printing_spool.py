@@ -15,9 +15,10 @@ from counter.lookup import parse_lookup_url, verify_token
 from counter.vietqr import parse_tlv, verify_crc
 from printing.decode import decode_raster
 from printing.spool_worker import SpoolWorker, build_documents, drain_once
-from tests.conftest import FrozenClock, make_config
-from tests.helpers import CERTIFY, draft_for
-from tests.printer_emulator import EmulatedPrinter
+from tests.support.builders import CERTIFY, draft_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
+from tests.support.printer_emulator import EmulatedPrinter
 
 
 def network_desk(tmp_path: Path, clock: FrozenClock, target: str, **printer) -> Desk:

@@ -22,7 +22,7 @@ from counter.queue import (
 )
 from counter.store import Store
 from counter.timeutil import VN_TZ
-from tests.conftest import FROZEN_NOW, FrozenClock
+from tests.support.clock import FROZEN_NOW, FrozenClock
 
 OPEN_ALL_DAY = {"issue_start": time(0, 0), "issue_end": time(23, 59)}
 

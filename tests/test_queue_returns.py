@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from counter.errors import CounterError
 from counter.queue import QueueEngine, QueueSettings, Ticket
 from counter.store import Store
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 ACTIONS = ("issue", "call_next", "call", "recall", "start", "no_show", "hold", "unhold",
            "transfer_area", "transfer_counter", "finish", "link")  # fmt: skip

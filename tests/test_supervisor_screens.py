@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from textual.app import App
 from textual.coordinate import Coordinate
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from counter import stats
@@ -15,32 +12,7 @@ from counter.desk import Desk
 from counter.exports import ExportResult
 from screens.export_screen import ExportScreen
 from screens.supervisor import REFUSED, DrillDownScreen, SupervisorScreen
-from tests.helpers import BIRTH, CERTIFY, draft_for
-
-SIZE = (120, 50)
-
-
-class Harness(App[None]):
-    """A bare app that shows one screen (the real app wires these in itself)."""
-
-    def __init__(self, make: Callable[[], Screen[None]]) -> None:
-        super().__init__()
-        self.make = make
-
-    def on_mount(self) -> None:
-        self.push_screen(self.make())
-
-
-def seed(desk: Desk) -> list[str]:
-    desk.login("canbo", "1234")
-    made = [desk.receive(draft_for(desk, CERTIFY)) for _ in range(3)]
-    made.append(desk.receive(draft_for(desk, BIRTH)))
-    desk.act(made[0].uuid, "request_supplement", items=["Bản chính"], reason="Thiếu bản chính")
-    desk.act(made[1].uuid, "refuse", reason="Không thuộc thẩm quyền")
-    desk.act(made[2].uuid, "result_ready")
-    desk.logout()
-    desk.login("giamsat", "5678")
-    return [d.uuid for d in made]
+from tests.support.supervisor import SIZE, Harness, seed
 
 
 def cell(table: DataTable, row: str, column: str) -> str:

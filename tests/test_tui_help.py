@@ -12,7 +12,7 @@ import screens
 from counter.desk import Desk
 from screens.i18n import TEXT
 from screens.modals import HelpScreen
-from tests.test_tui_support import make_app, text, wait_for
+from tests.support.tui import make_app, text, wait_for
 
 
 def _screen_classes() -> list[type[Screen[object]]]:

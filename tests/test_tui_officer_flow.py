@@ -21,7 +21,7 @@ from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ActionForm, ActionMenu, ReceivedModal
 from screens.search import SearchScreen
-from tests.test_tui_support import BIRTH, make_app, receive, text, wait_for
+from tests.support.tui import BIRTH, make_app, receive, text, wait_for
 
 CARD = "001303012345|012345678|Lê Thị Hoa|15082003|Nữ|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|20042021"
 # Everything a person or a scanner might type: letters (both cases), digits, punctuation but

@@ -12,8 +12,8 @@ from screens.app import CounterApp
 from screens.main import MainScreen
 from screens.status import SystemStatusScreen
 from screens.widgets import StatusBar
-from tests.conftest import FrozenClock
-from tests.test_tui_support import receive, text, wait_for
+from tests.support.clock import FrozenClock
+from tests.support.tui import receive, text, wait_for
 
 
 def uncertain_desk(tmp_path: Path, clock: FrozenClock) -> tuple[Desk, list[int]]:

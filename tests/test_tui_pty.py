@@ -14,7 +14,7 @@ from counter.catalogue import load_catalogue
 from counter.config import load_config
 from counter.desk import Desk
 from counter.store import Store
-from tests.pty_app import CTRL_S, ENTER, F2, TAB, PtyApp, write_config
+from tests.support.pty_app import CTRL_S, ENTER, F2, TAB, PtyApp, write_config
 
 
 def _prepare(tmp_path: Path) -> Path:

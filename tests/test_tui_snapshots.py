@@ -21,8 +21,9 @@ from screens.app import CounterApp
 from screens.dossier import DossierScreen
 from screens.intake import IntakeScreen
 from screens.main import MainScreen
-from tests.conftest import FrozenClock, make_config
-from tests.test_tui_support import CONTRACT, wait_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
+from tests.support.tui import CONTRACT, wait_for
 
 SIZES = [(80, 24), (160, 50)]
 

@@ -14,7 +14,7 @@ from screens.footer import CounterFooter, prune_dead_watchers
 from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ReceivedModal
-from tests.test_tui_support import make_app, wait_for
+from tests.support.tui import make_app, wait_for
 
 RENDER_TYPES = ("Strip", "Segment", "FIFOCache", "StylesCache")
 
