@@ -20,7 +20,7 @@ RESIDENCE = "1.004194"  # Đăng ký tạm trú: 3 working days
 
 def counts(desk: Desk) -> tuple[int, int, int, int]:
     q = desk.store.conn.execute
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         q(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("dossiers", "dossier_events", "audit", "outbox")
     )

@@ -34,7 +34,7 @@ def _row(desk: Desk, uuid: str) -> dict[str, object]:
     return {k: v for k, v in row.items() if k not in _BOOKKEEPING}
 
 
-def _setup(desk: Desk, clock: FrozenClock, steps: list) -> str:  # type: ignore[type-arg]
+def _setup(desk: Desk, clock: FrozenClock, steps: list) -> str:
     dossier = desk.receive(draft_for(desk))
     for step in steps:
         clock.now += timedelta(hours=2)

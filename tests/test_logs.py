@@ -112,7 +112,7 @@ def test_a_days_log_names_no_one_and_keeps_every_failure(tmp_path: Path) -> None
                 deadline -= 1
             worker.stop()
         finally:
-            sync_worker.sync_once = original  # type: ignore[assignment]
+            sync_worker.sync_once = original
     desk.close()
     for h in logging.getLogger("counter").handlers:
         h.flush()

@@ -54,7 +54,7 @@ class Site:
             page_module.PageCache = lambda: PageCache(0)  # type: ignore[assignment,misc]
             self.oracle = create_app(self.storage)
         finally:
-            page_module.PageCache = real  # type: ignore[misc]
+            page_module.PageCache = real
         self.loop = asyncio.new_event_loop()
         self.days = 0
         base = self.storage.clock

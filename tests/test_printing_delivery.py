@@ -617,6 +617,6 @@ def test_no_job_is_ever_printed_twice_without_an_officer_saying_so(
             unsure = sum(1 for t in tries[:-1] if t in ("uncertain", "bug"))
             assert unsure <= said.count(False)
     finally:
-        worker_module.open_transport = original  # type: ignore[assignment]
+        worker_module.open_transport = original
         reader.close()
         desk.close()

@@ -165,9 +165,9 @@ def test_reprint_is_marked_and_two_copies_are_labelled(officer_desk: Desk) -> No
     job_id = officer_desk.reprint(d.uuid)
     job = next(j for j in officer_desk.print_jobs(d.uuid) if j.id == job_id)
     docs = build_documents(job)
-    assert docs[0].reprint is True  # type: ignore[union-attr]
+    assert docs[0].reprint is True
     two = job.__class__(**{**job.__dict__, "copies": 2})
-    labels = [doc.copy_label for doc in build_documents(two)]  # type: ignore[union-attr]
+    labels = [doc.copy_label for doc in build_documents(two)]
     assert labels == ["Liên 1: Lưu tại cơ quan", "Liên 2: Giao người nộp hồ sơ"]
 
 

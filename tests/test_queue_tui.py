@@ -173,7 +173,7 @@ async def test_kiosk_issues_and_prints_a_ticket(
     store.close()
     assert [j.document["number"] for j in jobs] == ["B001", "A001"]
     doc = build_documents(jobs[0])[0]
-    assert doc.number == "B001" and doc.area_name == "Cư trú"  # type: ignore[union-attr]
+    assert doc.number == "B001" and doc.area_name == "Cư trú"
     page = decode_raster(job_bytes(jobs[0], printer), printer.paper_width_dots)
     assert page.width == printer.paper_width_dots and page.height > 200
     black = page.histogram()[0]

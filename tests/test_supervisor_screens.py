@@ -78,7 +78,7 @@ async def test_figures_screen_shows_the_numbers_and_drills_down(desk: Desk) -> N
 async def test_figures_screen_with_queue_provider(desk: Desk) -> None:
     desk.login("giamsat", "5678")
 
-    def provider(start, end) -> stats.QueueFigures:  # type: ignore[no-untyped-def]
+    def provider(start, end) -> stats.QueueFigures:
         return stats.QueueFigures(issued=9, waiting=2, served=6, no_shows=1, average_wait_minutes=4)
 
     app = Harness(lambda: SupervisorScreen(desk, queue_figures=provider))
@@ -98,7 +98,7 @@ async def test_an_officer_is_refused(desk: Desk) -> None:
         screen = app.screen
         assert str(screen.query_one("#sup-refused", Static).render()) == REFUSED
         assert not screen.query_one("#sup-body").display
-        assert screen.figures is None  # type: ignore[attr-defined]
+        assert screen.figures is None
     app = Harness(lambda: ExportScreen(desk, default_dir=Path("out")))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -47,6 +47,6 @@ async def test_a_whole_intake_posted_at_once_saves(officer_desk: Desk) -> None:
             lambda: (
                 isinstance(app.screen, IntakeScreen)
                 and app.screen.query_one("#procedure").value == "chung thuc"
-            ),  # type: ignore[attr-defined]
+            ),
             tries=2000,
         )

@@ -50,7 +50,7 @@ def footer_descriptions(node: Any) -> set[str]:
 async def test_supervisor_screen_in_english(desk: Desk) -> None:
     seed(desk)
 
-    def provider(start, end) -> stats.QueueFigures:  # type: ignore[no-untyped-def]
+    def provider(start, end) -> stats.QueueFigures:
         return stats.QueueFigures(issued=9, waiting=2, served=6, no_shows=1, average_wait_minutes=4)
 
     app = Harness(lambda: SupervisorScreen(desk, queue_figures=provider, lang="en"))

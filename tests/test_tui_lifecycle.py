@@ -13,7 +13,7 @@ from screens.modals import ActionForm, ActionMenu
 from tests.support.tui import make_app, receive, text, wait_for
 
 
-async def _open(pilot, dossier: Dossier) -> DossierScreen:  # type: ignore[no-untyped-def]
+async def _open(pilot, dossier: Dossier) -> DossierScreen:
     app = pilot.app
     await app.open_dossier(dossier)
     await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))

@@ -14,7 +14,7 @@ from tests.support.config import make_config
 from tests.support.tui import make_app, text, wait_for
 
 
-async def _login(pilot, username: str, secret: str) -> None:  # type: ignore[no-untyped-def]
+async def _login(pilot, username: str, secret: str) -> None:
     app = pilot.app
     app.screen.query_one("#login-username").value = ""
     app.screen.query_one("#login-username").focus()

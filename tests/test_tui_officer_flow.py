@@ -44,11 +44,11 @@ def _state(desk: Desk, dossier: Dossier) -> tuple[str, int, int]:
     return desk.get(dossier.uuid).status, events, jobs
 
 
-async def _open(pilot, dossier: Dossier) -> DossierScreen:  # type: ignore[no-untyped-def]
+async def _open(pilot, dossier: Dossier) -> DossierScreen:
     app = pilot.app
     await app.open_dossier(dossier)
     await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
-    return app.screen  # type: ignore[no-any-return]
+    return app.screen
 
 
 @pytest.mark.parametrize(

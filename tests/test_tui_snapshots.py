@@ -275,7 +275,7 @@ def test_main_with_queue_snapshot(
     from counter.queue_client import LocalQueue
 
     demo_desk.login("canbo", "1234")
-    demo_desk.clock.now = datetime(2026, 11, 26, 15, 0, tzinfo=VN_TZ)  # type: ignore[attr-defined]
+    demo_desk.clock.now = datetime(2026, 11, 26, 15, 0, tzinfo=VN_TZ)
     queue = LocalQueue.for_config(demo_desk.config, clock=demo_desk.clock)
     for area in ("A", "A", "B"):
         queue.issue(area, channel="kiosk")
