@@ -19,7 +19,7 @@ from dataclasses import asdict
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
@@ -108,6 +108,10 @@ class ProcedurePicker(Vertical):
 class IntakeScreen(CounterScreen):
     """The new-dossier form."""
 
+    # The first field takes the focus as the form is shown: Textual's default focuses the
+    # scrolling form first, and moving off it restyles the whole form.
+    AUTO_FOCUS = "#procedure"
+
     BINDINGS = [  # noqa: RUF012
         bind("dossier.save", "save", priority=True),
         bind("form.kind", "toggle_kind", show=False),
@@ -146,6 +150,9 @@ class IntakeScreen(CounterScreen):
         self.saved = False
         self.has_draft = False
         self._draft_timer: Any = None
+        # Built ahead of time by the app (see CounterApp.prebuild_intake): started when shown.
+        self.prebuilt = False
+        self.started = False
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -215,9 +222,39 @@ class IntakeScreen(CounterScreen):
         yield CounterFooter()
 
     def on_mount(self) -> None:
+        if not self.query("#procedure"):  # built ahead as the app closed: nothing to set up
+            return
         self.query_one("#procedure", Input).placeholder = self.t("form.procedure.placeholder")
         self.clear()
-        self.start()
+        if not self.prebuilt:
+            self.start()
+            self.started = True
+        else:
+            self.call_after_refresh(self.lay_out_ahead)
+
+    def lay_out_ahead(self) -> None:
+        """A form built ahead of time is also sized and laid out ahead (the width classes,
+        every widget's region): otherwise that work, a restyle and a reflow of the whole
+        form, is done when F2 shows it."""
+        if self.is_current or not self.is_attached:
+            return
+        size = self.app.size
+        self.post_message(events.Resize(size, size))
+        self._refresh_layout(size)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self.started and self.prebuilt:
+            # Styled moments ago, off screen, under the same stylesheet: restyling a hundred
+            # widgets again is the largest part of showing it.
+            event.refresh_styles = False
+        super()._on_screen_resume(event)
+
+    def on_screen_resume(self) -> None:
+        """A form built ahead of time starts when it is first shown: the draft and the card
+        are the ones of that moment, not of when it was built."""
+        if not self.started:
+            self.started = True
+            self.start()
 
     def start(self) -> None:
         """Focus the first field, bring back a kept draft, take a scanned card."""
@@ -622,6 +659,7 @@ class IntakeScreen(CounterScreen):
             self.capp.after_received(dossier, choice)
 
         self.app.push_screen(ReceivedModal(dossier), after)
+        self.capp.prebuild_intake_soon()  # Enter = next citizen opens a form already built
 
     def action_decline(self, form: str) -> None:
         """Mẫu 02 or 03 instead of a receipt: no appointment, the record is kept and printed."""
