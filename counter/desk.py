@@ -186,7 +186,7 @@ class Desk:
         officer = self._require_officer()
         procedure = self.catalogue.get(draft.procedure_code)
         accepted = action == "receive"
-        draft = validate_draft(draft, procedure, complete=accepted)
+        draft = validate_draft(draft, procedure, complete=accepted, today=self.now().date())
         now = self.now()
         status = ACTIONS[action].target or "received"
         if action == "intake_supplement":
@@ -217,6 +217,8 @@ class Desk:
                 "applicant_phone": draft.applicant.phone,
                 "applicant_email": draft.applicant.email,
                 "applicant_address": draft.applicant.address,
+                "applicant_birth_date": draft.applicant.birth_date,
+                "applicant_sex": draft.applicant.sex,
                 "representative_name": rep.name if rep else "",
                 "representative_id": rep.id_number if rep else "",
                 "representative_phone": rep.phone if rep else "",
