@@ -77,7 +77,11 @@ def test_undo_restores_the_row_exactly(
 
 def test_only_reversible_actions_can_be_undone(officer_desk: Desk, clock: FrozenClock) -> None:
     assert not REVERSIBLE & TERMINAL_ACTIONS
-    assert REVERSIBLE | TERMINAL_ACTIONS | {"receive", "request_supplement"} == set(ACTIONS)
+    # Neither undone nor terminal: receiving (undoing it is refusing), the supplement request
+    # and the new date (Mẫu 02/04: a letter the citizen already holds), and the two intake
+    # outcomes (Mẫu 02/03 handed over at the counter instead of a receipt).
+    not_undone = {"receive", "request_supplement", "extend", "intake_refuse", "intake_supplement"}
+    assert REVERSIBLE | TERMINAL_ACTIONS | not_undone == set(ACTIONS)
     fresh = officer_desk.receive(draft_for(officer_desk))
     with pytest.raises(IllegalTransition):  # receiving is not undone: that is refusing
         officer_desk.undo(fresh.uuid)
@@ -86,6 +90,7 @@ def test_only_reversible_actions_can_be_undone(officer_desk: Desk, clock: Frozen
         ("withdraw", {"reason": "Công dân rút"}),
         ("stop", {"reason": "Dừng"}),
         ("request_supplement", {"items": ["Bản sao"], "reason": "Thiếu"}),
+        ("extend", {"new_day": "03/12/2026", "reason": "Chờ xác minh"}),
     ]
     for action, details in cases:
         d = officer_desk.receive(draft_for(officer_desk))
