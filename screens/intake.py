@@ -358,8 +358,8 @@ class IntakeScreen(CounterScreen):
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        if self.saved or not self.is_mounted:
-            return
+        if self.saved or not self.started or not self.is_mounted:
+            return  # a form built ahead and never shown holds nothing of the officer's
         try:
             if self.is_filled():
                 self.desk.save_draft(self.form_state())
@@ -371,7 +371,7 @@ class IntakeScreen(CounterScreen):
             pass  # logged out underneath: nothing to keep it under
 
     def draft_changed(self) -> None:
-        if self.restoring or self.saved:
+        if self.restoring or self.saved or not self.started:
             return
         if self._draft_timer is not None:
             self._draft_timer.stop()
