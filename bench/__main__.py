@@ -10,6 +10,7 @@ MODULES = [
     "bench_officer",
     "bench_receipt",
     "bench_queue",
+    "bench_queue_json",
     "bench_sync",
     "bench_exports",
     "bench_deadlines",
@@ -18,6 +19,7 @@ MODULES = [
     "bench_page",
     "bench_auth",
     "bench_soak",
+    "bench_cli",
 ]
 
 

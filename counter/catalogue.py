@@ -19,6 +19,7 @@ from typing import Any
 
 from counter.errors import NotFound
 from counter.text import fold, nfc, nfc_tree
+from counter.toml_reader import TableReader
 
 DOCUMENT_FORMS = ("original", "copy", "original_or_copy", "electronic")
 # (Vietnamese, English) labels: the receipts and exports print the Vietnamese, the screens
@@ -75,7 +76,6 @@ _UNIT_TEXT_EN_ONE = {
 }
 
 _CODE_RE = re.compile(r"^\d\.\d{6}(\.[A-Za-z0-9]+)*$")
-_CUTOFF_RE = re.compile(r"^(\d{2}):(\d{2})$")
 _WORD_RE = re.compile(r"[0-9a-z]+")
 _QUERY_WORD_RE = re.compile(r"[0-9a-z.]+")
 
@@ -270,6 +270,12 @@ def parse_catalogue(raw: bytes | str, label: str = "<catalogue>") -> Catalogue:
         data = nfc_tree(tomllib.loads(text))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogueError(label, [f"not valid TOML: {exc}"]) from exc
+    return catalogue_from_tables(data, label)
+
+
+def catalogue_from_tables(data: Mapping[str, Any], label: str = "<catalogue>") -> Catalogue:
+    """Validate parsed (NFC) TOML tables into a Catalogue; one CatalogueError lists every
+    problem."""
     problems: list[str] = []
     for key in data:
         if key != "procedure":
@@ -303,7 +309,8 @@ def parse_catalogue(raw: bytes | str, label: str = "<catalogue>") -> Catalogue:
 
 
 class _EntryChecker:
-    """Checks one [[procedure]] table, collecting problems instead of stopping at the first."""
+    """Checks one [[procedure]] table through the shared `TableReader`, collecting problems
+    instead of stopping at the first."""
 
     def __init__(self, index: int, entry: Mapping[str, Any]):
         self.entry = entry
@@ -311,9 +318,10 @@ class _EntryChecker:
         code = entry.get("code")
         shown = nfc(code) if isinstance(code, str) and code.strip() else "?"
         self.where = f"procedure #{index} ({shown}):"
+        self.reader = TableReader(entry, self.where, self.problems, key_style="{where} key {key!r}")
 
     def fail(self, key: str, message: str) -> None:
-        self.problems.append(f"{self.where} key {key!r}: {message}")
+        self.reader.fail(key, message)
 
     def text(self, key: str, *, required: bool = True) -> str:
         value = self.entry.get(key)
@@ -321,30 +329,18 @@ class _EntryChecker:
             if required:
                 self.fail(key, "missing; expected a non-empty string")
             return ""
-        if not isinstance(value, str):
-            self.fail(key, f"expected a string, got {value!r}")
-            return ""
-        value = nfc(value)
-        if required and not value:
+        value = nfc(self.reader.text(key))
+        if required and not value and isinstance(self.entry.get(key), str):
             self.fail(key, "expected a non-empty string")
-        return value
-
-    def boolean(self, key: str, default: bool | None = None) -> bool:
-        value = self.entry.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(key, f"expected true or false, got {value!r}")
-            return False
         return value
 
     def build(self) -> Procedure | None:
         entry = self.entry
-        for key in entry:
-            if key not in _PROCEDURE_KEYS:
-                self.fail(key, f"unknown key; expected one of {', '.join(_PROCEDURE_KEYS)}")
+        self.reader.unknown_keys(_PROCEDURE_KEYS, style="expected")
         code = self.text("code")
         if code and not _CODE_RE.match(code):
             self.fail("code", f"expected a mã TTHC like '1.001193' or '1.014465.H12', got {code!r}")
-        code_verified = self.boolean("code_verified", default=False)
+        code_verified = self.reader.flag("code_verified", False)
         name = self.text("name")
         field = self.text("field")
         agency = self.text("deciding_agency")
@@ -363,7 +359,7 @@ class _EntryChecker:
             self.fail("duration_unit", f"expected one of {', '.join(DURATION_UNITS)}, got {unit!r}")
             unit = DURATION_UNITS[0]
 
-        cutoff = self._cutoff(entry.get("cutoff"))
+        cutoff = self.reader.time_of_day("cutoff", None, example="15:00")
 
         fee = entry.get("fee")
         if isinstance(fee, bool) or not isinstance(fee, int) or fee < 0:
@@ -416,20 +412,6 @@ class _EntryChecker:
                 f"the fee is 0 but the note does not say it is free ({fee_note!r}): "
                 "expected the amount, or a note such as “Không thu lệ phí” / “Miễn lệ phí”",
             )
-
-    def _cutoff(self, value: object) -> datetime.time | None:
-        if value is None:
-            return None
-        if isinstance(value, datetime.time):
-            return value.replace(second=0, microsecond=0)
-        if isinstance(value, str):
-            match = _CUTOFF_RE.match(value.strip())
-            if match:
-                hour, minute = int(match.group(1)), int(match.group(2))
-                if hour < 24 and minute < 60:
-                    return datetime.time(hour, minute)
-        self.fail("cutoff", f'expected a time "HH:MM" such as "15:00", got {value!r}')
-        return None
 
     def _delivery(self, value: object) -> tuple[str, ...]:
         expected = f"expected a non-empty list drawn from {', '.join(DELIVERY_OPTIONS)}"

@@ -14,6 +14,7 @@ from typing import Any
 from counter import validation
 from counter.catalogue import Procedure
 from counter.errors import InvalidInput
+from counter.i18n import PAYMENT_STATE_LABELS, pick
 from counter.lifecycle import STATUSES
 from counter.text import fold, nfc
 from counter.timeliness import Timeliness, timeliness
@@ -26,13 +27,7 @@ PAYMENT_METHODS = {
 }
 # What the citizen has done about the fee; the receipt, the VietQR, the portal page, the
 # supervisor's fees by method all read this one field (agreed name `payment_state`).
-PAYMENT_STATES: dict[str, tuple[str, str]] = {
-    "none": ("Không phải nộp phí, lệ phí", "No fee"),
-    "exempt": ("Được miễn phí, lệ phí", "Exempt from the fee"),
-    "paid_cash": ("Đã nộp bằng tiền mặt tại Bộ phận Một cửa", "Paid in cash at the counter"),
-    "paid_transfer": ("Đã nộp bằng chuyển khoản", "Paid by bank transfer"),
-    "to_pay_transfer": ("Chưa nộp – nộp bằng chuyển khoản", "To be paid by bank transfer"),
-}
+PAYMENT_STATES = PAYMENT_STATE_LABELS  # the words live in counter/i18n.py
 CASHLESS_STATES = ("paid_transfer", "to_pay_transfer")
 
 
@@ -46,8 +41,7 @@ def payment_state(payment_method: str, fee_amount: int) -> str:
 
 
 def payment_state_label(state: str, lang: str = "vi") -> str:
-    vi, en = PAYMENT_STATES.get(state, (state, state))
-    return en if lang == "en" else vi
+    return pick(PAYMENT_STATES.get(state, (state, state)), lang)
 
 
 APPLICANT_KINDS = ("person", "organisation")
@@ -360,7 +354,7 @@ class Dossier:
 
     def status_label(self, lang: str = "vi") -> str:
         s = STATUSES[self.status]
-        return s.en if lang == "en" else s.vi
+        return pick((s.vi, s.en), lang)
 
     def timeliness(self, now: datetime) -> Timeliness | None:
         """Early / on time / late, or on track / due today / overdue: `counter.timeliness`."""

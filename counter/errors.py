@@ -5,6 +5,8 @@ The UI shows `message(lang)`; nothing is changed when one of these is raised.
 
 from __future__ import annotations
 
+from counter.i18n import pick
+
 
 class CounterError(Exception):
     """Base of every refusal the core reports to a person."""
@@ -15,7 +17,7 @@ class CounterError(Exception):
         self.en = en or vi
 
     def message(self, lang: str = "vi") -> str:
-        return self.en if lang == "en" else self.vi
+        return pick((self.vi, self.en), lang)
 
 
 class InvalidInput(CounterError):

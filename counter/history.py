@@ -14,6 +14,7 @@ from typing import Any
 import sqlite_utils
 
 from counter import audit
+from counter.protocol import SNAPSHOT_FIELDS
 from counter.timeliness import timeliness
 from counter.timeutil import iso, parse_iso
 
@@ -34,60 +35,16 @@ def write_outbox(
     )
 
 
-# What the portal needs of a dossier, and nothing more (Decree 13/2023: the minimum data):
-# the citizen page (masked name, procedure, status, dates, fee and payment, where the result
-# is collected, the form texts of Mẫu 02–05), the back office's work (status, deadlines) and
-# statistics (field, channel, counter, timeliness). Never the ID number, phone, e-mail,
-# address, representative, documents, note or officer: those stay on the counter. Names (the
-# applicant, who collected the result) are shown masked by the page.
-# docs/portal.md lists each field and why.
-PORTAL_FIELDS = frozenset(
-    {
-        "uuid",
-        "code",
-        "device_id",
-        "counter_no",
-        "version",
-        "updated_at",
-        "procedure_code",
-        "procedure_name",
-        "field",
-        "applicant_kind",
-        "applicant_name",
-        "sets_count",
-        "fee_amount",
-        "payment_method",
-        "payment_state",
-        "channel",
-        "delivery",
-        "duration",
-        "duration_unit",
-        "status",
-        "status_code",
-        "received_at",
-        "due_at",
-        "paused_at",
-        "paused_from_status",
-        "finished_at",
-        "returned_at",
-        "returned_to",
-        "closed_reason",
-        "ticket",
-        "supplement_request",
-        "refusal_reason",
-        "extended_due_at",
-        "extension_reason",
-        "stop_reason",
-        "withdraw_reason",
-        "timeliness",  # added by `snapshot`: the one date rule, as of the event
-    }
-)
+# What the portal needs of a dossier, and nothing more: the fields `DossierSnapshot` of the
+# protocol declares (Decree 13/2023: the minimum data; docs/portal.md lists each and why).
+PORTAL_FIELDS = SNAPSHOT_FIELDS
 
 
 def snapshot(row: dict[str, Any], at: datetime | None = None) -> dict[str, Any]:
-    """The dossier as the portal receives it: only `PORTAL_FIELDS`, with its timeliness as of
-    `at` judged by the one rule (`counter.timeliness`)."""
-    snap = {k: v for k, v in row.items() if k in PORTAL_FIELDS}
+    """The dossier as the portal receives it: only the fields the protocol declares
+    (`DossierSnapshot`), whatever else the local row holds, with its timeliness as of `at`
+    judged by the one rule (`counter.timeliness`)."""
+    snap: dict[str, Any] = {k: v for k, v in row.items() if k in SNAPSHOT_FIELDS}
     if at is not None:
         due, done = row.get("due_at"), row.get("finished_at")
         snap["timeliness"] = timeliness(

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from counter.errors import IllegalTransition, InvalidInput
+from counter.i18n import pick
 from counter.timeliness import finish_status
 from counter.timeutil import iso, parse_iso, to_vn
 
@@ -159,11 +160,36 @@ CREATING = ("receive", "intake_supplement", "intake_refuse")
 # the dossier, so they are confirmed first instead.
 REVERSIBLE = frozenset({"start_processing", "result_ready", "supplement"})
 TERMINAL_ACTIONS = frozenset({"refuse", "withdraw", "stop", "return_result"})
+# Actions that close a dossier for a reason the citizen is told: no reason, no action
+# (whoever takes it: the officer at the counter, the back office on the portal).
+REASON_REQUIRED = frozenset({"refuse", "withdraw", "stop"})
+
+
+def require_details(action_key: str, *, reason: str = "", to: str = "") -> None:
+    """The one check of what an action cannot go without, for the counter and the portal:
+    a reason to close a dossier, a recipient to return its result. InvalidInput names the
+    missing field (`reason` or `to`)."""
+    if action_key in REASON_REQUIRED and not reason:
+        raise InvalidInput("reason", "Ghi rõ lý do", "Give the reason")
+    if action_key == "return_result" and not to:
+        raise InvalidInput("to", "Ghi rõ người nhận kết quả", "Say who collected the result")
+
+
+def find_action(status: str, to_status: str, paused_from: str | None) -> str | None:
+    """The lifecycle action that moves `status` to `to_status`, if the lifecycle allows one:
+    how a status change made elsewhere (the portal's back office) is read as an action."""
+    for action in ACTIONS.values():
+        if action.key in CREATING or action.keeps_status or status not in action.sources:
+            continue
+        target = action.target if action.target is not None else (paused_from or "received")
+        if target == to_status:
+            return action.key
+    return None
 
 
 def status_label(key: str, lang: str = "vi") -> str:
     s = STATUSES[key]
-    return s.en if lang == "en" else s.vi
+    return pick((s.vi, s.en), lang)
 
 
 def allowed_actions(status: str) -> list[Action]:

@@ -20,8 +20,15 @@ UMASK = 0o077
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) if needed and make it owner-only."""
+    """Create `path` (and parents) if needed and make it owner-only.
+
+    A shared folder is never narrowed: one with the sticky bit (/tmp, /var/tmp) or owned by
+    another user. A database put straight into /tmp once made /tmp 0700 for the whole
+    machine, and every other user's program that writes there failed."""
     path.mkdir(parents=True, exist_ok=True)
+    st = path.stat()
+    if st.st_mode & stat.S_ISVTX or st.st_uid != os.getuid():
+        return path
     _chmod(path, DIR_MODE)
     return path
 

@@ -7,6 +7,9 @@ Vietnamese message, and everything else on the counter keeps working.
 
 A ticket printed at a kiosk is a print job row: written in the issuing transaction when the
 engine is local, right after the hub's answer otherwise (the hub has no printer).
+
+Outside the `counter.queue` package on purpose: the package runs on any SQLite file (the hub's
+too); this module needs the counter's `Store`, the print spool and an HTTP client.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import sqlite_utils
 
@@ -23,6 +26,7 @@ from counter import spool
 
 if TYPE_CHECKING:  # httpx (~80 ms to import) loads when a hub client is made, not at start-up
     import httpx
+from counter.documents import TicketData
 from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
 from counter.queue import (
     Call,
@@ -36,7 +40,9 @@ from counter.queue import (
     upgrade_queue_tables,
 )
 from counter.store import Store
-from counter.timeutil import Clock, iso, parse_iso, system_clock
+from counter.timeutil import Clock, parse_iso, system_clock
+
+_T = TypeVar("_T")
 
 
 class HubUnavailable(CounterError):
@@ -102,16 +108,16 @@ class QueueService(Protocol):
     def close(self) -> None: ...
 
 
-def ticket_document(ticket: Ticket, settings: QueueSettings, centre: str) -> dict[str, Any]:
-    """The fields of printing.documents.TicketData for a ticket's print job."""
-    return {
-        "number": ticket.number,
-        "area_name": settings.area(ticket.area).name,
-        "issued_at": iso(ticket.issued_at),
-        "people_ahead": ticket.people_ahead,
-        "centre": centre,
-        "counter_no": ticket.target_counter,
-    }
+def ticket_document(ticket: Ticket, settings: QueueSettings, centre: str) -> TicketData:
+    """The queue ticket (phiếu số thứ tự) that a ticket's print job prints."""
+    return TicketData(
+        number=ticket.number,
+        area_name=settings.area(ticket.area).name,
+        issued_at=ticket.issued_at,
+        people_ahead=ticket.people_ahead,
+        centre=centre,
+        counter_no=ticket.target_counter,
+    )
 
 
 def enqueue_ticket_print(
@@ -165,7 +171,8 @@ class LocalQueue:
             clock=clock,
         )
 
-    def _run(self, fn: Callable[[], Any]) -> Any:
+    def _run(self, fn: Callable[[], _T]) -> _T:
+        """One engine call at a time: the engine's connection is not shared between threads."""
         with self._lock:
             return fn()
 
@@ -184,60 +191,58 @@ class LocalQueue:
                     db, t, self.settings, centre=self.centre, printer=printer, now=self.clock()
                 )
 
-        return self._run(  # type: ignore[no-any-return]
+        return self._run(
             lambda: self.engine.issue(
                 area, priority=priority, person=person, channel=channel, on_issued=on_issued
             )
         )
 
     def call_next(self) -> Ticket | None:
-        return self._run(  # type: ignore[no-any-return]
-            lambda: self.engine.call_next(self.counter_no, self.settings.serves)
-        )
+        return self._run(lambda: self.engine.call_next(self.counter_no, self.settings.serves))
 
     def call(self, number: str) -> Ticket:
-        return self._run(lambda: self.engine.call(self.counter_no, number))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.call(self.counter_no, number))
 
     def recall(self) -> Ticket:
-        return self._run(lambda: self.engine.recall(self.counter_no))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.recall(self.counter_no))
 
     def start(self) -> Ticket:
-        return self._run(lambda: self.engine.start(self.counter_no))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.start(self.counter_no))
 
     def no_show(self) -> Ticket:
-        return self._run(lambda: self.engine.no_show(self.counter_no))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.no_show(self.counter_no))
 
     def hold(self) -> Ticket:
-        return self._run(lambda: self.engine.hold(self.counter_no))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.hold(self.counter_no))
 
     def unhold(self, number: str) -> Ticket:
-        return self._run(lambda: self.engine.unhold(number))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.unhold(number))
 
     def transfer(self, *, area: str | None = None, counter: int | None = None) -> Ticket:
-        return self._run(  # type: ignore[no-any-return]
+        return self._run(
             lambda: self.engine.transfer(self.counter_no, area=area, to_counter=counter)
         )
 
     def finish(self, dossiers: tuple[str, ...] = ()) -> Ticket:
-        return self._run(lambda: self.engine.finish(self.counter_no, dossiers))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.finish(self.counter_no, dossiers))
 
     def link_dossier(self, code: str) -> Ticket:
-        return self._run(lambda: self.engine.link_dossier(self.counter_no, code))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.link_dossier(self.counter_no, code))
 
     def current(self) -> Ticket | None:
-        return self._run(lambda: self.engine.current(self.counter_no))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.current(self.counter_no))
 
     def view(self) -> QueueView:
-        return self._run(self.engine.view)  # type: ignore[no-any-return]
+        return self._run(self.engine.view)
 
     def calls_since(self, after: int) -> list[Call]:
-        return self._run(lambda: self.engine.calls_since(after))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.calls_since(after))
 
     def stats(self) -> QueueStats:
-        return self._run(self.engine.stats)  # type: ignore[no-any-return]
+        return self._run(self.engine.stats)
 
     def log(self, start: date, end: date) -> list[dict[str, Any]]:
-        return self._run(lambda: self.engine.log(start, end))  # type: ignore[no-any-return]
+        return self._run(lambda: self.engine.log(start, end))
 
     def close(self) -> None:
         with self._lock:

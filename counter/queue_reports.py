@@ -2,6 +2,7 @@
 
 The stats and export code take providers (callables) so they do not depend on where the queue
 runs; these build them from a queue service, local or hub: today's figures and the ticket log.
+Its own home: it is the one bridge between `counter.stats` and `counter.queue_client`.
 """
 
 from __future__ import annotations

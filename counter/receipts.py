@@ -1,19 +1,25 @@
-"""The printable fields of each document, built from saved records in the core.
+"""The typed document of each dossier form (Mẫu 01–05), built from saved records in the core.
 
-They are stored as JSON in the print job (what was printed stays what was saved) and turned
-into printing's dataclasses by the spool worker; field names match printing/documents.py.
+The spool stores them as JSON in the print job (what was printed stays what was saved) and the
+spool worker reads them back strictly (`counter.documents.document_from_fields`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from counter.catalogue import Procedure, delivery_label, form_label
 from counter.config import Config
+from counter.documents import (
+    ExtensionData,
+    ReceiptData,
+    RefusalData,
+    StopData,
+    SupplementData,
+)
 from counter.dossiers import Dossier, payment_state_label
 from counter.lookup import lookup_token, lookup_url
-from counter.timeutil import iso, to_vn
+from counter.timeutil import to_vn
 from counter.validation import mask_id
 from counter.vietqr import build_vietqr
 
@@ -59,8 +65,8 @@ def form_number(config: Config, kind: str) -> str:
 
 def receipt_document(
     config: Config, dossier: Dossier, procedure: Procedure, device_secret: bytes
-) -> dict[str, Any]:
-    """Mẫu 01 fields: every field of the provincial templates that fits on a roll."""
+) -> ReceiptData:
+    """Mẫu 01: every field of the provincial templates that fits on a roll."""
     applicant_id = dossier.applicant.id_number
     rep = dossier.representative
     rep_id = rep.id_number if rep else ""
@@ -69,62 +75,47 @@ def receipt_document(
         rep_id = mask_id(rep_id) if rep_id else ""
     if dossier.due_at is None:
         raise ValueError(f"{dossier.code} was not accepted: it has no receipt (Mẫu 01)")
-    return {
-        "agency_name": config.agency.name,
-        "centre": config.agency.centre,
-        "code": dossier.code,
-        "number": receipt_number(dossier.code),
-        "place_date": place_and_date(config, dossier.received_at),
-        "applicant_name": dossier.applicant.name,
-        "applicant_id": applicant_id,
-        "applicant_phone": dossier.applicant.phone,
-        "applicant_address": dossier.applicant.address,
-        "applicant_email": dossier.applicant.email,
-        "representative_name": rep.name if rep else "",
-        "representative_id": rep_id,
-        "representative_phone": rep.phone if rep else "",
-        "representative_paper": rep.paper if rep else "",
-        "form_number": form_number(config, "receipt"),
-        "procedure_name": dossier.procedure_name,
-        "procedure_code": dossier.procedure_code,
-        "received_at": iso(dossier.received_at),
-        "due_at": iso(dossier.due_at),
-        "lookup_url": dossier_lookup_url(config, dossier, device_secret),
-        "documents": [
-            [d.name, form_label(d.form), d.count] for d in dossier.documents if d.received
-        ],
-        "sets_count": dossier.sets_count,
-        "duration_text": procedure.duration_text("vi"),
-        "delivery_label": delivery_label(dossier.delivery),
-        "fee_amount": dossier.fee_amount,
-        "payment_label": payment_state_label(dossier.payment_state),
-        "officer_name": dossier.officer_name,
-        "counter_no": dossier.counter_no,
-        "lookup_website": config.agency.lookup_website,
-        "hotline": config.agency.hotline,
-        "vietqr_payload": fee_vietqr(config, dossier),
-    }
+    return ReceiptData(
+        agency_name=config.agency.name,
+        centre=config.agency.centre,
+        code=dossier.code,
+        number=receipt_number(dossier.code),
+        place_date=place_and_date(config, dossier.received_at),
+        applicant_name=dossier.applicant.name,
+        applicant_id=applicant_id,
+        applicant_phone=dossier.applicant.phone,
+        applicant_address=dossier.applicant.address,
+        applicant_email=dossier.applicant.email,
+        representative_name=rep.name if rep else "",
+        representative_id=rep_id,
+        representative_phone=rep.phone if rep else "",
+        representative_paper=rep.paper if rep else "",
+        form_number=form_number(config, "receipt"),
+        procedure_name=dossier.procedure_name,
+        procedure_code=dossier.procedure_code,
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        lookup_url=dossier_lookup_url(config, dossier, device_secret),
+        documents=tuple(
+            (d.name, form_label(d.form), d.count) for d in dossier.documents if d.received
+        ),
+        sets_count=dossier.sets_count,
+        duration_text=procedure.duration_text("vi"),
+        delivery_label=delivery_label(dossier.delivery),
+        fee_amount=dossier.fee_amount,
+        payment_label=payment_state_label(dossier.payment_state),
+        officer_name=dossier.officer_name,
+        counter_no=dossier.counter_no,
+        lookup_website=config.agency.lookup_website,
+        hotline=config.agency.hotline,
+        vietqr_payload=fee_vietqr(config, dossier),
+    )
 
 
 def receipt_number(code: str) -> str:
     """ "Số" of the receipt: the day and sequence part of the code ("261201-030001")."""
     parts = code.rsplit("-", 2)
     return "-".join(parts[1:]) if len(parts) == 3 else code
-
-
-def _common(
-    config: Config, dossier: Dossier, officer: str, at: datetime, kind: str
-) -> dict[str, Any]:
-    return {
-        "code": dossier.code,
-        "applicant": dossier.applicant.name,
-        "procedure": dossier.procedure_name,
-        "officer": officer,
-        "at": iso(at),
-        "agency_name": config.agency.name,
-        "place_date": place_and_date(config, at),
-        "form_number": form_number(config, kind),
-    }
 
 
 def supplement_document(
@@ -136,45 +127,76 @@ def supplement_document(
     at: datetime,
     *,
     at_intake: bool = False,
-) -> dict[str, Any]:
+) -> SupplementData:
     """Mẫu 02: what to add and why (at intake instead of a receipt, or pausing the clock)."""
-    return {
-        **_common(config, dossier, officer, at, "supplement"),
-        "items": list(items),
-        "reason": reason,
-        "hotline": config.agency.hotline,
-        "at_intake": at_intake,
-    }
+    return SupplementData(
+        code=dossier.code,
+        applicant=dossier.applicant.name,
+        procedure=dossier.procedure_name,
+        items=tuple(items),
+        reason=reason,
+        officer=officer,
+        at=at,
+        agency_name=config.agency.name,
+        hotline=config.agency.hotline,
+        form_number=form_number(config, "supplement"),
+        place_date=place_and_date(config, at),
+        at_intake=at_intake,
+    )
 
 
 def refusal_document(
     config: Config, dossier: Dossier, reasons: list[str], officer: str, at: datetime
-) -> dict[str, Any]:
+) -> RefusalData:
     """Mẫu 03: the reasons for refusing."""
-    return {**_common(config, dossier, officer, at, "refusal"), "reasons": list(reasons)}
+    return RefusalData(
+        code=dossier.code,
+        applicant=dossier.applicant.name,
+        procedure=dossier.procedure_name,
+        reasons=tuple(reasons),
+        officer=officer,
+        at=at,
+        agency_name=config.agency.name,
+        form_number=form_number(config, "refusal"),
+        place_date=place_and_date(config, at),
+    )
 
 
 def extension_document(
     config: Config, dossier: Dossier, previous_due: datetime, officer: str, at: datetime
-) -> dict[str, Any]:
+) -> ExtensionData:
     """Mẫu 04: the apology, the reason and the new appointment."""
     if dossier.due_at is None:
         raise ValueError(f"{dossier.code} has no appointment to move")
-    return {
-        **_common(config, dossier, officer, at, "extension"),
-        "reason": dossier.extension_reason,
-        "old_due_at": iso(previous_due),
-        "new_due_at": iso(dossier.due_at),
-        "hotline": config.agency.hotline,
-    }
+    return ExtensionData(
+        code=dossier.code,
+        applicant=dossier.applicant.name,
+        procedure=dossier.procedure_name,
+        reason=dossier.extension_reason,
+        old_due_at=previous_due,
+        new_due_at=dossier.due_at,
+        officer=officer,
+        at=at,
+        agency_name=config.agency.name,
+        hotline=config.agency.hotline,
+        form_number=form_number(config, "extension"),
+        place_date=place_and_date(config, at),
+    )
 
 
 def stop_document(
     config: Config, dossier: Dossier, withdrawn: bool, reason: str, officer: str, at: datetime
-) -> dict[str, Any]:
+) -> StopData:
     """Mẫu 05: the dossier stops, because the citizen withdrew it or processing stopped."""
-    return {
-        **_common(config, dossier, officer, at, "stop"),
-        "withdrawn": withdrawn,
-        "reason": reason,
-    }
+    return StopData(
+        code=dossier.code,
+        applicant=dossier.applicant.name,
+        procedure=dossier.procedure_name,
+        withdrawn=withdrawn,
+        reason=reason,
+        officer=officer,
+        at=at,
+        agency_name=config.agency.name,
+        form_number=form_number(config, "stop"),
+        place_date=place_and_date(config, at),
+    )

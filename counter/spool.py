@@ -1,7 +1,8 @@
 """The print spool: a receipt is a row before it is paper, so it is never lost nor doubled.
 
 A job is written in the same transaction as the dossier (or ticket) it prints, holding the
-document's printable fields as JSON. Background workers (printing/spool_worker.py, one per
+typed document's fields as JSON (`counter.documents.document_fields`; read back strictly by
+`document_from_fields`). Background workers (printing/spool_worker.py, one per
 printer) send due jobs. A job's status says honestly where it is:
 
 - `pending`: not sent (or known not printed); safe to send, at `next_attempt_at` (exponential
@@ -25,11 +26,13 @@ from typing import Any
 
 import sqlite_utils
 
+from counter.backoff import Backoff
+from counter.documents import DOCUMENT_KINDS, Document, document_fields, kind_of
 from counter.errors import IllegalTransition, NotFound
 from counter.store import Store
 from counter.timeutil import iso, parse_iso
 
-JOB_KINDS = ("receipt", "supplement", "refusal", "extension", "stop", "ticket", "testpage")
+JOB_KINDS = tuple(DOCUMENT_KINDS)  # "receipt", "supplement", … "ticket", "testpage"
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 120.0
 
@@ -102,7 +105,7 @@ def enqueue(
     kind: str,
     ref: str,
     printer: str,
-    document: dict[str, Any],
+    document: Document,
     now: datetime,
     copies: int = 1,
     reprint: bool = False,
@@ -110,6 +113,8 @@ def enqueue(
     """Add a job inside the caller's transaction (the one that saves what it prints)."""
     if kind not in JOB_KINDS:
         raise ValueError(f"unknown print job kind {kind!r}")
+    if kind_of(document) != kind:
+        raise ValueError(f"a {kind_of(document)} document is not a {kind!r} print job")
     cur = db.conn.execute(
         "INSERT INTO print_jobs(created_at, kind, ref, printer, document, copies, reprint, "
         "next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -118,7 +123,7 @@ def enqueue(
             kind,
             ref,
             printer,
-            json.dumps(document, ensure_ascii=False),
+            json.dumps(document_fields(document), ensure_ascii=False),
             copies,
             int(reprint),
             iso(now),
@@ -189,10 +194,13 @@ def get_job(store: Store, job_id: int) -> PrintJob:
     return _job(row)
 
 
+# A printer that failed is tried again after 2 s, 4 s, … up to 2 min, jittered on the upper half.
+PRINT_BACKOFF = Backoff(base=BACKOFF_BASE_SECONDS, cap=BACKOFF_CAP_SECONDS, floor=0.5)
+
+
 def backoff(attempts: int, rng: random.Random | None = None) -> float:
-    """Seconds before the next try: exponential, capped, with full jitter on the upper half."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
+    """Seconds before the next try of a job that failed `attempts` times (`counter.backoff`)."""
+    return PRINT_BACKOFF.delay(max(1, attempts), rng)
 
 
 def claim(store: Store, job_id: int, owner: str, printer: str | None = None) -> bool:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from counter import timeliness
 from counter.dossiers import CASHLESS_STATES
+from counter.i18n import DIMENSION_LABELS, pick, tr
 from counter.store import Store
 from counter.timeutil import VN_TZ, iso, parse_iso, to_vn
 from counter.worktime import WorkCalendar
@@ -38,8 +39,7 @@ from counter.worktime import WorkCalendar
 if TYPE_CHECKING:
     from counter.desk import Desk
 
-NO_QUEUE_DATA = "chưa có dữ liệu hàng đợi"
-NO_QUEUE_DATA_EN = "no queue data yet"
+NO_QUEUE_DATA = tr("vi", "stats.no_queue_data")
 
 # Statuses whose legal clock runs, open ones and finished ones (see counter.timeliness).
 RUNNING = timeliness.RUNNING
@@ -73,16 +73,7 @@ FIGURES: tuple[Figure, ...] = (
 FIGURE_KEYS = tuple(f.key for f in FIGURES)
 FIGURE_BY_KEY = {f.key: f for f in FIGURES}
 # Figures that make sense per group (snapshots included: "overdue per officer" is useful).
-DIMENSIONS = {
-    "officer": ("Cán bộ", "Officer"),
-    "counter": ("Quầy", "Counter"),
-    "field": ("Lĩnh vực", "Field"),
-}
-
-
-def pick(pair: tuple[str, str], lang: str = "vi") -> str:
-    """The English half of a (vi, en) pair for "en", the Vietnamese one otherwise."""
-    return pair[1] if lang == "en" else pair[0]
+DIMENSIONS = DIMENSION_LABELS  # the words live in counter/i18n.py
 
 
 def dimension_label(dimension: str, lang: str = "vi") -> str:
@@ -197,7 +188,7 @@ class Figures:
         return "" if self.queue is not None else NO_QUEUE_DATA
 
     def queue_note_in(self, lang: str = "vi") -> str:
-        return "" if self.queue is not None else pick((NO_QUEUE_DATA, NO_QUEUE_DATA_EN), lang)
+        return "" if self.queue is not None else tr(lang, "stats.no_queue_data")
 
     def label(self, key: str, lang: str = "vi") -> str:
         if key == "due_next":
@@ -205,7 +196,7 @@ class Figures:
                 return f"Due {self.next_working_day:%d/%m} (next working day)"
             return f"Đến hạn {self.next_working_day:%d/%m} (ngày làm việc tiếp theo)"
         f = FIGURE_BY_KEY[key]
-        return f.en if lang == "en" else f.vi
+        return pick((f.vi, f.en), lang)
 
 
 def on_time_rate(counts: Mapping[str, int]) -> float | None:

@@ -26,6 +26,47 @@ SECRET_SETTINGS = frozenset({"sync.token", "device_secret"})
 DEMO_MARK = "demo_data"
 
 
+def rebuild_table(db: sqlite_utils.Database, table: str, columns: str) -> None:
+    """Give `table` new column definitions the one way SQLite allows (a CHECK or a constraint
+    cannot be altered in place): create the new table, copy every row, drop the old one,
+    rename, put back its indexes and triggers, check the foreign keys.
+
+    The one home of a table rebuild (sqlite.org/lang_altertable.html, "other kinds of table
+    schema changes"), so a migration cannot forget a step: columns both tables have are
+    copied, a new column takes its default; a row, an index or a trigger lost, or a foreign
+    key broken, raises and the migration's transaction rolls back. Runs inside that
+    transaction (`Store.migrate`).
+    """
+    conn = db.conn
+    new = f"{table}_rebuilt"
+    kept = [
+        sql
+        for (sql,) in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL ORDER BY type, name",
+            (table,),
+        )
+    ]
+    old_columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+    conn.execute(f"CREATE TABLE {new} ({columns})")
+    new_columns = {row[1] for row in conn.execute(f"PRAGMA table_info({new})")}
+    lost = [c for c in old_columns if c not in new_columns]
+    if lost:
+        raise RuntimeError(f"rebuilding {table} would drop the columns {lost}")
+    names = ", ".join(old_columns)
+    conn.execute(f"INSERT INTO {new}({names}) SELECT {names} FROM {table}")
+    before = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    after = conn.execute(f"SELECT count(*) FROM {new}").fetchone()[0]
+    if before != after:
+        raise RuntimeError(f"rebuilding {table} copied {after} of {before} rows")
+    conn.execute(f"DROP TABLE {table}")
+    conn.execute(f"ALTER TABLE {new} RENAME TO {table}")
+    for sql in kept:
+        conn.execute(sql)
+    if conn.execute(f"PRAGMA foreign_key_check({table})").fetchall():
+        raise RuntimeError(f"rebuilding {table} broke a foreign key")
+
+
 def _v1(db: sqlite_utils.Database) -> None:
     """Officers, dossiers, timeline, audit, code sequences, outbox, settings."""
     db.executescript(
@@ -246,9 +287,10 @@ def _v6(db: sqlite_utils.Database) -> None:
 def _v7(db: sqlite_utils.Database) -> None:
     """Honest print job states: 'sending' (claimed by one worker, bytes may be leaving) and
     'uncertain' (bytes left, no confirmation: a person decides), and who claimed the job."""
-    db.executescript(
+    rebuild_table(
+        db,
+        "print_jobs",
         """
-        CREATE TABLE print_jobs_v7 (
             id INTEGER PRIMARY KEY,
             created_at TEXT NOT NULL,
             kind TEXT NOT NULL,
@@ -265,16 +307,7 @@ def _v7(db: sqlite_utils.Database) -> None:
             sent_at TEXT,
             bytes_sha256 TEXT NOT NULL DEFAULT '',
             claimed_by TEXT NOT NULL DEFAULT ''
-        );
-        INSERT INTO print_jobs_v7(id, created_at, kind, ref, printer, document, copies, reprint,
-            status, attempts, last_error, next_attempt_at, sent_at, bytes_sha256)
-            SELECT id, created_at, kind, ref, printer, document, copies, reprint, status,
-                attempts, last_error, next_attempt_at, sent_at, bytes_sha256 FROM print_jobs;
-        DROP TABLE print_jobs;
-        ALTER TABLE print_jobs_v7 RENAME TO print_jobs;
-        CREATE INDEX print_jobs_pending ON print_jobs(status, next_attempt_at);
-        CREATE INDEX print_jobs_ref ON print_jobs(ref);
-        """
+        """,
     )
 
 

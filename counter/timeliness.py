@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from counter.i18n import TIMELINESS_LABELS, pick
 from counter.timeutil import to_vn
 
 Timeliness = Literal["early", "on_time", "late", "on_track", "due_today", "overdue"]
@@ -25,14 +26,7 @@ Timeliness = Literal["early", "on_time", "late", "on_track", "due_today", "overd
 RUNNING: tuple[str, ...] = ("received", "processing")
 FINISHED: tuple[str, ...] = ("result_ready", "returned")
 
-LABELS: dict[str, tuple[str, str]] = {
-    "early": ("Trước hạn", "Early"),
-    "on_time": ("Đúng hạn", "On time"),
-    "late": ("Quá hạn", "Late"),
-    "on_track": ("Trong hạn", "On track"),
-    "due_today": ("Đến hạn hôm nay", "Due today"),
-    "overdue": ("Quá hạn", "Overdue"),
-}
+LABELS = TIMELINESS_LABELS  # the words live in counter/i18n.py
 
 
 def finish_status(finished: datetime, due: datetime) -> Timeliness:
@@ -77,8 +71,7 @@ def is_late(value: Timeliness | None) -> bool:
 def label(value: Timeliness | None, lang: str = "vi") -> str:
     if value is None:
         return ""
-    vi, en = LABELS[value]
-    return en if lang == "en" else vi
+    return pick(LABELS[value], lang)
 
 
 # -- the same rule in SQL ------------------------------------------------------------------

@@ -5,8 +5,9 @@ A single clock function lets tests and the demo freeze time without monkeypatchi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -34,6 +35,24 @@ def iso(moment: datetime) -> str:
 def parse_iso(text: str) -> datetime:
     """Parse a stored timestamp back into Vietnam time."""
     return to_vn(datetime.fromisoformat(text))
+
+
+_TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})")
+
+
+def parse_time_of_day(value: object) -> time | None:
+    """A clock time as configuration writes it: a TOML local time (08:00:00) or "H:MM" /
+    "HH:MM" (spaces around ignored); None when it is neither. To the minute: office hours,
+    issuing hours and cut-offs are set in minutes."""
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, str):
+        match = _TIME_OF_DAY.fullmatch(value.strip())
+        if match:
+            hour, minute = int(match.group(1)), int(match.group(2))
+            if hour < 24 and minute < 60:
+                return time(hour, minute)
+    return None
 
 
 def fmt_vn(moment: datetime, lang: str = "vi") -> str:

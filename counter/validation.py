@@ -1,5 +1,8 @@
 """Validation and normalisation of what people type at the counter (DOMAIN.md §10).
 
+The province table lives in `counter.provinces` and the masking for public pages in
+`counter.masking` (both re-exported here); this module holds the rules.
+
 Every function takes the raw text and the name of the form field, NFC-normalises it (input
 methods send decomposed Vietnamese too) and returns the normalised value, or raises
 `InvalidInput(field, vi, en)` with a specific message the officer can read to the citizen.
@@ -13,76 +16,13 @@ from collections.abc import Callable
 from datetime import date
 
 from counter.errors import InvalidInput
+
+# Re-exported: the portal page, the kiosk and the receipts import them from here.
+from counter.masking import mask_id as mask_id
+from counter.masking import mask_name as mask_name
+from counter.provinces import PROVINCE_CODES as PROVINCE_CODES
 from counter.text import nfc
 from counter.timeutil import system_clock
-
-# Province / centrally-run city codes of birth registration, the first three digits of a
-# 12-digit personal identification number (Circular 07/2016/TT-BCA, kept by 59/2021/TT-BCA).
-PROVINCE_CODES: dict[str, str] = {
-    "001": "Hà Nội",
-    "002": "Hà Giang",
-    "004": "Cao Bằng",
-    "006": "Bắc Kạn",
-    "008": "Tuyên Quang",
-    "010": "Lào Cai",
-    "011": "Điện Biên",
-    "012": "Lai Châu",
-    "014": "Sơn La",
-    "015": "Yên Bái",
-    "017": "Hòa Bình",
-    "019": "Thái Nguyên",
-    "020": "Lạng Sơn",
-    "022": "Quảng Ninh",
-    "024": "Bắc Giang",
-    "025": "Phú Thọ",
-    "026": "Vĩnh Phúc",
-    "027": "Bắc Ninh",
-    "030": "Hải Dương",
-    "031": "Hải Phòng",
-    "033": "Hưng Yên",
-    "034": "Thái Bình",
-    "035": "Hà Nam",
-    "036": "Nam Định",
-    "037": "Ninh Bình",
-    "038": "Thanh Hóa",
-    "040": "Nghệ An",
-    "042": "Hà Tĩnh",
-    "044": "Quảng Bình",
-    "045": "Quảng Trị",
-    "046": "Thừa Thiên Huế",
-    "048": "Đà Nẵng",
-    "049": "Quảng Nam",
-    "051": "Quảng Ngãi",
-    "052": "Bình Định",
-    "054": "Phú Yên",
-    "056": "Khánh Hòa",
-    "058": "Ninh Thuận",
-    "060": "Bình Thuận",
-    "062": "Kon Tum",
-    "064": "Gia Lai",
-    "066": "Đắk Lắk",
-    "067": "Đắk Nông",
-    "068": "Lâm Đồng",
-    "070": "Bình Phước",
-    "072": "Tây Ninh",
-    "074": "Bình Dương",
-    "075": "Đồng Nai",
-    "077": "Bà Rịa - Vũng Tàu",
-    "079": "Hồ Chí Minh",
-    "080": "Long An",
-    "082": "Tiền Giang",
-    "083": "Bến Tre",
-    "084": "Trà Vinh",
-    "086": "Vĩnh Long",
-    "087": "Đồng Tháp",
-    "089": "An Giang",
-    "091": "Kiên Giang",
-    "092": "Cần Thơ",
-    "093": "Hậu Giang",
-    "094": "Sóc Trăng",
-    "095": "Bạc Liêu",
-    "096": "Cà Mau",
-}
 
 _SEPARATORS = re.compile(r"[\s.]+")
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]+")
@@ -440,33 +380,6 @@ def optional(fn: Callable[[str, str], str], raw: str | None, field: str) -> str:
     if raw is None or not nfc(raw):
         return ""
     return fn(raw, field)
-
-
-# --- Masking for public pages -----------------------------------------------------------------
-
-
-def mask_id(number: str) -> str:
-    """Hide the middle of an identification number: "001090012345" → "0010******45".
-
-    Only the first 4 and last 2 characters are ever shown; short values are hidden entirely.
-    """
-    compact = _SEPARATORS.sub("", nfc(number))
-    if len(compact) <= 6:
-        return "*" * len(compact)
-    return compact[:4] + "*" * (len(compact) - 6) + compact[-2:]
-
-
-def _initial(word: str) -> str:
-    first = word[0].upper()
-    return (first if len(first) == 1 else word[0]) + "."
-
-
-def mask_name(name: str) -> str:
-    """Family name kept, the other words as initials: "Nguyễn Văn An" → "Nguyễn V. A."."""
-    words = nfc(name).split(" ")
-    if not words[0]:
-        return ""
-    return " ".join([words[0], *(_initial(w) for w in words[1:])])
 
 
 # --- Free text ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ draws the string it is given.
 
 from __future__ import annotations
 
+import binascii
 import re
 
 from counter.text import ascii_fold
@@ -19,14 +20,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def crc16_ccitt_false(data: bytes) -> int:
-    """CRC-16/CCITT-FALSE: poly 0x1021, init 0xFFFF, no reflection, no final xor."""
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
-            crc &= 0xFFFF
-    return crc
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final xor), the CRC
+    EMVCo and NAPAS specify: the standard library's CRC-CCITT started at 0xFFFF."""
+    return binascii.crc_hqx(data, 0xFFFF)
 
 
 def _tlv(tag: str, value: str) -> str:

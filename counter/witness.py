@@ -32,13 +32,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from counter.errors import CounterError
+from counter.protocol import ApiPath
 from counter.signing import device_key, key_id, public_key_hex
 from counter.store import Store
 from counter.timeutil import parse_iso, to_vn
 
 RECEIPT_FORMAT = "counter-witness/1"
 FILE_FORMAT = "counter-witness-file/1"
-API = "/api/v1"
 # Settings: the last receipt the portal signed (JSON), and the portal's witness key as first
 # seen (a later file or receipt signed by another key is reported).
 K_LAST_RECEIPT = "witness.last_receipt"
@@ -303,7 +303,7 @@ def send_head(
         (since, head[0], MAX_CHECKPOINTS),
     ).fetchall()
     resp = client.post(
-        f"{API}/witness",
+        ApiPath.WITNESS,
         json={
             "audit_head": {"seq": head[0], "hash": head[1]},
             "checkpoints": [[int(i), str(h)] for i, h in checkpoints],
@@ -343,7 +343,7 @@ def send_head(
 
 def fetch_file(client: httpx.Client, headers: Mapping[str, str]) -> WitnessFile:
     """This device's witnessed heads and registered keys, online from the portal."""
-    resp = client.get(f"{API}/witness", headers=dict(headers))
+    resp = client.get(ApiPath.WITNESS, headers=dict(headers))
     if resp.status_code != 200:
         raise WitnessError(
             f"cổng không trả danh sách chứng thực (HTTP {resp.status_code})",

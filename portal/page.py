@@ -23,21 +23,27 @@ portal learned at enrollment, so a receipt verifies even before its dossier has 
 
 Jinja2 rather than f-strings: autoescaping by default is what keeps a hostile procedure name
 or comment from becoming markup, and template inheritance keeps the four pages one layout.
-The templates are strings in `portal.page_templates` (no package data to install). Pages are
-small, inline-styled (with a CSP nonce), with system fonts: nothing is fetched from elsewhere.
+The templates are files in `portal/templates/` (package data), compiled once per process.
+Mobile first: one column, no text under 16 px, AA contrast, large tap targets; system fonts
+only; the style is inline, allowed by its hash in the CSP (`STYLE_SOURCE`); no script at all
+(focus moves with `autofocus` and the `#rated` fragment): nothing is fetched from elsewhere.
+Printed (or saved as PDF) the page is a record: the office, the code, the status, the dates,
+and the page's address as text and as a QR code that is fetched only for printing.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import hashlib
 import hmac
 import json
 import logging
-import secrets
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -55,7 +61,7 @@ from counter.profile import CentreProfile, ProfileError, parse_profile
 from counter.timeliness import timeliness
 from counter.timeutil import parse_iso, to_vn
 from counter.validation import mask_name
-from portal.page_templates import TEMPLATES
+from portal.page_cache import CachedPage, PageCache, page_key
 from portal.storage import (
     PAGE_SNAPSHOT_FIELDS,
     RATING_CRITERIA,
@@ -211,14 +217,64 @@ OVERALL_TEXT = {
 }
 assert set(CRITERIA_TEXT) == set(RATING_CRITERIA) and set(OVERALL_TEXT) == set(RATING_OVERALL)
 
+TEMPLATE_DIR = Path(__file__).parent / "templates"
 _ENV = jinja2.Environment(
-    loader=jinja2.DictLoader(TEMPLATES),
+    loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
-    auto_reload=False,  # the templates are constants: compiled once per process, then cached
+    auto_reload=False,  # shipped with the code: compiled once per process, then cached
 )
+
+
+def render_html(name: str, **ctx: Any) -> str:
+    """A page template rendered (the layout's optional blocks default to absent)."""
+    ctx.setdefault("office", None)  # the layout's who/where/when block, when known
+    ctx.setdefault("page_url", "")  # printed as text and QR, on a receipt's pages only
+    return _ENV.get_template(name).render(**ctx)
+
+
+def _style_source() -> str:
+    """The CSP source allowing the layout's one `<style>` element: its SHA-256. A hash, not a
+    per-request nonce, so a page's bytes do not change from one response to the next (and can
+    be kept, `portal.page_cache`) while an injected style still cannot apply."""
+    styles = {
+        m.group(1)
+        for name in _ENV.list_templates()
+        if name not in ("base.html", "office.html")
+        for m in re.finditer(r"<style>(.*?)</style>", render_html(name, **_SAMPLE), re.S)
+    }
+    assert len(styles) == 1, "every page shares the layout's one style element"
+    digest = hashlib.sha256(styles.pop().encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+# Just enough context for every template to render (the style does not depend on it).
+_SAMPLE: dict[str, Any] = {
+    "code": "",
+    "wait": "",
+    "message": "",
+    **dict.fromkeys(("headline", "explanation", "tone", "notice", "list_title", "reason"), ""),
+    **dict.fromkeys(("next_step", "updated_at", "form_token", "error"), ""),
+    **dict.fromkeys(("overdue", "can_rate", "rated"), False),
+    "items": [],
+    "facts": [],
+    "timeline": [],
+    "rating": None,
+    "overall_text": {},
+    "criteria": {},
+    "scores": (),
+    "form": {},
+}
+STYLE_SOURCE = _style_source()
+PAGE_HEADERS = {
+    "content-security-policy": (
+        f"default-src 'none'; style-src {STYLE_SOURCE}; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "cache-control": "no-store",
+}
 
 
 def when(text: str | None) -> str:
@@ -596,28 +652,32 @@ class CitizenPages:
     def __init__(self, storage: Storage, *, max_form_bytes: int = 16 * 1024):
         self.storage = storage
         self.max_form_bytes = max_form_bytes
+        self.cache = PageCache()
 
     # -- plumbing --------------------------------------------------------------------------
 
     def render(
         self, name: str, status: int = 200, headers: dict[str, str] | None = None, **ctx: Any
     ) -> Response:
-        nonce = secrets.token_urlsafe(16)
-        ctx.setdefault("office", None)  # the layout's who/where/when block, when known
-        ctx.setdefault("page_url", "")  # printed as text and QR, on a receipt's pages only
-        html = _ENV.get_template(name).render(nonce=nonce, **ctx)
         return Response(
-            html,
+            render_html(name, **ctx),
             status_code=status,
             media_type="text/html; charset=utf-8",
-            headers={
-                "content-security-policy": (
-                    f"default-src 'none'; style-src 'nonce-{nonce}'; img-src 'self' data:; "
-                    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-                ),
-                "cache-control": "no-store",
-                **(headers or {}),
-            },
+            headers={**PAGE_HEADERS, **(headers or {})},
+        )
+
+    @staticmethod
+    def send(page: CachedPage, request: Request, status: int = 200) -> Response:
+        """A kept page: gzipped as kept when the client takes gzip (the GZip middleware lets
+        a response with its own content-encoding through), else plain."""
+        headers = {**PAGE_HEADERS, "vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["content-encoding"] = "gzip"
+            body = page.gzipped
+        else:
+            body = page.html
+        return Response(
+            body, status_code=status, media_type="text/html; charset=utf-8", headers=headers
         )
 
     @staticmethod
@@ -725,19 +785,53 @@ class CitizenPages:
         rated: bool = False,
         form: dict[str, str] | None = None,
     ) -> Response:
-        d = found.dossier
         now = to_vn(self._now())
-        office = office_of(found.device, now)
         page_url = self_url(request)
+        key = None
+        if status == 200 and not error and form is None:
+            key = page_key(
+                page_url,
+                rated,
+                now.date().isoformat(),  # the office's hours today, overdue or not: by date
+                found.ref,
+                found.device.device_id,
+                found.device.device_secret,  # the rating form's token
+                found.device.profile,
+                found.dossier,
+                found.events,
+                found.rating,
+            )
+            kept = self.cache.get(key)
+            if kept is not None:
+                return self.send(kept, request)
+        html = self.page_html(found, now, page_url, error=error, rated=rated, form=form)
+        made = CachedPage(html.encode("utf-8"))
+        if key is not None:
+            self.cache.put(key, made)
+        return self.send(made, request, status)
+
+    @staticmethod
+    def page_html(
+        found: Lookup,
+        now: datetime,
+        page_url: str,
+        *,
+        error: str = "",
+        rated: bool = False,
+        form: dict[str, str] | None = None,
+    ) -> str:
+        """The receipt's page, rendered from what the database said and the time: every input
+        is an argument, which is what lets `page` keep the result by a digest of them."""
+        d = found.dossier
+        office = office_of(found.device, now)
         if d is None:
-            return self.render(
-                "pending.html", status=status, code=found.ref.code, office=office, page_url=page_url
+            return render_html(
+                "pending.html", code=found.ref.code, office=office, page_url=page_url
             )
         view = dossier_view(d, found.events, now, office)
         can_rate = d["status"] == "returned" and found.rating is None
-        return self.render(
+        return render_html(
             "status.html",
-            status=status,
             office=office,
             page_url=page_url,
             **view,

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from counter import witness as fmt
+from counter.protocol import ErrorCode
 from counter.signing import key_id, write_key_file
 from portal.storage import Device, SQLStorage, StorageError
 
@@ -54,11 +55,13 @@ def load_witness_key(path: Path) -> Ed25519PrivateKey:
 def _hex_key(text: Any) -> str:
     value = str(text).strip().lower()
     if len(value) != 64 or not set(value) <= _HEX64:
-        raise StorageError("bad_key", "signing_public_key must be 32 bytes as 64 hex digits")
+        raise StorageError(
+            ErrorCode.BAD_KEY, "signing_public_key must be 32 bytes as 64 hex digits"
+        )
     try:
         Ed25519PublicKey.from_public_bytes(bytes.fromhex(value))
     except ValueError:
-        raise StorageError("bad_key", "signing_public_key is not an Ed25519 key") from None
+        raise StorageError(ErrorCode.BAD_KEY, "signing_public_key is not an Ed25519 key") from None
     return value
 
 
@@ -69,7 +72,7 @@ def _seq_ok(value: Any) -> bool:
 def _hex_hash(text: Any) -> str:
     value = str(text).strip().lower()
     if len(value) != 64 or not set(value) <= _HEX64:
-        raise StorageError("bad_head", "audit_head.hash must be a SHA-256 as 64 hex digits")
+        raise StorageError(ErrorCode.BAD_HEAD, "audit_head.hash must be a SHA-256 as 64 hex digits")
     return value
 
 
@@ -123,7 +126,7 @@ class Witness:
         ).fetchone()
         if current and (allowed is None or known is not None):
             raise StorageError(
-                "key_mismatch",
+                ErrorCode.KEY_MISMATCH,
                 "this device already has another signing key registered: a new key is "
                 "accepted only after the portal admin allows a rotation "
                 "(counter-portal allow-key-rotation DEVICE_ID)",
@@ -142,7 +145,7 @@ class Witness:
     def allow_rotation(self, device_id: str) -> None:
         """Let the device register a new signing key once (its old key becomes retired)."""
         if self.storage.device(device_id) is None:
-            raise StorageError("not_found", f"no device {device_id}")
+            raise StorageError(ErrorCode.NOT_FOUND, f"no device {device_id}")
         with self.storage._tx() as c:
             c.execute("DELETE FROM key_rotations WHERE device_id = ?", (device_id,))
             c.execute(
@@ -184,19 +187,21 @@ class Witness:
         signed receipt; a head that goes backwards or forks is refused (and kept as an alarm).
         """
         if not _seq_ok(seq):
-            raise StorageError("bad_head", "audit_head.seq must be a positive integer")
+            raise StorageError(ErrorCode.BAD_HEAD, "audit_head.seq must be a positive integer")
         digest = _hex_hash(digest)
         points: list[tuple[int, str]] = []
         if not isinstance(checkpoints, list | tuple) or len(checkpoints) > fmt.MAX_CHECKPOINTS:
-            raise StorageError("bad_head", f"checkpoints: a list of at most {fmt.MAX_CHECKPOINTS}")
+            raise StorageError(
+                ErrorCode.BAD_HEAD, f"checkpoints: a list of at most {fmt.MAX_CHECKPOINTS}"
+            )
         for item in checkpoints:
             if not isinstance(item, list) or len(item) != 2 or not _seq_ok(item[0]):
-                raise StorageError("bad_head", "each checkpoint is [seq, hash]")
+                raise StorageError(ErrorCode.BAD_HEAD, "each checkpoint is [seq, hash]")
             if item[0] >= seq:
-                raise StorageError("bad_head", "checkpoints come before the head")
+                raise StorageError(ErrorCode.BAD_HEAD, "checkpoints come before the head")
             points.append((item[0], _hex_hash(item[1])))
         if len({q for q, _ in points}) != len(points):
-            raise StorageError("bad_head", "each checkpoint's seq appears once")
+            raise StorageError(ErrorCode.BAD_HEAD, "each checkpoint's seq appears once")
         now = self.storage._now()
         alarm: tuple[str, str, int] | None = None
         with self.storage._tx() as c:
@@ -215,6 +220,7 @@ class Witness:
                     self.key, device.device_id, seq, digest, same["witnessed_at"]
                 )
             if same is not None:
+                assert top is not None  # `same` is one of the witnessed heads
                 alarm = ("fork", "this sequence was witnessed with another hash", int(top["seq"]))
             elif top is not None and seq < int(top["seq"]):
                 alarm = ("rollback", "the head is behind one already witnessed", int(top["seq"]))
@@ -249,7 +255,7 @@ class Witness:
                 witnessed,
             )
             raise StorageError(
-                f"audit_{kind}",
+                ErrorCode.AUDIT_ROLLBACK if kind == "rollback" else ErrorCode.AUDIT_FORK,
                 f"{message} (head {seq}, witnessed up to {witnessed}): the counter's audit "
                 "trail was rolled back or rewritten; the portal keeps this as an alarm",
             )
@@ -292,7 +298,7 @@ class Witness:
         else:
             devices = [d for d in self.storage.devices() if d.agency_code == agency_code]
         if not devices:
-            raise StorageError("not_found", "no such device or agency on this portal")
+            raise StorageError(ErrorCode.NOT_FOUND, "no such device or agency on this portal")
         body = {
             "exported_at": self.storage._now(),
             "devices": [

@@ -1,11 +1,15 @@
-"""Documents to blocks, in the wording of the Circular 03/2025 forms."""
+"""Documents to blocks: one description per printed form, read by one renderer.
+
+Each form of Circular 03/2025 (and the queue ticket, and the test page) is a table of parts
+(printing/parts.py) in the order they print; `layout` looks the document's form up and joins
+its parts. A new printed form is a typed document in counter/documents.py plus one table here.
+"""
 
 from __future__ import annotations
 
-from counter.timeutil import fmt_vn
+from typing import Any
 
-from .blocks import QR, Big, Block, Column, Rule, Space, Table, kv, para
-from .documents import (
+from counter.documents import (
     Document,
     ExtensionData,
     ReceiptData,
@@ -15,276 +19,280 @@ from .documents import (
     SupplementData,
     TicketData,
 )
-from .testpage import self_test_blocks
+from counter.timeutil import fmt_vn
 
-ONE_STOP = "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"
+from .blocks import QR, Big, Block, Column, Rule, Space, Table, para
+from .parts import (
+    ONE_STOP,
+    Form,
+    field,
+    fixed,
+    header,
+    money,
+    numbered,
+    official_heading,
+    optional_field,
+    place_date,
+    signatures,
+    text,
+    title,
+)
+from .testpage import TEST_PAGE
 
+__all__ = ["FORMS", "ONE_STOP", "Form", "layout", "money"]
 
-def money(amount: int) -> str:
-    """50000 -> '50.000 đồng' (Vietnamese groups thousands with dots)."""
-    return f"{amount:,}".replace(",", ".") + " đồng"
-
-
-def _header(agency: str, centre: str, form_number: str) -> list[Block]:
-    out: list[Block] = []
-    if agency:
-        out.append(para(agency.upper(), bold=True, align="center"))
-    if centre:
-        out.append(para(centre, align="center", size="small"))
-    out.append(para(ONE_STOP, bold=True, align="center"))
-    if form_number:  # the 2018 numbering has no number for some forms
-        out.append(para(f"Mẫu số {form_number}", align="right", size="small"))
-    return out
-
-
-def _signatures(left: str, right: str, left_name: str, right_name: str) -> Table:
-    """Two signature blocks side by side, as the paper forms set them."""
-    cols = (Column(left, 1.0, "center"), Column(right, 1.0, "center"))
-    hint = "(Ký, ghi rõ họ tên)"
-    return Table(cols, ((hint, hint), ("", ""), ("", ""), (left_name, right_name)))
+# -- Mẫu 01: the receipt's pieces that are more than one line -------------------------------
 
 
-def _place_date(text: str) -> list[Block]:
-    return [para(text, align="right", size="small")] if text else []
+def _documents_table(d: ReceiptData) -> list[Block]:
+    if not d.documents:
+        return []
+    cols = (
+        Column("TT", 1.0, "center"),
+        Column("Tên giấy tờ", 5.0),
+        Column("Bản chính/ bản sao", 2.6, "center"),
+        Column("SL", 1.1, "center"),
+    )
+    rows = tuple(
+        (str(i), name, form, f"{count:02d}") for i, (name, form, count) in enumerate(d.documents, 1)
+    )
+    return [Table(cols, rows)]
 
 
-def _numbered(items: tuple[str, ...]) -> list[Block]:
-    return [para(f"{i}. {item}") for i, item in enumerate(items, 1)]
-
-
-def receipt(d: ReceiptData) -> list[Block]:
-    out = _header(d.agency_name, d.centre, d.form_number)
-    if d.reprint:
-        out.append(para("BẢN IN LẠI", bold=True, align="center", size="large"))
-    if d.copy_label:
-        out.append(para(d.copy_label, align="center", size="small"))
-    if d.number:
-        out.append(para(f"Số: {d.number}", align="center", size="small"))
-    out += _place_date(d.place_date)
-    out += [
-        Rule(),
-        para("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", bold=True, align="center", size="large"),
-        Space(),
-        para("Mã hồ sơ", align="center", size="small"),
-        Big(d.code, scale=1.3),
-        Rule(dashed=True),
-        kv("Tiếp nhận hồ sơ của", d.applicant_name, bold_value=True),
-        kv("Số định danh cá nhân/tổ chức", d.applicant_id),
-    ]
-    if d.applicant_address:
-        out.append(kv("Địa chỉ", d.applicant_address))
-    if d.applicant_phone:
-        out.append(kv("Điện thoại", d.applicant_phone))
-    if d.applicant_email:
-        out.append(kv("Thư điện tử", d.applicant_email))
-    if d.representative_name:
-        out.append(kv("Người được ủy quyền", d.representative_name))
-        if d.representative_id:
-            out.append(kv("  Số định danh cá nhân", d.representative_id))
-        if d.representative_phone:
-            out.append(kv("  Điện thoại", d.representative_phone))
-        if d.representative_paper:
-            out.append(kv("  Giấy ủy quyền", d.representative_paper))
-    procedure = d.procedure_name + (f" (mã {d.procedure_code})" if d.procedure_code else "")
-    out.append(kv("Nội dung yêu cầu giải quyết", procedure))
-    out.append(para("1. Thành phần hồ sơ nộp gồm:", bold=True))
-    if d.documents:
-        cols = (
-            Column("TT", 1.0, "center"),
-            Column("Tên giấy tờ", 5.0),
-            Column("Bản chính/ bản sao", 2.6, "center"),
-            Column("SL", 1.1, "center"),
-        )
-        rows = tuple(
-            (str(i), name, form, f"{count:02d}")
-            for i, (name, form, count) in enumerate(d.documents, 1)
-        )
-        out.append(Table(cols, rows))
-    out.append(kv("2. Số lượng hồ sơ", f"{d.sets_count:02d} bộ"))
-    if d.duration_text:
-        out.append(kv("3. Thời gian giải quyết theo quy định", d.duration_text))
-    out += [
-        kv("4. Thời gian nhận hồ sơ", fmt_vn(d.received_at)),
-        kv("5. Thời gian trả kết quả", fmt_vn(d.due_at), bold_value=True),
-        kv("6. Đăng ký nhận kết quả tại", d.delivery_label),
-    ]
+def _fee(d: ReceiptData) -> str:
     fee = money(d.fee_amount) if d.fee_amount else "Không"
     if d.fee_amount and d.payment_label:
         fee += f" ({d.payment_label})"
-    out.append(kv("Phí, lệ phí", fee))
-    officer = ", ".join(
-        p
-        for p in (d.officer_name, f"quầy số {d.counter_no}" if d.counter_no is not None else "")
-        if p
+    return fee
+
+
+def _officer(d: ReceiptData) -> str:
+    counter = f"quầy số {d.counter_no}" if d.counter_no is not None else ""
+    return ", ".join(p for p in (d.officer_name, counter) if p)
+
+
+def _fee_transfer(d: ReceiptData) -> list[Block]:
+    """The VietQR, only while the fee is to be paid by transfer."""
+    if not d.vietqr_payload:
+        return []
+    out: list[Block] = [Rule(dashed=True), QR(d.vietqr_payload, "Quét mã để nộp phí qua ngân hàng")]
+    if d.fee_amount:
+        out.append(para(f"Số tiền: {money(d.fee_amount)}", bold=True, align="center"))
+    return out
+
+
+RECEIPT: Form[ReceiptData] = Form(
+    (
+        lambda d: header(d.agency_name, d.centre, d.form_number),
+        text("BẢN IN LẠI", bold=True, align="center", size="large", when=lambda d: d.reprint),
+        text(
+            lambda d: d.copy_label or "",
+            align="center",
+            size="small",
+            when=lambda d: bool(d.copy_label),
+        ),
+        text(
+            lambda d: f"Số: {d.number}", align="center", size="small", when=lambda d: bool(d.number)
+        ),
+        place_date,
+        title("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"),
+        fixed(para("Mã hồ sơ", align="center", size="small")),
+        lambda d: [Big(d.code, scale=1.3)],
+        fixed(Rule(dashed=True)),
+        field("Tiếp nhận hồ sơ của", lambda d: d.applicant_name, bold=True),
+        field("Số định danh cá nhân/tổ chức", lambda d: d.applicant_id),
+        optional_field("Địa chỉ", lambda d: d.applicant_address),
+        optional_field("Điện thoại", lambda d: d.applicant_phone),
+        optional_field("Thư điện tử", lambda d: d.applicant_email),
+        optional_field("Người được ủy quyền", lambda d: d.representative_name),
+        optional_field(
+            "  Số định danh cá nhân",
+            lambda d: d.representative_id if d.representative_name else "",
+        ),
+        optional_field(
+            "  Điện thoại", lambda d: d.representative_phone if d.representative_name else ""
+        ),
+        optional_field(
+            "  Giấy ủy quyền", lambda d: d.representative_paper if d.representative_name else ""
+        ),
+        field(
+            "Nội dung yêu cầu giải quyết",
+            lambda d: d.procedure_name + (f" (mã {d.procedure_code})" if d.procedure_code else ""),
+        ),
+        fixed(para("1. Thành phần hồ sơ nộp gồm:", bold=True)),
+        _documents_table,
+        field("2. Số lượng hồ sơ", lambda d: f"{d.sets_count:02d} bộ"),
+        optional_field("3. Thời gian giải quyết theo quy định", lambda d: d.duration_text),
+        field("4. Thời gian nhận hồ sơ", lambda d: fmt_vn(d.received_at)),
+        field("5. Thời gian trả kết quả", lambda d: fmt_vn(d.due_at), bold=True),
+        field("6. Đăng ký nhận kết quả tại", lambda d: d.delivery_label),
+        field("Phí, lệ phí", _fee),
+        optional_field("Người tiếp nhận", _officer),
+        fixed(
+            para("Vào Sổ theo dõi hồ sơ, Quyển số: ........ Số thứ tự: ........", size="small"),
+            Space(),
+        ),
+        lambda d: [signatures("NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ", "", d.officer_name)],
+        fixed(Rule()),
+        lambda d: [QR(d.lookup_url, "Quét mã QR để tra cứu tiến độ giải quyết hồ sơ")],
+        text(
+            lambda d: f"Tra cứu tại: {d.lookup_website}",
+            align="center",
+            size="small",
+            when=lambda d: bool(d.lookup_website),
+        ),
+        text(
+            lambda d: f"Đường dây nóng: {d.hotline}",
+            align="center",
+            size="small",
+            when=lambda d: bool(d.hotline),
+        ),
+        _fee_transfer,
+        fixed(Rule(), para("Khi đến nhận kết quả, mang theo Giấy này", bold=True, align="center")),
     )
-    if officer:
-        out.append(kv("Người tiếp nhận", officer))
-    out.append(para("Vào Sổ theo dõi hồ sơ, Quyển số: ........ Số thứ tự: ........", size="small"))
-    out += [
-        Space(),
-        _signatures("NGƯỜI NỘP HỒ SƠ", "NGƯỜI TIẾP NHẬN HỒ SƠ", "", d.officer_name),
-        Rule(),
-        QR(d.lookup_url, "Quét mã QR để tra cứu tiến độ giải quyết hồ sơ"),
-    ]
-    if d.lookup_website:
-        out.append(para(f"Tra cứu tại: {d.lookup_website}", align="center", size="small"))
-    if d.hotline:
-        out.append(para(f"Đường dây nóng: {d.hotline}", align="center", size="small"))
-    if d.vietqr_payload:  # only while the fee is to be paid by transfer
-        out += [Rule(dashed=True), QR(d.vietqr_payload, "Quét mã để nộp phí qua ngân hàng")]
-        if d.fee_amount:
-            out.append(para(f"Số tiền: {money(d.fee_amount)}", bold=True, align="center"))
-    out += [
-        Rule(),
-        para("Khi đến nhận kết quả, mang theo Giấy này", bold=True, align="center"),
-    ]
-    return out
+)
 
-
-def ticket(d: TicketData) -> list[Block]:
-    out: list[Block] = [
-        para(d.centre, bold=True, align="center", size="small"),
-        Rule(),
-        para("SỐ THỨ TỰ CỦA ÔNG/BÀ", align="center"),
-        Big(d.number),
-        para(d.area_name, bold=True, align="center"),
-    ]
-    if d.counter_no is not None:
-        out.append(para(f"Mời đến quầy số {d.counter_no}", bold=True, align="center"))
-    ahead = "Không có ai" if d.people_ahead == 0 else f"Có {d.people_ahead} người"
-    out += [
-        para(f"{ahead} đang chờ trước Ông/Bà", align="center"),
-        para(f"Lấy số lúc {fmt_vn(d.issued_at)}", align="center", size="small"),
-        Rule(dashed=True),
-        para("Vui lòng chờ đến khi được gọi số", align="center", size="small"),
-    ]
-    return out
-
-
-def supplement(d: SupplementData) -> list[Block]:
-    out = _header(d.agency_name, "", d.form_number)
-    out += _place_date(d.place_date)
-    out += [
-        Rule(),
-        para("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", bold=True, align="center", size="large"),
-        Space(),
-        kv("Mã hồ sơ", d.code, bold_value=True),
-        kv("Người nộp hồ sơ", d.applicant),
-        kv("Thủ tục", d.procedure),
-        para("Nội dung yêu cầu bổ sung, hoàn thiện:", bold=True),
-        *_numbered(d.items),
-        kv("Lý do", d.reason),
-        kv("Người tiếp nhận", d.officer),
-        kv("Thời gian", fmt_vn(d.at)),
-    ]
-    if d.at_intake:
-        out.append(
-            para(
-                "Hồ sơ chưa được tiếp nhận. Đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ theo "
-                "hướng dẫn trên và nộp lại.",
-                bold=True,
-            )
-        )
-    else:
-        out.append(
-            para(
-                "Thời gian bổ sung hồ sơ không tính vào thời hạn giải quyết; ngày hẹn trả "
-                "kết quả được tính lại khi nhận đủ hồ sơ bổ sung.",
-                size="small",
-            )
-        )
-    if d.hotline:
-        out.append(para(f"Mọi vướng mắc xin liên hệ: {d.hotline}", align="center", size="small"))
-    out += [Rule(), para("Xin lỗi Ông/Bà vì sự bất tiện này", align="center", size="small")]
-    return out
-
-
-def extension(d: ExtensionData) -> list[Block]:
-    """Mẫu 04: the apology comes first, then the reason and the new appointment."""
-    out = _header(d.agency_name, "", d.form_number)
-    out += _place_date(d.place_date)
-    out += [
-        Rule(),
-        para("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", bold=True, align="center", size="large"),
-        Space(),
-        kv("Mã hồ sơ", d.code, bold_value=True),
-        kv("Kính gửi", d.applicant),
-        kv("Thủ tục", d.procedure),
-        kv("Ngày hẹn trả kết quả cũ", fmt_vn(d.old_due_at)),
-        kv("Lý do chậm trễ", d.reason),
-        para(
-            "Cơ quan giải quyết xin lỗi Ông/Bà vì sự chậm trễ này và hẹn lại thời gian trả "
-            "kết quả:",
+TICKET: Form[TicketData] = Form(
+    (
+        text(lambda d: d.centre, bold=True, align="center", size="small"),
+        fixed(Rule(), para("SỐ THỨ TỰ CỦA ÔNG/BÀ", align="center")),
+        lambda d: [Big(d.number)],
+        text(lambda d: d.area_name, bold=True, align="center"),
+        text(
+            lambda d: f"Mời đến quầy số {d.counter_no}",
+            bold=True,
+            align="center",
+            when=lambda d: d.counter_no is not None,
         ),
-        para(fmt_vn(d.new_due_at), bold=True, align="center", size="large"),
-        kv("Người lập phiếu", d.officer),
-    ]
-    if d.hotline:
-        out.append(para(f"Mọi vướng mắc xin liên hệ: {d.hotline}", align="center", size="small"))
-    out += [Rule(), para("Khi đến nhận kết quả, mang theo Phiếu này", align="center")]
-    return out
-
-
-def stop(d: StopData) -> list[Block]:
-    """Mẫu 05: why the dossier is no longer being processed."""
-    out = _header(d.agency_name, "", d.form_number)
-    out += _place_date(d.place_date)
-    out += [
-        Rule(),
-        para("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ", bold=True, align="center", size="large"),
-        Space(),
-        kv("Mã hồ sơ", d.code, bold_value=True),
-        kv("Kính gửi", d.applicant),
-        kv("Thủ tục", d.procedure),
-        para(
-            "Theo đề nghị rút hồ sơ của Ông/Bà, cơ quan dừng giải quyết hồ sơ này."
-            if d.withdrawn
-            else "Cơ quan dừng giải quyết hồ sơ này.",
+        text(
+            lambda d: (
+                ("Không có ai" if d.people_ahead == 0 else f"Có {d.people_ahead} người")
+                + " đang chờ trước Ông/Bà"
+            ),
+            align="center",
         ),
-        kv("Lý do", d.reason),
-        kv("Người lập", d.officer),
-        kv("Thời gian", fmt_vn(d.at)),
-    ]
-    return out
+        text(lambda d: f"Lấy số lúc {fmt_vn(d.issued_at)}", align="center", size="small"),
+        fixed(
+            Rule(dashed=True),
+            para("Vui lòng chờ đến khi được gọi số", align="center", size="small"),
+        ),
+    )
+)
 
+HOTLINE = "Mọi vướng mắc xin liên hệ: {}"
+SORRY = fixed(Rule(), para("Xin lỗi Ông/Bà vì sự bất tiện này", align="center", size="small"))
 
-def refusal(d: RefusalData) -> list[Block]:
-    out = _header(d.agency_name, "", d.form_number)
-    out += _place_date(d.place_date)
-    out += [
-        Rule(),
-        para("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", bold=True, align="center", size="large"),
-        Space(),
-    ]
-    if d.code:
-        out.append(kv("Mã hồ sơ", d.code, bold_value=True))
-    out += [
-        kv("Người nộp hồ sơ", d.applicant),
-        kv("Thủ tục", d.procedure),
-        para("Lý do từ chối:", bold=True),
-        *_numbered(d.reasons),
-        kv("Người tiếp nhận", d.officer),
-        kv("Thời gian", fmt_vn(d.at)),
-        Rule(),
-        para("Xin lỗi Ông/Bà vì sự bất tiện này", align="center", size="small"),
-    ]
-    return out
+SUPPLEMENT: Form[SupplementData] = Form(
+    (
+        official_heading,
+        title("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"),
+        field("Mã hồ sơ", lambda d: d.code, bold=True),
+        field("Người nộp hồ sơ", lambda d: d.applicant),
+        field("Thủ tục", lambda d: d.procedure),
+        fixed(para("Nội dung yêu cầu bổ sung, hoàn thiện:", bold=True)),
+        numbered(lambda d: d.items),
+        field("Lý do", lambda d: d.reason),
+        field("Người tiếp nhận", lambda d: d.officer),
+        field("Thời gian", lambda d: fmt_vn(d.at)),
+        text(
+            "Hồ sơ chưa được tiếp nhận. Đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ theo "
+            "hướng dẫn trên và nộp lại.",
+            bold=True,
+            when=lambda d: d.at_intake,
+        ),
+        text(
+            "Thời gian bổ sung hồ sơ không tính vào thời hạn giải quyết; ngày hẹn trả "
+            "kết quả được tính lại khi nhận đủ hồ sơ bổ sung.",
+            size="small",
+            when=lambda d: not d.at_intake,
+        ),
+        text(
+            lambda d: HOTLINE.format(d.hotline),
+            align="center",
+            size="small",
+            when=lambda d: bool(d.hotline),
+        ),
+        SORRY,
+    )
+)
+
+REFUSAL: Form[RefusalData] = Form(
+    (
+        official_heading,
+        title("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ"),
+        optional_field("Mã hồ sơ", lambda d: d.code or "", bold=True),
+        field("Người nộp hồ sơ", lambda d: d.applicant),
+        field("Thủ tục", lambda d: d.procedure),
+        fixed(para("Lý do từ chối:", bold=True)),
+        numbered(lambda d: d.reasons),
+        field("Người tiếp nhận", lambda d: d.officer),
+        field("Thời gian", lambda d: fmt_vn(d.at)),
+        SORRY,
+    )
+)
+
+EXTENSION: Form[ExtensionData] = Form(
+    (  # Mẫu 04: the apology comes first, then the reason and the new appointment
+        official_heading,
+        title("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ"),
+        field("Mã hồ sơ", lambda d: d.code, bold=True),
+        field("Kính gửi", lambda d: d.applicant),
+        field("Thủ tục", lambda d: d.procedure),
+        field("Ngày hẹn trả kết quả cũ", lambda d: fmt_vn(d.old_due_at)),
+        field("Lý do chậm trễ", lambda d: d.reason),
+        fixed(
+            para(
+                "Cơ quan giải quyết xin lỗi Ông/Bà vì sự chậm trễ này và hẹn lại thời gian trả "
+                "kết quả:",
+            )
+        ),
+        text(lambda d: fmt_vn(d.new_due_at), bold=True, align="center", size="large"),
+        field("Người lập phiếu", lambda d: d.officer),
+        text(
+            lambda d: HOTLINE.format(d.hotline),
+            align="center",
+            size="small",
+            when=lambda d: bool(d.hotline),
+        ),
+        fixed(Rule(), para("Khi đến nhận kết quả, mang theo Phiếu này", align="center")),
+    )
+)
+
+STOP: Form[StopData] = Form(
+    (  # Mẫu 05: why the dossier is no longer being processed
+        official_heading,
+        title("THÔNG BÁO DỪNG GIẢI QUYẾT HỒ SƠ"),
+        field("Mã hồ sơ", lambda d: d.code, bold=True),
+        field("Kính gửi", lambda d: d.applicant),
+        field("Thủ tục", lambda d: d.procedure),
+        text(
+            lambda d: (
+                "Theo đề nghị rút hồ sơ của Ông/Bà, cơ quan dừng giải quyết hồ sơ này."
+                if d.withdrawn
+                else "Cơ quan dừng giải quyết hồ sơ này."
+            )
+        ),
+        field("Lý do", lambda d: d.reason),
+        field("Người lập", lambda d: d.officer),
+        field("Thời gian", lambda d: fmt_vn(d.at)),
+    )
+)
+
+# Every typed document and the form that prints it (tests check none is missing).
+FORMS: dict[type[Any], Form[Any]] = {
+    ReceiptData: RECEIPT,
+    TicketData: TICKET,
+    SupplementData: SUPPLEMENT,
+    RefusalData: REFUSAL,
+    ExtensionData: EXTENSION,
+    StopData: STOP,
+    SelfTestPage: TEST_PAGE,
+}
 
 
 def layout(doc: Document) -> list[Block]:
     """The blocks of any printable document."""
-    if isinstance(doc, ReceiptData):
-        return receipt(doc)
-    if isinstance(doc, TicketData):
-        return ticket(doc)
-    if isinstance(doc, SupplementData):
-        return supplement(doc)
-    if isinstance(doc, RefusalData):
-        return refusal(doc)
-    if isinstance(doc, ExtensionData):
-        return extension(doc)
-    if isinstance(doc, StopData):
-        return stop(doc)
-    if isinstance(doc, SelfTestPage):
-        return self_test_blocks(doc)
-    raise TypeError(f"not a printable document: {type(doc).__name__}")
+    form = FORMS.get(type(doc))
+    if form is None:
+        raise TypeError(f"not a printable document: {type(doc).__name__}")
+    return form.blocks(doc)

@@ -18,64 +18,30 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from counter import spool
 from counter.config import Config, PrinterConfig
+from counter.documents import Document, DocumentFieldError, document_from_fields
 from counter.errors import CounterError
 from counter.store import Store
-from counter.timeutil import parse_iso, system_clock
-from printing.documents import (
-    Document,
-    ExtensionData,
-    ReceiptData,
-    RefusalData,
-    SelfTestPage,
-    StopData,
-    SupplementData,
-    TicketData,
-)
+from counter.timeutil import system_clock
 from printing.errors import DeliveryUncertain, PrinterUnavailable
 from printing.render import render_job
 from printing.transports import open_transport
 
 COPY_LABELS = ("Liên 1: Lưu tại cơ quan", "Liên 2: Giao người nộp hồ sơ")
-DATETIME_FIELDS = {"received_at", "due_at", "issued_at", "at", "old_due_at", "new_due_at"}
-_KINDS: dict[str, type] = {
-    "receipt": ReceiptData,
-    "supplement": SupplementData,
-    "refusal": RefusalData,
-    "extension": ExtensionData,
-    "stop": StopData,
-    "ticket": TicketData,
-    "testpage": SelfTestPage,
-}
 SEND_TIMEOUT_SECONDS = 10.0
 log = logging.getLogger("printing.spool")
 
 
-def document_from_fields(kind: str, document: dict[str, Any], **extra: Any) -> Document:
-    """Rebuild a printable document from the JSON fields saved with its job."""
-    cls = _KINDS[kind]
-    names = {f.name for f in fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in document.items():
-        if key not in names:
-            continue
-        if key in DATETIME_FIELDS and isinstance(value, str):
-            value = parse_iso(value)
-        elif isinstance(value, list):
-            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-        values[key] = value
-    doc: Document = cls(**values, **extra)
-    return doc
-
-
 def build_documents(job: spool.PrintJob) -> list[Document]:
-    """The document(s) of a job: one per copy (liên), each labelled, reprints marked."""
+    """The document(s) of a job: one per copy (liên), each labelled, reprints marked.
+
+    Raises counter.documents.DocumentFieldError when the stored fields do not match the form.
+    """
     if job.kind != "receipt":
         return [document_from_fields(job.kind, job.document)]
     if job.copies < 2:
@@ -168,6 +134,11 @@ def send_job(
     except CounterError as exc:  # the settings cannot print it: nothing was sent
         spool.mark_failed(store, job.id, exc.vi, now())
         return DrainResult(job.id, False, exc.vi)
+    except DocumentFieldError as exc:  # stored fields that do not match the form (a rename)
+        log.exception("print job %s: its stored document does not match the form", job.id)
+        error = f"Phiếu in đã lưu không khớp mẫu in: {exc}"
+        spool.mark_failed(store, job.id, error, now())
+        return DrainResult(job.id, False, error)
     except Exception as exc:  # a rendering bug must not kill the worker; nothing was sent
         log.exception("print job %s: could not be rendered", job.id)
         error = f"Lỗi khi dựng phiếu in: {type(exc).__name__}"

@@ -32,7 +32,7 @@ from counter.timeliness import label as timeliness_label
 from counter.timeutil import fmt_short, fmt_vn
 from screens.base import CounterScreen
 from screens.footer import CounterFooter
-from screens.i18n import money
+from screens.i18n import money, pick
 from screens.keys import KEYS, bind, key_label
 from screens.modals import ActionForm, ActionMenu, FormField, MenuItem
 from screens.queue_keys import QueueKeys
@@ -164,10 +164,10 @@ class DossierScreen(QueueKeys, CounterScreen):
         for event in self.desk.timeline(d.uuid):
             action = ACTIONS.get(event.action)
             if action is not None:
-                name = action.en if lang == "en" else action.vi
+                name = pick((action.vi, action.en), lang)
             else:
                 vi, en = CENTRAL_EVENTS.get(event.action, (event.action, event.action))
-                name = en if lang == "en" else vi
+                name = pick((vi, en), lang)
             timeline.append(f"{fmt_short(event.at)}  ", style="bold")
             timeline.append(name)
             if event.officer_name:
@@ -196,13 +196,13 @@ class DossierScreen(QueueKeys, CounterScreen):
         if not allowed:
             line.append(self.t("detail.no_actions"), style="italic")
             return line
-        line.append(" · ".join(a.en if self.lang == "en" else a.vi for a in allowed))
+        line.append(" · ".join(pick((a.vi, a.en), self.lang) for a in allowed))
         return line
 
     def menu_items(self) -> list[MenuItem]:
         items: list[MenuItem] = []
         for action in allowed_actions(self.dossier.status):
-            label = action.en if self.lang == "en" else action.vi
+            label = pick((action.vi, action.en), self.lang)
             items.append(MenuItem(action.key, self._key(f"dossier.{action.key}"), label))
         if self.dossier.payment_state == "to_pay_transfer":
             items.append(MenuItem("paid", self._key("dossier.paid"), self.t("menu.paid")))
@@ -239,7 +239,7 @@ class DossierScreen(QueueKeys, CounterScreen):
             return
         self.show_error("")
         self.render_dossier()
-        name = ACTIONS[undone].en if self.lang == "en" else ACTIONS[undone].vi
+        name = pick((ACTIONS[undone].vi, ACTIONS[undone].en), self.lang)
         self.notify(self.t("detail.undone", action=name), timeout=4)
 
     def action_new_dossier(self) -> None:
@@ -260,7 +260,7 @@ class DossierScreen(QueueKeys, CounterScreen):
             return exc.message(self.lang)
         self.show_error("")
         self.reload()
-        name = ACTIONS[action].en if self.lang == "en" else ACTIONS[action].vi
+        name = pick((ACTIONS[action].vi, ACTIONS[action].en), self.lang)
         if action in REVERSIBLE:
             message = self.t("detail.undo_hint", action=name, keys=self._key("dossier.undo"))
         else:
@@ -307,7 +307,7 @@ class DossierScreen(QueueKeys, CounterScreen):
         warning = ""
         if action in TERMINAL_ACTIONS:
             target = STATUSES[str(spec.target)]
-            status = target.en if self.lang == "en" else target.vi
+            status = pick((target.vi, target.en), self.lang)
             warning = self.t("detail.final", code=self.dossier.code, status=status)
         self.app.push_screen(ActionForm(title, fields, submit, warning=warning))
 

@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 from counter import exports, stats
 from counter.desk import Desk
 from counter.errors import CounterError
-from counter.export_cli import parse_day
+from counter.exports.dates import parse_day
 from screens.footer import CounterFooter
 from screens.i18n import tr
 from screens.keys import bind, translate_bindings

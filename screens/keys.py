@@ -14,6 +14,7 @@ from dataclasses import replace
 from textual.binding import Binding
 from textual.dom import DOMNode
 
+from counter.i18n import pick
 from counter.keymap import KEYS
 
 __all__ = ["KEYS", "bind", "description", "keymap_table", "translate_bindings"]
@@ -45,7 +46,7 @@ def description(binding_id: str | None, lang: str, fallback: str) -> str:
     if binding_id is None or binding_id not in KEYS:
         return fallback
     _keys, vi, en = KEYS[binding_id]
-    return en if lang == "en" else vi
+    return pick((vi, en), lang)
 
 
 def translate_bindings(node: DOMNode, lang: str) -> None:

@@ -31,6 +31,7 @@ from textual.widgets import Input, Static
 from counter.errors import CounterError
 from counter.queue import QueueView, Ticket
 from counter.queue_client import HubUnavailable, QueueService
+from screens.i18n import pick
 from screens.keys import KEYS
 
 # The queue keys live in the app's one table of bindings (screens/keys.py).
@@ -60,7 +61,7 @@ def queue_bindings(keys: dict[str, str] | None = None, lang: str = "vi") -> list
             Binding(
                 (keys or {}).get(binding_id, default),
                 _ACTIONS[binding_id],
-                en if lang == "en" else vi,
+                pick((vi, en), lang),
                 id=binding_id,
                 show=False,  # the panel lists them itself: the footer is too narrow at 80
             )
@@ -183,7 +184,7 @@ class QueuePanel(Widget, can_focus=True):
             self.set_interval(self.poll_seconds, self._poll)
 
     def _t(self, vi: str, en: str) -> str:
-        return en if self.lang == "en" else vi
+        return pick((vi, en), self.lang)
 
     def _current_text(self) -> Text:
         t = self.current_ticket

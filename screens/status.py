@@ -20,7 +20,7 @@ from counter.sync import skew_text
 from counter.timeutil import fmt_short
 from screens.base import CounterModal, CounterScreen
 from screens.footer import CounterFooter
-from screens.i18n import tr
+from screens.i18n import pick, tr
 from screens.keys import KEYS, bind, key_label
 
 KIND_LABELS = {
@@ -69,14 +69,12 @@ def receipt_preview(desk: Desk, dossier: Dossier, width: int = 48) -> str:
     # Imported here: the print pipeline (python-escpos's capability database) costs more at
     # start-up than the rest of the app; it loads when a receipt is first previewed.
     from printing.plain import preview_text
-    from printing.spool_worker import build_documents, document_from_fields
+    from printing.spool_worker import build_documents
 
     # A finished job's document may have been released by the retention cleanup (empty).
     jobs = [j for j in desk.print_jobs(dossier.uuid) if j.kind == "receipt" and j.document]
-    if jobs:
-        document = build_documents(jobs[-1])[0]
-    else:  # a dossier older than the spool: the fields as they would print now
-        document = document_from_fields("receipt", desk.receipt_fields(dossier))
+    # (a dossier older than the spool: the receipt as it would print now)
+    document = build_documents(jobs[-1])[0] if jobs else desk.receipt_fields(dossier)
     return preview_text(document, width)
 
 
@@ -159,7 +157,7 @@ class SystemStatusScreen(CounterScreen):
         question = ""
         for job in desk.print_jobs():
             kind = KIND_LABELS.get(job.kind, (job.kind, job.kind))
-            label = kind[1] if lang == "en" else kind[0]
+            label = pick(kind, lang)
             if job.status == "uncertain":
                 state = self.t("status.uncertain", error=job.last_error)
                 question = question or self.t(

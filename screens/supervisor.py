@@ -26,37 +26,24 @@ from counter.errors import CounterError
 from counter.lifecycle import STATUSES
 from counter.timeutil import fmt_short
 from screens.footer import CounterFooter
-from screens.i18n import LANGS, money, tr
+from screens.i18n import LANGS, money, pick, tr, weekday
 from screens.keys import bind, translate_bindings
 
 OpenDossier = Callable[[str], None]
 
-# Columns of the per-group tables (all of them would not fit 80 columns).
+# Columns of the per-group tables, in order (their words are `sup.group.<key>` in the i18n).
 GROUP_COLUMNS = (
-    ("received", "Nhận"),
-    ("returned", "Trả"),
-    ("supplement", "Bổ sung"),
-    ("refused", "Từ chối"),
-    ("withdrawn", "Rút"),
-    ("overdue", "Quá hạn"),
-    ("early", "Trước hạn"),
-    ("on_time", "Đúng hạn"),
-    ("late", "Trễ"),
+    "received",
+    "returned",
+    "supplement",
+    "refused",
+    "withdrawn",
+    "overdue",
+    "early",
+    "on_time",
+    "late",
 )
-GROUP_COLUMNS_EN = {
-    "received": "Received",
-    "returned": "Returned",
-    "supplement": "Suppl.",
-    "refused": "Refused",
-    "withdrawn": "Withdrawn",
-    "overdue": "Overdue",
-    "early": "Early",
-    "on_time": "On time",
-    "late": "Late",
-}
 RATE_COLUMN = "rate"
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
-WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 BAR_WIDTH = 30
 REFUSED = tr("vi", "sup.refused")
 
@@ -72,8 +59,8 @@ def screen_lang(node: Screen[None], lang: str | None) -> str:
     return found if found in LANGS else "vi"
 
 
-def group_column_label(key: str, vi: str, lang: str) -> str:
-    return GROUP_COLUMNS_EN[key] if lang == "en" else vi
+def group_column_label(key: str, lang: str) -> str:
+    return tr(lang, f"sup.group.{key}")
 
 
 def percent(rate: float | None) -> str:
@@ -152,7 +139,7 @@ class DrillDownScreen(Screen[None]):
             status = r.status
             if r.status in STATUSES:
                 known = STATUSES[r.status]
-                status = known.en if self.lang == "en" else known.vi
+                status = pick((known.vi, known.en), self.lang)
             table.add_row(
                 r.code,
                 r.applicant_name,
@@ -272,11 +259,10 @@ class SupervisorScreen(Screen[None]):
             return
         f = self.figures
         now = f.now
-        weekdays = WEEKDAYS_EN if self.lang == "en" else WEEKDAYS_VI
         when = (
             self.t(
                 "sup.when",
-                weekday=weekdays[now.weekday()],
+                weekday=weekday(self.lang, now.weekday()),
                 date=f"{now:%d/%m/%Y}",
                 time=f"{now:%H:%M}",
             )
@@ -338,13 +324,13 @@ class SupervisorScreen(Screen[None]):
         cursor = table.cursor_coordinate
         table.clear(columns=True)
         table.add_column(stats.dimension_label(dim, self.lang), key="label")
-        for key, label in GROUP_COLUMNS:
-            table.add_column(group_column_label(key, label, self.lang), key=key)
+        for key in GROUP_COLUMNS:
+            table.add_column(group_column_label(key, self.lang), key=key)
         table.add_column(self.t("sup.col.rate"), key=RATE_COLUMN)
         for g in rows:
             cells = [
                 g.label_in(self.lang),
-                *(str(g.counts[k]) for k, _ in GROUP_COLUMNS),
+                *(str(g.counts[k]) for k in GROUP_COLUMNS),
                 percent(g.on_time_rate),
             ]
             table.add_row(*cells, key=g.key)

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from counter import audit_verify, exports, signing
 from counter.config import Config
 from counter.desk import Desk
-from counter.export_cli import add_audit_arguments, run_audit_command, run_audit_verify
+from counter_cli.export import add_audit_arguments, run_audit_command, run_audit_verify
 from tests.conftest import FrozenClock
 from tests.helpers import CERTIFY, draft_for
 

@@ -21,8 +21,8 @@ from counter.catalogue import delivery_label
 from counter.config import Config
 from counter.desk import Desk
 from counter.errors import AuthError, InvalidInput
-from counter.export_cli import add_export_arguments, resolve_range, run_export_command
 from counter.timeutil import VN_TZ
+from counter_cli.export import add_export_arguments, resolve_range, run_export_command
 from tests.conftest import FrozenClock
 from tests.helpers import seed_demo_store, supervisor_on_copy
 

@@ -20,6 +20,7 @@ import pytest
 from counter import exports, stats
 from counter.config import parse_config
 from counter.desk import Desk
+from counter.documents import Document, document_from_fields
 from counter.dossiers import DossierDraft, Representative
 from counter.errors import IllegalTransition, InvalidInput
 from counter.receipts import fee_vietqr
@@ -27,7 +28,7 @@ from counter.spool import PrintJob
 from counter.timeutil import VN_TZ
 from printing.layout import layout
 from printing.render import render_job
-from printing.spool_worker import build_documents, document_from_fields
+from printing.spool_worker import build_documents
 from tests.conftest import FrozenClock, make_config
 from tests.helpers import draft_for
 
@@ -59,9 +60,10 @@ def jobs(desk: Desk, uuid: str) -> list[PrintJob]:
     return desk.print_jobs(uuid)
 
 
-def block_text(kind: str, document: dict) -> str:
-    """Every word a document prints, from its layout blocks."""
-    doc = document_from_fields(kind, document)
+def block_text(kind: str, document: dict | Document) -> str:
+    """Every word a document prints, from its layout blocks (a typed document, or the fields
+    a print job stored)."""
+    doc = document_from_fields(kind, document) if isinstance(document, dict) else document
     out = []
     for block in layout(doc):
         spans = getattr(block, "spans", None)
@@ -371,14 +373,14 @@ def test_cash_is_never_asked_again(tmp_path: Path, clock: FrozenClock) -> None:
         assert fee_vietqr(config, cash) is None and fee_vietqr(config, exempt) is None
         assert fee_vietqr(config, transfer)
         cash_doc = desk.receipt_fields(cash)
-        assert cash_doc["vietqr_payload"] is None
-        assert "tiền mặt" in cash_doc["payment_label"]
+        assert cash_doc.vietqr_payload is None
+        assert "tiền mặt" in cash_doc.payment_label
         assert "Quét mã để nộp phí" not in block_text("receipt", cash_doc)
         assert "Quét mã để nộp phí" in block_text("receipt", desk.receipt_fields(transfer))
         # The transfer arrives: the receipt and the portal stop asking for it.
         paid = desk.confirm_transfer(transfer.uuid)
         assert paid.payment_state == "paid_transfer"
-        assert desk.receipt_fields(paid)["vietqr_payload"] is None
+        assert desk.receipt_fields(paid).vietqr_payload is None
         assert last_outbox(desk)["dossier"]["payment_state"] == "paid_transfer"
         before = counts(desk)
         with pytest.raises(InvalidInput):
@@ -450,12 +452,12 @@ def test_every_form_an_action_issues_can_be_printed() -> None:
     print-job kind, a printable document and a number in both numberings."""
     from counter import spool
     from counter.config import FORM_NUMBERINGS
+    from counter.documents import DOCUMENT_KINDS
     from counter.lifecycle import ACTIONS
-    from printing.spool_worker import _KINDS
 
     forms = {a.form for a in ACTIONS.values() if a.form}
     assert forms == {"receipt", "supplement", "refusal", "extension", "stop"}
     for form in forms:
-        assert form in spool.JOB_KINDS and form in _KINDS, form
+        assert form in spool.JOB_KINDS and form in DOCUMENT_KINDS, form
         assert all(form in numbers for numbers in FORM_NUMBERINGS.values()), form
     # ... and test_every_form_prints_at_both_widths renders each of them to ESC/POS bytes.

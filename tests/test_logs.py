@@ -11,10 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from counter import logs, sync
+from counter import logs
 from counter.demo import seed_demo
 from counter.desk import Desk
 from counter.sync import SyncWorker, sync_once
+from counter.sync import worker as sync_worker
 from portal import admin
 from portal.server import ThreadedPortal
 from printing.spool_worker import drain_once
@@ -101,8 +102,8 @@ def test_a_days_log_names_no_one_and_keeps_every_failure(tmp_path: Path) -> None
         def broken(*_a: object, **_k: object) -> object:
             raise boom
 
-        original = sync.sync_once
-        sync.sync_once = broken  # type: ignore[assignment]
+        original = sync_worker.sync_once  # the name the worker calls (counter.sync.worker)
+        sync_worker.sync_once = broken  # type: ignore[assignment]
         try:
             worker = SyncWorker(online).start()
             deadline = 200
@@ -111,7 +112,7 @@ def test_a_days_log_names_no_one_and_keeps_every_failure(tmp_path: Path) -> None
                 deadline -= 1
             worker.stop()
         finally:
-            sync.sync_once = original  # type: ignore[assignment]
+            sync_worker.sync_once = original  # type: ignore[assignment]
     desk.close()
     for h in logging.getLogger("counter").handlers:
         h.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import uuid as uuidlib
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import pytest
 
 from counter.desk import Desk
 from portal import admin
-from portal.app import Limits
+from portal.app import MAX_INT, Limits
 from portal.cli import main as portal_main
 from portal.server import ThreadedPortal, load_settings
 from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
@@ -193,6 +194,57 @@ def test_rejections_are_recorded_and_the_sequence_moves_on(
     forged[0]["payload"]["event"]["action"] = "forged"
     out = http.post("/api/v1/push", json={"after_seq": 2, "entries": forged}, headers=auth).json()
     assert out["rejected"][0]["reason"].startswith("sequence_reused")
+
+
+def _int_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    """Where `value` holds an integer (booleans aside)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _int_paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _int_paths(item, (*path, index))
+
+
+def test_every_integer_of_an_entry_is_stored_or_rejected_on_both_databases(
+    tmp_path: Path, portal: ThreadedPortal, http: httpx.Client
+) -> None:
+    """Each integer a pushed entry carries, at either end of what the API accepts
+    (±(2**63 - 1)), in a known kind and an unknown one, is applied or rejected with a reason
+    and the sequence moves on: never a server error, which would stop the counter's sync for
+    good. (PostgreSQL's 32-bit `schema_version` and `status_code` once refused what SQLite
+    stored; tests/test_portal_schema.py now keeps every column as wide as SQLite's.)"""
+    c = make_counter(tmp_path, 3, portal.url, "")
+    receive_some(c, 1, act_every=0)
+    auth = {"authorization": f"Bearer {_enroll(http, portal, c.device_id)}"}
+    base = _entries(c.desk, [1])[0]
+    paths = [p for p in _int_paths(base) if p != ("seq",)]
+    assert {("schema_version",), ("payload", "dossier", "status_code")} <= set(paths)
+    last = 0
+    for path in paths:
+        for value in (MAX_INT, -MAX_INT):
+            for kind in (base["kind"], "dossier.future_kind"):
+                entry = copy.deepcopy(base)
+                entry["seq"], entry["kind"] = last + 1, kind
+                holder: Any = entry
+                for key in path[:-1]:
+                    holder = holder[key]
+                holder[path[-1]] = value
+                resp = http.post(
+                    "/api/v1/push", json={"after_seq": last, "entries": [entry]}, headers=auth
+                )
+                assert resp.status_code == 200, (path, value, kind, resp.text)
+                out = resp.json()
+                if out.get("halt"):  # a schema newer than the portal's: nothing recorded
+                    assert path == ("schema_version",) and value == MAX_INT, out
+                    assert out["halt"]["code"] == "schema_unsupported"
+                    continue
+                last += 1
+                assert out["last_seq"] == last, (path, value, kind, out)
+                assert out["applied"] + len(out["rejected"]) == 1
+    assert portal.storage.query("SELECT count(*) FROM ingest") == [(last,)]
 
 
 def test_limits_answer_clear_4xx(

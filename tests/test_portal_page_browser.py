@@ -290,3 +290,35 @@ def test_the_printed_page_is_a_record(browser: Any, states: dict[str, Made], sta
         assert words in flat, (words, flat[:400])
     assert made.url.split("//", 1)[1][:20] in flat.replace(" ", "")
     assert "Gửi đánh giá" not in flat  # the form is not part of the record
+
+
+def test_the_page_style_applies_under_its_own_csp_and_nothing_else_does(
+    browser: Any, states: dict[str, Made]
+) -> None:
+    """With the CSP enforced (no `bypass_csp`), Chromium applies the layout's style, allowed
+    by its hash, to a fresh and to a kept page alike, and refuses a style element added to
+    the page (what an injection would add), and reports no other violation."""
+    context = browser.new_context(**PHONE)
+    try:
+        page = context.new_page()
+        refused: list[str] = []
+        page.on(
+            "console", lambda m: refused.append(m.text) if "Content Security" in m.text else None
+        )
+        for _view in range(2):  # the second view is the kept page
+            page.goto(states["processing"].url)
+            header = page.evaluate(
+                "getComputedStyle(document.querySelector('header')).backgroundColor"
+            )
+            assert header == "rgb(163, 22, 26)"
+        assert refused == []
+        page.evaluate(
+            """() => { const s = document.createElement('style');
+                s.textContent = 'header{background:rgb(1, 2, 3)!important}';
+                document.head.appendChild(s); }"""
+        )
+        page.wait_for_timeout(100)
+        header = page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+        assert header == "rgb(163, 22, 26)" and refused  # refused, and said so
+    finally:
+        context.close()

@@ -347,12 +347,12 @@ def test_a_bad_profile_is_refused_with_a_reason_and_changes_nothing(
 def test_the_counter_reports_a_refused_profile_and_keeps_syncing(
     portal: ThreadedPortal, counter: Counter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import counter.sync as sync
+    import counter.sync.enrollment as sync_enroll  # where `send_profile` builds the profile
 
     def broken(config: Any, today: date) -> dict[str, Any]:
         return {**build_profile(config, today), "hours": "all day"}
 
-    monkeypatch.setattr(sync, "build_profile", broken)
+    monkeypatch.setattr(sync_enroll, "build_profile", broken)
     from tests.helpers import draft_for
 
     counter.desk.receive(draft_for(counter.desk, "1.004194"))

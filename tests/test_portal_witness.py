@@ -19,9 +19,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counter import exports, signing, witness
-from counter.export_cli import add_audit_arguments, run_audit_command
 from counter.sync import K_TOKEN, sync_once
 from counter.timeutil import system_clock
+from counter_cli.export import add_audit_arguments, run_audit_command
 from portal import admin
 from portal.cli import main as portal_main
 from portal.server import ThreadedPortal

@@ -28,12 +28,16 @@ import printing.transports as transports
 from counter import spool
 from counter.config import parse_config
 from counter.desk import Desk
+from counter.documents import SelfTestPage, TicketData, document_fields
 from counter.store import Store
+from counter.timeutil import parse_iso
 from printing.errors import DeliveryUncertain, PrinterUnavailable
 from printing.spool_worker import SpoolWorker, drain_once
 from tests.conftest import FROZEN_NOW, FrozenClock, make_config
 from tests.helpers import draft_for
 from tests.printer_emulator import EmulatedPrinter
+
+PAGE = SelfTestPage("quay", "TM-T20II", "raster", 576, FROZEN_NOW)
 
 
 @pytest.fixture(autouse=True)
@@ -449,8 +453,13 @@ def test_kiosk_worker_drains_only_its_ticket_printer(tmp_path: Path, clock: Froz
                 kind="ticket",
                 ref="A015",
                 printer="ve",
-                document={"number": "A015", "area_name": "Tư pháp", "people_ahead": 2}
-                | {"centre": "TT", "issued_at": "2026-11-26T08:00:00+07:00"},
+                document=TicketData(
+                    number="A015",
+                    area_name="Tư pháp",
+                    people_ahead=2,
+                    centre="TT",
+                    issued_at=parse_iso("2026-11-26T08:00:00+07:00"),
+                ),
                 now=desk.now(),
             )
         kiosk = SpoolWorker(desk.config, interval=0.05, now=clock, printers=("ve",))
@@ -477,14 +486,12 @@ def test_migration_keeps_waiting_jobs(tmp_path: Path) -> None:
     old = Store(path, migrate=False)
     old.migrate(6)
     with old.write() as db:
-        spool.enqueue(
-            db, kind="testpage", ref="", printer="quay", document={"x": "Đức"}, now=FROZEN_NOW
-        )
+        spool.enqueue(db, kind="testpage", ref="", printer="quay", document=PAGE, now=FROZEN_NOW)
     old.close()
     new = Store(path)
     assert new.version == len(MIGRATIONS)
     (job,) = spool.pending_jobs(new)
-    assert job.status == "pending" and job.document == {"x": "Đức"}
+    assert job.status == "pending" and job.document == document_fields(PAGE)
     assert spool.claim(new, job.id, "here:1:1:w") and not spool.claim(new, job.id, "other")
     new.close()
 
@@ -522,7 +529,7 @@ def test_a_running_worker_takes_back_a_job_another_process_died_on(
             gone = f"{worker_module.HOST}:{child.pid}::worker-ve"
             with desk.store.write() as db:  # what the kiosk's claim left behind, at once
                 job_id = spool.enqueue(
-                    db, kind="testpage", ref="", printer="quay", document={}, now=clock.now
+                    db, kind="testpage", ref="", printer="quay", document=PAGE, now=clock.now
                 )
                 db.conn.execute(
                     "UPDATE print_jobs SET status = 'sending', claimed_by = ? WHERE id = ?",

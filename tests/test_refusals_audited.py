@@ -19,7 +19,7 @@ from counter import exports, stats
 from counter.config import Config
 from counter.desk import Desk
 from counter.errors import AuthError
-from counter.export_cli import add_export_arguments, run_export_command
+from counter_cli.export import add_export_arguments, run_export_command
 from tests.conftest import FrozenClock
 
 DAY = date(2026, 11, 26)

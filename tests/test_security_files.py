@@ -50,6 +50,23 @@ def test_an_existing_world_readable_store_is_tightened(tmp_path: Path) -> None:
     assert all(is_private(p) for p in _sqlite_family(db)) and is_private(db.parent)
 
 
+def test_a_database_in_a_shared_folder_never_narrows_the_folder(tmp_path: Path) -> None:
+    """The class: any database (store, portal, hub) put straight into a shared folder such as
+    /tmp. Its own files are owner-only; the folder keeps its mode for everyone else."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    shared.chmod(0o1777)  # what /tmp is
+    Store(shared / "counter.db").close()
+    SQLiteStorage(shared / "portal.db").close()
+    assert _mode(shared) == 0o1777
+    assert all(is_private(p) for p in shared.iterdir())
+    # A folder of the counter's own is still narrowed.
+    own = tmp_path / "own"
+    own.mkdir(mode=0o755)
+    Store(own / "counter.db").close()
+    assert _mode(own) == 0o700
+
+
 def test_credentials_move_out_of_an_old_settings_table(tmp_path: Path) -> None:
     db = tmp_path / "data" / "counter.db"
     Store(db).close()

@@ -13,8 +13,8 @@ import pytest
 
 from counter.config import ConfigError, parse_config
 from counter.desk import Desk
-from counter.export_cli import run_audit_verify
 from counter.queue import QueueSettings
+from counter_cli.export import run_audit_verify
 from portal.app import check_admin_token
 from portal.hub import app as hub_app
 from portal.hub.app import Hub, create_app

@@ -14,8 +14,32 @@ EXAMPLE = (
 )
 
 
+def bitwise_crc16_ccitt_false(data: bytes) -> int:
+    """The CRC as the EMVCo specification spells it out, bit by bit: the oracle for the
+    standard library's table-driven `binascii.crc_hqx` that the core uses."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else (crc << 1)
+            crc &= 0xFFFF
+    return crc
+
+
 def test_crc_check_value() -> None:
-    assert crc16_ccitt_false(b"123456789") == 0x29B1
+    assert crc16_ccitt_false(b"123456789") == 0x29B1  # the catalogued check value
+    assert crc16_ccitt_false(b"") == 0xFFFF  # the initial value, nothing folded in
+
+
+def test_crc_of_the_published_napas_example() -> None:
+    """The CRC field of the public NAPAS/EMVCo example is the CRC of everything before it."""
+    assert EXAMPLE[-8:-4] == "6304"
+    assert crc16_ccitt_false(EXAMPLE[:-4].encode("ascii")) == int(EXAMPLE[-4:], 16) == 0xC15C
+
+
+@given(st.binary(max_size=512))
+def test_crc_matches_the_bitwise_definition(data: bytes) -> None:
+    assert crc16_ccitt_false(data) == bitwise_crc16_ccitt_false(data)
 
 
 def test_public_example_is_reproduced_exactly() -> None:

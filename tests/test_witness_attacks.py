@@ -23,10 +23,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from counter import audit, audit_verify, auth, exports, signing, witness
 from counter.desk import Desk
-from counter.export_cli import run_audit_verify
 from counter.store import Store
 from counter.sync import sync_once
 from counter.timeutil import system_clock
+from counter_cli.export import run_audit_verify
 from portal import admin
 from portal.server import ThreadedPortal
 from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)

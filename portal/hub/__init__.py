@@ -45,7 +45,7 @@ def load_hub_config(path: Path | None) -> tuple[QueueSettings, str]:
     raw: dict[str, Any] = (
         tomllib.loads(path.read_text(encoding="utf-8")) if path else tomllib.loads(DEFAULT_CONFIG)
     )
-    settings = parse_queue_config(raw.get("queue", {}))
+    settings = parse_queue_config(raw.get("queue", {}), source=path)
     if settings.hall_recordings and path is not None:
         folder = path.parent / Path(settings.hall_recordings).expanduser()
         settings = replace(settings, hall_recordings=str(folder))

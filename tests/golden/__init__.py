@@ -1,0 +1,1 @@
+"""Recorded outputs (golden files) and the fixtures that produce them."""
