@@ -114,7 +114,7 @@ async def test_forms_built_ahead_leave_nothing_behind(officer_desk: Desk) -> Non
     and F2 shows it. Citizen after citizen through that path, each form built ahead, shown,
     saved and thrown away, widgets and rendered lines must not pile up. (Esc back to the list
     as in the soak above, whose bounds these are: the path through Enter on the "received"
-    dialog grows Textual's caches with or without forms built ahead; see docs/keys.md.)"""
+    dialog grows Textual's caches with or without forms built ahead: open, not this path.)"""
     desk = officer_desk
     app = make_app(desk)
     async with app.run_test(size=(120, 40)) as pilot:
