@@ -49,14 +49,18 @@ async def test_f3_asks_did_it_print_and_the_answer_is_audited(
         question = text(app.screen.query_one("#status-question"))
         assert "Máy in có in ra không?" in question and f"số {first}" in question
         assert "CHƯA RÕ ĐÃ IN" in str(app.screen.query_one("#print-jobs").get_row_at(0))
-        await pilot.press("r")  # "retry" is refused: the question must be answered first
+        await pilot.press("ctrl+r")  # "retry" is refused: the question must be answered first
         assert spool.get_job(desk.store, first).status == "uncertain"
-        await pilot.press("c")
+        await pilot.press(*"ckrm ")  # typed letters (the old keys among them) do nothing
+        assert spool.get_job(desk.store, first).status == "uncertain"
+        assert spool.get_job(desk.store, second).status == "uncertain"
+        assert "Ctrl+Y = có, đã in ra" in question
+        await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: spool.get_job(desk.store, first).status == "sent")
         await wait_for(
             pilot, lambda: f"số {second}" in text(app.screen.query_one("#status-question"))
         )
-        await pilot.press("k")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: spool.get_job(desk.store, second).status == "pending")
         assert text(app.screen.query_one("#status-question")) == ""
     rows = desk.store.conn.execute(

@@ -63,7 +63,7 @@ async def test_failing_printer_is_red_and_jobs_can_be_moved(
         await pilot.press("f3")
         await wait_for(pilot, lambda: isinstance(app.screen, SystemStatusScreen))
         assert "từ chối kết nối" in str(app.screen.query_one("#print-jobs").get_row_at(0))
-        await pilot.press("m")  # move to the spare printer
+        await pilot.press("ctrl+o")  # move to the spare printer
         await wait_for(pilot, lambda: desk.print_jobs()[0].printer == "du-phong")
         drain_once(desk.store, desk.config, desk.now)
         assert desk.print_jobs() == []
