@@ -22,7 +22,7 @@ from counter.dossiers import (
     parse_sex,
 )
 from counter.errors import InvalidInput
-from tests.test_tui_support import BIRTH
+from tests.support.tui import BIRTH
 
 TODAY = date(2026, 11, 26)
 

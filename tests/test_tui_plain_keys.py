@@ -25,9 +25,8 @@ from counter.keymap import KEYS, NEEDS_MODIFIER, NO_TEXT_KEY, check_keymap, type
 from screens.app import CounterApp
 from screens.main import MainScreen
 from screens.status import SystemStatusScreen
-from tests.conftest import FrozenClock
-from tests.test_tui_print_question import uncertain_desk
-from tests.test_tui_support import wait_for
+from tests.support.clock import FrozenClock
+from tests.support.tui import uncertain_desk, wait_for
 
 # Plain keys that are harmless, and why. Anything else on a key that types text fails.
 TYPED_KEY_OK = {
