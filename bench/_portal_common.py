@@ -345,7 +345,7 @@ def portal_servers(workers: int, prefix: str) -> Iterator[Servers | None]:
     installed. The portal's log (one line per push) goes to a file, printed in part if the
     portal fails to start, not onto the bench's output."""
     sys.path.insert(0, str(ROOT))
-    from tests.pg import PgCluster, pg_bindir
+    from tests.support.pg import PgCluster, pg_bindir
 
     bindir = pg_bindir()
     if bindir is None:

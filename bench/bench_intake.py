@@ -50,7 +50,7 @@ def bench_config(folder: Path) -> Config:
 def bench_save(saves: int) -> None:
     """Desk.receive (validate, code, row, event, audit, outbox, print job; synchronous=FULL)
     against a bare INSERT + COMMIT with synchronous=FULL on the same disk."""
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
 
     with tempfile.TemporaryDirectory(dir=CACHE.parent) as tmp:
         folder = Path(tmp)

@@ -49,9 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     from portal.app import create_app
     from portal.page import qr_svg
     from portal.server import ThreadedPortal
-    from tests.portal_states import make_states
-    from tests.test_portal_page import lookup_counter
-    from tests.test_sync_support import AGENCY
+    from tests.support.portal import lookup_counter
+    from tests.support.portal_states import make_states
+    from tests.support.sync import AGENCY
 
     print("== citizen page ==")
     with tempfile.TemporaryDirectory() as tmp, ThreadedPortal(Path(tmp) / "p.db") as portal:
@@ -78,13 +78,15 @@ def main(argv: list[str] | None = None) -> None:
             import portal.page
             from portal.page_cache import PageCache
 
-            served = portal.page.PageCache
+            # The app builds its cache through portal.page's name: swap it for one that
+            # keeps nothing to measure the fresh render.
+            served = vars(portal.page)["PageCache"]
             if not kept:
-                portal.page.PageCache = lambda: PageCache(0)  # type: ignore[assignment,misc]
+                vars(portal.page)["PageCache"] = lambda: PageCache(0)
             try:
                 app = create_app(storage)
             finally:
-                portal.page.PageCache = served  # type: ignore[misc]
+                vars(portal.page)["PageCache"] = served
             return httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://portal"
             )

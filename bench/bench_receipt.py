@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--deliveries", type=int, default=5)
     args = parser.parse_args(argv)
-    from tests.helpers import CERTIFY, draft_for
+    from tests.support.builders import CERTIFY, draft_for
 
     print("== receipts ==")
     with tempfile.TemporaryDirectory() as tmp:
@@ -114,8 +114,8 @@ def bench_delivery(runs: int) -> None:
     against the bytes' own time on the wire; and a healthy printer's job while 20 jobs wait on
     a dead printer (accepts, never reads), against the same job with no dead printer."""
     from printing.spool_worker import SpoolWorker
-    from tests.helpers import draft_for
-    from tests.printer_emulator import EmulatedPrinter
+    from tests.support.builders import draft_for
+    from tests.support.printer_emulator import EmulatedPrinter
 
     rate = 20_000
     slow = EmulatedPrinter("ok", rate=rate)

@@ -24,103 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-TYPING_APP = r"""
-import asyncio, resource, sys, time
-from pathlib import Path
-from tests.conftest import make_config, FrozenClock
-from counter.desk import Desk
-from screens.intake import IntakeScreen
-from screens.main import MainScreen
-from screens.modals import ReceivedModal
-from tests.test_tui_support import make_app, wait_for
 
-def rss_mb():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-N, WARM = int(sys.argv[2]), int(sys.argv[3])
-desk = Desk.open(make_config(Path(sys.argv[1])), clock=FrozenClock())
-desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
-desk.login("canbo", "1234")
-
-async def main():
-    app = make_app(desk)
-    async with app.run_test(size=(120, 40)) as pilot:
-        async def one():
-            await pilot.press("f2")
-            await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
-            await pilot.press(*"khai sinh", "enter")
-            await pilot.press(*"Nguyen Van Duc", "tab", *"001090012345", "tab", *"0912345678")
-            await pilot.press("ctrl+s")
-            await wait_for(pilot, lambda: isinstance(app.screen, ReceivedModal))
-            while not isinstance(app.screen, MainScreen):
-                await pilot.press("escape")
-                await pilot.pause()
-        for _ in range(WARM):
-            await one()
-        at_warm = rss_mb()
-        t = time.process_time()
-        for _ in range(N - WARM):
-            await one()
-        cpu = (time.process_time() - t) / (N - WARM)
-        print(at_warm, rss_mb(), cpu)
-
-asyncio.run(main())
-"""
-
-TYPING_BARE = r"""
-import asyncio, resource, sys, time
-from textual.app import App
-from textual.widgets import Input, Footer, Static
-
-def rss_mb():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
-
-N, WARM = int(sys.argv[2]), int(sys.argv[3])
-
-class Bare(App):
-    BINDINGS = [("ctrl+s", "save", "Save")]
-    saved = 0
-    def compose(self):
-        yield Static("", id="due")
-        for name in ("procedure", "name", "id", "phone"):
-            yield Input(id=name)
-        yield Footer()
-    def on_input_submitted(self, event):
-        self.screen.focus_next()
-    def action_save(self):
-        self.saved += 1
-        for field in self.query(Input):
-            field.value = ""
-        self.query_one("#due", Static).update(f"saved {self.saved}")
-        self.query_one("#procedure", Input).focus()
-
-async def main():
-    app = Bare()
-    async with app.run_test(size=(120, 40)) as pilot:
-        async def one():
-            await pilot.press(*"khai sinh", "enter")
-            await pilot.press(*"Nguyen Van Duc", "tab", *"001090012345", "tab", *"0912345678")
-            await pilot.press("ctrl+s")
-            await pilot.pause()
-        for _ in range(WARM):
-            await one()
-        at_warm = rss_mb()
-        t = time.process_time()
-        for _ in range(N - WARM):
-            await one()
-        cpu = (time.process_time() - t) / (N - WARM)
-        print(at_warm, rss_mb(), cpu)
-
-asyncio.run(main())
-"""
-
-
-def _typing(code: str, n: int, warm: int) -> tuple[float, float, float]:
+def _typing(form: str, n: int, warm: int) -> tuple[float, float, float]:
+    """`bench/soak_typing.py` for the real app or the bare form, in its own process."""
     with tempfile.TemporaryDirectory() as tmp:
         done = subprocess.run(
-            [sys.executable, "-c", code, tmp, str(n), str(warm)],
+            [sys.executable, "-m", "bench.soak_typing", form, tmp, str(n), str(warm)],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -132,8 +41,8 @@ def _typing(code: str, n: int, warm: int) -> tuple[float, float, float]:
 
 
 def bench_typing(n: int, warm: int = 50) -> None:
-    app_warm, app_end, app_cpu = _typing(TYPING_APP, n, warm)
-    bare_warm, bare_end, bare_cpu = _typing(TYPING_BARE, n, warm)
+    app_warm, app_end, app_cpu = _typing("app", n, warm)
+    bare_warm, bare_end, bare_cpu = _typing("bare", n, warm)
     per100 = (app_end - app_warm) / (n - warm) * 100
     bare_per100 = (bare_end - bare_warm) / (n - warm) * 100
     print(
@@ -147,7 +56,9 @@ def bench_typing(n: int, warm: int = 50) -> None:
     )
 
 
-def _year(folder: Path, days: int, per_day: int, *, cleanup: bool, preview: tuple[bytes, bytes]):
+def _year(
+    folder: Path, days: int, per_day: int, *, cleanup: bool, preview: tuple[bytes, bytes]
+) -> tuple[int, int, int]:
     """Simulate the year; return (data folder bytes, store bytes, preview bytes)."""
     import os
     from datetime import timedelta
@@ -155,8 +66,9 @@ def _year(folder: Path, days: int, per_day: int, *, cleanup: bool, preview: tupl
     from counter import retention
     from counter.desk import Desk
     from counter.timeutil import iso
-    from tests.conftest import FROZEN_NOW, FrozenClock, make_config
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
+    from tests.support.clock import FROZEN_NOW, FrozenClock
+    from tests.support.config import make_config
 
     config = make_config(folder)
     clock = FrozenClock(FROZEN_NOW - timedelta(days=days))
@@ -203,8 +115,8 @@ def _one_real_preview() -> tuple[bytes, bytes]:
     from counter.desk import Desk
     from counter.store import Store
     from printing.spool_worker import drain_once
-    from tests.conftest import make_config
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
+    from tests.support.config import make_config
 
     with tempfile.TemporaryDirectory() as tmp:
         config = make_config(Path(tmp))

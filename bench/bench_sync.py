@@ -353,62 +353,6 @@ def restore_drill(work: Path, template: dict, entries: int) -> dict:
     }
 
 
-_PROXY = r"""
-import random, socket, sys, threading
-listen, upstream, drop, seed = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-rng = random.Random(seed)
-lock = threading.Lock()
-def read_message(sock, buf):
-    while b"\r\n\r\n" not in buf:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None
-        buf += chunk
-    end = buf.index(b"\r\n\r\n") + 4
-    length = 0
-    for line in bytes(buf[:end]).split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(buf) < end + length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None
-        buf += chunk
-    msg = bytes(buf[: end + length])
-    del buf[: end + length]
-    return msg
-def serve(client):
-    up = socket.create_connection(("127.0.0.1", upstream))
-    cbuf, ubuf = bytearray(), bytearray()
-    try:
-        while True:
-            req = read_message(client, cbuf)
-            if req is None:
-                return
-            up.sendall(req)
-            resp = read_message(up, ubuf)
-            if resp is None:
-                return
-            with lock:
-                lost = rng.random() < drop
-            if lost:  # the portal did the work; its answer never arrives
-                return
-            client.sendall(resp)
-    finally:
-        client.close()
-        up.close()
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", listen))
-srv.listen(64)
-print("ready", flush=True)
-while True:
-    conn, _ = srv.accept()
-    threading.Thread(target=serve, args=(conn,), daemon=True).start()
-"""
-
-
 def lossy_drain(work: Path, template: dict, entries: int, drop: float) -> dict:
     """Entries/s drained by sync rounds (no backoff waits) through a proxy that loses
     `drop` of the portal's answers after the portal applied the request."""
@@ -424,11 +368,17 @@ def lossy_drain(work: Path, template: dict, entries: int, drop: float) -> dict:
     proc = _portal(db, port)
     proxy = None
     if drop:
+        # The sync tests' fault proxy, losing only answers, in its own process.
         proxy = subprocess.Popen(
-            [sys.executable, "-c", _PROXY, str(proxy_port), str(port), str(drop), "13"],
+            [
+                *(sys.executable, "-m", "tests.support.fault_proxy"),
+                *("--upstream", str(port), "--port", str(proxy_port), "--seed", "13"),
+                f"lost_answer={drop}",
+            ],
             stdout=subprocess.PIPE,
+            cwd=ROOT,
         )
-        assert proxy.stdout is not None and proxy.stdout.readline().strip() == b"ready"
+        assert proxy.stdout is not None and proxy.stdout.readline().startswith(b"ready")
     try:
         # 100 entries a batch: many round trips, so the lost answers matter.
         t0 = time.perf_counter()

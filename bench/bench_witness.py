@@ -190,7 +190,7 @@ def round_figures(root: Path, rounds: int) -> dict[str, Any]:
     from counter.desk import Desk
     from portal import admin
     from portal.server import ThreadedPortal
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
 
     with ThreadedPortal(root / "portal" / "portal.db") as portal:
         code = admin.create_enrollment_code(portal.storage, "000.00.12.H26", 3)

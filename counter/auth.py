@@ -265,7 +265,8 @@ def lockout_minutes(cfg: AuthConfig, lockouts: int) -> int:
     """How long the `lockouts`-th lockout in a row lasts (doubling, capped)."""
     if lockouts < 1:
         return 0
-    return min(cfg.lockout_minutes * 2 ** min(lockouts - 1, 20), cfg.max_lockout_hours * 60)
+    doubling: int = 2 ** min(lockouts - 1, 20)
+    return min(cfg.lockout_minutes * doubling, cfg.max_lockout_hours * 60)
 
 
 def logout(store: Store, officer: Officer, now: datetime) -> None:

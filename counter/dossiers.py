@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from counter import validation
@@ -18,7 +18,7 @@ from counter.i18n import PAYMENT_STATE_LABELS, pick
 from counter.lifecycle import STATUSES
 from counter.text import fold, nfc
 from counter.timeliness import Timeliness, timeliness
-from counter.timeutil import parse_iso
+from counter.timeutil import parse_iso, system_clock
 
 PAYMENT_METHODS = {
     "cash": ("Tiền mặt", "Cash"),
@@ -46,6 +46,103 @@ def payment_state_label(state: str, lang: str = "vi") -> str:
 
 APPLICANT_KINDS = ("person", "organisation")
 
+# Sex as the chip ID card prints it (Vietnamese, English); what the officer may type is any
+# of these, with or without diacritics, or the first letter.
+SEXES = {"male": ("Nam", "Male"), "female": ("Nữ", "Female")}
+_SEX_WORDS = {
+    **{w: key for key, names in SEXES.items() for w in (fold(names[0]), fold(names[1]))},
+    "m": "male",
+    "f": "female",
+}
+OLDEST_BIRTH_YEAR = 1900
+
+
+def sex_label(sex: str, lang: str) -> str:
+    names = SEXES.get(sex)
+    return "" if names is None else names[1 if lang == "en" else 0]
+
+
+def parse_sex(raw: str, field: str = "applicant.sex") -> str:
+    """ "Nam"/"Nữ" (as typed, as on the card, or "nu", "male", "f"…) → "male"/"female"; ""
+    stays "" (not given)."""
+    text = fold(nfc(raw).strip())
+    if not text:
+        return ""
+    if text in _SEX_WORDS:
+        return _SEX_WORDS[text]
+    if text == "n":  # Nam or Nữ: say which
+        raise InvalidInput(field, "Gõ “Nam” hoặc “Nữ”", "Type “Male” or “Female”")
+    raise InvalidInput(
+        field,
+        f"Giới tính “{nfc(raw).strip()}” không hợp lệ: gõ “Nam” hoặc “Nữ”",
+        f"Sex “{nfc(raw).strip()}” is not valid: type “Male” or “Female”",
+    )
+
+
+def parse_birth_date(raw: str, field: str = "applicant.birth_date", *, today: date) -> str:
+    """A birth date typed as dd/mm/yyyy (also dd-mm-yyyy, dd.mm.yyyy, ddmmyyyy, or the ISO
+    yyyy-mm-dd a draft keeps) → ISO yyyy-mm-dd; "" stays "" (not given). An impossible date
+    (31/02), one in the future or before 1900 is refused with what was typed."""
+    text = nfc(raw).strip()
+    if not text:
+        return ""
+    shown = text
+    try:
+        if len(text) == 10 and text[4] == "-" and text[7] == "-":
+            born = date.fromisoformat(text)
+        else:
+            parts = text.replace("-", "/").replace(".", "/").split("/")
+            if len(parts) == 1 and len(text) == 8 and text.isdigit():
+                parts = [text[:2], text[2:4], text[4:]]
+            if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+                raise ValueError(text)
+            born = date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        raise InvalidInput(
+            field,
+            f"Ngày sinh “{shown}” không phải một ngày có thật (dạng ngày/tháng/năm, "
+            "ví dụ 15/08/2003)",
+            f"Date of birth “{shown}” is not a real date (day/month/year, e.g. 15/08/2003)",
+        ) from None
+    if born > today:
+        raise InvalidInput(
+            field,
+            f"Ngày sinh {born:%d/%m/%Y} chưa tới (hôm nay là {today:%d/%m/%Y})",
+            f"Date of birth {born:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y})",
+        )
+    if born.year < OLDEST_BIRTH_YEAR:
+        raise InvalidInput(
+            field,
+            f"Ngày sinh {born:%d/%m/%Y} quá xa: vui lòng kiểm tra lại",
+            f"Date of birth {born:%d/%m/%Y} is too far back: please check it",
+        )
+    return born.isoformat()
+
+
+def fmt_birth_date(iso_date: str) -> str:
+    """ISO → dd/mm/yyyy, as printed on the card and typed at the counter ("" stays "")."""
+    return f"{date.fromisoformat(iso_date):%d/%m/%Y}" if iso_date else ""
+
+
+def check_birth_matches_id(birth_date: str, sex: str, id_number: str) -> None:
+    """The 12-digit number encodes the birth year and the sex (digits 4–6): a date of birth or
+    a sex that disagrees with it is a typing slip in one of them."""
+    if birth_date and int(birth_date[:4]) != validation.birth_year(id_number):
+        raise InvalidInput(
+            "applicant.birth_date",
+            f"Năm sinh {birth_date[:4]} không khớp với số định danh "
+            f"(năm {validation.birth_year(id_number)}): kiểm tra lại một trong hai",
+            f"Birth year {birth_date[:4]} does not match the identification number "
+            f"({validation.birth_year(id_number)}): check one of them",
+        )
+    encoded = "female" if int(id_number[3]) % 2 else "male"
+    if sex and sex != encoded:
+        raise InvalidInput(
+            "applicant.sex",
+            f"Giới tính không khớp với số định danh ({SEXES[encoded][0]}): kiểm tra lại",
+            f"Sex does not match the identification number ({SEXES[encoded][1]}): check it",
+        )
+
 
 @dataclass(frozen=True)
 class DocumentItem:
@@ -64,6 +161,8 @@ class Applicant:
     email: str = ""
     address: str = ""
     kind: str = "person"
+    birth_date: str = ""  # ISO YYYY-MM-DD, "" when not given (a person only)
+    sex: str = ""  # a key of SEXES, "" when not given (a person only)
 
 
 @dataclass(frozen=True)
@@ -97,7 +196,7 @@ def documents_from_procedure(procedure: Procedure) -> tuple[DocumentItem, ...]:
 
 
 def validate_draft(
-    draft: DossierDraft, procedure: Procedure, *, complete: bool = True
+    draft: DossierDraft, procedure: Procedure, *, complete: bool = True, today: date | None = None
 ) -> DossierDraft:
     """Return the draft normalised (NFC, canonical numbers) or raise InvalidInput.
 
@@ -114,6 +213,11 @@ def validate_draft(
     else:
         name = validation.organisation_name(a.name, "applicant.name")
         id_number = validation.tax_code(a.id_number, "applicant.id_number")
+    birth_date = sex = ""
+    if a.kind == "person":  # an organisation has neither; what a form left there is dropped
+        birth_date = parse_birth_date(a.birth_date, today=today or system_clock().date())
+        sex = parse_sex(a.sex)
+        check_birth_matches_id(birth_date, sex, id_number)
     applicant = Applicant(
         kind=a.kind,
         name=name,
@@ -121,6 +225,8 @@ def validate_draft(
         phone=validation.optional(validation.phone, a.phone, "applicant.phone"),
         email=validation.optional(validation.email, a.email, "applicant.email"),
         address=validation.optional(validation.address, a.address, "applicant.address"),
+        birth_date=birth_date,
+        sex=sex,
     )
     rep = draft.representative
     if rep is not None and (rep.name.strip() or rep.id_number.strip() or rep.phone.strip()):
@@ -276,6 +382,8 @@ def applicant_from_row(row: dict[str, Any]) -> Applicant:
         phone=row["applicant_phone"],
         email=row["applicant_email"],
         address=row["applicant_address"],
+        birth_date=row.get("applicant_birth_date") or "",
+        sex=row.get("applicant_sex") or "",
     )
 
 

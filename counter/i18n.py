@@ -51,9 +51,9 @@ TEXT: dict[str, Pair] = {
     ),
     "status.question": (
         "Máy in có in ra không? Lệnh in số {job} ({kind}, máy “{printer}”): "
-        "c = có, đã in ra · k = không, in lại",
+        "{yes} = có, đã in ra · {no} = không, in lại",
         "Did the printer print it? Job {job} ({kind}, printer “{printer}”): "
-        "c = yes, it printed · k = no, print it",
+        "{yes} = yes, it printed · {no} = no, print it",
     ),
     "status.uncertain": ("CHƯA RÕ ĐÃ IN: {error}", "MAY NOT HAVE PRINTED: {error}"),
     "status.sending": ("đang gửi tới máy in", "sending"),
@@ -226,6 +226,10 @@ TEXT: dict[str, Pair] = {
     "form.name.org": ("Tên tổ chức", "Organisation name"),
     "form.id.person": ("Số định danh", "Personal ID no."),
     "form.id.org": ("Mã số thuế", "Tax code"),
+    "form.birth": ("Ngày sinh", "Date of birth"),
+    "form.birth.hint": ("ngày/tháng/năm", "day/month/year"),
+    "form.sex": ("Giới tính", "Sex"),
+    "form.sex.hint": ("Nam / Nữ", "Male / Female"),
     "form.phone": ("Điện thoại", "Phone"),
     "form.email": ("Email", "Email"),
     "form.address": ("Địa chỉ", "Address"),
@@ -288,6 +292,8 @@ TEXT: dict[str, Pair] = {
     "detail.kind.person": ("Cá nhân", "Person"),
     "detail.kind.organisation": ("Tổ chức", "Organisation"),
     "detail.id": ("Số định danh / MST", "ID / tax code"),
+    "detail.birth": ("Ngày sinh", "Date of birth"),
+    "detail.sex": ("Giới tính", "Sex"),
     "detail.phone": ("Điện thoại", "Phone"),
     "detail.email": ("Email", "Email"),
     "detail.address": ("Địa chỉ", "Address"),
@@ -521,9 +527,12 @@ TEXT: dict[str, Pair] = {
     ),
     "guide.SystemStatusScreen": (
         "Các lệnh in đang chờ và trạng thái đồng bộ với cổng dịch vụ công. Chọn một lệnh in rồi "
-        "r để in lại ngay, Delete để hủy, m để chuyển sang máy in khác. Esc để quay lại.",
-        "Print jobs waiting and the sync state with the portal. Pick a job, then r retries it "
-        "now, Delete cancels it, m moves it to another printer. Esc goes back.",
+        "Ctrl+R để in lại ngay, Delete để hủy, Ctrl+O để chuyển sang máy in khác. Lệnh chưa rõ "
+        "đã in: Ctrl+Y = đã in ra, Ctrl+N = in lại. Gõ chữ ở đây không làm gì. Esc để quay lại.",
+        "Print jobs waiting and the sync state with the portal. Pick a job, then Ctrl+R retries "
+        "it now, Delete cancels it, Ctrl+O moves it to another printer. A job that may not have "
+        "printed: Ctrl+Y = it printed, Ctrl+N = print it again. Typed letters do nothing here. "
+        "Esc goes back.",
     ),
     "guide.ReceiptPreview": (
         "Giấy biên nhận như sẽ in, với mã QR tra cứu. Ctrl+R để in lại (BẢN IN LẠI), Esc để đóng.",
@@ -558,11 +567,12 @@ TEXT: dict[str, Pair] = {
     ),
     "guide.IntakeScreen": (
         "Gõ tên hoặc mã thủ tục (không dấu cũng được), chọn bằng mũi tên và Enter. Tab để sang "
-        "ô tiếp theo. Quét QR thẻ căn cước để điền người nộp. Danh mục giấy tờ đã điền sẵn theo "
+        "ô tiếp theo. Quét QR thẻ căn cước để điền người nộp (cả ngày sinh, giới tính). Danh mục giấy tờ đã điền sẵn theo "
         "thủ tục; ngày hẹn trả hiện ngay khi chọn thủ tục. Ctrl+S để lưu. Esc đóng (hồ sơ đang "
         "nhập được giữ lại, F2 để nhập tiếp); Ctrl+D để bỏ hẳn.",
         "Type a procedure name or code (accents optional), pick it with the arrows and Enter. "
-        "Tab moves to the next field. Scan the QR of a chip ID card to fill the applicant. The "
+        "Tab moves to the next field. Scan the QR of a chip ID card to fill the applicant (date "
+        "of birth and sex too). The "
         "checklist is pre-filled; the due date shows as soon as a procedure is chosen. Ctrl+S "
         "saves. Esc closes (the form is kept, F2 goes on); Ctrl+D discards it.",
     ),

@@ -63,12 +63,12 @@ KEYS: dict[str, tuple[str, str, str]] = {
     # receipt preview
     "receipt.reprint": ("ctrl+r", "In lại", "Reprint"),
     "receipt.close": ("escape", "Đóng", "Close"),
-    # printer and sync status
-    "status.retry": ("r", "In lại ngay", "Retry now"),
+    # printer and sync status: print jobs change, so no key that types text
+    "status.retry": ("ctrl+r", "In lại ngay", "Retry now"),
     "status.cancel": ("delete", "Hủy lệnh in", "Cancel job"),
-    "status.move": ("m", "Chuyển máy in", "Other printer"),
-    "status.printed": ("c", "Có, đã in ra", "Yes, it printed"),
-    "status.not_printed": ("k", "Không, in lại", "No, print it"),
+    "status.move": ("ctrl+o", "Chuyển máy in", "Other printer"),
+    "status.printed": ("ctrl+y", "Có, đã in ra", "Yes, it printed"),
+    "status.not_printed": ("ctrl+n", "Không, in lại", "No, print it"),
     "status.back": ("escape", "Quay lại", "Back"),
     # queue panel (main screen)
     "queue.call_next": ("f6", "Gọi số tiếp", "Call next"),
@@ -136,8 +136,10 @@ SCOPES: dict[str, tuple[str, ...]] = {
 # screen is meant to close it (app.help toggles).
 STANDALONE = {"kiosk": ("kiosk.",), "board": ("board.",), "help": ("help.close",)}
 
-# Ids that change a dossier, print or throw work away outside a menu: a plain key there could
-# be typed into the wrong place, so these need a modifier (ctrl/alt) or a function key.
+# Ids that change a dossier, a print job or the queue, print, write a file or throw work away
+# outside a menu: a plain key there could be typed into the wrong place, so these need a
+# modifier (ctrl/alt) or a function key. (tests/test_tui_plain_keys.py walks every screen's
+# bindings: an id that acts must be here or in NO_TEXT_KEY.)
 NEEDS_MODIFIER = frozenset(
     {
         "dossier.actions",
@@ -149,8 +151,24 @@ NEEDS_MODIFIER = frozenset(
         "form.intake_supplement",
         "form.intake_refuse",
         "received.open",
+        "status.retry",
+        "status.move",
+        "status.printed",
+        "status.not_printed",
+        "queue.call_next",
+        "queue.recall",
+        "queue.no_show",
+        "queue.hold",
+        "queue.transfer",
+        "queue.finish",
+        "queue.call_number",
+        "supervisor.export",
+        "export.run",
     }
 )
+# Ids that act but whose default is a named key that types no text (Delete, Enter): any key
+# but one that types a character.
+NO_TEXT_KEY = frozenset({"status.cancel", "received.next"})
 
 _NAMED = {
     "enter", "escape", "tab", "space", "backspace", "delete", "insert", "home", "end",
@@ -185,6 +203,20 @@ def _plain(key: str) -> bool:
     return not (set(mods) - {"shift"}) and not _FUNCTION.fullmatch(base)
 
 
+# Keys that type no character (everything else a terminal sends without ctrl/alt does).
+_SILENT = {
+    "enter", "escape", "tab", "backspace", "delete", "insert", "home", "end", "pageup",
+    "pagedown", "up", "down", "left", "right",
+}  # fmt: skip
+
+
+def types_text(key: str) -> bool:
+    """True when `key` (one key) types a character into a field: a letter, digit, space or
+    punctuation, with or without shift."""
+    *mods, base = key.split("+")
+    return not (set(mods) - {"shift"}) and base not in _SILENT and not _FUNCTION.fullmatch(base)
+
+
 def _ids_of(prefixes: tuple[str, ...]) -> list[str]:
     return [
         i for i in KEYS if any(i == p or (p.endswith(".") and i.startswith(p)) for p in prefixes)
@@ -212,6 +244,12 @@ def check_keymap(overrides: dict[str, str]) -> list[str]:
             problems.append(
                 f'[keys] {binding_id}: "{keys}" — expected a key with ctrl or alt, or a '
                 "function key (a plain key could be typed there by accident)"
+            )
+            continue
+        if binding_id in NO_TEXT_KEY and any(types_text(k) for k in parts):
+            problems.append(
+                f'[keys] {binding_id}: "{keys}" — expected a key that types no character '
+                "(with ctrl or alt, a function key, Delete, Enter…)"
             )
             continue
         effective[binding_id] = parts

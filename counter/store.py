@@ -346,6 +346,16 @@ def _v9(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v10(db: sqlite_utils.Database) -> None:
+    """The applicant's date of birth (ISO) and sex, as a scanned chip ID card gives them."""
+    db.executescript(
+        """
+        ALTER TABLE dossiers ADD COLUMN applicant_birth_date TEXT NOT NULL DEFAULT '';
+        ALTER TABLE dossiers ADD COLUMN applicant_sex TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 # Index i holds the migration that takes the schema from version i to i + 1.
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
@@ -357,6 +367,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7,
     _v8,
     _v9,
+    _v10,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

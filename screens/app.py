@@ -6,6 +6,7 @@ any screen (even into a focused field) opens its dossier.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -69,6 +70,8 @@ class CounterApp(App[None]):
     TITLE = "counter"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012
     COMMANDS = {FoldedSystemCommands}  # noqa: RUF012
+    # Seconds a screen has to settle before the next intake form is built behind it.
+    PREBUILD_DELAY_S = 0.15
     BINDINGS = [  # noqa: RUF012
         bind("app.help", "help", key_display="F1"),
         bind("app.search", "search", priority=True, key_display="^F"),
@@ -108,6 +111,8 @@ class CounterApp(App[None]):
         self.spool_worker: SpoolWorker | None = None
         self.sync_worker: SyncWorker | None = None
         self._key_gate = KeyGate(self, self._deliver_key)
+        self._next_form: IntakeScreen | None = None  # built ahead: see prebuild_intake
+        self._next_form_lang = self.lang
         self.backup_worker: DailyBackup | None = None
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
@@ -366,14 +371,50 @@ class CounterApp(App[None]):
     def intake_screen(self, card: IdCard | None = None) -> IntakeScreen:
         """A new intake form (with the officer's kept draft, if any).
 
-        Built afresh each time: a form kept installed between citizens held on to every
-        "received" dialog shown over it (a soak of 30 dossiers grew Textual's render caches by
-        tens of thousands of entries), so keys typed while it is built wait in the key gate
-        instead."""
-        return IntakeScreen(card=card)
+        Building the form (about a hundred widgets) is most of the time between F2 and the
+        first key landing, so the next form is built ahead of time, while the officer is on
+        the list or reading the "received" dialog (`prebuild_intake`), and taken here. Each
+        citizen still gets a form of their own: a form kept installed between citizens held
+        on to every "received" dialog shown over it (a soak of 30 dossiers grew Textual's
+        render caches by tens of thousands of entries)."""
+        screen, self._next_form = self._next_form, None
+        if screen is None or self.lang != self._next_form_lang:
+            if screen is not None:
+                self._drop_form(screen)
+            screen = IntakeScreen()
+        screen.card = card
+        return screen
+
+    def prebuild_intake(self) -> None:
+        """Build the next intake form now, off screen, unless one is ready or nobody is
+        logged in. Called when the officer has a moment (the list, the "received" dialog)."""
+        if self._next_form is not None or self.desk.officer is None or not self.is_running:
+            return
+        if isinstance(self.screen, IntakeScreen) and not self.screen.saved:
+            return  # the officer is typing: the build would hold their keys
+        screen = IntakeScreen()
+        screen.prebuilt = True
+        self._next_form, self._next_form_lang = screen, self.lang
+        self._load_screen_css(screen)
+        self._register(self, screen)
+
+    def prebuild_intake_soon(self) -> None:
+        """After the screen now opening has settled, so its first keys never wait for it."""
+        self.set_timer(self.PREBUILD_DELAY_S, self.prebuild_intake)
+
+    def _drop_form(self, screen: IntakeScreen) -> None:
+        with contextlib.suppress(Exception):  # the app closing underneath
+            screen.remove()
+
+    def _drop_next_form(self) -> None:
+        """Logout or a language change: the form built for that moment no longer fits."""
+        screen, self._next_form = self._next_form, None
+        if screen is not None:
+            self._drop_form(screen)
 
     async def action_logout(self) -> None:
         self._keep_drafts()
+        self._drop_next_form()
         self.desk.logout()
         self.scan_buffer = ""
         await self._pop_to_base()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -70,8 +71,12 @@ class BoardApp(App[None]):
         page_seconds: float = PAGE_SECONDS,
         lang: str = "vi",
         on_terminal: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ):
         super().__init__()
+        # Monotonic seconds that pace the calls and the pages; a test passes one it advances,
+        # and calls `tick()`, instead of waiting on the wall clock.
+        self.clock = clock
         self.on_terminal = on_terminal  # run for real: quit if the terminal goes away
         self.lang = lang if lang in LANGS else "vi"
         translate_bindings(self, self.lang)
@@ -116,7 +121,7 @@ class BoardApp(App[None]):
         self._shown = True
         self.refresh_view()
         self.set_interval(self.poll, self.refresh_view)
-        self.set_interval(min(self.poll, 0.25), self._tick)
+        self.set_interval(min(self.poll, 0.25), self.tick)
         if self.on_terminal:
             quit_when_terminal_closes(self)
 
@@ -142,13 +147,13 @@ class BoardApp(App[None]):
                 self._seen = c.id
         if self.view is None or view.version != self.view.version:
             self.view = view
-        self._tick()
+        self.tick()
 
-    def _tick(self) -> None:
+    def tick(self) -> None:
         """Show the next waiting call once the current one had its time; turn the page."""
         if not self._shown or not self.query("#board-clock"):  # not yet, or closing
             return
-        now = time.monotonic()
+        now = self.clock()
         if self._pending and now - self._shown_at >= self.hold:
             call = self._pending.popleft()
             self._recent.appendleft(call)

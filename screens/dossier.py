@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from counter.catalogue import delivery_label, form_label
-from counter.dossiers import Dossier, payment_state_label
+from counter.dossiers import Dossier, fmt_birth_date, payment_state_label, sex_label
 from counter.errors import CounterError, InvalidInput
 from counter.lifecycle import (
     ACTIONS,
@@ -136,6 +136,8 @@ class DossierScreen(QueueKeys, CounterScreen):
         person.append(f" ({self.t('detail.kind.' + a.kind)})\n")
         person.append(a.name + "\n", style="bold")
         self._kv(person, "detail.id", a.id_number)
+        self._kv(person, "detail.birth", fmt_birth_date(a.birth_date))
+        self._kv(person, "detail.sex", sex_label(a.sex, self.lang))
         self._kv(person, "detail.phone", a.phone)
         self._kv(person, "detail.email", a.email)
         self._kv(person, "detail.address", a.address)

@@ -24,6 +24,7 @@ from counter import exports, stats
 from counter.desk import Desk
 from counter.errors import CounterError
 from counter.exports.dates import parse_day
+from counter.i18n import pick
 from screens.footer import CounterFooter
 from screens.i18n import tr
 from screens.keys import bind, translate_bindings
@@ -101,7 +102,7 @@ class ExportScreen(Screen[None]):
             with Horizontal(classes="exp-row"):
                 yield Label(self.t("exp.kind"))
                 yield Select(
-                    [(stats.pick(pair, self.lang), key) for key, pair in exports.KINDS.items()],
+                    [(pick(pair, self.lang), key) for key, pair in exports.KINDS.items()],
                     value="book",
                     allow_blank=False,
                     id="exp-kind",

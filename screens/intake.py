@@ -1,7 +1,8 @@
 """Receiving a dossier, keyboard only, in under a minute.
 
 Tab order follows the paper: procedure (type-ahead, Enter picks), name, ID, phone, email,
-address, then the checklist (already filled from the procedure), sets, payment, delivery, note.
+address, date of birth and sex (optional, last: a scanned card fills them), then the checklist
+(already filled from the procedure), sets, payment, delivery, note.
 Each field is checked when it loses focus with the same validation functions the desk uses, so
 the message under the field is the one a save would give; Ctrl+S saves, and a refusal focuses
 the field it names. A scanned chip ID card fills the applicant.
@@ -19,7 +20,7 @@ from dataclasses import asdict
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
@@ -37,6 +38,9 @@ from counter.dossiers import (
     Representative,
     documents_from_procedure,
     missing_documents,
+    parse_birth_date,
+    parse_sex,
+    sex_label,
 )
 from counter.errors import CounterError, InvalidInput
 from counter.idcard import IdCard
@@ -56,6 +60,8 @@ FIELD_WIDGETS = {
     "applicant.kind": "applicant-kind",
     "applicant.name": "applicant-name",
     "applicant.id_number": "applicant-id",
+    "applicant.birth_date": "applicant-birth",
+    "applicant.sex": "applicant-sex",
     "applicant.phone": "applicant-phone",
     "applicant.email": "applicant-email",
     "applicant.address": "applicant-address",
@@ -108,6 +114,10 @@ class ProcedurePicker(Vertical):
 class IntakeScreen(CounterScreen):
     """The new-dossier form."""
 
+    # The first field takes the focus as the form is shown: Textual's default focuses the
+    # scrolling form first, and moving off it restyles the whole form.
+    AUTO_FOCUS = "#procedure"
+
     BINDINGS = [  # noqa: RUF012
         bind("dossier.save", "save", priority=True),
         bind("form.kind", "toggle_kind", show=False),
@@ -128,6 +138,8 @@ class IntakeScreen(CounterScreen):
         "applicant-phone",
         "applicant-email",
         "applicant-address",
+        "applicant-birth",
+        "applicant-sex",
         "rep-name",
         "rep-id",
         "rep-phone",
@@ -146,11 +158,14 @@ class IntakeScreen(CounterScreen):
         self.saved = False
         self.has_draft = False
         self._draft_timer: Any = None
+        # Built ahead of time by the app (see CounterApp.prebuild_intake): started when shown.
+        self.prebuilt = False
+        self.started = False
 
     # -- layout ----------------------------------------------------------------------------
 
     def _field(self, widget_id: str, text: str, placeholder: str = "") -> ComposeResult:
-        with Horizontal(classes="field"):
+        with Horizontal(classes="field", id=f"{widget_id}-row"):
             yield Label(text, classes="field-label", id=f"{widget_id}-label")
             yield FieldInput(id=widget_id, placeholder=placeholder, compact=True)
         yield Static("", id=f"{widget_id}-error", classes="error field-error")
@@ -172,6 +187,8 @@ class IntakeScreen(CounterScreen):
                 yield from self._field("applicant-phone", t("form.phone"), "09xxxxxxxx")
                 yield from self._field("applicant-email", t("form.email"))
                 yield from self._field("applicant-address", t("form.address"))
+                yield from self._field("applicant-birth", t("form.birth"), t("form.birth.hint"))
+                yield from self._field("applicant-sex", t("form.sex"), t("form.sex.hint"))
                 yield Checkbox(t("form.organisation"), id="applicant-kind", compact=True)
                 yield Static(t("form.rep.toggle"), id="rep-hint", classes="hint")
                 with Vertical(id="rep"):
@@ -215,9 +232,39 @@ class IntakeScreen(CounterScreen):
         yield CounterFooter()
 
     def on_mount(self) -> None:
+        if not self.query("#procedure"):  # built ahead as the app closed: nothing to set up
+            return
         self.query_one("#procedure", Input).placeholder = self.t("form.procedure.placeholder")
         self.clear()
-        self.start()
+        if not self.prebuilt:
+            self.start()
+            self.started = True
+        else:
+            self.call_after_refresh(self.lay_out_ahead)
+
+    def lay_out_ahead(self) -> None:
+        """A form built ahead of time is also sized and laid out ahead (the width classes,
+        every widget's region): otherwise that work, a restyle and a reflow of the whole
+        form, is done when F2 shows it."""
+        if self.is_current or not self.is_attached:
+            return
+        size = self.app.size
+        self.post_message(events.Resize(size, size))
+        self._refresh_layout(size)
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """A form built ahead of time starts when it is first shown: the draft and the card
+        are the ones of that moment, not of when it was built. (One handler: Textual calls
+        either `_on_screen_resume` or `on_screen_resume` of a class, not both.)"""
+        first_show = not self.started
+        if first_show and self.prebuilt:
+            # Styled moments ago, off screen, under the same stylesheet: restyling a hundred
+            # widgets again is the largest part of showing it.
+            event.refresh_styles = False
+        super()._on_screen_resume(event)
+        if first_show:
+            self.started = True
+            self.start()
 
     def start(self) -> None:
         """Focus the first field, bring back a kept draft, take a scanned card."""
@@ -311,8 +358,8 @@ class IntakeScreen(CounterScreen):
         if self._draft_timer is not None:
             self._draft_timer.stop()
             self._draft_timer = None
-        if self.saved or not self.is_mounted:
-            return
+        if self.saved or not self.started or not self.is_mounted:
+            return  # a form built ahead and never shown holds nothing of the officer's
         try:
             if self.is_filled():
                 self.desk.save_draft(self.form_state())
@@ -324,7 +371,7 @@ class IntakeScreen(CounterScreen):
             pass  # logged out underneath: nothing to keep it under
 
     def draft_changed(self) -> None:
-        if self.restoring or self.saved:
+        if self.restoring or self.saved or not self.started:
             return
         if self._draft_timer is not None:
             self._draft_timer.stop()
@@ -345,11 +392,16 @@ class IntakeScreen(CounterScreen):
     # -- a scanned chip ID card --------------------------------------------------------------
 
     def fill_from_card(self, card: IdCard) -> None:
-        """The applicant from the card: name, number, address; birth and sex shown."""
+        """The applicant from the card: name, number, date of birth, sex, address."""
         self.query_one("#applicant-kind", Checkbox).value = False
+        sex = ""
+        with contextlib.suppress(InvalidInput):  # a sex the card spells oddly: left to type
+            sex = sex_label(parse_sex(card.sex), self.lang)
         for widget_id, value in (
             ("applicant-name", card.name),
             ("applicant-id", card.number),
+            ("applicant-birth", f"{card.birth:%d/%m/%Y}"),
+            ("applicant-sex", sex),
             ("applicant-address", card.address),
         ):
             if value:
@@ -453,6 +505,8 @@ class IntakeScreen(CounterScreen):
                 if org
                 else (lambda s: v.national_id(s, "applicant.id_number"))
             ),
+            "applicant-birth": lambda s: parse_birth_date(s, today=self.desk.now().date()),
+            "applicant-sex": parse_sex,
             "applicant-phone": lambda s: v.optional(v.phone, s, "applicant.phone"),
             "applicant-email": lambda s: v.optional(v.email, s, "applicant.email"),
             "applicant-address": lambda s: v.optional(v.address, s, "applicant.address"),
@@ -536,6 +590,9 @@ class IntakeScreen(CounterScreen):
             field = self.query_one(f"#{widget_id}", Input)
             if field.value.strip():
                 self.check_field(field)
+        for widget_id in ("applicant-birth", "applicant-sex"):  # a person's only
+            self.query_one(f"#{widget_id}-row").display = not org
+            self.set_error(widget_id, "")
 
     def action_toggle_kind(self) -> None:
         box = self.query_one("#applicant-kind", Checkbox)
@@ -579,6 +636,8 @@ class IntakeScreen(CounterScreen):
                 email=value("applicant-email"),
                 address=value("applicant-address"),
                 kind="organisation" if org else "person",
+                birth_date=value("applicant-birth"),
+                sex=value("applicant-sex"),
             ),
             documents=tuple(self.query_one(DocumentList).items),
             representative=rep,
@@ -622,6 +681,7 @@ class IntakeScreen(CounterScreen):
             self.capp.after_received(dossier, choice)
 
         self.app.push_screen(ReceivedModal(dossier), after)
+        self.capp.prebuild_intake_soon()  # Enter = next citizen opens a form already built
 
     def action_decline(self, form: str) -> None:
         """Mẫu 02 or 03 instead of a receipt: no appointment, the record is kept and printed."""

@@ -57,6 +57,7 @@ class MainScreen(QueueKeys, CounterScreen):
 
     def on_screen_resume(self) -> None:
         self.reload()
+        self.capp.prebuild_intake_soon()  # F2 then opens a form already built
 
     def on_resize(self, event: events.Resize) -> None:
         wide = event.size.width >= 120

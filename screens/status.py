@@ -21,7 +21,7 @@ from counter.timeutil import fmt_short
 from screens.base import CounterModal, CounterScreen
 from screens.footer import CounterFooter
 from screens.i18n import pick, tr
-from screens.keys import bind
+from screens.keys import KEYS, bind, key_label
 
 KIND_LABELS = {
     "receipt": ("Giấy tiếp nhận", "Receipt"),
@@ -161,7 +161,12 @@ class SystemStatusScreen(CounterScreen):
             if job.status == "uncertain":
                 state = self.t("status.uncertain", error=job.last_error)
                 question = question or self.t(
-                    "status.question", job=job.id, kind=label, printer=job.printer
+                    "status.question",
+                    job=job.id,
+                    kind=label,
+                    printer=job.printer,
+                    yes=self._key("status.printed"),
+                    no=self._key("status.not_printed"),
                 )
             elif job.status == "sending":
                 state = self.t("status.sending")
@@ -219,6 +224,11 @@ class SystemStatusScreen(CounterScreen):
 
     def action_cancel_job(self) -> None:
         self._do(self.desk.cancel_print)
+
+    def _key(self, binding_id: str) -> str:
+        """The key that answers, as configured ("Ctrl+Y"), for the question's text."""
+        keymap = getattr(self.app, "_keymap", {})
+        return key_label(str(keymap.get(binding_id) or KEYS[binding_id][0]).split(",")[0])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The "did it print?" answers only while a job waits for one (the footer has no room

@@ -3,34 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
 
 from counter import auth
-from counter.config import Config, parse_config
+from counter.config import Config
 from counter.desk import Desk
-from counter.timeutil import VN_TZ
-
-# A Thursday morning, a normal working day (26/11/2026).
-FROZEN_NOW = datetime(2026, 11, 26, 9, 30, tzinfo=VN_TZ)
-
-HOLIDAY_OVERRIDES = {
-    "2025": {"working_days": ["2025-04-26"]},
-    "2026": {"working_days": ["2026-08-22"]},
-}
-
-
-class FrozenClock:
-    """A clock tests move by hand: `clock.now = …`."""
-
-    def __init__(self, now: datetime = FROZEN_NOW):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -63,17 +45,6 @@ def _detach_log_files() -> Iterator[None]:
         for handler in [h for h in logger.handlers if hasattr(h, "_counter_marker")]:
             logger.removeHandler(handler)
             handler.close()
-
-
-def make_config(tmp_path: Path, **sections: dict) -> Config:
-    raw: dict = {
-        "counter": {"data_dir": str(tmp_path / "data"), "number": 3, "demo_data": False},
-        "holidays": HOLIDAY_OVERRIDES,
-        "printer": {"transport": "preview", "target": str(tmp_path / "receipts")},
-    }
-    for name, values in sections.items():
-        raw.setdefault(name, {}).update(values)
-    return parse_config(raw, source=tmp_path / "config.toml")
 
 
 @pytest.fixture

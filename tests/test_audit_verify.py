@@ -18,8 +18,8 @@ from counter import audit_verify, exports, signing
 from counter.config import Config
 from counter.desk import Desk
 from counter_cli.export import add_audit_arguments, run_audit_command, run_audit_verify
-from tests.conftest import FrozenClock
-from tests.helpers import CERTIFY, draft_for
+from tests.support.builders import CERTIFY, draft_for
+from tests.support.clock import FrozenClock
 
 DAY = date(2026, 11, 26)
 

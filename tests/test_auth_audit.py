@@ -9,8 +9,8 @@ import pytest
 from counter import audit
 from counter.desk import Desk
 from counter.errors import AuthError, InvalidInput
-from tests.conftest import FrozenClock
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FrozenClock
 
 
 def audit_actions(desk: Desk) -> list[str]:

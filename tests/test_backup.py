@@ -22,8 +22,9 @@ from counter.config import Config
 from counter.desk import Desk
 from counter.store import Store
 from counter_cli import main as cli
-from tests.conftest import FrozenClock, make_config
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
 
 
 def _desk(config: Config, clock: FrozenClock) -> Desk:

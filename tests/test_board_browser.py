@@ -22,9 +22,9 @@ from counter.queue import QueueSettings
 from counter.vi_numerals import call_words
 from portal.hub.app import Hub, create_app
 from portal.hub.server import RunningHub, serve_in_thread
-from tests.conftest import FrozenClock
+from tests.support.browser import CHROMIUM, need_browser
+from tests.support.clock import FrozenClock
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -37,21 +37,6 @@ ARGS = [
     "--autoplay-policy=no-user-gesture-required",
 ]
 SETTINGS = QueueSettings(max_per_person_per_day=0, max_per_person_per_area=0)
-
-
-def _need_browser() -> None:
-    missing = []
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        missing.append(f"chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package")
-    if missing:
-        message = "board browser test needs " + ", ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def _need_espeak() -> None:
@@ -93,7 +78,7 @@ class _Browser:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    _need_browser()
+    need_browser("the board browser test")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -16,8 +16,8 @@ from counter.queue_client import HubQueue
 from portal.hub.app import Hub, create_app
 from portal.hub.server import RunningHub, serve_in_thread
 from screens.board import BoardApp
-from tests.conftest import FrozenClock
-from tests.test_tui_support import wait_for
+from tests.support.clock import FrozenClock, SteppedClock
+from tests.support.tui import wait_for
 
 SETTINGS = QueueSettings(max_per_person_per_day=0, max_per_person_per_area=0)
 
@@ -69,12 +69,15 @@ async def test_fifty_counters_fit_the_terminal_or_turn_pages(
         counters[0].issue("A")
     for c in counters:
         c.call_next()
-    app = BoardApp(counters[0], poll=0.1, hold=0.05, page_seconds=0.3)
+    clock = SteppedClock()
+    app = BoardApp(counters[0], poll=0.1, hold=0.05, page_seconds=0.3, clock=clock)
     seen: set[int] = set()
     async with app.run_test(size=size) as pilot:
         await wait_for(pilot, lambda: app.view is not None and len(app.view.current) == 50)
         for _ in range(40):
-            await pilot.pause(0.1)
+            clock.advance(app.page_seconds)  # the next page is due: turn it, no waiting
+            app.tick()
+            await pilot.pause()
             _page, _pages, shown = app.current_page
             _width, height, lines = _page_lines(app)
             assert len(lines) <= height, "the counters overflow the board"

@@ -95,9 +95,9 @@ def test_codes_unique_across_counters_and_never_reused(tmp_path_factory, ops) ->
         for day in (date(2026, 11, 26), date(2026, 11, 27)):
             mine = sorted(
                 parse_code(c).seq
-                for c in seen  # type: ignore[union-attr]
+                for c in seen
                 if parse_code(c).counter_no == n and parse_code(c).day == day
-            )  # type: ignore[union-attr]
+            )
             assert mine == list(range(1, len(mine) + 1))  # dense, in order
         store.close()
 

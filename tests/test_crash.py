@@ -32,7 +32,7 @@ def _config(tmp_path: Path) -> Path:
 
 def _run_and_kill(cfg: Path, rng: random.Random) -> list[tuple[str, str, str]]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.crash_worker", str(cfg)],
+        [sys.executable, "-m", "tests.support.crash_worker", str(cfg)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -40,9 +40,13 @@ def _run_and_kill(cfg: Path, rng: random.Random) -> list[tuple[str, str, str]]:
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "ready"
-    time.sleep(rng.uniform(0.05, 0.6))  # a random moment, not a timing assertion
+    # At least one save before the kill, however loaded the machine (a slow start once left
+    # every round empty); then a random moment, not a timing assertion.
+    first = proc.stdout.readline()
+    time.sleep(rng.uniform(0.05, 0.6))
     proc.send_signal(signal.SIGKILL)
-    out, _ = proc.communicate(timeout=30)
+    rest, _ = proc.communicate(timeout=30)
+    out = first + rest
     reported = []
     for line in out.splitlines():
         parts = line.split()

@@ -14,18 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from counter import stats, timeliness
-from counter.config import HolidayOverrides, OfficeHours
+from counter.config import OfficeHours
 from counter.desk import Desk
 from counter.timeutil import VN_TZ, iso
 from counter.worktime import WorkCalendar
-from tests.conftest import FrozenClock
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FrozenClock
+from tests.support.config import CALENDAR_OVERRIDES
 
-OVERRIDES = {
-    2025: HolidayOverrides(working_days=frozenset({date(2025, 4, 26)})),
-    2026: HolidayOverrides(working_days=frozenset({date(2026, 8, 22)})),
-}
-CAL = WorkCalendar(OfficeHours(), OVERRIDES)
+CAL = WorkCalendar(OfficeHours(), CALENDAR_OVERRIDES)
 CUTOFF = time(15, 0)
 
 

@@ -12,15 +12,15 @@ from counter.desk import Desk
 from counter.dossiers import Applicant, Representative
 from counter.errors import AuthError, IllegalTransition, InvalidInput, NotFound
 from counter.timeutil import VN_TZ
-from tests.conftest import FrozenClock
-from tests.helpers import BIRTH, CERTIFY, draft_for
+from tests.support.builders import BIRTH, CERTIFY, draft_for
+from tests.support.clock import FrozenClock
 
 RESIDENCE = "1.004194"  # Đăng ký tạm trú: 3 working days
 
 
 def counts(desk: Desk) -> tuple[int, int, int, int]:
     q = desk.store.conn.execute
-    return tuple(  # type: ignore[return-value]
+    return tuple(
         q(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("dossiers", "dossier_events", "audit", "outbox")
     )

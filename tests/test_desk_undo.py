@@ -10,8 +10,8 @@ import pytest
 from counter.desk import UNDO_WINDOW, Desk
 from counter.errors import IllegalTransition
 from counter.lifecycle import ACTIONS, REVERSIBLE, TERMINAL_ACTIONS
-from tests.conftest import FrozenClock
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FrozenClock
 
 # Columns undo may legitimately change besides restoring the rest.
 _BOOKKEEPING = {"updated_at", "version"}
@@ -34,7 +34,7 @@ def _row(desk: Desk, uuid: str) -> dict[str, object]:
     return {k: v for k, v in row.items() if k not in _BOOKKEEPING}
 
 
-def _setup(desk: Desk, clock: FrozenClock, steps: list) -> str:  # type: ignore[type-arg]
+def _setup(desk: Desk, clock: FrozenClock, steps: list) -> str:
     dossier = desk.receive(draft_for(desk))
     for step in steps:
         clock.now += timedelta(hours=2)

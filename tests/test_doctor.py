@@ -11,10 +11,10 @@ import zxingcpp
 from counter.config import parse_config
 from counter_cli.doctor import print_test_page, run_doctor
 from printing.decode import decode_raster
-from tests.printer_emulator import EmulatedPrinter
+from tests.support.printer_emulator import EmulatedPrinter
 
 
-def _config(tmp_path: Path, **printer: object):  # type: ignore[no-untyped-def]
+def _config(tmp_path: Path, **printer: object):
     return parse_config(
         {
             "counter": {"data_dir": str(tmp_path / "data"), "demo_data": False},
@@ -101,7 +101,7 @@ def test_printer_test_page_carries_every_letter_and_a_readable_qr(tmp_path: Path
     assert all(letter in printed for letter in ALL) and len(ALL) == 134
 
 
-def cfg_now():  # type: ignore[no-untyped-def]
+def cfg_now():
     from counter.timeutil import system_clock
 
     return system_clock()

@@ -32,10 +32,11 @@ from counter.documents import (
 )
 from counter.timeutil import VN_TZ, iso
 from printing.spool_worker import drain_once, job_bytes
-from tests.conftest import FrozenClock, make_config
 from tests.golden.spooled_forms import PRINTERS, SPOOLED, golden
-from tests.helpers import CERTIFY, draft_for
-from tests.printer_emulator import EmulatedPrinter
+from tests.support.builders import CERTIFY, draft_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
+from tests.support.printer_emulator import EmulatedPrinter
 
 NAME = "Nguyễn Thị Hằng"
 

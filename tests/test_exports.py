@@ -23,8 +23,8 @@ from counter.desk import Desk
 from counter.errors import AuthError, InvalidInput
 from counter.timeutil import VN_TZ
 from counter_cli.export import add_export_arguments, resolve_range, run_export_command
-from tests.conftest import FrozenClock
-from tests.helpers import seed_demo_store, supervisor_on_copy
+from tests.support.builders import seed_demo_store, supervisor_on_copy
+from tests.support.clock import FrozenClock
 
 START, END = date(2026, 11, 16), date(2026, 11, 26)
 

@@ -29,8 +29,9 @@ from counter.timeutil import VN_TZ
 from printing.layout import layout
 from printing.render import render_job
 from printing.spool_worker import build_documents
-from tests.conftest import FrozenClock, make_config
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
 
 RESIDENCE = "1.004194"  # 3 working days, fee 15 000 đ
 

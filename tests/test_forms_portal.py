@@ -15,9 +15,9 @@ import pytest
 from counter.sync import sync_once
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_portal_page import ADMIN, lookup_counter, text_of
-from tests.test_sync_support import AGENCY, Counter
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.portal import ADMIN, lookup_counter, text_of
+from tests.support.sync import AGENCY, Counter
 
 RESIDENCE = "1.004194"
 
@@ -45,7 +45,7 @@ def page(c: Counter, uuid: str) -> str:
 
 
 def test_forms_and_fees_reach_the_page(counter: Counter) -> None:
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
 
     desk = counter.desk
     # Mẫu 02 at intake: not received, what to add, no appointment.

@@ -26,7 +26,7 @@ from counter.vi_numerals import VOCABULARY
 from portal.hub.app import Hub, create_app
 from portal.hub.hall_audio import CLIPS
 from portal.hub.server import RunningHub, serve_in_thread
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 SETTINGS = QueueSettings(max_per_person_per_day=0, max_per_person_per_area=0)
 

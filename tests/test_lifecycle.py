@@ -13,9 +13,9 @@ from counter.errors import IllegalTransition
 from counter.lifecycle import STATUSES, transition
 from counter.timeutil import VN_TZ, iso
 from counter.worktime import WorkCalendar
-from tests.test_worktime import OVERRIDES
+from tests.support.config import CALENDAR_OVERRIDES
 
-CAL = WorkCalendar(OfficeHours(), OVERRIDES)
+CAL = WorkCalendar(OfficeHours(), CALENDAR_OVERRIDES)
 
 
 def vn(d: int, h: int, mi: int = 0) -> datetime:

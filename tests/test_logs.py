@@ -19,8 +19,8 @@ from counter.sync import worker as sync_worker
 from portal import admin
 from portal.server import ThreadedPortal
 from printing.spool_worker import drain_once
-from tests.conftest import make_config
-from tests.test_sync_support import AGENCY, free_port
+from tests.support.config import make_config
+from tests.support.sync import AGENCY, free_port
 
 
 def test_redact_masks_phones_ids_and_emails_but_not_codes_or_uuids() -> None:
@@ -112,7 +112,7 @@ def test_a_days_log_names_no_one_and_keeps_every_failure(tmp_path: Path) -> None
                 deadline -= 1
             worker.stop()
         finally:
-            sync_worker.sync_once = original  # type: ignore[assignment]
+            sync_worker.sync_once = original
     desk.close()
     for h in logging.getLogger("counter").handlers:
         h.flush()
@@ -141,7 +141,7 @@ def test_a_days_log_names_no_one_and_keeps_every_failure(tmp_path: Path) -> None
 def test_a_rating_post_with_sixty_fields_is_refused_not_a_server_error(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from tests.test_portal_page import lookup_counter, receive
+    from tests.support.portal import lookup_counter, receive
 
     caplog.set_level(logging.INFO)
     with ThreadedPortal(tmp_path / "portal.db") as portal:

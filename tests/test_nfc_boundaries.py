@@ -27,8 +27,9 @@ from printing.letters import ALL
 from printing.raster import render
 from printing.render import render_job
 from printing.spool_worker import build_documents
-from tests.conftest import FrozenClock, make_config
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
 
 AGENCY = "UBND phường Hoàn Kiếm"
 NAME = "Nguyễn Thị Hường"

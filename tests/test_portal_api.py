@@ -12,20 +12,19 @@ from typing import Any
 import httpx
 import pytest
 
-from counter.desk import Desk
 from portal import admin
 from portal.app import MAX_INT, Limits
 from portal.cli import main as portal_main
 from portal.server import ThreadedPortal, load_settings
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_sync_support import AGENCY, make_counter, payload_of, receive_some
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.sync import AGENCY, make_counter, outbox_entries, receive_some
 
 LIMITS = Limits(max_batch=20, max_body_bytes=64 * 1024, max_pull=3)
 
 
 @pytest.fixture
 def portal(portal_db: str) -> Iterator[ThreadedPortal]:  # noqa: F811
-    """A real portal on SQLite and on PostgreSQL (tests/pg.py starts a private cluster)."""
+    """A real portal on SQLite and on PostgreSQL (tests/support/pg.py starts a private cluster)."""
     with ThreadedPortal(portal_db, LIMITS) as p:
         yield p
 
@@ -50,24 +49,6 @@ def _enroll(http: httpx.Client, portal: ThreadedPortal, device_id: str, counter:
     )
     assert resp.status_code == 200, resp.text
     return str(resp.json()["token"])
-
-
-def _entries(desk: Desk, seqs: list[int]) -> list[dict[str, Any]]:
-    out = []
-    for seq in seqs:
-        row = desk.store.conn.execute(
-            "SELECT kind, schema_version, created_at FROM outbox WHERE seq = ?", (seq,)
-        ).fetchone()
-        out.append(
-            {
-                "seq": seq,
-                "kind": row[0],
-                "schema_version": row[1],
-                "created_at": row[2],
-                "payload": payload_of(desk.store, seq),
-            }
-        )
-    return out
 
 
 def _err(resp: httpx.Response) -> tuple[int, str, str]:
@@ -138,24 +119,30 @@ def test_push_applies_each_sequence_once_and_in_order(
     auth = {"authorization": f"Bearer {_enroll(http, portal, c.device_id)}"}
 
     first = http.post(
-        "/api/v1/push", json={"after_seq": 0, "entries": _entries(c.desk, [1, 2, 3])}, headers=auth
+        "/api/v1/push",
+        json={"after_seq": 0, "entries": outbox_entries(c.desk, [1, 2, 3])},
+        headers=auth,
     ).json()
     assert (first["applied"], first["duplicates"], first["accepted_through"]) == (3, 0, 3)
     # The same batch again (its answer was lost): nothing changes.
     again = http.post(
-        "/api/v1/push", json={"after_seq": 0, "entries": _entries(c.desk, [1, 2, 3])}, headers=auth
+        "/api/v1/push",
+        json={"after_seq": 0, "entries": outbox_entries(c.desk, [1, 2, 3])},
+        headers=auth,
     ).json()
     assert (again["applied"], again["duplicates"], again["last_seq"]) == (0, 3, 3)
     # Skipping ahead is refused: entry 5 cannot come before 4.
     gap = http.post(
-        "/api/v1/push", json={"after_seq": 4, "entries": _entries(c.desk, [5, 6])}, headers=auth
+        "/api/v1/push",
+        json={"after_seq": 4, "entries": outbox_entries(c.desk, [5, 6])},
+        headers=auth,
     ).json()
     assert gap["applied"] == 0 and gap["halt"]["code"] == "sequence_gap"
     assert gap["halt"]["class"] == "retry" and gap["halt"]["last_seq"] == 3
     # An overlapping batch applies only what is new.
     rest = http.post(
         "/api/v1/push",
-        json={"after_seq": 1, "entries": _entries(c.desk, [2, 3, 4, 5, 6])},
+        json={"after_seq": 1, "entries": outbox_entries(c.desk, [2, 3, 4, 5, 6])},
         headers=auth,
     ).json()
     assert (rest["applied"], rest["duplicates"], rest["last_seq"]) == (3, 2, 6)
@@ -163,7 +150,9 @@ def test_push_applies_each_sequence_once_and_in_order(
     assert portal.storage.query("SELECT count(*) FROM dossiers") == [(4,)]
     assert portal.storage.query("SELECT count(*) FROM dossier_events") == [(6,)]
     unordered = http.post(
-        "/api/v1/push", json={"after_seq": 6, "entries": _entries(c.desk, [2, 1])}, headers=auth
+        "/api/v1/push",
+        json={"after_seq": 6, "entries": outbox_entries(c.desk, [2, 1])},
+        headers=auth,
     )
     assert _err(unordered) == (422, "rejected", "unordered_batch")
 
@@ -174,7 +163,7 @@ def test_rejections_are_recorded_and_the_sequence_moves_on(
     c = make_counter(tmp_path, 3, portal.url, "")
     receive_some(c, 3, act_every=0)
     auth = {"authorization": f"Bearer {_enroll(http, portal, c.device_id)}"}
-    entries = _entries(c.desk, [1, 2, 3])
+    entries = outbox_entries(c.desk, [1, 2, 3])
     entries[0]["payload"]["dossier"]["code"] = "000.00.12.H26-261126-090001"  # counter 9's
     entries[1]["kind"] = "queue.call"
     newer = {**entries[2], "schema_version": 2}
@@ -190,7 +179,7 @@ def test_rejections_are_recorded_and_the_sequence_moves_on(
     assert out["applied"] == 1 and out["last_seq"] == 3
     assert [r["seq"] for r in admin.rejected_entries(portal.storage)] == [1, 2]
     # A different entry under an old sequence number is flagged, never silently dropped.
-    forged = _entries(c.desk, [3])
+    forged = outbox_entries(c.desk, [3])
     forged[0]["payload"]["event"]["action"] = "forged"
     out = http.post("/api/v1/push", json={"after_seq": 2, "entries": forged}, headers=auth).json()
     assert out["rejected"][0]["reason"].startswith("sequence_reused")
@@ -219,7 +208,7 @@ def test_every_integer_of_an_entry_is_stored_or_rejected_on_both_databases(
     c = make_counter(tmp_path, 3, portal.url, "")
     receive_some(c, 1, act_every=0)
     auth = {"authorization": f"Bearer {_enroll(http, portal, c.device_id)}"}
-    base = _entries(c.desk, [1])[0]
+    base = outbox_entries(c.desk, [1])[0]
     paths = [p for p in _int_paths(base) if p != ("seq",)]
     assert {("schema_version",), ("payload", "dossier", "status_code")} <= set(paths)
     last = 0
@@ -253,7 +242,7 @@ def test_limits_answer_clear_4xx(
     c = make_counter(tmp_path, 3, portal.url, "")
     receive_some(c, 1, act_every=0)
     auth = {"authorization": f"Bearer {_enroll(http, portal, c.device_id)}"}
-    one = _entries(c.desk, [1])[0]
+    one = outbox_entries(c.desk, [1])[0]
     many = [{**one, "seq": i + 1} for i in range(LIMITS.max_batch + 1)]
     resp = http.post("/api/v1/push", json={"after_seq": 0, "entries": many}, headers=auth)
     assert _err(resp) == (413, "retry", "batch_too_large")

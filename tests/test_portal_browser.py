@@ -11,7 +11,6 @@ Under CI (CI=true) a missing chromium or playwright fails the test instead of sk
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,34 +22,9 @@ from portal import admin
 from portal.server import ThreadedPortal
 from printing.decode import decode_raster
 from printing.spool_worker import drain_once
-from tests.helpers import draft_for
-from tests.test_sync_support import AGENCY
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-def _need_browser() -> None:
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package")
-    if missing:
-        message = "missing " + ", ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+from tests.support.browser import ARGS, CHROMIUM, need_browser
+from tests.support.builders import draft_for
+from tests.support.sync import AGENCY
 
 
 @pytest.fixture
@@ -62,10 +36,10 @@ def portal(tmp_path: Path) -> Iterator[ThreadedPortal]:
 def test_scan_the_printed_receipt_then_follow_and_rate_in_chromium(
     tmp_path: Path, portal: ThreadedPortal
 ) -> None:
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
-    from tests.test_portal_page import CRITERIA, lookup_counter
+    from tests.support.portal import CRITERIA, lookup_counter
 
     code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
     counter = lookup_counter(tmp_path, 3, portal, code)

@@ -20,8 +20,8 @@ import pytest
 
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_sync_support import AGENCY
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.sync import AGENCY
 
 ADMIN = "fuzz-admin-token-0123456789"
 

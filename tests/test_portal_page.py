@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import logging
 import re
@@ -20,30 +19,9 @@ import pytest
 from counter.sync import sync_once
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.conftest import make_config
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_sync_support import AGENCY, Counter
-
-ADMIN = "admin-secret-token-for-tests"
-CRITERIA = {f"c{i}": "2" for i in range(1, 10)}
-
-
-def lookup_counter(base: Path, number: int, portal: ThreadedPortal, code: str = "") -> Counter:
-    """A counter whose receipts point at this portal ([agency] lookup_website)."""
-    from counter.desk import Desk
-
-    folder = base / f"counter{number:02d}"
-    folder.mkdir(parents=True, exist_ok=True)
-    config = make_config(
-        folder,
-        counter={"number": number},
-        agency={"lookup_website": portal.url},
-        portal={"url": portal.url, "enrollment_code": code, "timeout_seconds": 5.0},
-    )
-    desk = Desk.open(config)
-    desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
-    desk.login("canbo", "1234")
-    return Counter(config, desk)
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.portal import ADMIN, CRITERIA, lookup_counter, receive, text_of
+from tests.support.sync import AGENCY, Counter
 
 
 @pytest.fixture
@@ -59,18 +37,6 @@ def counter(tmp_path: Path, portal: ThreadedPortal) -> Iterator[Counter]:
     assert sync_once(c.store, c.config).ok  # enrolled: the portal knows the device secret
     yield c
     c.desk.close()
-
-
-def receive(c: Counter) -> tuple[str, str]:
-    from tests.helpers import draft_for
-
-    d = c.desk.receive(draft_for(c.desk, "1.004194"))
-    return d.uuid, c.desk.lookup_url(d)
-
-
-def text_of(resp: httpx.Response) -> str:
-    body = re.sub(r"<style.*?</style>", " ", resp.text, flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
 
 
 def test_receipt_url_verifies_before_and_after_sync(

@@ -27,10 +27,10 @@ import pytest
 from counter.sync import sync_once
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.portal_states import Made, make_states
-from tests.test_portal_browser import ARGS, CHROMIUM, _need_browser
-from tests.test_portal_page import CRITERIA, lookup_counter
-from tests.test_sync_support import AGENCY, Counter
+from tests.support.browser import ARGS, CHROMIUM, need_browser, wait_until
+from tests.support.portal import CRITERIA, lookup_counter
+from tests.support.portal_states import Made, make_states
+from tests.support.sync import AGENCY, Counter
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -83,7 +83,7 @@ def states(site: tuple[ThreadedPortal, Counter]) -> dict[str, Made]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _need_browser()
+    need_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -92,15 +92,6 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
-
-
-def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:
-    """Poll `expression` with `page.evaluate` (DevTools' evaluate, which the page's CSP does
-    not govern; `wait_for_function` polls with eval, which `default-src 'none'` forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
-        page.wait_for_timeout(50)
 
 
 def axe_violations(page: Any) -> list[str]:
@@ -224,7 +215,7 @@ def test_an_incomplete_rating_is_announced_and_focused(
 ) -> None:
     """Without the browser's own check (an old browser, or a form sent by other means) the
     portal's 422 names the problem, in an alert that takes the focus, above the form."""
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
 
     _, counter = site
     desk = counter.desk

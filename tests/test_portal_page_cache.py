@@ -31,9 +31,9 @@ from portal.app import create_app
 from portal.page_cache import CachedPage, PageCache, page_key
 from portal.server import ThreadedPortal
 from portal.storage import utc_now
-from tests.conftest import make_config
-from tests.portal_states import Made, make_states, patch_snapshot
-from tests.test_sync_support import AGENCY, Counter
+from tests.support.config import make_config
+from tests.support.portal_states import Made, make_states, patch_snapshot
+from tests.support.sync import AGENCY, Counter
 
 STATUSES = ("received", "processing", "supplement_requested", "result_ready", "returned")
 
@@ -54,7 +54,7 @@ class Site:
             page_module.PageCache = lambda: PageCache(0)  # type: ignore[assignment,misc]
             self.oracle = create_app(self.storage)
         finally:
-            page_module.PageCache = real  # type: ignore[misc]
+            page_module.PageCache = real
         self.loop = asyncio.new_event_loop()
         self.days = 0
         base = self.storage.clock

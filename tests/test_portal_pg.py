@@ -29,10 +29,9 @@ from portal import admin
 from portal.pg import PostgresStorage
 from portal.server import ThreadedPortal
 from portal.storage import CitizenView
-from tests.pg import PgCluster, pg_cluster  # noqa: F401  (fixture)
-from tests.test_portal_api import _entries
-from tests.test_portal_page import CRITERIA, lookup_counter, receive, text_of
-from tests.test_sync_support import AGENCY, ROOT, Counter, free_port
+from tests.support.pg import PgCluster, pg_cluster  # noqa: F401  (fixture)
+from tests.support.portal import CRITERIA, lookup_counter, receive, text_of
+from tests.support.sync import AGENCY, ROOT, Counter, free_port, outbox_entries
 
 ADMIN = "pg-admin-token-0123456789abc"
 
@@ -145,7 +144,7 @@ def test_two_workers_over_postgresql_behave_as_one_portal(
     # The same push, eight times at once, on eight connections: applied once.
     token = c.store.get_setting("sync.token")
     seqs = [r[0] for r in c.store.conn.execute("SELECT seq FROM outbox ORDER BY seq")]
-    body = {"after_seq": 0, "entries": _entries(c.desk, seqs)}
+    body = {"after_seq": 0, "entries": outbox_entries(c.desk, seqs)}
     auth = {"authorization": f"Bearer {token}"}
     with ThreadPoolExecutor(8) as pool:
         answers = list(

@@ -25,9 +25,9 @@ from portal import admin
 from portal.page import code_prefix
 from portal.server import ThreadedPortal
 from portal.storage import SQLiteStorage
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_portal_page import lookup_counter, receive
-from tests.test_sync_support import AGENCY, Counter
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.portal import lookup_counter, receive
+from tests.support.sync import AGENCY, Counter
 
 FREE = 10  # failures free of delay per address
 PREFIX_FREE = 30  # per code prefix

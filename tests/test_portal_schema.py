@@ -20,8 +20,8 @@ import pytest
 from portal.storage import MIGRATIONS, SCHEMA_VERSION, SQLiteStorage
 from portal.storage.schema import DIALECT_WORDS
 from portal.storage.sqlite import apply_migration
-from tests.pg import PgCluster, pg_cluster  # noqa: F401  (fixture)
 from tests.schema_shape import pg_shape, sqlite_shape
+from tests.support.pg import PgCluster, pg_cluster  # noqa: F401  (fixture)
 
 # 32-bit integer columns on PostgreSQL, each with what keeps its values small. Any other
 # integer column must be BIGINT, as wide as every SQLite INTEGER.

@@ -24,9 +24,10 @@ from counter.sync import K_PROFILE, sync_once
 from counter.worktime import WorkCalendar
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.conftest import make_config
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.portal_states import (
+from tests.support.config import make_config
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.portal import CRITERIA, lookup_counter, text_of
+from tests.support.portal_states import (
     EXTENSION_REASON,
     REFUSAL,
     STOP,
@@ -36,8 +37,7 @@ from tests.portal_states import (
     Made,
     make_states,
 )
-from tests.test_portal_page import CRITERIA, lookup_counter, text_of
-from tests.test_sync_support import AGENCY, Counter
+from tests.support.sync import AGENCY, Counter
 
 OFFICE = (
     "UBND phường Hoàn Kiếm",
@@ -159,7 +159,7 @@ def test_page_reads_only_the_snapshot_fields_it_declares(
     """The page sees the same snapshot fields on SQLite as PostgreSQL's trimmed read sends:
     a field outside PAGE_SNAPSHOT_FIELDS (here the applicant's ID, phone and address, which
     the snapshot does hold) never reaches the page, whatever the backend."""
-    from tests.portal_states import patch_snapshot
+    from tests.support.portal_states import patch_snapshot
 
     made = states["received"]
     patch_snapshot(portal, made.uuid, closed_reason="<script>x</script>")
@@ -256,7 +256,7 @@ def test_profile_follows_config_changes_and_each_device_shows_its_own(
     tmp_path: Path, portal: ThreadedPortal, counter: Counter
 ) -> None:
     from counter.desk import Desk
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
 
     mine = counter.desk.receive(draft_for(counter.desk, "1.004194"))
     url = counter.desk.lookup_url(mine)
@@ -353,7 +353,7 @@ def test_the_counter_reports_a_refused_profile_and_keeps_syncing(
         return {**build_profile(config, today), "hours": "all day"}
 
     monkeypatch.setattr(sync_enroll, "build_profile", broken)
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
 
     counter.desk.receive(draft_for(counter.desk, "1.004194"))
     report = sync_once(counter.store, counter.config)

@@ -26,8 +26,7 @@ from portal import admin
 from portal.cli import main as portal_main
 from portal.server import ThreadedPortal
 from portal.witness import WITNESS_KEY_FILE
-from tests.test_sync_support import AGENCY, Counter, make_counter, receive_some
-from tests.test_witness_attacks import add_supervisor
+from tests.support.sync import AGENCY, Counter, add_supervisor, make_counter, receive_some
 
 ADMIN = "admin-token-for-witness-tests"
 

@@ -1,5 +1,5 @@
 """Each receipt prints at most once, against network printers that misbehave the way real ones
-do (tests/printer_emulator.py on 127.0.0.1), and one stuck printer never holds up another.
+do (tests/support/printer_emulator.py on 127.0.0.1), and one stuck printer never holds up another.
 
 The spool's promise: a job is `sent` only when the printer confirmed it, `pending` (retried)
 only when nothing of it left, and `uncertain` otherwise: never sent again until the officer
@@ -33,9 +33,10 @@ from counter.store import Store
 from counter.timeutil import parse_iso
 from printing.errors import DeliveryUncertain, PrinterUnavailable
 from printing.spool_worker import SpoolWorker, drain_once
-from tests.conftest import FROZEN_NOW, FrozenClock, make_config
-from tests.helpers import draft_for
-from tests.printer_emulator import EmulatedPrinter
+from tests.support.builders import draft_for
+from tests.support.clock import FROZEN_NOW, FrozenClock
+from tests.support.config import make_config
+from tests.support.printer_emulator import EmulatedPrinter
 
 PAGE = SelfTestPage("quay", "TM-T20II", "raster", 576, FROZEN_NOW)
 
@@ -616,6 +617,6 @@ def test_no_job_is_ever_printed_twice_without_an_officer_saying_so(
             unsure = sum(1 for t in tries[:-1] if t in ("uncertain", "bug"))
             assert unsure <= said.count(False)
     finally:
-        worker_module.open_transport = original  # type: ignore[assignment]
+        worker_module.open_transport = original
         reader.close()
         desk.close()

@@ -8,7 +8,7 @@ from PIL import Image
 from counter.desk import Desk
 from printing.plain import preview_text, qr_lines
 from printing.spool_worker import build_documents
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
 
 
 def lines_to_image(lines: list[str], scale: int = 6) -> Image.Image:

@@ -15,9 +15,10 @@ from counter.lookup import parse_lookup_url, verify_token
 from counter.vietqr import parse_tlv, verify_crc
 from printing.decode import decode_raster
 from printing.spool_worker import SpoolWorker, build_documents, drain_once
-from tests.conftest import FrozenClock, make_config
-from tests.helpers import CERTIFY, draft_for
-from tests.printer_emulator import EmulatedPrinter
+from tests.support.builders import CERTIFY, draft_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
+from tests.support.printer_emulator import EmulatedPrinter
 
 
 def network_desk(tmp_path: Path, clock: FrozenClock, target: str, **printer) -> Desk:
@@ -164,9 +165,9 @@ def test_reprint_is_marked_and_two_copies_are_labelled(officer_desk: Desk) -> No
     job_id = officer_desk.reprint(d.uuid)
     job = next(j for j in officer_desk.print_jobs(d.uuid) if j.id == job_id)
     docs = build_documents(job)
-    assert docs[0].reprint is True  # type: ignore[union-attr]
+    assert docs[0].reprint is True
     two = job.__class__(**{**job.__dict__, "copies": 2})
-    labels = [doc.copy_label for doc in build_documents(two)]  # type: ignore[union-attr]
+    labels = [doc.copy_label for doc in build_documents(two)]
     assert labels == ["Liên 1: Lưu tại cơ quan", "Liên 2: Giao người nộp hồ sơ"]
 
 

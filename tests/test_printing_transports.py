@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from printing.transports import (
     open_transport,
     parse_host_port,
 )
+from tests.support.printer_emulator import EmulatedPrinter
 
 AT = datetime(2026, 11, 26, 8, 15, tzinfo=VN_TZ)
 
@@ -31,41 +31,18 @@ def _job() -> bytes:
     return render_job(TicketData("A015", "Tư pháp", AT, 2, "Trung tâm"), PrinterConfig()).data
 
 
-class Listener:
-    """A one-shot raw-9100 printer on 127.0.0.1 that stops by itself."""
-
-    def __init__(self) -> None:
-        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(1)
-        self.server.settimeout(5)
-        self.port = self.server.getsockname()[1]
-        self.received = b""
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        with self.server:
-            conn, _ = self.server.accept()
-            with conn:
-                conn.settimeout(5)
-                chunks = []
-                while chunk := conn.recv(65536):
-                    chunks.append(chunk)
-                self.received = b"".join(chunks)
-
-
 def test_network_transport_delivers_exact_bytes() -> None:
     data = _job()
-    listener = Listener()
-    transport = open_transport(
-        PrinterConfig(transport="network", target=f"127.0.0.1:{listener.port}")
-    )
-    assert isinstance(transport, NetworkTransport)
-    transport.send(data, timeout=5)
-    listener.thread.join(5)
-    # The paper-sensor query goes first (unanswered here), then exactly the job's bytes.
-    assert listener.received == PAPER_STATUS + data
+    printer = EmulatedPrinter("ok", answers_status=False)
+    try:
+        transport = open_transport(PrinterConfig(transport="network", target=printer.target))
+        assert isinstance(transport, NetworkTransport)
+        transport.send(data, timeout=5)
+        assert printer.wait_read()
+        # The paper-sensor query goes first (unanswered here), then exactly the job's bytes.
+        assert [bytes(r) for r in printer.raw] == [PAPER_STATUS + data]
+    finally:
+        printer.close()
 
 
 def _free_port() -> int:
@@ -157,8 +134,6 @@ def test_confirmation_waits_for_the_answer_to_its_own_status_query() -> None:
     """A raster job can hold the bytes of status queries by chance; the printer answers them
     as it reads. The job is confirmed only by the answer to the query sent after it, when the
     printer has read every byte."""
-    from tests.printer_emulator import EmulatedPrinter
-
     data = b"\x1b@" + b"A" * 30_000 + PAPER_STATUS + b"B" * 30_000 + b"\x10\x04\x01" + b"C" * 20_000
     printer = EmulatedPrinter("keep_open", rate=400_000)
     try:
@@ -170,7 +145,6 @@ def test_confirmation_waits_for_the_answer_to_its_own_status_query() -> None:
 
 def test_keep_open_without_status_is_uncertain_and_reset_before_the_job_is_not() -> None:
     from printing.errors import DeliveryUncertain
-    from tests.printer_emulator import EmulatedPrinter
 
     silent = EmulatedPrinter("keep_open", answers_status=False)
     reset = EmulatedPrinter("reset")

@@ -20,8 +20,8 @@ from counter.lifecycle import (
     require_details,
 )
 from counter.protocol import SNAPSHOT_FIELDS, ApiPath, ErrorClass, ErrorCode, reason, reason_code
-from tests.helpers import draft_for
-from tests.test_sync_support import make_counter
+from tests.support.builders import draft_for
+from tests.support.sync import make_counter
 
 
 @pytest.mark.parametrize("paused_from", [None, "received", "processing"])

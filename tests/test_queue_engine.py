@@ -22,7 +22,7 @@ from counter.queue import (
 )
 from counter.store import Store
 from counter.timeutil import VN_TZ
-from tests.conftest import FROZEN_NOW, FrozenClock
+from tests.support.clock import FROZEN_NOW, FrozenClock
 
 OPEN_ALL_DAY = {"issue_start": time(0, 0), "issue_end": time(23, 59)}
 
@@ -30,7 +30,7 @@ OPEN_ALL_DAY = {"issue_start": time(0, 0), "issue_end": time(23, 59)}
 def make_engine(path: Path, clock: FrozenClock, **changes: object) -> tuple[Store, QueueEngine]:
     store = Store(path)
     base = QueueSettings(max_per_person_per_day=0, max_per_person_per_area=0)
-    s = QueueSettings(**{**base.__dict__, **changes})  # type: ignore[arg-type]
+    s = QueueSettings(**{**base.__dict__, **changes})
     return store, QueueEngine(store, s, clock)
 
 

@@ -20,7 +20,8 @@ from counter.store import Store
 from portal.hub import DEFAULT_CONFIG, load_hub_config
 from portal.hub.app import Hub, create_app
 from portal.hub.server import RunningHub, serve_in_thread
-from tests.conftest import FrozenClock, make_config
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
 
 SETTINGS = QueueSettings(max_per_person_per_day=2, max_per_person_per_area=1)
 
@@ -311,13 +312,14 @@ async def test_a_kiosk_with_the_wrong_token_sends_citizens_to_the_desk(
     from dataclasses import replace
 
     from screens.kiosk import KioskApp
-    from tests.test_queue_tui import tap
+    from tests.support.clock import SteppedClock
+    from tests.support.queue_tui import tap
 
     settings = replace(SETTINGS, hub_token=TOKEN)
     running = serve_in_thread(create_app(Hub(tmp_path / "hub.sqlite3", settings, clock=clock)))
     kiosk = HubQueue(running.url, replace(SETTINGS, hub_token="x" * 24), counter_no=9)
     try:
-        app = KioskApp(kiosk, centre="TT", result_seconds=60)
+        app = KioskApp(kiosk, centre="TT", result_seconds=60, key_clock=SteppedClock())
         async with app.run_test(size=(120, 40)) as pilot:
             await tap(app, pilot, "1")
             shown = str(app.query_one("#kiosk-result").render())

@@ -7,7 +7,7 @@ from datetime import timedelta
 from counter.desk import Desk
 from counter.queue_client import LocalQueue
 from counter.queue_reports import figures_provider, log_provider
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 
 def test_figures_and_log_from_the_local_queue(officer_desk: Desk, clock: FrozenClock) -> None:

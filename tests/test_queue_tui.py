@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.app import App, ComposeResult
-from textual.pilot import Pilot
 
 from counter.config import Config
 from counter.queue import QueueSettings, Ticket
@@ -19,43 +16,12 @@ from counter.store import Store
 from printing.decode import decode_raster
 from printing.spool_worker import build_documents, job_bytes
 from screens.board import BoardApp
-from screens.kiosk import KioskApp
+from screens.kiosk import KEY_SETTLE_SECONDS, KioskApp
 from screens.queue_panel import QueuePanel
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock, SteppedClock
+from tests.support.queue_tui import PRESS_GAP, decide, deliver, scan, settle, tap
 
 SIZE = (120, 40)
-
-
-async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Let every queue worker finish; an exclusive poll may cancel an older one (no error)."""
-    from textual.worker import WorkerCancelled
-
-    for _ in range(500):
-        with contextlib.suppress(WorkerCancelled):
-            await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            return
-
-
-async def tap(app: App[Any], pilot: Pilot[Any], *keys: str) -> None:
-    """A person pressing kiosk keys one at a time; then the kiosk decides and issues."""
-    for key in keys:
-        await pilot.press(key)
-        await pilot.pause(0.1)
-    await pilot.pause(0.25)
-    await settle(app, pilot)
-    await pilot.pause()
-
-
-async def scan(app: App[Any], pilot: Pilot[Any], text: str) -> None:
-    """A keyboard-wedge scanner: the whole line and Enter in one burst."""
-    from textual import events
-
-    for char in text:
-        app.post_message(events.Key(char, char))
-    app.post_message(events.Key("enter", "\r"))
-    await pilot.pause(0.35)
 
 
 @pytest.fixture
@@ -189,6 +155,7 @@ async def test_kiosk_issues_and_prints_a_ticket(
         printer=printer.name,
         on_issued=issued.append,
         result_seconds=60,
+        key_clock=SteppedClock(),
     )
     async with app.run_test(size=SIZE) as pilot:
         await tap(app, pilot, "2")  # B — Cư trú
@@ -206,7 +173,7 @@ async def test_kiosk_issues_and_prints_a_ticket(
     store.close()
     assert [j.document["number"] for j in jobs] == ["B001", "A001"]
     doc = build_documents(jobs[0])[0]
-    assert doc.number == "B001" and doc.area_name == "Cư trú"  # type: ignore[union-attr]
+    assert doc.number == "B001" and doc.area_name == "Cư trú"
     page = decode_raster(job_bytes(jobs[0], printer), printer.paper_width_dots)
     assert page.width == printer.paper_width_dots and page.height > 200
     black = page.histogram()[0]
@@ -219,7 +186,7 @@ async def test_kiosk_outside_hours_explains(
     config: Config, local: LocalQueue, clock: FrozenClock
 ) -> None:
     clock.now = clock.now.replace(hour=17)
-    app = KioskApp(local, centre="TT", result_seconds=60)
+    app = KioskApp(local, centre="TT", result_seconds=60, key_clock=SteppedClock())
     async with app.run_test(size=SIZE) as pilot:
         await tap(app, pilot, "1")
         assert "Ngoài giờ cấp số" in str(app.query_one("#kiosk-result").render())
@@ -235,7 +202,7 @@ async def test_kiosk_reads_an_id_card_for_the_limits_and_the_age_priority(
     """Scanning the chip ID card's QR before pressing: the person's limits apply (1 per area,
     2 a day), 75 or older gets the elderly priority, the screen greets by the masked name,
     and the address is never shown or kept."""
-    app = KioskApp(local, centre="TT", result_seconds=60)
+    app = KioskApp(local, centre="TT", result_seconds=60, key_clock=SteppedClock())
     async with app.run_test(size=SIZE) as pilot:
         hint = app.query_one("#kiosk-hint")
         await scan(app, pilot, YOUNG)
@@ -288,7 +255,7 @@ async def test_kiosk_reads_an_id_card_for_the_limits_and_the_age_priority(
 
 
 async def test_terminal_board_shows_calls(local: LocalQueue) -> None:
-    from tests.test_tui_support import wait_for
+    from tests.support.tui import wait_for
 
     local.issue("A")
     local.issue("C")
@@ -303,3 +270,71 @@ async def test_terminal_board_shows_calls(local: LocalQueue) -> None:
         local.call_next()
         await wait_for(pilot, lambda: "A001" in latest(), tries=2000)
         assert "Mời công dân có số thứ tự A001 đến quầy số 3" in latest()
+
+
+async def test_kiosk_groups_keys_by_delivery_time_not_by_when_it_handles_them(
+    local: LocalQueue,
+) -> None:
+    """A slow moment of the kiosk PC: a person's presses, delivered a moment apart, are handled
+    in one burst and stay presses; a scan's keys, handled one at a time, stay one scan."""
+    clock = SteppedClock()
+    app = KioskApp(local, centre="TT", result_seconds=60, key_clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        hint = app.query_one("#kiosk-hint")
+        t = clock()
+        deliver(app, [(t, "0"), (t + PRESS_GAP, "1")])  # both wait in the queue together
+        clock.advance(PRESS_GAP)
+        await decide(app, pilot)
+        assert app.mode == "areas" and app.priority == "elderly", str(hint.render())
+        start = clock()
+        for i, char in enumerate([*YOUNG, "enter"]):  # 5 ms apart by the terminal's clock
+            deliver(app, [(start + i * 0.005, char)])
+            await pilot.pause()  # …but each one handled on its own
+        clock.advance(len(YOUNG) * 0.005)
+        await decide(app, pilot)
+        assert "Xin chào Nguyễn V. A." in str(hint.render())
+        assert app.last_ticket is None  # the card's digits took no number
+
+
+async def test_kiosk_decides_only_once_its_clock_says_the_keys_settled(
+    local: LocalQueue,
+) -> None:
+    clock = SteppedClock()
+    app = KioskApp(local, centre="TT", result_seconds=60, key_clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        pressed = clock()
+        deliver(app, [(pressed, "1")])
+        await pilot.pause()
+        clock.advance(KEY_SETTLE_SECONDS * 0.9)
+        app.settle_keys()  # too early: another key may still belong to this one
+        await settle(app, pilot)
+        assert app.last_ticket is None and app.mode == "areas"
+        clock.now = pressed + KEY_SETTLE_SECONDS
+        app.settle_keys()
+        await settle(app, pilot)
+        assert app.last_ticket is not None and app.last_ticket.number == "A001"
+
+
+def test_the_kiosk_times_keys_on_the_clock_textual_stamps_them_with() -> None:
+    """By default the settling compares `Key.time` with `key_clock()`: one clock, or a person's
+    presses would never (or always) look settled."""
+    import inspect
+
+    from textual import events
+
+    default = inspect.signature(KioskApp).parameters["key_clock"].default
+    before = default()
+    stamped = events.Key("1", "1").time
+    assert before <= stamped <= default()
+
+
+async def test_kiosk_on_the_real_clock_still_settles_by_itself(local: LocalQueue) -> None:
+    """The production path: Textual's clock and the settle timer, no test clock (it waits
+    about KEY_SETTLE_SECONDS of wall time, by necessity)."""
+    from tests.support.tui import wait_for
+
+    app = KioskApp(local, centre="TT", result_seconds=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.last_ticket is not None, tries=2000)
+        assert app.last_ticket is not None and app.last_ticket.number == "B001"

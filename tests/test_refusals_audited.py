@@ -20,7 +20,7 @@ from counter.config import Config
 from counter.desk import Desk
 from counter.errors import AuthError
 from counter_cli.export import add_export_arguments, run_export_command
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 DAY = date(2026, 11, 26)
 REFUSALS = ("access.refused", "login.failed", "login.locked", "login.lockout", "login.unknown_user")

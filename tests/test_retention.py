@@ -17,8 +17,9 @@ from counter.config import ConfigError, parse_config
 from counter.desk import Desk
 from counter.store import Store
 from counter.timeutil import iso
-from tests.conftest import FROZEN_NOW, make_config
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FROZEN_NOW
+from tests.support.config import make_config
 
 OLD = FROZEN_NOW - timedelta(days=400)
 RECENT = FROZEN_NOW - timedelta(days=2)

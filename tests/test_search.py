@@ -11,8 +11,8 @@ from counter.desk import Desk
 from counter.dossiers import Applicant
 from counter.text import fold
 from counter.timeutil import VN_TZ
-from tests.conftest import FrozenClock
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.clock import FrozenClock
 
 
 def person(name: str, id_number: str, phone: str) -> Applicant:

@@ -17,7 +17,8 @@ from counter.config import parse_config
 from counter.desk import Desk
 from counter.errors import AuthError, InvalidInput
 from counter_cli import main
-from tests.conftest import FrozenClock, make_config
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
 
 
 def _config_file(tmp_path: Path) -> Path:

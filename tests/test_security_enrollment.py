@@ -15,8 +15,8 @@ import pytest
 from counter.sync import sync_once
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_sync_support import AGENCY, make_counter, receive_some, with_url
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.sync import AGENCY, make_counter, receive_some, with_url
 
 
 @pytest.fixture

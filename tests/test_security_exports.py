@@ -19,7 +19,7 @@ from counter import exports, signing
 from counter.desk import Desk
 from counter.dossiers import Applicant
 from counter.private import is_private
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
 
 LEADS = sorted(exports.FORMULA_LEADS)
 HOSTILE = [
@@ -196,7 +196,7 @@ def test_back_office_texts_reach_the_book_inert(tmp_path: Path) -> None:
     from counter.sync import sync_once
     from portal import admin
     from portal.server import ThreadedPortal
-    from tests.test_sync_support import AGENCY, make_counter
+    from tests.support.sync import AGENCY, make_counter
 
     with ThreadedPortal(tmp_path / "portal.db") as portal:
         c = make_counter(

@@ -13,7 +13,8 @@ from counter.desk import Desk
 from counter.private import is_private
 from counter.store import Store
 from portal.storage import SQLiteStorage
-from tests.conftest import FrozenClock, make_config
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
 
 
 def _mode(path: Path) -> int:

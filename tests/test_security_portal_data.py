@@ -21,9 +21,9 @@ from portal import admin
 from portal.cli import main as portal_main
 from portal.server import ThreadedPortal
 from portal.storage import utc_now
-from tests.helpers import draft_for
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_sync_support import AGENCY, make_counter
+from tests.support.builders import draft_for
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.sync import AGENCY, make_counter
 
 PERSONAL = {
     "id": "001090012345",

@@ -21,7 +21,8 @@ from portal.hub.app import Hub, create_app
 from portal.hub.server import RunningHub, serve_in_thread
 from portal.server import ThreadedPortal, load_settings
 from portal.storage import SQLiteStorage
-from tests.conftest import FrozenClock, make_config
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
 
 
 @pytest.fixture
@@ -149,7 +150,7 @@ def test_a_malformed_manifest_is_a_finding_not_a_traceback(tmp_path: Path) -> No
 
 async def test_idle_officer_is_logged_out(desk: Desk) -> None:
     from screens.login import LoginScreen
-    from tests.test_tui_support import make_app
+    from tests.support.tui import make_app
 
     app = make_app(desk)
     now = [1000.0]
@@ -179,7 +180,7 @@ def test_idle_logout_is_configurable() -> None:
 async def test_an_empty_store_without_demo_says_how_to_make_the_first_supervisor(
     tmp_path: Path,
 ) -> None:
-    from tests.test_tui_support import make_app, text
+    from tests.support.tui import make_app, text
 
     desk = Desk.open(make_config(tmp_path), clock=FrozenClock())
     app = make_app(desk)

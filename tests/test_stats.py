@@ -14,8 +14,8 @@ from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import AuthError
 from counter.timeutil import VN_TZ
-from tests.conftest import FrozenClock
-from tests.helpers import BIRTH, CERTIFY, draft_for, seed_demo_store, supervisor_on_copy
+from tests.support.builders import BIRTH, CERTIFY, draft_for, seed_demo_store, supervisor_on_copy
+from tests.support.clock import FrozenClock
 
 # Đăng ký lại khai sinh: 5 working days, so finishing on day one is early.
 RELATE_BIRTH = "1.004884"

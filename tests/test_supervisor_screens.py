@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from textual.app import App
 from textual.coordinate import Coordinate
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from counter import stats
@@ -15,32 +12,7 @@ from counter.desk import Desk
 from counter.exports import ExportResult
 from screens.export_screen import ExportScreen
 from screens.supervisor import REFUSED, DrillDownScreen, SupervisorScreen
-from tests.helpers import BIRTH, CERTIFY, draft_for
-
-SIZE = (120, 50)
-
-
-class Harness(App[None]):
-    """A bare app that shows one screen (the real app wires these in itself)."""
-
-    def __init__(self, make: Callable[[], Screen[None]]) -> None:
-        super().__init__()
-        self.make = make
-
-    def on_mount(self) -> None:
-        self.push_screen(self.make())
-
-
-def seed(desk: Desk) -> list[str]:
-    desk.login("canbo", "1234")
-    made = [desk.receive(draft_for(desk, CERTIFY)) for _ in range(3)]
-    made.append(desk.receive(draft_for(desk, BIRTH)))
-    desk.act(made[0].uuid, "request_supplement", items=["Bản chính"], reason="Thiếu bản chính")
-    desk.act(made[1].uuid, "refuse", reason="Không thuộc thẩm quyền")
-    desk.act(made[2].uuid, "result_ready")
-    desk.logout()
-    desk.login("giamsat", "5678")
-    return [d.uuid for d in made]
+from tests.support.supervisor import SIZE, Harness, seed
 
 
 def cell(table: DataTable, row: str, column: str) -> str:
@@ -106,7 +78,7 @@ async def test_figures_screen_shows_the_numbers_and_drills_down(desk: Desk) -> N
 async def test_figures_screen_with_queue_provider(desk: Desk) -> None:
     desk.login("giamsat", "5678")
 
-    def provider(start, end) -> stats.QueueFigures:  # type: ignore[no-untyped-def]
+    def provider(start, end) -> stats.QueueFigures:
         return stats.QueueFigures(issued=9, waiting=2, served=6, no_shows=1, average_wait_minutes=4)
 
     app = Harness(lambda: SupervisorScreen(desk, queue_figures=provider))
@@ -126,7 +98,7 @@ async def test_an_officer_is_refused(desk: Desk) -> None:
         screen = app.screen
         assert str(screen.query_one("#sup-refused", Static).render()) == REFUSED
         assert not screen.query_one("#sup-body").display
-        assert screen.figures is None  # type: ignore[attr-defined]
+        assert screen.figures is None
     app = Harness(lambda: ExportScreen(desk, default_dir=Path("out")))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -23,14 +23,9 @@ from counter.errors import InvalidInput
 from counter.sync import rejected_entries, sync_once
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.helpers import draft_for
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_sync_support import (
-    AGENCY,
-    Counter,
-    make_counter,
-    receive_some,
-)
+from tests.support.builders import draft_for
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.sync import AGENCY, Counter, make_counter, receive_some
 
 
 @pytest.fixture
@@ -282,12 +277,12 @@ def test_the_portal_rejects_a_bad_entry_alone(tmp_path: Path, portal: ThreadedPo
     those two entries are rejected with their reasons, the others applied (both databases)."""
     import httpx
 
-    from tests.test_portal_api import _entries
+    from tests.support.sync import outbox_entries
 
     c = _counter(tmp_path, portal)
     assert sync_once(c.store, c.config).ok  # enrolls
     receive_some(c, 4, act_every=0)
-    entries = _entries(c.desk, [1, 2, 3, 4])
+    entries = outbox_entries(c.desk, [1, 2, 3, 4])
     entries[1]["payload"]["dossier"]["note"] = "ghi chú\x00"
     entries[1]["kind"] = "dossier.event\x00"
     del entries[2]["kind"]
@@ -411,7 +406,7 @@ def test_drill_replacement_pc_with_the_old_device_id(
     """A PC dies; a fresh install is given its device id (and a new enrollment code). It goes
     on after the portal's sequence, event ids and codes: nothing refused, nothing twice."""
     from counter.desk import Desk
-    from tests.conftest import make_config
+    from tests.support.config import make_config
 
     old = _counter(tmp_path / "old", portal)
     receive_some(old, 4)
@@ -458,7 +453,7 @@ def _portal_backup(portal_db: str, tmp_path: Path, name: str) -> str:  # noqa: F
     import shutil
 
     if portal_db.startswith("postgresql"):
-        from tests.pg import shared_cluster
+        from tests.support.pg import shared_cluster
 
         cluster = shared_cluster()
         db = portal_db.rsplit("/", 1)[1]
@@ -485,7 +480,7 @@ def _portal_restore(portal_db: str, backup: str) -> None:  # noqa: F811
     import shutil
 
     if portal_db.startswith("postgresql"):
-        from tests.pg import shared_cluster
+        from tests.support.pg import shared_cluster
 
         cluster = shared_cluster()
         db = portal_db.rsplit("/", 1)[1]
@@ -638,13 +633,13 @@ def test_a_stolen_credential_cannot_use_up_the_devices_numbers(
     counter number its own entries again, so they still arrive."""
     import httpx
 
-    from tests.test_portal_api import _entries
+    from tests.support.sync import outbox_entries
 
     c = _counter(tmp_path, portal)
     receive_some(c, 2, act_every=0)
     _sync_clean(c)
     token = c.store.get_setting(sync.K_TOKEN)
-    forged = _entries(c.desk, [1, 2])
+    forged = outbox_entries(c.desk, [1, 2])
     for i, e in enumerate(forged):
         e["seq"] = 3 + i
         e["payload"]["device_id"] = "00000000-0000-4000-8000-000000000000"

@@ -24,20 +24,14 @@ from counter.sync import (
 )
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.conftest import FrozenClock
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_sync_support import (
-    AGENCY,
-    assert_converged,
-    make_counter,
-    receive_some,
-    with_url,
-)
+from tests.support.clock import FrozenClock
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.sync import AGENCY, assert_converged, make_counter, receive_some, with_url
 
 
 @pytest.fixture
 def portal(portal_db: str) -> Iterator[ThreadedPortal]:  # noqa: F811
-    """A real portal on SQLite and on PostgreSQL (tests/pg.py starts a private cluster)."""
+    """A real portal on SQLite and on PostgreSQL (tests/support/pg.py starts a private cluster)."""
     with ThreadedPortal(portal_db) as p:
         yield p
 
@@ -190,7 +184,7 @@ def test_a_replaced_counter_pc_goes_on_from_its_predecessors_codes(
     """Counter 3's PC dies mid-day and a fresh install takes its number: its first dossier
     continues the day's sequence instead of reusing 0001, so nothing clashes on the portal."""
     from counter.codes import parse_code
-    from tests.helpers import draft_for
+    from tests.support.builders import draft_for
 
     code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
     old = make_counter(tmp_path / "old", 3, portal.url, code)

@@ -11,7 +11,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,8 +26,9 @@ from counter.sync import sync_once, sync_status
 from portal import admin
 from portal.server import ThreadedPortal
 from portal.storage import SQLiteStorage, StorageError
-from tests.conftest import FROZEN_NOW, FrozenClock
-from tests.test_sync_support import (
+from tests.support.clock import FROZEN_NOW, FrozenClock
+from tests.support.fault_proxy import FaultProxy
+from tests.support.sync import (
     AGENCY,
     ROOT,
     Counter,
@@ -39,174 +39,6 @@ from tests.test_sync_support import (
 )
 
 SEEDS = [int(s) for s in os.environ.get("SYNC_FAULT_SEEDS", "1,2,3,4,5,6,7,8,9,10").split(",")]
-
-
-def _read_message(sock: socket.socket, buf: bytearray) -> bytes | None:
-    """One HTTP/1.1 message (head + Content-Length body) from `sock`, or None at EOF."""
-    while b"\r\n\r\n" not in buf:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None
-        buf += chunk
-    head_end = buf.index(b"\r\n\r\n") + 4
-    length = 0
-    for line in bytes(buf[:head_end]).split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(buf) < head_end + length:
-        chunk = sock.recv(65536)
-        if not chunk:
-            return None
-        buf += chunk
-    message = bytes(buf[: head_end + length])
-    del buf[: head_end + length]
-    return message
-
-
-class FaultProxy:
-    """A real TCP proxy on 127.0.0.1 that understands just enough HTTP to misbehave per request.
-
-    Faults, drawn from a seeded RNG: drop the request; answer 503 without forwarding; forward
-    and answer 500 (applied, but the counter is told it failed); forward and cut the response
-    mid-way; forward twice (duplicate); forward now and replay it later (a stale duplicate
-    arriving after newer requests: reordering); delay; hold it past the client's timeout and
-    deliver it late anyway.
-    """
-
-    FAULTS = (
-        ("drop", 0.07),
-        ("503", 0.05),
-        ("500_after", 0.06),
-        ("cut", 0.08),
-        ("duplicate", 0.08),
-        ("replay_later", 0.08),
-        ("delay", 0.08),
-        ("late", 0.03),
-    )
-
-    def __init__(self, upstream_port: int, seed: int, *, late_seconds: float = 1.3):
-        self.upstream = ("127.0.0.1", upstream_port)
-        self.rng = random.Random(seed)
-        self.lock = threading.Lock()
-        self.enabled = True
-        self.late_seconds = late_seconds
-        self.counts: dict[str, int] = {}
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(64)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.inflight = 0  # requests being handled or replayed
-        self.idle = threading.Condition(self.lock)
-        self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _busy(self, delta: int) -> None:
-        with self.lock:
-            self.inflight += delta
-            self.idle.notify_all()
-
-    def _accept(self) -> None:
-        while not self.closed:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _draw(self) -> str:
-        with self.lock:
-            if not self.enabled:
-                return "pass"
-            r = self.rng.random()
-            for name, p in self.FAULTS:
-                if r < p:
-                    self.counts[name] = self.counts.get(name, 0) + 1
-                    return name
-                r -= p
-            return "pass"
-
-    def _forward(self, request: bytes) -> bytes | None:
-        try:
-            with socket.create_connection(self.upstream, timeout=30) as up:
-                up.sendall(request)
-                return _read_message(up, bytearray())
-        except OSError:
-            return None
-
-    def _replay(self, request: bytes, delay: float) -> None:
-        try:
-            time.sleep(delay)
-            self._forward(request)
-        finally:
-            self._busy(-1)
-
-    def _serve(self, conn: socket.socket) -> None:
-        buf = bytearray()
-        with conn:
-            while True:
-                try:
-                    request = _read_message(conn, buf)
-                except OSError:
-                    return
-                if request is None:
-                    return
-                fault = self._draw()
-                self._busy(+1)
-                try:
-                    if fault == "drop":
-                        return
-                    if fault == "503":
-                        conn.sendall(_plain(503, b"Service Unavailable"))
-                        return
-                    if fault == "delay":
-                        time.sleep(self.rng.uniform(0.02, 0.3))
-                    if fault == "late":
-                        time.sleep(self.late_seconds)  # the client has given up by now
-                        self._forward(request)
-                        return
-                    if fault == "duplicate":
-                        self._forward(request)
-                    if fault == "replay_later":
-                        self._busy(+1)
-                        threading.Thread(
-                            target=self._replay,
-                            args=(request, self.rng.uniform(0.05, 1.0)),
-                            daemon=True,
-                        ).start()
-                    response = self._forward(request)
-                    if response is None:
-                        return
-                    if fault == "500_after":
-                        conn.sendall(_plain(500, b"Internal Server Error"))
-                        return
-                    if fault == "cut":
-                        conn.sendall(response[: max(1, len(response) // 2)])
-                        return
-                    conn.sendall(response)
-                except OSError:
-                    return
-                finally:
-                    self._busy(-1)
-
-    def settle(self) -> None:
-        """Stop injecting faults and wait for stale replays still in flight."""
-        with self.lock:
-            self.enabled = False
-            assert self.idle.wait_for(lambda: self.inflight == 0, timeout=15)
-
-    def close(self) -> None:
-        self.closed = True
-        self.listener.close()
-
-
-def _plain(status: int, text: bytes) -> bytes:
-    reason = {500: b"Internal Server Error", 503: b"Service Unavailable"}[status]
-    return (
-        b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n"
-        b"connection: close\r\n\r\n%s" % (status, reason, len(text), text)
-    )
 
 
 def _sync_until_clean(counter: Counter, *, rounds: int = 20) -> None:

@@ -13,7 +13,7 @@ from counter.desk import Desk
 from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ReceivedModal
-from tests.test_tui_support import BIRTH, make_app, wait_for
+from tests.support.tui import BIRTH, make_app, wait_for
 
 
 def _keys(*parts: str) -> list[events.Key]:
@@ -47,6 +47,6 @@ async def test_a_whole_intake_posted_at_once_saves(officer_desk: Desk) -> None:
             lambda: (
                 isinstance(app.screen, IntakeScreen)
                 and app.screen.query_one("#procedure").value == "chung thuc"
-            ),  # type: ignore[attr-defined]
+            ),
             tries=2000,
         )

@@ -23,9 +23,11 @@ from screens.board import BoardApp, announcement
 from screens.export_screen import ExportScreen
 from screens.kiosk import KioskApp
 from screens.supervisor import DrillDownScreen, SupervisorScreen
-from tests.conftest import FrozenClock, make_config
-from tests.test_supervisor_screens import SIZE, Harness, seed
-from tests.test_tui_support import make_app, text, wait_for
+from tests.support.clock import FrozenClock, SteppedClock
+from tests.support.config import make_config
+from tests.support.queue_tui import tap
+from tests.support.supervisor import SIZE, Harness, seed
+from tests.support.tui import make_app, text, wait_for
 
 
 @pytest.fixture
@@ -48,7 +50,7 @@ def footer_descriptions(node: Any) -> set[str]:
 async def test_supervisor_screen_in_english(desk: Desk) -> None:
     seed(desk)
 
-    def provider(start, end) -> stats.QueueFigures:  # type: ignore[no-untyped-def]
+    def provider(start, end) -> stats.QueueFigures:
         return stats.QueueFigures(issued=9, waiting=2, served=6, no_shows=1, average_wait_minutes=4)
 
     app = Harness(lambda: SupervisorScreen(desk, queue_figures=provider, lang="en"))
@@ -148,21 +150,16 @@ async def test_export_screen_in_english(desk: Desk, tmp_path: Path) -> None:
 
 
 async def test_kiosk_in_english(local: LocalQueue) -> None:
-    app = KioskApp(local, printer="p", result_seconds=60, lang="en")
+    app = KioskApp(local, printer="p", result_seconds=60, lang="en", key_clock=SteppedClock())
     async with app.run_test(size=(120, 40)) as pilot:
         assert "TAKE A NUMBER" in text(app.query_one("#kiosk-title", Static))
         assert "One-stop service" in text(app.query_one("#kiosk-title", Static))
         assert "Press 0" in text(app.query_one("#kiosk-hint", Static))
-        await pilot.press("0")
-        await pilot.pause(0.3)  # a person's presses, a moment apart (a burst is a scan)
+        await tap(app, pilot, "0")  # a person's presses, a moment apart (a burst is a scan)
         assert "priority group" in text(app.query_one("#kiosk-hint", Static))
-        await pilot.press("1")
-        await pilot.pause(0.3)
+        await tap(app, pilot, "1")
         assert text(app.query_one("#kiosk-hint", Static)).startswith("Priority: ")
-        await pilot.press("2")
-        await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await tap(app, pilot, "2")
         shown = str(app.query_one("#kiosk-result").render())
         assert "YOUR NUMBER" in shown and "B001" in shown
         assert "Nobody is waiting before you" in shown and "Taken at" in shown

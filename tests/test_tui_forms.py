@@ -9,8 +9,8 @@ from counter.desk import Desk
 from screens.dossier import DossierScreen
 from screens.intake import IntakeScreen
 from screens.modals import ActionForm, ActionMenu
-from tests.helpers import draft_for
-from tests.test_tui_support import make_app, wait_for
+from tests.support.builders import draft_for
+from tests.support.tui import make_app, wait_for
 
 
 async def test_refusal_at_intake_from_the_keyboard(officer_desk: Desk) -> None:

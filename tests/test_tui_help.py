@@ -12,7 +12,7 @@ import screens
 from counter.desk import Desk
 from screens.i18n import TEXT
 from screens.modals import HelpScreen
-from tests.test_tui_support import make_app, text, wait_for
+from tests.support.tui import make_app, text, wait_for
 
 
 def _screen_classes() -> list[type[Screen[object]]]:
@@ -77,4 +77,4 @@ async def test_palette_matches_without_diacritics(officer_desk: Desk, typed: str
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
         await pilot.press(*typed)
         palette = app.screen
-        await wait_for(pilot, lambda: palette.query_one("CommandList").option_count > 0)  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: palette.query_one("CommandList").option_count > 0)

@@ -12,7 +12,7 @@ from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ReceivedModal
 from screens.widgets import DocumentList
-from tests.test_tui_support import BIRTH, CONTRACT, make_app, text, wait_for
+from tests.support.tui import BIRTH, CONTRACT, make_app, text, wait_for
 
 
 def _id_message(raw: str) -> str:

@@ -16,7 +16,7 @@ from counter.desk import Desk
 from counter.queue_client import LocalQueue
 from screens.app import CounterApp
 from screens.main import MainScreen
-from tests.test_tui_support import receive, wait_for
+from tests.support.tui import receive, wait_for
 
 
 async def _main(pilot: Pilot[Any]) -> None:

@@ -10,10 +10,10 @@ from counter.desk import Desk
 from counter.dossiers import Dossier
 from screens.dossier import DossierScreen
 from screens.modals import ActionForm, ActionMenu
-from tests.test_tui_support import make_app, receive, text, wait_for
+from tests.support.tui import make_app, receive, text, wait_for
 
 
-async def _open(pilot, dossier: Dossier) -> DossierScreen:  # type: ignore[no-untyped-def]
+async def _open(pilot, dossier: Dossier) -> DossierScreen:
     app = pilot.app
     await app.open_dossier(dossier)
     await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))

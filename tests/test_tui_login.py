@@ -9,11 +9,12 @@ from textual.widgets import Static
 from counter.desk import Desk
 from screens.login import LoginScreen
 from screens.main import MainScreen
-from tests.conftest import FrozenClock, make_config
-from tests.test_tui_support import make_app, text, wait_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
+from tests.support.tui import make_app, text, wait_for
 
 
-async def _login(pilot, username: str, secret: str) -> None:  # type: ignore[no-untyped-def]
+async def _login(pilot, username: str, secret: str) -> None:
     app = pilot.app
     app.screen.query_one("#login-username").value = ""
     app.screen.query_one("#login-username").focus()

@@ -21,7 +21,7 @@ from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ActionForm, ActionMenu, ReceivedModal
 from screens.search import SearchScreen
-from tests.test_tui_support import BIRTH, make_app, receive, text, wait_for
+from tests.support.tui import BIRTH, make_app, receive, text, wait_for
 
 CARD = "001303012345|012345678|Lê Thị Hoa|15082003|Nữ|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|20042021"
 # Everything a person or a scanner might type: letters (both cases), digits, punctuation but
@@ -44,11 +44,11 @@ def _state(desk: Desk, dossier: Dossier) -> tuple[str, int, int]:
     return desk.get(dossier.uuid).status, events, jobs
 
 
-async def _open(pilot, dossier: Dossier) -> DossierScreen:  # type: ignore[no-untyped-def]
+async def _open(pilot, dossier: Dossier) -> DossierScreen:
     app = pilot.app
     await app.open_dossier(dossier)
     await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
-    return app.screen  # type: ignore[no-any-return]
+    return app.screen
 
 
 @pytest.mark.parametrize(
@@ -290,3 +290,51 @@ async def test_english_form_has_no_vietnamese_hints_or_times(officer_desk: Desk)
         await pilot.press(*BIRTH, "enter")
         due = text(form.query_one("#due"))
         assert "giờ" not in due and "phút" not in due and ":" in due
+
+
+async def test_id_card_birth_and_sex_go_from_scan_to_store_to_dossier(officer_desk: Desk) -> None:
+    """Scan → form → save → stored → shown: the card's date of birth and sex are kept."""
+    app = make_app(officer_desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        form = app.screen
+        await pilot.press(*"khai sinh", "enter", *CARD, "enter")
+        await wait_for(pilot, lambda: form.query_one("#applicant-birth", Input).value != "")
+        assert form.query_one("#applicant-birth", Input).value == "15/08/2003"
+        assert form.query_one("#applicant-sex", Input).value == "Nữ"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReceivedModal))
+        (saved,) = officer_desk.today().dossiers
+        assert saved.applicant.birth_date == "2003-08-15"
+        assert saved.applicant.sex == "female"
+        assert saved.applicant.address.startswith("Số 1 Tràng Tiền")
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: isinstance(app.screen, DossierScreen))
+        shown = text(app.screen.query_one("#detail-applicant", Static))
+        assert "Ngày sinh: 15/08/2003" in shown and "Giới tính: Nữ" in shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [("31/02/1990", "không phải một ngày có thật"), ("01/01/2030", "chưa tới")],
+)
+async def test_a_bad_birth_date_is_shown_and_saves_nothing(
+    officer_desk: Desk, typed: str, words: str
+) -> None:
+    app = make_app(officer_desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        form = app.screen
+        await pilot.press(*"khai sinh", "enter", *"Lê Thị Hoa", "tab", *"001190012345")
+        form.query_one("#applicant-birth", Input).focus()
+        await pilot.press(*typed, "tab")
+        error = form.query_one("#applicant-birth-error", Static)
+        await wait_for(pilot, lambda: bool(error.display))
+        assert words in text(error)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, IntakeScreen)
+        assert app.focused is form.query_one("#applicant-birth")
+        assert officer_desk.today().total == 0

@@ -6,34 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from counter import spool
-from counter.config import parse_config
-from counter.desk import Desk
 from screens.app import CounterApp
 from screens.main import MainScreen
 from screens.status import SystemStatusScreen
 from screens.widgets import StatusBar
-from tests.conftest import FrozenClock
-from tests.test_tui_support import receive, text, wait_for
-
-
-def uncertain_desk(tmp_path: Path, clock: FrozenClock) -> tuple[Desk, list[int]]:
-    cfg = parse_config(
-        {
-            "counter": {"data_dir": str(tmp_path / "data"), "demo_data": False},
-            "printer": {"name": "quay", "transport": "preview", "target": str(tmp_path / "p")},
-        },
-        source=tmp_path / "config.toml",
-    )
-    desk = Desk.open(cfg, clock=clock)
-    desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
-    desk.login("canbo", "1234")
-    jobs = []
-    for _ in range(2):
-        job_id = desk.print_jobs(receive(desk).uuid)[0].id
-        assert spool.claim(desk.store, job_id, "elsewhere:1:gone")
-        spool.mark_uncertain(desk.store, job_id, "Máy in 127.0.0.1:9100 không phản hồi")
-        jobs.append(job_id)
-    return desk, jobs
+from tests.support.clock import FrozenClock
+from tests.support.tui import text, uncertain_desk, wait_for
 
 
 async def test_f3_asks_did_it_print_and_the_answer_is_audited(
@@ -49,14 +27,18 @@ async def test_f3_asks_did_it_print_and_the_answer_is_audited(
         question = text(app.screen.query_one("#status-question"))
         assert "Máy in có in ra không?" in question and f"số {first}" in question
         assert "CHƯA RÕ ĐÃ IN" in str(app.screen.query_one("#print-jobs").get_row_at(0))
-        await pilot.press("r")  # "retry" is refused: the question must be answered first
+        await pilot.press("ctrl+r")  # "retry" is refused: the question must be answered first
         assert spool.get_job(desk.store, first).status == "uncertain"
-        await pilot.press("c")
+        await pilot.press(*"ckrm ")  # typed letters (the old keys among them) do nothing
+        assert spool.get_job(desk.store, first).status == "uncertain"
+        assert spool.get_job(desk.store, second).status == "uncertain"
+        assert "Ctrl+Y = có, đã in ra" in question
+        await pilot.press("ctrl+y")
         await wait_for(pilot, lambda: spool.get_job(desk.store, first).status == "sent")
         await wait_for(
             pilot, lambda: f"số {second}" in text(app.screen.query_one("#status-question"))
         )
-        await pilot.press("k")
+        await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: spool.get_job(desk.store, second).status == "pending")
         assert text(app.screen.query_one("#status-question")) == ""
     rows = desk.store.conn.execute(

@@ -14,7 +14,7 @@ from counter.catalogue import load_catalogue
 from counter.config import load_config
 from counter.desk import Desk
 from counter.store import Store
-from tests.pty_app import CTRL_S, ENTER, F2, TAB, PtyApp, write_config
+from tests.support.pty_app import CTRL_S, ENTER, F2, TAB, PtyApp, write_config
 
 
 def _prepare(tmp_path: Path) -> Path:
@@ -105,3 +105,29 @@ def test_enter_after_saving_opens_a_fresh_form_that_gets_the_next_keys(tmp_path:
     second = _dossiers(cfg)[1]
     assert second["applicant_name"] == "Trần Thị Lan"
     assert second["applicant_id"] == "001190012345"
+
+
+CARD = "001303012345|012345678|Lê Thị Hoa|15082003|Nữ|Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội|20042021"
+CTRL_O = "\x0f"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+def test_a_scanned_id_card_fills_birth_and_sex_and_they_are_kept(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """The scanner's burst (the card QR and its Enter) right after the procedure, then Ctrl+S:
+    name, number, date of birth, sex and address are stored and shown on the dossier."""
+    cfg = _prepare(tmp_path)
+    with PtyApp(cfg, *size) as app:
+        _login(app)
+        app.send(F2 + "khai sinh" + ENTER)
+        app.send(CARD + ENTER)
+        app.send(CTRL_S)
+        app.wait_for(lambda: len(_dossiers(cfg)) == 1)
+        app.wait_shown("Enter: người tiếp theo")
+        app.send(CTRL_O)
+        app.wait_shown("15/08/2003")
+    (saved,) = _dossiers(cfg)
+    assert (saved["applicant_name"], saved["applicant_id"]) == ("Lê Thị Hoa", "001303012345")
+    assert (saved["applicant_birth_date"], saved["applicant_sex"]) == ("2003-08-15", "female")
+    assert str(saved["applicant_address"]).startswith("Số 1 Tràng Tiền")

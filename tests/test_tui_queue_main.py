@@ -10,7 +10,7 @@ from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ReceivedModal
 from screens.queue_panel import QueuePanel
-from tests.test_tui_support import wait_for
+from tests.support.tui import wait_for
 
 
 async def test_call_next_and_link_the_dossier(officer_desk: Desk) -> None:

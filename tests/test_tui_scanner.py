@@ -9,7 +9,7 @@ from screens.dossier import DossierScreen
 from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.search import SearchScreen
-from tests.test_tui_support import make_app, receipt_url, receive, wait_for
+from tests.support.tui import make_app, receipt_url, receive, wait_for
 
 
 async def test_scan_url_on_main_screen(officer_desk: Desk) -> None:

@@ -7,7 +7,7 @@ from textual.widgets import DataTable, Input
 from counter.desk import Desk
 from screens.dossier import DossierScreen
 from screens.search import SearchScreen
-from tests.test_tui_support import make_app, receive, text, wait_for
+from tests.support.tui import make_app, receive, text, wait_for
 
 
 async def test_search_duc_finds_duc_and_opens(officer_desk: Desk) -> None:

@@ -21,8 +21,9 @@ from screens.app import CounterApp
 from screens.dossier import DossierScreen
 from screens.intake import IntakeScreen
 from screens.main import MainScreen
-from tests.conftest import FrozenClock, make_config
-from tests.test_tui_support import CONTRACT, wait_for
+from tests.support.clock import FrozenClock
+from tests.support.config import make_config
+from tests.support.tui import CONTRACT, wait_for
 
 SIZES = [(80, 24), (160, 50)]
 
@@ -274,7 +275,7 @@ def test_main_with_queue_snapshot(
     from counter.queue_client import LocalQueue
 
     demo_desk.login("canbo", "1234")
-    demo_desk.clock.now = datetime(2026, 11, 26, 15, 0, tzinfo=VN_TZ)  # type: ignore[attr-defined]
+    demo_desk.clock.now = datetime(2026, 11, 26, 15, 0, tzinfo=VN_TZ)
     queue = LocalQueue.for_config(demo_desk.config, clock=demo_desk.clock)
     for area in ("A", "A", "B"):
         queue.issue(area, channel="kiosk")

@@ -14,7 +14,7 @@ from screens.footer import CounterFooter, prune_dead_watchers
 from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ReceivedModal
-from tests.test_tui_support import make_app, wait_for
+from tests.support.tui import make_app, wait_for
 
 RENDER_TYPES = ("Strip", "Segment", "FIFOCache", "StylesCache")
 
@@ -107,3 +107,43 @@ async def test_footer_is_not_rebuilt_when_its_keys_stay_the_same(officer_desk: D
         await pilot.pause()
         await pilot.pause()
         assert footer.children and list(footer.children) != before
+
+
+async def test_forms_built_ahead_leave_nothing_behind(officer_desk: Desk) -> None:
+    """The next form is built while the officer is on the list (CounterApp.prebuild_intake)
+    and F2 shows it. Citizen after citizen through that path, each form built ahead, shown,
+    saved and thrown away, widgets and rendered lines must not pile up. (Esc back to the list
+    as in the soak above, whose bounds these are: the path through Enter on the "received"
+    dialog grows Textual's caches with or without forms built ahead: open, not this path.)"""
+    desk = officer_desk
+    app = make_app(desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        def built_ahead() -> bool:
+            form = app._next_form
+            return form is not None and form.is_mounted and bool(form.query("#procedure"))
+
+        async def one_citizen(n: int) -> None:
+            await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+            await wait_for(pilot, built_ahead, tries=4000)
+            form = app._next_form
+            await pilot.press("f2")
+            await wait_for(pilot, lambda: app.screen is form)
+            await pilot.press(*"khai sinh", "enter")
+            await pilot.press(*f"Nguyen Van {_letters(n)}", "tab", *"001090012345", "ctrl+s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ReceivedModal))
+            await pilot.press("escape")
+
+        for n in range(20):  # warm-up: caches of fixed size fill up
+            await one_citizen(n)
+        before = _live()
+        for n in range(20, 50):
+            await one_citizen(n)
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        after = _live()
+        assert desk.today().total == 50
+        grown = {t: after[t] - before[t] for t in RENDER_TYPES}
+        assert all(g < 400 for g in grown.values()), grown
+        # The list on screen and one form built ahead: no more inputs than that form holds.
+        assert after["FieldInput"] - before["FieldInput"] <= 0, after["FieldInput"]
+        assert _detached_widgets() < 10

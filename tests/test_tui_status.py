@@ -13,8 +13,8 @@ from screens.dossier import DossierScreen
 from screens.main import MainScreen
 from screens.status import ReceiptPreview, SystemStatusScreen
 from screens.widgets import StatusBar
-from tests.conftest import FrozenClock
-from tests.test_tui_support import receive, text, wait_for
+from tests.support.clock import FrozenClock
+from tests.support.tui import receive, text, wait_for
 
 
 def two_printer_desk(tmp_path: Path, clock: FrozenClock) -> Desk:
@@ -63,7 +63,7 @@ async def test_failing_printer_is_red_and_jobs_can_be_moved(
         await pilot.press("f3")
         await wait_for(pilot, lambda: isinstance(app.screen, SystemStatusScreen))
         assert "từ chối kết nối" in str(app.screen.query_one("#print-jobs").get_row_at(0))
-        await pilot.press("m")  # move to the spare printer
+        await pilot.press("ctrl+o")  # move to the spare printer
         await wait_for(pilot, lambda: desk.print_jobs()[0].printer == "du-phong")
         drain_once(desk.store, desk.config, desk.now)
         assert desk.print_jobs() == []
@@ -113,7 +113,7 @@ async def test_hung_portal_and_printer_never_freeze_the_ui(
 ) -> None:
     """Portal and printer both accept connections and never answer: keys still work."""
     from screens.intake import IntakeScreen
-    from tests.printer_emulator import EmulatedPrinter
+    from tests.support.printer_emulator import EmulatedPrinter
 
     hung = EmulatedPrinter("stall")
     try:

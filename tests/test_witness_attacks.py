@@ -21,7 +21,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from counter import audit, audit_verify, auth, exports, signing, witness
+from counter import audit, audit_verify, exports, signing, witness
 from counter.desk import Desk
 from counter.store import Store
 from counter.sync import sync_once
@@ -29,8 +29,8 @@ from counter.timeutil import system_clock
 from counter_cli.export import run_audit_verify
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
-from tests.test_sync_support import AGENCY, Counter, make_counter, receive_some
+from tests.support.pg import pg_cluster, portal_db  # noqa: F401  (fixtures)
+from tests.support.sync import AGENCY, Counter, add_supervisor, make_counter, receive_some
 
 ADMIN = "admin-token-for-witness-tests"
 
@@ -120,19 +120,6 @@ def scene(tmp_path: Path, portal_db: str) -> Iterator[Scene]:  # noqa: F811
         assert report.ok and report.witnessed_seq, report.text()
         yield Scene(portal, c, result, export_head)
         c.desk.close()
-
-
-def add_supervisor(c: Counter) -> None:
-    """A supervisor account, made as the set-up does (the logged-in officer's desk)."""
-    auth.create_officer(
-        c.store,
-        username="giamsat",
-        full_name="Lê Văn Hùng",
-        role="supervisor",
-        secret="567856",
-        now=c.desk.now(),
-        by=c.desk.officer,
-    )
 
 
 def _drop_triggers(store: Store) -> None:

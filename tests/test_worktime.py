@@ -11,12 +11,7 @@ from hypothesis import strategies as st
 from counter.config import HolidayOverrides, OfficeHours
 from counter.timeutil import VN_TZ
 from counter.worktime import DURATION_UNITS, WorkCalendar
-
-# The overrides shipped in config.toml: make-up Saturdays the `holidays` package does not know.
-OVERRIDES = {
-    2025: HolidayOverrides(working_days=frozenset({date(2025, 4, 26)})),
-    2026: HolidayOverrides(working_days=frozenset({date(2026, 8, 22)})),
-}
+from tests.support.config import CALENDAR_OVERRIDES
 
 
 def vn(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
@@ -25,7 +20,7 @@ def vn(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
 
 @pytest.fixture(scope="module")
 def cal() -> WorkCalendar:
-    return WorkCalendar(OfficeHours(), OVERRIDES)
+    return WorkCalendar(OfficeHours(), CALENDAR_OVERRIDES)
 
 
 # -- days -------------------------------------------------------------------------------------
@@ -87,7 +82,7 @@ def test_weekends_are_off(cal: WorkCalendar) -> None:
 
 def test_makeup_saturdays_come_from_the_overrides() -> None:
     bare = WorkCalendar(OfficeHours())
-    with_overrides = WorkCalendar(OfficeHours(), OVERRIDES)
+    with_overrides = WorkCalendar(OfficeHours(), CALENDAR_OVERRIDES)
     for saturday in (date(2025, 4, 26), date(2026, 8, 22)):
         assert not bare.is_working_day(saturday)
         assert with_overrides.is_working_day(saturday)
@@ -325,7 +320,7 @@ def test_due_at_is_fast(cal: WorkCalendar) -> None:
 moments = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2026, 12, 31, 23, 59)
 ).map(lambda d: d.replace(second=0, microsecond=0, tzinfo=VN_TZ))
-PROPERTY_CAL = WorkCalendar(OfficeHours(), OVERRIDES)
+PROPERTY_CAL = WorkCalendar(OfficeHours(), CALENDAR_OVERRIDES)
 
 
 @settings(max_examples=200, deadline=None)

@@ -74,7 +74,7 @@ class Intake(DeskPrinting):
         officer = self._require_officer()
         procedure = self.catalogue.get(draft.procedure_code)
         accepted = action == "receive"
-        draft = validate_draft(draft, procedure, complete=accepted)
+        draft = validate_draft(draft, procedure, complete=accepted, today=self.now().date())
         now = self.now()
         status = ACTIONS[action].target or "received"
         if action == "intake_supplement":
@@ -105,6 +105,8 @@ class Intake(DeskPrinting):
                 "applicant_phone": draft.applicant.phone,
                 "applicant_email": draft.applicant.email,
                 "applicant_address": draft.applicant.address,
+                "applicant_birth_date": draft.applicant.birth_date,
+                "applicant_sex": draft.applicant.sex,
                 "representative_name": rep.name if rep else "",
                 "representative_id": rep.id_number if rep else "",
                 "representative_phone": rep.phone if rep else "",

@@ -15,8 +15,8 @@ from typing import Any
 
 from counter.sync import sync_once
 from portal.server import ThreadedPortal
-from tests.helpers import draft_for
-from tests.test_sync_support import Counter
+from tests.support.builders import draft_for
+from tests.support.sync import Counter
 
 SUPPLEMENT_ITEMS = ["Bản sao Giấy chứng nhận kết hôn", "Giấy ủy quyền có chứng thực"]
 SUPPLEMENT_REASON = "Thiếu giấy tờ chứng minh quan hệ với người được khai sinh"

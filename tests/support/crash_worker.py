@@ -1,6 +1,6 @@
 """Child process of the crash test: saves dossiers and reports each one after its commit.
 
-Run as `python -m tests.crash_worker CONFIG`; prints "uuid code status" per saved change.
+Run as `python -m tests.support.crash_worker CONFIG`; prints "uuid code status" per saved change.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from counter.config import load_config
 from counter.desk import Desk
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 """Screenshots of the citizen page in every state, for docs/portal.md.
 
-    .venv/bin/python -m tests.portal_screenshots docs/img
+    .venv/bin/python -m tests.support.portal_screenshots docs/img
 
 Starts a real portal and counter in a temporary folder (as the tests do), puts one dossier in
-each state (`tests.portal_states`) and saves what a phone (360 px wide) shows, full page, as
+each state (`tests.support.portal_states`) and saves what a phone (360 px wide) shows, full page, as
 `portal-<state>.png`, plus the printed record of a returned dossier (`portal-print.png`).
 """
 
@@ -16,11 +16,10 @@ from pathlib import Path
 from counter.sync import sync_once
 from portal import admin
 from portal.server import ThreadedPortal
-from tests.portal_states import make_states
-from tests.test_portal_browser import ARGS, CHROMIUM
-from tests.test_portal_page import lookup_counter
-from tests.test_portal_page_browser import wait_until
-from tests.test_sync_support import AGENCY
+from tests.support.browser import ARGS, CHROMIUM, wait_until
+from tests.support.portal import lookup_counter
+from tests.support.portal_states import make_states
+from tests.support.sync import AGENCY
 
 
 def main(out: Path) -> None:

@@ -1,4 +1,4 @@
-"""Builders shared by tests."""
+"""Dossier drafts and demo stores the tests build on (what a desk needs before a test acts)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def draft_for(desk: Desk, procedure_code: str = BIRTH, **changes: Any) -> Dossie
 
 def seed_demo_store(root: Path, clock: Clock, *, days: int, per_day: int) -> Path:
     """A store of demo dossiers under `root` (slow: seeding logs in per dossier); its path."""
-    from tests.conftest import make_config
+    from tests.support.config import make_config
 
     desk = Desk.open(make_config(root), clock=clock)
     assert seed_demo(desk, days=days, per_day=per_day) > 50

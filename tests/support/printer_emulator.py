@@ -79,6 +79,8 @@ class EmulatedPrinter:
         self._stop = threading.Event()
         self._held: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._read_done = threading.Condition(self._lock)
+        self._readers = 0  # connections being read
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -115,6 +117,8 @@ class EmulatedPrinter:
                 self._held.append(conn)
             else:
                 self._held.append(conn)
+                with self._lock:
+                    self._readers += 1
                 threading.Thread(target=self._read, args=(conn, mode), daemon=True).start()
 
     def _read(self, conn: socket.socket, mode: str) -> None:
@@ -155,6 +159,17 @@ class EmulatedPrinter:
         finally:
             if mode != "keep_open" or self._stop.is_set():
                 conn.close()
+            with self._lock:
+                self._readers -= 1
+                self._read_done.notify_all()
+
+    def wait_read(self, connections: int = 1, timeout: float = 5.0) -> bool:
+        """Wait until `connections` have connected and each was read to its end (the sender
+        closed, or the printer gave up); whether that happened within `timeout`."""
+        with self._lock:
+            return self._read_done.wait_for(
+                lambda: self.connections >= connections and self._readers == 0, timeout
+            )
 
     def close(self) -> None:
         self._stop.set()

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widget import Widget
 
+from counter import spool
+from counter.config import parse_config
 from counter.desk import Desk
 from counter.dossiers import Applicant, Dossier, DossierDraft, documents_from_procedure
 from counter.lookup import lookup_token, lookup_url
 from screens.app import CounterApp
+from tests.support.clock import FrozenClock
 
 BIRTH = "1.001193"  # Đăng ký khai sinh: same day, free
 CONTRACT = "2.001035"  # Chứng thực hợp đồng: 2 working days, 50 000 đ
@@ -63,3 +67,24 @@ def receipt_url(desk: Desk, dossier: Dossier) -> str:
     return lookup_url(
         desk.config.agency.lookup_website, dossier.code, token, desk.device_id, dossier.uuid
     )
+
+
+def uncertain_desk(tmp_path: Path, clock: FrozenClock) -> tuple[Desk, list[int]]:
+    """A desk whose two receipts were sent to a printer that never answered: F3 asks."""
+    cfg = parse_config(
+        {
+            "counter": {"data_dir": str(tmp_path / "data"), "demo_data": False},
+            "printer": {"name": "quay", "transport": "preview", "target": str(tmp_path / "p")},
+        },
+        source=tmp_path / "config.toml",
+    )
+    desk = Desk.open(cfg, clock=clock)
+    desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
+    desk.login("canbo", "1234")
+    jobs = []
+    for _ in range(2):
+        job_id = desk.print_jobs(receive(desk).uuid)[0].id
+        assert spool.claim(desk.store, job_id, "elsewhere:1:gone")
+        spool.mark_uncertain(desk.store, job_id, "Máy in 127.0.0.1:9100 không phản hồi")
+        jobs.append(job_id)
+    return desk, jobs

@@ -1,4 +1,4 @@
-"""Shared builders for the sync and portal tests (no tests here).
+"""Counters and portals for the sync and portal tests: builders, convergence, outbox entries.
 
 A counter here is a real `Desk` on its own SQLite file; a portal is a real uvicorn server on
 127.0.0.1 (`portal.server.ThreadedPortal`) or a subprocess (`PortalProcess`) that a test can
@@ -20,15 +20,16 @@ from typing import Any
 
 import httpx
 
+from counter import auth
 from counter.config import Config
 from counter.desk import Desk
 from counter.store import Store
 from counter.timeutil import Clock, system_clock
 from portal.storage import SQLStorage
-from tests.conftest import make_config
-from tests.helpers import draft_for
+from tests.support.builders import draft_for
+from tests.support.config import make_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 AGENCY = "000.00.12.H26"
 
 
@@ -202,3 +203,35 @@ class PortalProcess:
 def payload_of(store: Store, seq: int) -> dict[str, Any]:
     row = store.conn.execute("SELECT payload FROM outbox WHERE seq = ?", (seq,)).fetchone()
     return dict(json.loads(row[0]))
+
+
+def outbox_entries(desk: Desk, seqs: list[int]) -> list[dict[str, Any]]:
+    """The push entries for these outbox rows, as the counter would send them."""
+    out = []
+    for seq in seqs:
+        row = desk.store.conn.execute(
+            "SELECT kind, schema_version, created_at FROM outbox WHERE seq = ?", (seq,)
+        ).fetchone()
+        out.append(
+            {
+                "seq": seq,
+                "kind": row[0],
+                "schema_version": row[1],
+                "created_at": row[2],
+                "payload": payload_of(desk.store, seq),
+            }
+        )
+    return out
+
+
+def add_supervisor(c: Counter) -> None:
+    """A supervisor account, made as the set-up does (the logged-in officer's desk)."""
+    auth.create_officer(
+        c.store,
+        username="giamsat",
+        full_name="Lê Văn Hùng",
+        role="supervisor",
+        secret="567856",
+        now=c.desk.now(),
+        by=c.desk.officer,
+    )
