@@ -102,16 +102,16 @@ log = logging.getLogger("portal.page")
 
 # The words, the templates and the view have their own modules (`portal.page_words`,
 # `portal.page_render`, `portal.page_view`); every name stays importable from here, as callers
-# and tests knew it before the split.
+# and tests knew it before the split. (PageCache, CachedPage and page_key are
+# `portal.page_cache`'s: used here, not re-exported, as before; tests swap PageCache here.)
 # fmt: off
 __all__ = [
     "CLOSED_ACTION", "CLOSED_AT", "CLOSED_REASON_KEYS", "CRITERIA_SCORES", "CRITERIA_TEXT",
     "DELIVERY_WORDS", "EVENT_WORDS", "FEE_NONE", "FORBIDDEN", "NOT_YET", "OVERALL_TEXT",
     "PAGE_HEADERS", "PAYMENT_STATE_WORDS", "PAYMENT_WORDS", "STATUS_WORDS", "STYLE_SOURCE",
-    "TEMPLATE_DIR", "TOO_LARGE", "UNAVAILABLE", "WEEKDAYS", "CachedPage", "CitizenPages", "Lookup",
-    "Office", "PageCache", "code_prefix", "day_text", "dossier_view", "form_token", "money",
-    "office_of", "page_key", "qr_svg", "render_html", "same_rating", "self_url", "thanks_url",
-    "weekdays_text", "when",
+    "TEMPLATE_DIR", "TOO_LARGE", "UNAVAILABLE", "WEEKDAYS", "CitizenPages", "Lookup", "Office",
+    "code_prefix", "day_text", "dossier_view", "form_token", "money", "office_of", "qr_svg",
+    "render_html", "same_rating", "self_url", "thanks_url", "weekdays_text", "when",
 ]
 # fmt: on
 
