@@ -58,8 +58,9 @@ OLDEST_BIRTH_YEAR = 1900
 
 
 def sex_label(sex: str, lang: str) -> str:
+    """The applicant's sex in the officer's language ("" when not recorded)."""
     names = SEXES.get(sex)
-    return "" if names is None else names[1 if lang == "en" else 0]
+    return "" if names is None else pick(names, lang)
 
 
 def parse_sex(raw: str, field: str = "applicant.sex") -> str:
