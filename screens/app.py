@@ -2,6 +2,11 @@
 
 The barcode scanner is handled here, before any screen sees the keys, so a receipt scanned on
 any screen (even into a focused field) opens its dossier.
+
+Above 500 lines on purpose: the app is where screens meet (app-wide keys, the scanner's
+routing, the palette, building the next form ahead, the workers' lifecycle), and each of those
+is a handful of methods on the App itself that Textual calls; the standalone parts already
+live in scan.py, palette.py, keygate.py and footer.py.
 """
 
 from __future__ import annotations

@@ -10,6 +10,11 @@ the field it names. A scanned chip ID card fills the applicant.
 Nothing typed is thrown away: the form is kept in the store as a draft (a moment after each
 change, and at once when the officer leaves it), so Esc, F12, another screen or a crash leave
 it to come back with F2; only Ctrl+D discards it, after asking.
+
+Above 500 lines on purpose: this is one screen whose fields, per-field checks, draft keeping
+and scanned-card filling change together (a new field touches all four); the parts that
+stand alone already live elsewhere (FieldInput in fields.py, validation in the core, the key
+gate in keygate.py).
 """
 
 from __future__ import annotations
