@@ -24,6 +24,11 @@ SPLIT_HOMES = (
     "counter/provinces.py",
     "counter/masking.py",
     "counter/store.py",
+    "portal/page.py",
+    "portal/page_words.py",
+    "portal/page_view.py",
+    "portal/page_render.py",
+    "portal/hub",
 )
 LIMIT = 500
 
