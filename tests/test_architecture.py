@@ -158,3 +158,28 @@ def test_support_holds_no_tests_and_every_test_module_holds_tests() -> None:
         assert tests, (
             f"{path.name} is collected but holds only helpers: move them to tests/support/"
         )
+
+
+def test_every_package_ships_in_the_distribution() -> None:
+    """The class: a new subpackage (counter.queue, portal.storage …) left out of an installed
+    counter, which only the checkout's own path hid. setuptools' own finder, fed the include
+    list of pyproject.toml, must find every folder holding an __init__.py."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    root = Path(__file__).resolve().parent.parent
+    found = set(
+        find_packages(
+            str(root),
+            include=tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+                "setuptools"
+            ]["packages"]["find"]["include"],
+        )
+    )
+    on_disk = {
+        ".".join(init.parent.relative_to(root).parts)
+        for top in ("counter", "screens", "printing", "portal", "counter_cli")
+        for init in (root / top).rglob("__init__.py")
+    }
+    assert on_disk and on_disk <= found, sorted(on_disk - found)
