@@ -20,3 +20,18 @@ def test_readme_gives_the_two_commands_and_ci_runs_the_test_one() -> None:
     assert block, "README must give `make run` and `make test` together"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "\nmake test\n" in ci
+
+
+def test_the_architecture_page_names_only_files_that_exist() -> None:
+    """docs/architecture.md is a map a newcomer follows file by file: every path it names
+    must be in the tree (a module moved without the map failing here would strand them)."""
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = set(
+        re.findall(
+            r"`((?:counter|portal|printing|screens|counter_cli|tests|bench|docs)/[\w./]+)`", text
+        )
+    )
+    assert len(named) > 30
+    missing = sorted(p for p in named if not (root / p.rstrip("/")).exists())
+    assert missing == [], missing
