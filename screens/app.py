@@ -11,6 +11,7 @@ live in scan.py, palette.py, keygate.py and footer.py.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -118,6 +119,7 @@ class CounterApp(App[None]):
         self._key_gate = KeyGate(self, self._deliver_key)
         self._next_form: IntakeScreen | None = None  # built ahead: see prebuild_intake
         self._next_form_lang = self.lang
+        self._dropping: set[asyncio.Task[None]] = set()  # forms removed once built: _drop_form
         self.backup_worker: DailyBackup | None = None
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
@@ -408,8 +410,34 @@ class CounterApp(App[None]):
         self.set_timer(self.PREBUILD_DELAY_S, self.prebuild_intake)
 
     def _drop_form(self, screen: IntakeScreen) -> None:
-        with contextlib.suppress(Exception):  # the app closing underneath
-            screen.remove()
+        """Remove a form that will not be shown, once its build has ended.
+
+        A form built ahead composes and mounts its hundred widgets in tasks of their own.
+        Removed halfway, a Select mounts after its children were pruned and the app crashes
+        ("No nodes match '#label' on SelectCurrent"). The screen's mounted event is set only
+        when every widget under it has mounted, so the removal waits for it."""
+        if screen.is_mounted:
+            with contextlib.suppress(Exception):  # the app closing underneath
+                screen.remove()
+            return
+        task = asyncio.create_task(self._drop_when_built(screen), name="drop built-ahead form")
+        self._dropping.add(task)
+        task.add_done_callback(self._dropping.discard)
+
+    async def _drop_when_built(self, screen: IntakeScreen) -> None:
+        await screen._mounted_event.wait()
+        with contextlib.suppress(Exception):
+            await screen.remove()
+
+    async def _shutdown(self) -> None:
+        """As the app exits Textual stops starting widgets, so a form still being built
+        (the officer quit right after the list appeared) would mount half-built and crash,
+        for the reason in `_drop_form`: its build, a few milliseconds, ends first."""
+        building = [s for s in (self._next_form,) if s is not None and not s.is_mounted]
+        waits = [s._mounted_event.wait() for s in building] + list(self._dropping)
+        if waits:
+            await asyncio.wait([asyncio.ensure_future(w) for w in waits], timeout=5)
+        await super()._shutdown()
 
     def _drop_next_form(self) -> None:
         """Logout or a language change: the form built for that moment no longer fits."""
