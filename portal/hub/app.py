@@ -468,6 +468,10 @@ def create_app(hub: Hub) -> Starlette:
         return checked
 
     routes = [
+        # The counters' actions first: Starlette tries routes in order, and call-next under
+        # 50 counters is the path that must be quick (16 regex tries cost it ~25 µs).
+        Route("/api/counters/{counter}/current", members_only(current)),
+        Route("/api/counters/{counter}/{action}", members_only(counter_action), methods=["POST"]),
         # Public: what the waiting hall and a kiosk's screen show anyway.
         Route("/", board),
         Route("/board", board),
@@ -483,8 +487,6 @@ def create_app(hub: Hub) -> Starlette:
         Route("/api/stats", members_only(stats)),
         Route("/api/log", members_only(log)),
         Route("/api/tickets", members_only(issue), methods=["POST"]),
-        Route("/api/counters/{counter}/current", members_only(current)),
-        Route("/api/counters/{counter}/{action}", members_only(counter_action), methods=["POST"]),
     ]
 
     @contextlib.asynccontextmanager
