@@ -10,9 +10,11 @@ only once it is on disk (a hub killed with SIGKILL mid-burst has every call it a
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -152,6 +154,64 @@ def test_a_restarted_hub_calls_exactly_what_an_uninterrupted_one_calls(
     assert any(t.priority for t in called) and any(not t.priority for t in called)
 
 
+# -- answered only once on disk --
+
+
+class _HeldCommit:
+    """The hub's writer connection with its COMMIT held until the test releases it."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+        self.committing = threading.Event()
+        self.release = threading.Event()
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql == "COMMIT":
+            self.committing.set()
+            assert self.release.wait(30), "the test never released the COMMIT"
+        return self._conn.execute(sql, *args)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._conn, name)
+
+
+def test_a_call_is_answered_only_after_its_commit_and_the_loop_serves_meanwhile(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """Deterministic twin of the kill drill below: while a batch's COMMIT is held, its call
+    is not answered, the event loop is free (it runs this coroutine and queues the next
+    write), and the next write waits for the next batch; released, both are on disk."""
+    hub = Hub(tmp_path / "hub.sqlite3", SETTINGS, clock=clock)
+    _issue_mix(hub, 5, random.Random(3))
+    real = hub.store.db.conn
+    held = _HeldCommit(real)
+    hub.store.db.conn = held  # type: ignore[assignment]
+
+    async def run() -> tuple[Ticket, Ticket]:
+        loop = asyncio.get_running_loop()
+        first = asyncio.ensure_future(hub.write(lambda: hub.engine.call_next(1)))
+        assert await loop.run_in_executor(None, held.committing.wait, 30)
+        second = asyncio.ensure_future(hub.write(lambda: hub.engine.call_next(2)))
+        for _ in range(20):  # the loop turns freely while the COMMIT is held
+            await asyncio.sleep(0)
+        assert not first.done() and not second.done()
+        held.committing.clear()
+        held.release.set()
+        return await first, await second
+
+    try:
+        one, two = asyncio.run(run())
+    finally:
+        hub.store.db.conn = real
+        hub.close()
+    other = sqlite3.connect(tmp_path / "hub.sqlite3")
+    on_disk = dict(
+        other.execute("SELECT number, counter_no FROM queue_tickets WHERE status = 'called'")
+    )
+    other.close()
+    assert on_disk == {one.number: 1, two.number: 2}
+
+
 # -- kill -9 in the middle of a burst --
 
 
@@ -217,7 +277,10 @@ def test_a_hub_killed_mid_burst_has_every_call_it_answered(tmp_path: Path, seed:
                     return
                 with lock:
                     answered.append((no, rid, ticket["number"]))
-                    if len(answered) >= kill_after:
+                    if len(answered) == kill_after:
+                        # Killed the moment this answer arrived: a hub that answered before
+                        # its COMMIT ended would still be writing it.
+                        proc.send_signal(signal.SIGKILL)
                         enough.set()
 
     threads = [threading.Thread(target=counter, args=(n,)) for n in range(1, 21)]
