@@ -133,7 +133,6 @@ class CounterApp(App[None]):
         # Imported here, not at the top: the print pipeline and the HTTP client are the
         # heaviest imports of the app and are needed only once the first screen is up.
         from counter.retention import CleanupWorker
-        from counter.sync import SyncWorker
         from printing.spool_worker import SpoolWorker
 
         config = self.desk.config
@@ -141,6 +140,8 @@ class CounterApp(App[None]):
         self.spool_worker.start()
         self.backup_worker = DailyBackup(config).start()
         if config.portal.url:
+            from counter.sync import SyncWorker  # the HTTP client: only with a portal
+
             self.sync_worker = SyncWorker(
                 config, on_status=lambda _status: self._from_worker()
             ).start()
