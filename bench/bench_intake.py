@@ -302,7 +302,7 @@ def startup_config(folder: Path) -> Path:
     return path
 
 
-def bench_startup(folder: Path, runs: int = 9) -> None:
+def bench_startup(folder: Path, runs: int = 9, against: Path | None = None) -> None:
     """Process start to the login screen ready for input, vs a bare Textual app with one
     field, both timed to the first typed key shown in the focused field.
 
@@ -311,17 +311,18 @@ def bench_startup(folder: Path, runs: int = 9) -> None:
     queue) and did not wait for the event loop to take a key, which a worker started after
     the first refresh could still hold. The two are run alternately, after one warm-up each
     that writes the bytecode caches (as an installed app has them), so that a busy machine
-    slows both alike."""
+    slows both alike. `against` (another checkout, e.g. the tree before a change) is timed
+    the same way, in the same rounds."""
     root = Path(__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     config = startup_config(folder)
 
-    def once(code: str) -> float:
+    def once(code: str, tree: Path = root) -> float:
         done = subprocess.run(
             [sys.executable, "-c", code, str(config), repr(time.time())],
             capture_output=True,
             text=True,
-            cwd=root,
+            cwd=tree,
             env=env,
             timeout=120,
         )
@@ -331,11 +332,16 @@ def bench_startup(folder: Path, runs: int = 9) -> None:
 
     once(STARTUP_APP)
     once(STARTUP_BARE)
+    if against is not None:
+        once(STARTUP_APP, against)
     app: list[float] = []
     bare: list[float] = []
+    other: list[float] = []
     for _ in range(runs):
         app.append(once(STARTUP_APP))
         bare.append(once(STARTUP_BARE))
+        if against is not None:
+            other.append(once(STARTUP_APP, against))
     ratio = statistics.median(app) / statistics.median(bare)
     load = os.getloadavg()[0]
     print(
@@ -346,6 +352,11 @@ def bench_startup(folder: Path, runs: int = 9) -> None:
         f"  baseline bare Textual app with one field: median {statistics.median(bare):.2f} s; "
         f"ratio {ratio:.1f}× (load average {load:.1f})"
     )
+    if other:
+        print(
+            f"  against {against}: median {statistics.median(other):.2f} s; ratio "
+            f"{statistics.median(other) / statistics.median(bare):.1f}× the bare app"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -353,11 +364,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dossiers", type=int, default=1_000_000)
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument("--startup-only", action="store_true", help="only the cold start")
+    parser.add_argument("--against", type=Path, help="another checkout's cold start, same run")
     args = parser.parse_args(argv)
     CACHE.mkdir(parents=True, exist_ok=True)
     print("== intake ==")
     if args.startup_only:
-        bench_startup(build_big_store(args.dossiers))
+        bench_startup(build_big_store(args.dossiers), against=args.against)
         return
     bench_save(args.saves)
     t0 = time.perf_counter()
@@ -368,7 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     bench_search(folder, args.dossiers)
     bench_memory(folder, args.dossiers)
-    bench_startup(folder)
+    bench_startup(folder, against=args.against)
     print(
         f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
     )

@@ -13,13 +13,10 @@ private, lasting cache for when a job is actually rendered.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import logging
 import os
-import pickle
-import platform
-import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +31,11 @@ def capabilities_path() -> Path:
     custom = os.environ.get(FILE_ENV)
     if custom:
         return Path(custom)
-    return Path(str(resources.files("escpos") / "capabilities.json"))
+    # Found without importing the package (importlib.resources would import it, and zipfile).
+    spec = importlib.util.find_spec("escpos")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("python-escpos is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "capabilities.json"
 
 
 @functools.cache
@@ -83,6 +84,10 @@ def escpos_pickle_dir() -> Path | None:
 
     The folder must be the user's own and closed to others: a pickle is code when loaded.
     A database of one's own (ESCPOS_CAPABILITIES_FILE) is left to python-escpos."""
+    import pickle
+    import platform
+    import tempfile
+
     if os.environ.get(FILE_ENV):
         return None
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
