@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # Loaded at first use, never to show the login screen or to check a config: printing (the
 # render pipeline and python-escpos with its YAML database, Pillow, qrcode, barcodes, USB and
 # serial), the exports, the HTTP client and sync, the portal, and the entry-point scan
-# (importlib.metadata) that sqlite-utils' plugin loading did.
+# (importlib.metadata) that sqlite-utils' plugin loading did, the multi-line field (TextArea) and
+# the supervisor's queue figures.
 NOT_AT_START = (
     "escpos",
     "PIL",
@@ -41,6 +42,9 @@ NOT_AT_START = (
     "printing.escpos_lib",
     "importlib.metadata",
     "zipfile",
+    "textual.widgets._text_area",
+    "counter.queue_reports",
+    "counter.stats",
 )
 
 # The real entry point (`counter --config …`, as `make run`), headless: a key typed once the
