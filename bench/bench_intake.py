@@ -261,6 +261,7 @@ STARTUP_APP = (
     "    def run(self, **kw):\n"
     "        return super().run(headless=True)\n"
     "    def on_ready(self):\n"
+    "        getattr(super(), 'on_ready', lambda: None)()  # older trees have none\n"
     "        key = events.Key('a', 'a'); key.set_sender(self); self._driver.send_message(key)\n"
     "    def on_input_changed(self, event):\n"
     "        print(time.time() - t0); self.exit()\n"
@@ -350,12 +351,12 @@ def bench_startup(folder: Path, runs: int = 9, against: Path | None = None) -> N
     )
     print(
         f"  baseline bare Textual app with one field: median {statistics.median(bare):.2f} s; "
-        f"ratio {ratio:.1f}× (load average {load:.1f})"
+        f"ratio {ratio:.2f}× (load average {load:.1f})"
     )
     if other:
         print(
             f"  against {against}: median {statistics.median(other):.2f} s; ratio "
-            f"{statistics.median(other) / statistics.median(bare):.1f}× the bare app"
+            f"{statistics.median(other) / statistics.median(bare):.2f}× the bare app"
         )
 
 

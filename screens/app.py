@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 import time
@@ -265,6 +266,9 @@ class CounterApp(App[None]):
     def _idle_tick(self) -> None:
         if self.idle_expired():
             self.run_worker(self.logout_if_idle(), group="idle-logout", exclusive=True)
+
+    def on_ready(self) -> None:
+        gc.enable()  # `counter` held the collector off while starting (counter_cli/apps.py)
 
     def on_mount(self) -> None:
         if self.desk.config.auth.idle_logout_minutes:

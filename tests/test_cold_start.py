@@ -50,7 +50,7 @@ NOT_AT_START = (
 # The real entry point (`counter --config …`, as `make run`), headless: a key typed once the
 # app is ready must land in the login screen's first field; then the modules are listed.
 PROBE_APP = """
-import sys
+import gc, sys
 from textual import events
 import screens.app as ui
 
@@ -58,6 +58,8 @@ class Probe(ui.CounterApp):
     def run(self, **kw):
         return super().run(headless=True)
     def on_ready(self):
+        super().on_ready()
+        print("GC", gc.isenabled())
         key = events.Key("a", "a"); key.set_sender(self); self._driver.send_message(key)
     def on_input_changed(self, event):
         print("SCREEN", type(self.screen).__name__, event.input.id, event.value)
@@ -129,6 +131,7 @@ def test_the_login_screen_is_ready_without_printing_exports_http_or_portal(
     done = _run(PROBE_APP, str(_config(tmp_path)), tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "SCREEN LoginScreen login-username a" in done.stdout  # the probe saw the real start
+    assert "GC True" in done.stdout  # held off while starting, on again once ready
     loaded = _loaded(done.stdout)
     assert "printing.checks" in loaded  # the printers were checked, without python-escpos
     assert "counter.store" in loaded and "screens.login" in loaded
