@@ -48,8 +48,10 @@ _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 # What cannot stand as itself in a cell's XML text: markup, the characters XML 1.0 forbids or
-# rewrites (CR), and a `_` that starts a literal `_xHHHH_` (else read as an escape).
-_SPECIAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+# rewrites (CR), and a `_` that starts a literal `_xHHHH_` (else read as an escape). LibreOffice
+# also decodes one or two hex digits (`_x12_`), so any `_x` + 1–4 hex digits + `_` is
+# protected, and `_X…_` too in case a reader ignores the case.
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_(?=[xX][0-9A-Fa-f]{1,4}_)")
 _MARKUP = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _ESCAPED = re.compile("_x([0-9A-Fa-f]{4})_")
 
