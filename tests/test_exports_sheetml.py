@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tracemalloc
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ def book_rows_of(texts: Sequence[str]) -> list[list[Any]]:
     return rows
 
 
-def write_book(path: Path, rows: Sequence[Sequence[Any]], **kw: Any) -> int:
+def write_book(path: Path, rows: Iterable[Sequence[Any]], **kw: Any) -> int:
     args: dict[str, Any] = {"agency": "UBND phường Hoàn Kiếm", "field": None}
     args.update(kw)
     return exports.write_book_xlsx(path, rows, start=DAY, end=DAY, **args)
