@@ -80,15 +80,19 @@ _BOOK_SELECT = (
 )
 
 
-def _naive_vn(text: str | None) -> datetime | None:
-    """Stored ISO → naive Vietnam wall time (Excel has no time zones)."""
-    return parse_iso(text).replace(tzinfo=None) if text else None
+def _vn(text: str | None) -> datetime | None:
+    return parse_iso(text) if text else None
+
+
+def _naive(moment: datetime | None) -> datetime | None:
+    """Vietnam time without its zone (Excel has no time zones)."""
+    return moment.replace(tzinfo=None) if moment is not None else None
 
 
 def _note(
     status: str,
-    finished: str | None,
-    due: str,
+    finished: datetime | None,
+    due: datetime | None,
     reason: str,
     as_of: datetime,
     request: str = "",
@@ -97,9 +101,7 @@ def _note(
     """Status, then the one timeliness rule as of the book's date (early / on time / late,
     due today / overdue), the Mẫu 04 new appointment and why a dossier stopped."""
     label = STATUSES[status].vi if status in STATUSES else status
-    judged = timeliness.timeliness(
-        status, parse_iso(due) if due else None, parse_iso(finished) if finished else None, as_of
-    )
+    judged = timeliness.timeliness(status, due, finished, as_of)
     parts = [label]
     if judged is not None and judged != "on_track":
         parts.append(timeliness.label(judged).lower())
@@ -153,6 +155,7 @@ def book_rows(
         ) = row
         who = f"{name} (người đại diện: {rep})" if rep else name
         contact = "; ".join(p for p in (address, f"ĐT: {phone}" if phone else "") if p)
+        due_at = _vn(due)  # parsed once: the book's column and the timeliness rule
         yield (
             n,
             code,
@@ -160,12 +163,12 @@ def book_rows(
             who,
             contact,
             agencies.get(procedure_code, ""),
-            _naive_vn(received),
-            _naive_vn(due),
-            _naive_vn(returned),
+            _naive(_vn(received)),
+            _naive(due_at),
+            _naive(_vn(returned)),
             delivery_label(delivery),
             returned_to,
-            _note(status, finished, due, reason, as_of, request, bool(extended)),
+            _note(status, _vn(finished), due_at, reason, as_of, request, bool(extended)),
         )
 
 
