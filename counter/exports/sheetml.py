@@ -23,6 +23,7 @@ What it guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import zipfile
@@ -92,7 +93,9 @@ def column_letter(index: int) -> str:
 
 
 def excel_serial(moment: datetime | date) -> float:
-    """A naive date or datetime as Excel's serial day number (the 1900 system)."""
+    """A naive date or datetime as Excel's serial day number (the 1900 system), exact from
+    1 March 1900 on (Excel counts a 29 February 1900 that never was; the book's dates are
+    dossiers' times)."""
     if isinstance(moment, datetime):
         if moment.tzinfo is not None:
             raise ValueError("an XLSX date must be naive wall time (Excel has no time zones)")
@@ -467,10 +470,13 @@ class SheetStream:
         self._zip.close()
 
     def abort(self) -> None:
-        """Give up: close the file without making it a workbook (the caller deletes it)."""
-        try:
+        """Give up: close the file without making it a workbook (the caller deletes it).
+
+        Called while an error propagates (a failing row source, a full disk): a second error
+        while closing a half-written file must not replace the first, which says why."""
+        with contextlib.suppress(Exception):
             self._sheet.close()
-        finally:
+        with contextlib.suppress(Exception):
             self._zip.close()
 
     def __enter__(self) -> SheetStream:
