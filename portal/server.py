@@ -233,7 +233,24 @@ def asgi_app() -> Starlette:
     _short_gil_turns()
     settings = load_settings(os.environ.get(ENV_CONFIG) or None)
     storage = open_storage(settings)
-    return build_app(settings, storage, close_storage=True)
+    app = build_app(settings, storage, close_storage=True)
+    _freeze_startup_objects()
+    return app
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything made so far (modules, compiled templates, the app) out of the cyclic
+    garbage collector's sight (`gc.freeze`), in a serving process.
+
+    A full collection walks every tracked object: about 65,000 in a portal worker, 22 ms on
+    the shared benchmark machine, during which no page is answered; it comes every few
+    seconds under load, as the kept pages and the batches churn, and lands in the page's
+    p99. Frozen, those objects are never walked again (they live as long as the process
+    anyway); a full collection then walks only what requests made."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
 
 
 def _short_gil_turns() -> None:
@@ -275,6 +292,7 @@ def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
     storage = open_storage(settings)
     try:
         app = build_app(settings, storage)
+        _freeze_startup_objects()
         config = uvicorn.Config(
             app, host=settings.host, port=settings.port, log_level="warning", access_log=False
         )
