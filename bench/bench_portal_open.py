@@ -20,6 +20,11 @@ receipts than a worker keeps), then the page over 500 receipts viewed again and 
 kept page, `portal.page_cache`). Requests ask for gzip, as every phone's browser does. Prints p50/p99/max and errors per rate, and the highest rate
 whose p99 stays ≤ 100 ms (and the first that passes it), for both.
 
+The portal runs as a city would run it (docs/portal.md): `--workers` (2) page workers on the
+citizens' port and `--api-workers` (1) processes of their own for the counters' sync API, on
+another port, niced; the counters sync there. `--api-workers 0` gives the set-up before #18
+(the page workers serve the counters too), for comparison in the same conditions.
+
 Everything shares the machine's cores: PostgreSQL, the portal's workers, the sync simulator
 and this generator (Python on uvloop, about a third of a core at 2 000 req/s). On a loaded
 shared machine the figures are noisy; the bare endpoint measured just before each page rate
