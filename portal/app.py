@@ -118,10 +118,11 @@ class StatusPageFastPath:
     the page needs none of their work: its answer is already gzipped (`portal.page_cache`) and
     names its own CSP and cache policy. This goes to `CitizenPages.status` directly and adds
     the security headers; any answer the page did not compress itself (a 404, a 429, the
-    error page) still goes through `SecurityHeaders` and gzip as before, and a failure gets
-    the same error page (`server_error`). Every other request, a POST (rating) included,
-    takes the full stack. `tests/test_portal_page_fast.py` requires both paths to give the
-    same status, headers and bytes.
+    error page) still goes through `SecurityHeaders` and gzip as before. A failure gets the
+    same error page (`server_error`, which logs it), here with the security headers, which
+    Starlette's outermost error layer sends without. Every other request, a POST (rating)
+    included, takes the full stack. `tests/test_portal_page_fast.py` requires both paths to
+    give the same status, headers and bytes.
     """
 
     def __init__(self, app: ASGIApp):
@@ -141,7 +142,7 @@ class StatusPageFastPath:
         pages: CitizenPages = scope["app"].state.pages
         try:
             response = await pages.status(request)
-        except Exception as exc:  # the page the full stack gives a failure (logged there)
+        except Exception as exc:  # the error page the full stack gives (logged there)
             response = await server_error(request, exc)
         if b"content-encoding" in (k for k, _ in response.raw_headers):
             response.raw_headers = with_security_headers(response.raw_headers)
