@@ -16,7 +16,6 @@ import gzip
 import random
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,9 +30,8 @@ from portal.app import create_app
 from portal.page_cache import CachedPage, PageCache, page_key
 from portal.server import ThreadedPortal
 from portal.storage import utc_now
-from tests.support.config import make_config
 from tests.support.portal_states import Made, make_states, patch_snapshot
-from tests.support.sync import AGENCY, Counter
+from tests.support.sync import AGENCY, make_counter
 
 STATUSES = ("received", "processing", "supplement_requested", "result_ready", "returned")
 
@@ -69,29 +67,12 @@ class Site:
         return self.loop.run_until_complete(go())
 
 
-def _counter(base: Path, portal: ThreadedPortal, code: str) -> Counter:
-    from counter.desk import Desk
-
-    folder = base / "counter03"
-    folder.mkdir(parents=True, exist_ok=True)
-    config = make_config(
-        folder,
-        counter={"number": 3},
-        agency={"lookup_website": portal.url},
-        portal={"url": portal.url, "enrollment_code": code, "timeout_seconds": 5.0},
-    )
-    desk = Desk.open(config)
-    desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
-    desk.login("canbo", "1234")
-    return Counter(config, desk)
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     tmp = tmp_path_factory.mktemp("page-cache")
     with ThreadedPortal(tmp / "portal.db") as portal:
         code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
-        counter = _counter(tmp, portal, code)
+        counter = make_counter(tmp, 3, portal.url, code, lookup_website=portal.url)
         try:
             assert sync_once(counter.store, counter.config).ok
             made = make_states(counter, portal)

@@ -29,8 +29,7 @@ from portal import admin
 from portal.app import SECURITY_HEADERS, create_app
 from portal.server import ThreadedPortal
 from tests.support.portal_states import Made, make_states
-from tests.support.sync import AGENCY
-from tests.test_portal_page_cache import _counter
+from tests.support.sync import AGENCY, make_counter
 
 
 class Pair:
@@ -72,7 +71,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
         tmp / "portal.db", lookup_max_failures=10**6, lookup_max_prefix_failures=10**6
     ) as portal:
         code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
-        counter = _counter(tmp, portal, code)
+        counter = make_counter(tmp, 3, portal.url, code, lookup_website=portal.url)
         try:
             assert sync_once(counter.store, counter.config).ok
             made = make_states(counter, portal)

@@ -55,14 +55,20 @@ def make_counter(
     *,
     clock: Clock = system_clock,
     timeout: float = 5.0,
+    lookup_website: str | None = None,
 ) -> Counter:
-    """A counter with one logged-in officer, configured for the portal at `url`."""
+    """A counter with one logged-in officer, configured for the portal at `url`
+    (`lookup_website`: where its receipts' QR codes point, e.g. that same portal)."""
     folder = base / f"counter{number:02d}"
     folder.mkdir(parents=True, exist_ok=True)
+    extra: dict[str, Any] = {}
+    if lookup_website is not None:
+        extra["agency"] = {"lookup_website": lookup_website}
     config = make_config(
         folder,
         counter={"number": number},
         portal={"url": url, "enrollment_code": code, "timeout_seconds": timeout},
+        **extra,
     )
     desk = Desk.open(config, clock=clock)
     desk.create_officer("canbo", "Trần Thị Mai", "officer", "1234")
