@@ -30,7 +30,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from counter.protocol import API, PROTOCOL_VERSION
 from portal.api import ROUTES
@@ -39,6 +39,10 @@ from portal.api.errors import ApiError, http_error, server_error
 from portal.api.requests import MAX_INT, Limits
 from portal.page import CitizenPages
 from portal.page_cache import GZIP_LEVEL, GZIP_MIN_BYTES
+from portal.security_headers import (
+    SecurityHeaders,
+    with_security_headers,
+)
 from portal.storage import Storage
 from portal.witness import Witness
 
@@ -56,51 +60,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("portal")
-
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-    "x-frame-options": "DENY",
-    "cross-origin-opener-policy": "same-origin",
-    "permissions-policy": "camera=(), microphone=(), geolocation=()",
-}
-DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-
-
-_ADDED_HEADERS = [
-    (key.encode(), value.encode())
-    for key, value in {
-        **SECURITY_HEADERS,
-        "content-security-policy": DEFAULT_CSP,
-        "cache-control": "no-store",
-    }.items()
-]
-
-
-def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """`headers` and every security header they do not set (a page sets its own CSP)."""
-    present = {k.lower() for k, _ in headers}
-    return headers + [(k, v) for k, v in _ADDED_HEADERS if k not in present]
-
-
-class SecurityHeaders:
-    """Adds the security headers to every response (a page sets its own CSP: style by hash)."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = with_security_headers(list(message.get("headers", [])))
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
 
 # The status page's route (`portal.api.ROUTES`: `/{prefix}/{code}/{device}/{uuid}/{token}`,
 # Starlette's `str` parameters), for a prefix that is the receipt's "TRA-CUU" in any case.

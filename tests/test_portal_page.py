@@ -335,3 +335,25 @@ def test_a_failing_database_gives_the_citizen_a_page_not_json(
     # The sync API keeps answering in its own terms.
     api = httpx.get(portal.url + "/api/v1/health")
     assert api.status_code == 200 and api.headers["content-type"].startswith("application/json")
+
+
+def test_a_server_error_carries_the_security_headers(
+    portal: ThreadedPortal, counter: Counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starlette answers an unexpected exception from its outermost layer, outside every
+    middleware: the sync API's 500 (JSON) and the citizen's error page must still carry every
+    security header the other answers carry."""
+    from counter.sync.state import _auth
+    from portal.security_headers import SECURITY_HEADERS
+
+    assert sync_once(counter.store, counter.config).ok
+
+    def broken(*_: object) -> object:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(portal.storage, "epoch", broken)
+    api = httpx.get(portal.url + "/api/v1/device", headers=_auth(counter.store))
+    assert api.status_code == 500, api.text
+    assert api.json()["error"]["code"] == "server_error"
+    for name in (*SECURITY_HEADERS, "content-security-policy", "cache-control"):
+        assert name in api.headers, name

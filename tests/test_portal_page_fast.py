@@ -26,7 +26,8 @@ from hypothesis import strategies as st
 
 from counter.sync import sync_once
 from portal import admin
-from portal.app import SECURITY_HEADERS, create_app
+from portal.app import create_app
+from portal.security_headers import SECURITY_HEADERS
 from portal.server import ThreadedPortal
 from tests.support.portal_states import Made, make_states
 from tests.support.sync import AGENCY, make_counter

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from counter.protocol import ErrorClass, ErrorCode
 from portal.page import UNAVAILABLE, CitizenPages
+from portal.security_headers import with_security_headers
 from portal.storage import StorageError
 
 log = logging.getLogger("portal")
@@ -104,9 +105,16 @@ async def server_error(request: Request, exc: Exception) -> Response:
     log.error("server error %s at %s on %s", type(exc).__name__, where, request.url.path[:40])
     if not request.url.path.startswith("/api/"):  # a citizen's page: words, not JSON
         pages: CitizenPages = request.app.state.pages
-        return pages.render(
+        response = pages.render(
             "error.html", status=500, headers={"retry-after": "60"}, message=UNAVAILABLE
         )
-    return error_response(
-        500, ErrorClass.RETRY, ErrorCode.SERVER_ERROR, f"the portal failed: {type(exc).__name__}"
-    )
+    else:
+        response = error_response(
+            500,
+            ErrorClass.RETRY,
+            ErrorCode.SERVER_ERROR,
+            f"the portal failed: {type(exc).__name__}",
+        )
+    # Starlette sends this answer from its outermost layer, outside `SecurityHeaders`.
+    response.raw_headers = with_security_headers(response.raw_headers)
+    return response
