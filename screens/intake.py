@@ -257,6 +257,23 @@ class IntakeScreen(CounterScreen):
         self.post_message(events.Resize(size, size))
         self._refresh_layout(size)
 
+    async def _on_idle(self, event: events.Idle) -> None:
+        """Textual lays out only the screen on show; a form built ahead goes on settling after
+        `lay_out_ahead` (its selects and footer mount their parts, its fields get their
+        text), and each change asks for a layout that would otherwise wait for F2: a reflow
+        of the whole form on show. Off screen, it lays itself out again as soon as it is
+        idle, until nothing more changes."""
+        if (
+            self._layout_required
+            and self.prebuilt
+            and not self.started
+            and not self.is_current
+            and self.is_attached
+        ):
+            self._layout_required = False
+            self._refresh_layout(self.app.size)
+        await super()._on_idle(event)
+
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """A form built ahead of time starts when it is first shown: the draft and the card
         are the ones of that moment, not of when it was built. (One handler: Textual calls
