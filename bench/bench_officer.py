@@ -159,7 +159,7 @@ async def _latency(rounds: int, pause: float) -> tuple[Timing, Timing, Timing]:
 
     with tempfile.TemporaryDirectory() as tmp:
         desk = _desk(Path(tmp))
-        app = CounterApp(desk)
+        app = CounterApp(desk, quiet_gc=True)  # as run_app starts it
         f2, after_save, bare = Timing(), Timing(), Timing()
         drawn: list[Screen[Any]] = []  # the screens a frame was drawn of, since the key
         display = app._display

@@ -33,6 +33,7 @@ from counter.idcard import IdCard, find_id_card_qr
 from counter.queue_client import QueueService, open_queue
 from counter.queue_reports import figures_provider, log_provider
 from counter.stats import QueueFiguresProvider
+from screens.collector import QuietCollector
 from screens.dossier import DossierScreen
 from screens.i18n import tr
 from screens.intake import IntakeScreen
@@ -78,6 +79,8 @@ class CounterApp(App[None]):
     COMMANDS = {FoldedSystemCommands}  # noqa: RUF012
     # Seconds a screen has to settle before the next intake form is built behind it.
     PREBUILD_DELAY_S = 0.15
+    # Seconds without a key after which a due full collection runs (screens/collector.py).
+    COLLECT_IDLE_S = 5.0
     BINDINGS = [  # noqa: RUF012
         bind("app.help", "help", key_display="F1"),
         bind("app.search", "search", priority=True, key_display="^F"),
@@ -105,9 +108,12 @@ class CounterApp(App[None]):
         *,
         background: bool = False,
         queue: QueueService | None = None,
+        quiet_gc: bool = False,
     ) -> None:
         """`background` starts the print spool and sync workers (run_app does; tests choose);
-        `queue` docks the queue panel on the main screen (local engine or the centre hub)."""
+        `queue` docks the queue panel on the main screen (local engine or the centre hub);
+        `quiet_gc` runs Python's full collections between citizens (screens/collector.py;
+        run_app does, and the bench that measures it)."""
         super().__init__()
         self.desk = desk
         self.queue = queue
@@ -125,6 +131,7 @@ class CounterApp(App[None]):
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_input = self.idle_clock()
         self.cleanup_worker: CleanupWorker | None = None
+        self.collector = QuietCollector() if quiet_gc else None
         translate_bindings(self, self.lang)
 
     # -- background workers: the print spool and sync never block a keypress ---------------
@@ -161,6 +168,8 @@ class CounterApp(App[None]):
         await super().action_quit()
 
     def on_unmount(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()
         # Daemon threads: a job cut short by quitting comes back uncertain at the next start
         # (F3 asks whether it printed), never resent behind the officer's back.
         if self.spool_worker is not None:
@@ -262,6 +271,8 @@ class CounterApp(App[None]):
     def on_mount(self) -> None:
         if self.desk.config.auth.idle_logout_minutes:
             self.set_interval(15, self._idle_tick)
+        if self.collector is not None:
+            self.set_interval(self.COLLECT_IDLE_S, self._collect_if_idle)
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
             self.call_after_refresh(self._start_workers)
@@ -399,11 +410,24 @@ class CounterApp(App[None]):
             return
         if isinstance(self.screen, IntakeScreen) and not self.screen.saved:
             return  # the officer is typing: the build would hold their keys
+        if self.collector is not None:
+            self.collector.start()  # once: freezes what start-up built, before any form
         screen = IntakeScreen()
         screen.prebuilt = True
         self._next_form, self._next_form_lang = screen, self.lang
         self._load_screen_css(screen)
         self._register(self, screen)
+
+    def between_citizens(self) -> None:
+        """The next form is built and laid out, the officer is on the list or the "received"
+        dialog: the moment for a full collection, if one is due and no key is waiting."""
+        if self.collector is not None and self._key_gate.open:
+            self.collector.collect_if_due()
+
+    def _collect_if_idle(self) -> None:
+        if self.collector is not None and self._key_gate.open:
+            if self.idle_clock() - self.last_input >= self.COLLECT_IDLE_S:
+                self.collector.collect_if_due()
 
     def prebuild_intake_soon(self) -> None:
         """After the screen now opening has settled, so its first keys never wait for it."""
@@ -628,7 +652,11 @@ def run_app(config: Config, lang: str | None = None) -> None:
         queue = open_queue(config)
         try:
             CounterApp(
-                desk, lang=lang or config.counter.language, background=True, queue=queue
+                desk,
+                lang=lang or config.counter.language,
+                background=True,
+                queue=queue,
+                quiet_gc=True,
             ).run()
         finally:
             queue.close()

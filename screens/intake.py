@@ -256,6 +256,7 @@ class IntakeScreen(CounterScreen):
         size = self.app.size
         self.post_message(events.Resize(size, size))
         self._refresh_layout(size)
+        self.call_after_refresh(self.capp.between_citizens)
 
     async def _on_idle(self, event: events.Idle) -> None:
         """Textual lays out only the screen on show; a form built ahead goes on settling after
