@@ -169,7 +169,7 @@ async def _latency(rounds: int, pause: float) -> tuple[Timing, Timing, Timing]:
                 drawn.append(screen)
             display(screen, update)
 
-        app._display = drawing  # type: ignore[method-assign]
+        app._display = drawing  # type: ignore[method-assign,assignment]
         gate = app._key_gate
 
         def ready_for_input(field_id: str) -> bool:
@@ -185,6 +185,10 @@ async def _latency(rounds: int, pause: float) -> tuple[Timing, Timing, Timing]:
 
         def form_ready() -> bool:
             return type(app.screen).__name__ == "IntakeScreen" and ready_for_input("procedure")
+
+        def push_bare() -> None:
+            app.push_screen(Bare())
+            gate.close()  # as after a key: the gate settles the change
 
         async with app.run_test(size=(120, 40)) as pilot:
 
@@ -219,7 +223,7 @@ async def _latency(rounds: int, pause: float) -> tuple[Timing, Timing, Timing]:
                 await _until(pilot, lambda: type(app.screen).__name__ == "MainScreen")
                 await timed(
                     bare,
-                    lambda: (app.push_screen(Bare()), gate.close()),  # as after a key
+                    push_bare,
                     lambda: type(app.screen) is Bare and ready_for_input("bare"),
                 )
                 app.pop_screen()

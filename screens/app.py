@@ -126,6 +126,7 @@ class CounterApp(App[None]):
         self._next_form: IntakeScreen | None = None  # built ahead: see prebuild_intake
         self._next_form_lang = self.lang
         self._dropping: set[asyncio.Task[None]] = set()  # forms removed once built: _drop_form
+        self._retired: list[str] = []  # screens left, removed between citizens: retire
         self.backup_worker: DailyBackup | None = None
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
@@ -271,8 +272,7 @@ class CounterApp(App[None]):
     def on_mount(self) -> None:
         if self.desk.config.auth.idle_logout_minutes:
             self.set_interval(15, self._idle_tick)
-        if self.collector is not None:
-            self.set_interval(self.COLLECT_IDLE_S, self._collect_if_idle)
+        self.set_interval(self.COLLECT_IDLE_S, self._collect_if_idle)
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
             self.call_after_refresh(self._start_workers)
@@ -352,9 +352,11 @@ class CounterApp(App[None]):
             replacement = DossierScreen(dossier)
         else:
             if isinstance(self.screen, IntakeScreen):
+                self.retire(self.screen)
                 self.pop_screen()
             return
         if isinstance(self.screen, IntakeScreen):
+            self.retire(self.screen)
             self.switch_screen(replacement)
         else:
             self.push_screen(replacement)
@@ -406,7 +408,11 @@ class CounterApp(App[None]):
     def prebuild_intake(self) -> None:
         """Build the next intake form now, off screen, unless one is ready or nobody is
         logged in. Called when the officer has a moment (the list, the "received" dialog)."""
-        if self._next_form is not None or self.desk.officer is None or not self.is_running:
+        if self.desk.officer is None or not self.is_running:
+            return
+        if self._next_form is not None:
+            if self._next_form.is_mounted:
+                self.between_citizens()  # built already: the moment is still a moment
             return
         if isinstance(self.screen, IntakeScreen) and not self.screen.saved:
             return  # the officer is typing: the build would hold their keys
@@ -418,16 +424,40 @@ class CounterApp(App[None]):
         self._load_screen_css(screen)
         self._register(self, screen)
 
+    def retire(self, screen: Screen[Any]) -> None:
+        """Keep `screen` (a saved form, the "received" dialog) from being removed as the
+        officer leaves it; it is removed between citizens (`between_citizens`). Textual
+        removes a screen popped or switched away in the same turn as the next one is shown:
+        tearing down a hundred widgets, then a reflow and a second drawing of the new form
+        (a removed screen relays out the app), while the officer waits for the fresh form."""
+        name = f"retired-{id(screen)}"
+        if screen.is_attached and not self.is_screen_installed(screen):
+            self.install_screen(screen, name)
+            self._retired.append(name)
+
+    def _drop_retired(self) -> None:
+        for name in list(self._retired):
+            screen = self.get_screen(name)
+            if any(screen in stack for stack in self._screen_stacks.values()):
+                continue  # shown again (a dialog over it), dropped next time
+            self._retired.remove(name)
+            self.uninstall_screen(name)
+            with contextlib.suppress(Exception):  # the app closing underneath
+                screen.remove()
+
     def between_citizens(self) -> None:
         """The next form is built and laid out, the officer is on the list or the "received"
-        dialog: the moment for a full collection, if one is due and no key is waiting."""
-        if self.collector is not None and self._key_gate.open:
+        dialog: the moment to remove the screens of the last citizen and, if one is due, for
+        a full collection, unless a key is waiting."""
+        if not self._key_gate.open:
+            return
+        self._drop_retired()
+        if self.collector is not None:
             self.collector.collect_if_due()
 
     def _collect_if_idle(self) -> None:
-        if self.collector is not None and self._key_gate.open:
-            if self.idle_clock() - self.last_input >= self.COLLECT_IDLE_S:
-                self.collector.collect_if_due()
+        if self.idle_clock() - self.last_input >= self.COLLECT_IDLE_S:
+            self.between_citizens()
 
     def prebuild_intake_soon(self) -> None:
         """After the screen now opening has settled, so its first keys never wait for it."""
@@ -472,6 +502,7 @@ class CounterApp(App[None]):
     async def action_logout(self) -> None:
         self._keep_drafts()
         self._drop_next_form()
+        self._drop_retired()
         self.desk.logout()
         self.scan_buffer = ""
         await self._pop_to_base()

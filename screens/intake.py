@@ -703,7 +703,9 @@ class IntakeScreen(CounterScreen):
         def after(choice: str | None) -> None:
             self.capp.after_received(dossier, choice)
 
-        self.app.push_screen(ReceivedModal(dossier), after)
+        received = ReceivedModal(dossier)
+        self.app.push_screen(received, after)
+        self.capp.retire(received)  # removed between citizens, not as Enter opens a form
         self.capp.prebuild_intake_soon()  # Enter = next citizen opens a form already built
 
     def action_decline(self, form: str) -> None:
