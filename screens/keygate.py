@@ -81,8 +81,8 @@ class KeyGate:
 
     @property
     def open(self) -> bool:
-        """No key is waiting and none is being settled: the app is the officer's."""
-        return not self.closed and not self.held
+        """No key is held, being settled or queued for the app: the app is the officer's."""
+        return not self.closed and not self.held and not _busy(self.app)
 
     def close(self) -> None:
         """A key was just delivered: hold the next ones until its effects have settled."""

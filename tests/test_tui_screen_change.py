@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
 
@@ -167,6 +168,11 @@ async def test_a_full_collection_never_runs_while_a_key_waits(
         app.between_citizens()
         assert collector.due() and collector.collections == 0
         app._key_gate.closed = False
+        app.post_message(events.Key("f2", None))  # pressed, not yet handed to the app
+        app.between_citizens()
+        assert collector.due() and collector.collections == 0
+        await wait_for(pilot, lambda: isinstance(app.screen, IntakeScreen))
+        await wait_for(pilot, lambda: app._key_gate.open)
         app.between_citizens()
         assert not collector.due() and collector.collections == 1
 
