@@ -71,71 +71,61 @@ class TicketData:
     counter_no: int | None = None
 
 
-@dataclass(frozen=True)
-class SupplementData:
+@dataclass(frozen=True, kw_only=True)
+class OfficerForm:
+    """What Mẫu 02–05 share: the citizen, the procedure, who signs, when, and the form's
+    heading (agency, form number, place and date)."""
+
+    applicant: str
+    procedure: str
+    officer: str
+    at: datetime
+    agency_name: str = ""
+    form_number: str
+    place_date: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupplementData(OfficerForm):
     """Mẫu 02: Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."""
 
     code: str
-    applicant: str
-    procedure: str
     items: tuple[str, ...]
     reason: str
-    officer: str
-    at: datetime
-    agency_name: str = ""
     hotline: str = ""
     form_number: str = "02"
-    place_date: str = ""
     at_intake: bool = False  # instead of a receipt: not received, no appointment
 
 
-@dataclass(frozen=True)
-class RefusalData:
+@dataclass(frozen=True, kw_only=True)
+class RefusalData(OfficerForm):
     """Mẫu 03: Phiếu từ chối tiếp nhận giải quyết hồ sơ."""
 
     code: str | None
-    applicant: str
-    procedure: str
     reasons: tuple[str, ...]
-    officer: str
-    at: datetime
-    agency_name: str = ""
     form_number: str = "03"
-    place_date: str = ""
 
 
-@dataclass(frozen=True)
-class ExtensionData:
+@dataclass(frozen=True, kw_only=True)
+class ExtensionData(OfficerForm):
     """Mẫu 04: Phiếu xin lỗi và hẹn lại ngày trả kết quả (the one new appointment)."""
 
     code: str
-    applicant: str
-    procedure: str
     reason: str
     old_due_at: datetime
     new_due_at: datetime
-    officer: str
-    at: datetime
-    agency_name: str = ""
     hotline: str = ""
     form_number: str = "04"
-    place_date: str = ""
 
 
-@dataclass(frozen=True)
-class StopData:
+@dataclass(frozen=True, kw_only=True)
+class StopData(OfficerForm):
     """Mẫu 05: Thông báo dừng giải quyết hồ sơ (withdrawn by the citizen, or stopped)."""
 
     code: str
-    applicant: str
-    procedure: str
     withdrawn: bool
     reason: str
-    officer: str
-    at: datetime
-    agency_name: str = ""
     form_number: str = "05"
-    place_date: str = ""
 
 
 @dataclass(frozen=True)

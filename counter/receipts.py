@@ -7,6 +7,7 @@ spool worker reads them back strictly (`counter.documents.document_from_fields`)
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from counter.catalogue import Procedure, delivery_label, form_label
 from counter.config import Config
@@ -118,6 +119,33 @@ def receipt_number(code: str) -> str:
     return "-".join(parts[1:]) if len(parts) == 3 else code
 
 
+class _OfficerFormFields(TypedDict):
+    code: str
+    applicant: str
+    procedure: str
+    officer: str
+    at: datetime
+    agency_name: str
+    form_number: str
+    place_date: str
+
+
+def _officer_form(
+    config: Config, dossier: Dossier, officer: str, at: datetime, kind: str
+) -> _OfficerFormFields:
+    """The fields Mẫu 02–05 share (`OfficerForm` and the code), from the dossier and config."""
+    return {
+        "code": dossier.code,
+        "applicant": dossier.applicant.name,
+        "procedure": dossier.procedure_name,
+        "officer": officer,
+        "at": at,
+        "agency_name": config.agency.name,
+        "form_number": form_number(config, kind),
+        "place_date": place_and_date(config, at),
+    }
+
+
 def supplement_document(
     config: Config,
     dossier: Dossier,
@@ -130,17 +158,10 @@ def supplement_document(
 ) -> SupplementData:
     """Mẫu 02: what to add and why (at intake instead of a receipt, or pausing the clock)."""
     return SupplementData(
-        code=dossier.code,
-        applicant=dossier.applicant.name,
-        procedure=dossier.procedure_name,
+        **_officer_form(config, dossier, officer, at, "supplement"),
         items=tuple(items),
         reason=reason,
-        officer=officer,
-        at=at,
-        agency_name=config.agency.name,
         hotline=config.agency.hotline,
-        form_number=form_number(config, "supplement"),
-        place_date=place_and_date(config, at),
         at_intake=at_intake,
     )
 
@@ -150,15 +171,7 @@ def refusal_document(
 ) -> RefusalData:
     """Mẫu 03: the reasons for refusing."""
     return RefusalData(
-        code=dossier.code,
-        applicant=dossier.applicant.name,
-        procedure=dossier.procedure_name,
-        reasons=tuple(reasons),
-        officer=officer,
-        at=at,
-        agency_name=config.agency.name,
-        form_number=form_number(config, "refusal"),
-        place_date=place_and_date(config, at),
+        **_officer_form(config, dossier, officer, at, "refusal"), reasons=tuple(reasons)
     )
 
 
@@ -169,18 +182,11 @@ def extension_document(
     if dossier.due_at is None:
         raise ValueError(f"{dossier.code} has no appointment to move")
     return ExtensionData(
-        code=dossier.code,
-        applicant=dossier.applicant.name,
-        procedure=dossier.procedure_name,
+        **_officer_form(config, dossier, officer, at, "extension"),
         reason=dossier.extension_reason,
         old_due_at=previous_due,
         new_due_at=dossier.due_at,
-        officer=officer,
-        at=at,
-        agency_name=config.agency.name,
         hotline=config.agency.hotline,
-        form_number=form_number(config, "extension"),
-        place_date=place_and_date(config, at),
     )
 
 
@@ -189,14 +195,5 @@ def stop_document(
 ) -> StopData:
     """Mẫu 05: the dossier stops, because the citizen withdrew it or processing stopped."""
     return StopData(
-        code=dossier.code,
-        applicant=dossier.applicant.name,
-        procedure=dossier.procedure_name,
-        withdrawn=withdrawn,
-        reason=reason,
-        officer=officer,
-        at=at,
-        agency_name=config.agency.name,
-        form_number=form_number(config, "stop"),
-        place_date=place_and_date(config, at),
+        **_officer_form(config, dossier, officer, at, "stop"), withdrawn=withdrawn, reason=reason
     )

@@ -313,3 +313,35 @@ def test_admin_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = load_settings()
     assert (settings.host, settings.port) == ("127.0.0.1", 8700)
     assert settings.db_path == Path("portal-data/portal.db")
+
+
+def test_a_version_the_back_office_cannot_raise_is_refused_at_the_door(
+    tmp_path: Path, portal: ThreadedPortal, http: httpx.Client
+) -> None:
+    """The portal adds one to a dossier's version for every back-office change. A snapshot
+    version it could not add one to (2**63 − 1 overflowed both databases on `set_status`) is
+    rejected with a reason when pushed; the largest accepted one still takes a change."""
+    from portal.storage.ingest import MAX_VERSION
+
+    c = make_counter(tmp_path, 3, portal.url, "")
+    receive_some(c, 1, act_every=0)
+    auth = {"authorization": f"Bearer {_enroll(http, portal, c.device_id)}"}
+    base = outbox_entries(c.desk, [1])[0]
+    uuid = base["payload"]["dossier"]["uuid"]
+    for seq, version in enumerate((MAX_INT, MAX_VERSION + 1, MAX_VERSION), start=1):
+        entry = copy.deepcopy(base)
+        entry["seq"] = seq
+        entry["payload"]["dossier"]["version"] = version
+        resp = http.post(
+            "/api/v1/push", json={"after_seq": seq - 1, "entries": [entry]}, headers=auth
+        )
+        assert resp.status_code == 200, resp.text
+        out = resp.json()
+        if version > MAX_VERSION:
+            assert [r["seq"] for r in out["rejected"]] == [seq], out
+            assert "version" in out["rejected"][0]["reason"]
+        else:
+            assert out["rejected"] == [] and out["applied"] == 1, out
+    change = portal.storage.set_status(uuid, "processing", by="bo")
+    assert change is not None
+    assert portal.storage.dossier(uuid)["version"] == MAX_VERSION + 1  # type: ignore[index]

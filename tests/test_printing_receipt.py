@@ -109,14 +109,27 @@ def test_other_documents_wording() -> None:
     supp = words(
         layout(
             SupplementData(
-                CODE, "Trần Văn Đức", "Chứng thực", ("Bản sao CCCD",), "Thiếu", "Mai", AT
+                code=CODE,
+                applicant="Trần Văn Đức",
+                procedure="Chứng thực",
+                items=("Bản sao CCCD",),
+                reason="Thiếu",
+                officer="Mai",
+                at=AT,
             )
         )
     )
     assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in supp and "1. Bản sao CCCD" in supp
     refusal = words(
         layout(
-            RefusalData(None, "Trần Văn Đức", "Chứng thực", ("Không thuộc thẩm quyền",), "Mai", AT)
+            RefusalData(
+                code=None,
+                applicant="Trần Văn Đức",
+                procedure="Chứng thực",
+                reasons=("Không thuộc thẩm quyền",),
+                officer="Mai",
+                at=AT,
+            )
         )
     )
     assert "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ" in refusal and "Mã hồ sơ" not in refusal

@@ -13,13 +13,23 @@ import ast
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NotRequired, get_origin, get_type_hints
 
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from counter.protocol import API, COUNTER_CALLS, ApiPath, ErrorClass, ErrorCode
+from counter.protocol import (
+    API,
+    COUNTER_CALLS,
+    ApiPath,
+    EnrollRequest,
+    ErrorClass,
+    ErrorCode,
+    PushEntry,
+    PushRequest,
+)
 from portal.server import ThreadedPortal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -257,3 +267,79 @@ def test_garbage_bodies_get_declared_errors(portal: ThreadedPortal) -> None:
                 resp = http.request(method, path, content=content)
                 assert resp.status_code >= 400
                 _check_error(resp)
+
+
+# -- the bodies the counter sends are the typed ones the protocol declares -----------------------
+
+
+def _keys(typed: Any) -> tuple[set[str], set[str]]:
+    """(required, all) keys of a TypedDict. Read from its hints: `counter.protocol` postpones
+    annotations, so Python 3.11's `__optional_keys__` does not see `NotRequired`."""
+    hints = get_type_hints(typed, include_extras=True)
+    optional = {k for k, hint in hints.items() if get_origin(hint) is NotRequired}
+    return set(hints) - optional, set(hints)
+
+
+def test_the_openapi_document_describes_the_typed_bodies(portal: ThreadedPortal) -> None:
+    """`counter.protocol`'s TypedDicts and the served OpenAPI document name the same fields:
+    a field added to one and not the other fails here."""
+    with httpx.Client(base_url=portal.url, timeout=10) as http:
+        schemas = http.get(ApiPath.OPENAPI).json()["components"]["schemas"]
+    for name, typed in (
+        ("EnrollRequest", EnrollRequest),
+        ("PushRequest", PushRequest),
+        ("Entry", PushEntry),
+    ):
+        assert set(schemas[name]["properties"]) == _keys(typed)[1], name
+        assert set(schemas[name].get("required", [])) <= _keys(typed)[0], name
+
+
+def test_the_counter_sends_enroll_and_push_bodies_of_the_declared_shape(
+    tmp_path: Path, portal: ThreadedPortal
+) -> None:
+    """A real counter enrolls and pushes to a real portal; every body it sent (read off the
+    wire by an httpx hook) has the keys of `EnrollRequest`, `PushRequest` and `PushEntry`,
+    a stub entry (a payload the counter cannot send) included, and the portal took them."""
+    import json
+
+    from counter.sync import sync_once
+    from counter.sync.once import make_client
+    from portal import admin
+    from tests.support.sync import AGENCY, make_counter, receive_some
+
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    def on_the_wire(request: httpx.Request) -> None:
+        if request.method == "POST" and request.url.path in (ApiPath.ENROLL, ApiPath.PUSH):
+            sent.append((request.url.path, json.loads(request.read())))
+
+    code = admin.create_enrollment_code(portal.storage, AGENCY, 3)
+    c = make_counter(tmp_path, 3, portal.url, code)
+    receive_some(c, 3)
+    # An entry an older store kept with a NUL in its text (the portal cannot store it) goes
+    # out as a stub.
+    broken = c.store.conn.execute("SELECT max(seq) FROM outbox").fetchone()[0]
+    with c.store.write():
+        c.store.conn.execute(
+            """UPDATE outbox SET payload = '{"note": "a\\u0000b"}' WHERE seq = ?""", (broken,)
+        )
+    client = make_client(c.config)
+    client.event_hooks["request"] = [on_the_wire]
+    with client:
+        report = sync_once(c.store, c.config, client=client)
+    assert report.pushed >= 1 and report.error is None, report
+
+    enrolls = [body for path, body in sent if path == ApiPath.ENROLL]
+    pushes = [body for path, body in sent if path == ApiPath.PUSH]
+    assert len(enrolls) == 1 and pushes
+    required, allowed = _keys(EnrollRequest)
+    assert required <= set(enrolls[0]) <= allowed
+    entries = [e for body in pushes for e in body["entries"]]
+    for body in pushes:
+        assert set(body) == _keys(PushRequest)[1]
+    required, allowed = _keys(PushEntry)
+    for entry in entries:
+        assert required <= set(entry) <= allowed, entry
+    stubs = [e for e in entries if "local_reject" in e]
+    assert [e["seq"] for e in stubs] == [broken] and stubs[0]["payload"] is None
+    assert all(isinstance(e["payload"], dict) for e in entries if e not in stubs)

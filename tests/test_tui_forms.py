@@ -25,7 +25,7 @@ async def test_refusal_at_intake_from_the_keyboard(officer_desk: Desk) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ActionForm))
         # No reason: refused in the dialog, nothing saved.
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await wait_for(pilot, lambda: app.screen.query_one("#action-error").display)
         assert isinstance(app.screen, ActionForm) and desk.today().total == 0
         app.screen.query_one("#field-reason", TextArea).text = "Không thuộc thẩm quyền"
         await pilot.press("ctrl+s")

@@ -51,3 +51,22 @@ async def test_closing_the_app_while_the_next_form_is_being_built(
             await asyncio.sleep(0)
     # Leaving run_test closes the app: an exception in any widget is raised there.
     assert not app.is_running
+
+
+@pytest.mark.parametrize("turns", [0, 1, 3, 8])
+async def test_f2_while_the_next_form_is_being_built_shows_it_whole(
+    officer_desk: Desk, turns: int
+) -> None:
+    """F2 pressed while the form is still being built takes that form: it shows complete and
+    the keys typed after F2 land in its first field."""
+    app = _app_that_builds_only_when_told(officer_desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.prebuild_intake()
+        form = app._next_form
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        await pilot.press("f2", *"khai sinh")
+        await wait_for(pilot, lambda: app.screen is form)
+        assert isinstance(form, IntakeScreen)
+        await wait_for(pilot, lambda: form.query_one("#procedure").value == "khai sinh")
+        assert form.query("#payment") and form.query("#rep-name")

@@ -89,10 +89,13 @@ async def test_unknown_code_is_a_clear_error(officer_desk: Desk) -> None:
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*"000.00.12.H26-261126-039999", "enter")
-        await pilot.pause()
+
+        def told() -> bool:
+            messages = [n.message for n in app._notifications]
+            return any("Không tìm thấy hồ sơ" in m and "039999" in m for m in messages)
+
+        await wait_for(pilot, told)
         assert isinstance(app.screen, MainScreen)
-        messages = [n.message for n in app._notifications]
-        assert any("Không tìm thấy hồ sơ" in m and "039999" in m for m in messages)
 
 
 async def test_a_scanner_that_ends_with_tab_opens_the_dossier_too(officer_desk: Desk) -> None:

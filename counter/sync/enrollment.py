@@ -16,7 +16,7 @@ from counter import history
 from counter.codes import continue_after
 from counter.config import Config
 from counter.profile import build_profile, profile_hash
-from counter.protocol import PROTOCOL_VERSION, ApiPath, ErrorClass, ErrorCode
+from counter.protocol import PROTOCOL_VERSION, ApiPath, EnrollRequest, ErrorClass, ErrorCode
 from counter.store import Store
 from counter.sync.state import (
     K_AGENCY,
@@ -67,19 +67,17 @@ def enroll(store: Store, config: Config, client: httpx.Client) -> dict[str, Any]
     device_id, secret = _identity(store, config)
     from counter import signing  # cryptography: loaded when needed, not at the app's start
 
-    resp = client.post(
-        ApiPath.ENROLL,
-        json={
-            "enrollment_code": code,
-            "device_id": device_id,
-            "device_secret": secret,
-            "agency_code": config.agency.code,
-            "counter_no": config.counter.number,
-            "protocol": PROTOCOL_VERSION,
-            "signing_public_key": signing.public_key_hex(signing.device_key(store)),
-            "demo_data": store.holds_demo_data(),
-        },
-    )
+    body: EnrollRequest = {
+        "enrollment_code": code,
+        "device_id": device_id,
+        "device_secret": secret,
+        "agency_code": config.agency.code,
+        "counter_no": config.counter.number,
+        "protocol": PROTOCOL_VERSION,
+        "signing_public_key": signing.public_key_hex(signing.device_key(store)),
+        "demo_data": store.holds_demo_data(),
+    }
+    resp = client.post(ApiPath.ENROLL, json=body)
     if resp.status_code != 200:
         err = _error_of(resp)
         if err.code == ErrorCode.ENROLLMENT_REFUSED and used:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
 from counter.config import Config
-from counter.protocol import ApiPath, ErrorClass, ErrorCode
+from counter.protocol import ApiPath, ErrorClass, ErrorCode, PushEntry, PushRequest, PushResponse
 from counter.store import Store
 from counter.sync.enrollment import _raise_sequence, rebase_from_portal
 from counter.sync.state import (
@@ -40,14 +40,30 @@ from counter.timeutil import Clock, iso, system_clock
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _entry_bytes(entry: PushEntry, payload_json: str | None) -> bytes:
+    """One entry of the push body: the typed envelope, with the stored payload JSON spliced
+    in verbatim (parsing and dumping every payload again would cost the push its speed and
+    could change bytes the portal hashes). `payload_json` None sends `"payload":null`."""
+    envelope = json.dumps({k: v for k, v in entry.items() if k != "payload"}, separators=(",", ":"))
+    return f'{envelope[:-1]},"payload":{payload_json or "null"}}}'.encode()
+
+
+def _entry(seq: int, kind: str, version: int, created_at: str) -> PushEntry:
+    return {
+        "seq": int(seq),
+        "kind": kind,
+        "schema_version": int(version),
+        "created_at": created_at,
+        "payload": None,  # spliced in by `_entry_bytes`
+    }
+
+
 def _stub(seq: int, kind: str, version: int, created_at: str, reason: str) -> bytes:
     """An entry sent without its payload, for the portal to record as rejected with
     `reason`, so that the sequence goes on (the entry stays here, with its reason)."""
-    return (
-        f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
-        f'"created_at":{json.dumps(created_at)},"payload":null,'
-        f'"local_reject":{json.dumps(reason)}}}'
-    ).encode()
+    entry = _entry(seq, kind, version, created_at)
+    entry["local_reject"] = reason
+    return _entry_bytes(entry, None)
 
 
 def _payload_problem(payload: str, thorough: bool = False) -> str:
@@ -139,7 +155,9 @@ def _batch_body(
     chain = _int_setting(store, K_CHAIN, 0)
     if after < chain < rows[0][0]:
         after = chain  # the portal's entries this store lacks (a restored backup) come first
-    head = f'{{"after_seq":{int(after)},"entries":['.encode()
+    request: PushRequest = {"after_seq": int(after), "entries": []}  # entries: spliced below
+    head, tail = json.dumps(request, separators=(",", ":")).encode().split(b"[]")
+    head += b"["
     parts: list[bytes] = []
     size = len(head) + 2
     seqs: list[int] = []
@@ -148,10 +166,7 @@ def _batch_body(
         if problem:
             part = _stub(seq, kind, version, created_at, problem)
         else:
-            part = (
-                f'{{"seq":{int(seq)},"kind":{json.dumps(kind)},"schema_version":{int(version)},'
-                f'"created_at":{json.dumps(created_at)},"payload":{payload}}}'
-            ).encode()
+            part = _entry_bytes(_entry(seq, kind, version, created_at), payload)
         if size + len(part) + 1 > max_body:
             if parts:
                 break
@@ -165,7 +180,7 @@ def _batch_body(
         parts.append(part)
         seqs.append(int(seq))
         size += len(part) + 1
-    return int(after), seqs, head + b",".join(parts) + b"]}"
+    return int(after), seqs, head + b",".join(parts) + b"]" + tail
 
 
 def _mark_failed(store: Store, seqs: list[int], error: str) -> None:
@@ -252,7 +267,7 @@ def push(
             raise err
         narrow = None
         try:
-            data = resp.json()
+            data = cast(PushResponse, resp.json())
             through = int(data["accepted_through"])
             rejected = {int(r["seq"]): str(r["reason"]) for r in data.get("rejected") or []}
             halt = data.get("halt")

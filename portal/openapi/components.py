@@ -162,6 +162,11 @@ def api_components(limits: Limits) -> dict[str, Any]:
                     },
                     "agency_code": {"type": "string", "example": "000.00.12.H26"},
                     "counter_no": {"type": "integer", "minimum": 1, "maximum": 99},
+                    "protocol": {
+                        "type": "integer",
+                        "description": "the protocol version the counter speaks; the portal "
+                        "answers with its own, which the counter checks",
+                    },
                     "signing_public_key": {
                         "type": "string",
                         "description": "the device's Ed25519 export-signing key, 64 hex; "

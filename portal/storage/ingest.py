@@ -42,6 +42,11 @@ from portal.storage.rows import iso, sha256_hex
 
 FOREIGN = reason(ErrorCode.WRONG_DEVICE, "the entry names device")
 _MAX_INT = 2**63 - 1
+# A dossier's version counts its changes, and the portal adds one per back-office change
+# (`set_status`): a counter's version near 2**63 made that addition overflow the database
+# (a server error on every later change). 2**53 − 1 leaves that headroom and stays exact as a
+# number in a browser's JSON.
+MAX_VERSION = 2**53 - 1
 _TEXT_FIELDS = ("uuid", "code", "status", "received_at", "due_at", "procedure_code")
 _OPTIONAL_TEXT = (
     "procedure_name",
@@ -67,8 +72,8 @@ def _snapshot_problem(snap: dict[str, Any]) -> str:
     for key in _OPTIONAL_TEXT:
         if snap.get(key) is not None and not isinstance(snap.get(key), str):
             return f"the snapshot's {key} must be text"
-    if not _int_ok(snap.get("version")):
-        return "the snapshot's version must be a non-negative integer"
+    if not _int_ok(snap.get("version")) or snap["version"] > MAX_VERSION:
+        return f"the snapshot's version must be an integer from 0 to {MAX_VERSION}"
     if snap.get("status_code") is not None and not _int_ok(snap.get("status_code")):
         return "the snapshot's status_code must be a non-negative integer"
     return ""
