@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint bench lock clean
+.PHONY: setup system-packages run test lint bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,12 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/counter --config config.toml
 
+## The Debian packages the tests drive (browser, PostgreSQL, espeak-ng, LibreOffice), if missing.
+system-packages:
+	./tools/system-packages.sh
+
 ## Set up, lint, type-check, check the import contracts and run every test.
-test: setup lint
+test: setup system-packages lint
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: setup

@@ -303,10 +303,16 @@ class Servers:
     work: Path
     env: dict[str, str]
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    api_port: int = 0  # the sync API workers' own port (`serve --api-workers`); 0: none
 
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        """Where the counters sync: the API workers' port when the portal has them."""
+        return f"http://127.0.0.1:{self.api_port or self.port}"
 
     def sync_load(self, sims: list[SimCounter], seconds: float, interval: float) -> SyncLoad:
         """Start the simulated counters syncing (one push and one pull every `interval`
@@ -315,7 +321,7 @@ class Servers:
         spec.write_text(
             json.dumps(
                 {
-                    "base": self.base,
+                    "base": self.api_base,
                     "sims": [{k: v for k, v in s.__dict__.items() if k != "day"} for s in sims],
                     "seconds": seconds,
                     "interval": interval,
@@ -340,9 +346,10 @@ class SyncLoad:
 
 
 @contextlib.contextmanager
-def portal_servers(workers: int, prefix: str) -> Iterator[Servers | None]:
+def portal_servers(workers: int, prefix: str, api_workers: int = 0) -> Iterator[Servers | None]:
     """PostgreSQL, the portal and the bare endpoint for the block; None when PostgreSQL is not
-    installed. The portal's log (one line per push) goes to a file, printed in part if the
+    installed. `api_workers` > 0 gives the counters' sync API processes of their own on
+    another port (`serve --api-workers`, niced), where `Servers.sync_load` sends the counters. The portal's log (one line per push) goes to a file, printed in part if the
     portal fails to start, not onto the bench's output."""
     sys.path.insert(0, str(ROOT))
     from tests.support.pg import PgCluster, pg_bindir
@@ -367,6 +374,9 @@ def portal_servers(workers: int, prefix: str) -> Iterator[Servers | None]:
         log = (work / "portal.log").open("wb")
         serve = [sys.executable, "-m", "portal", "--config", str(config), "serve"]
         serve += ["--port", str(servers.port), "--workers", str(workers)]
+        if api_workers:
+            servers.api_port = free_port()
+            serve += ["--api-workers", str(api_workers), "--api-port", str(servers.api_port)]
         servers.procs.append(
             subprocess.Popen(serve, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         )
@@ -376,6 +386,7 @@ def portal_servers(workers: int, prefix: str) -> Iterator[Servers | None]:
         servers.procs.append(subprocess.Popen(bare, cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
         try:
             wait_for(f"{servers.base}/api/v1/health", servers.procs[0])
+            wait_for(f"{servers.api_base}/api/v1/health", servers.procs[0])
         except RuntimeError:
             print((work / "portal.log").read_text(errors="replace")[-3000:], file=sys.stderr)
             raise

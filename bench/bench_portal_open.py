@@ -20,6 +20,11 @@ receipts than a worker keeps), then the page over 500 receipts viewed again and 
 kept page, `portal.page_cache`). Requests ask for gzip, as every phone's browser does. Prints p50/p99/max and errors per rate, and the highest rate
 whose p99 stays ≤ 100 ms (and the first that passes it), for both.
 
+The portal runs as a city would run it (docs/portal.md): `--workers` (2) page workers on the
+citizens' port and `--api-workers` (1) processes of their own for the counters' sync API, on
+another port, niced; the counters sync there. `--api-workers 0` gives the set-up before #18
+(the page workers serve the counters too), for comparison in the same conditions.
+
 Everything shares the machine's cores: PostgreSQL, the portal's workers, the sync simulator
 and this generator (Python on uvloop, about a third of a core at 2 000 req/s). On a loaded
 shared machine the figures are noisy; the bare endpoint measured just before each page rate
@@ -203,7 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--counters", type=int, default=1500)
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--sync-interval", type=float, default=15.0)
-    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--workers", type=int, default=2, help="the page's worker processes")
+    p.add_argument(
+        "--api-workers",
+        type=int,
+        default=1,
+        help="processes of their own for the counters' sync API (niced); 0: the page's "
+        "workers serve the counters too (before #18's split)",
+    )
     p.add_argument("--rates", default=",".join(str(r) for r in RATES))
     p.add_argument("--generate", nargs=2, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -213,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.counters, args.seconds = min(args.counters, 300), 5.0
     rates = [float(r) for r in args.rates.split(",")]
-    with portal_servers(args.workers, "bench-open-") as servers:
+    with portal_servers(args.workers, "bench-open-", args.api_workers) as servers:
         if servers is None:
             return 2
         run(servers, args, rates)
@@ -221,12 +233,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(servers: Servers, args: Any, rates: list[float]) -> None:
-    work, base, port, bare_port = servers.work, servers.base, servers.port, servers.bare_port
+    work, port, bare_port = servers.work, servers.port, servers.bare_port
     t0 = time.perf_counter()
-    sims, paths = seed(base, servers.db_url, args.counters, 2)
+    sims, paths = seed(servers.api_base, servers.db_url, args.counters, 2)
+    split = (
+        f" + {args.api_workers} sync API worker{'s' if args.api_workers > 1 else ''} (nice)"
+        if args.api_workers
+        else ", which also serve the counters"
+    )
     print(
         f"seeded {len(sims)} counters × 2 dossiers in {time.perf_counter() - t0:.0f} s "
-        f"(PostgreSQL, {args.workers} portal workers, {os.cpu_count()} cores, shared)"
+        f"(PostgreSQL, {args.workers} page workers{split}, {os.cpu_count()} cores, shared; "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())})"
     )
     phases = len(rates) * 3
     sync_seconds = phases * (args.seconds + 1.5) + args.sync_interval + 10

@@ -8,16 +8,25 @@ hub) and do nothing else; each part is imported only when its command runs, so
 from __future__ import annotations
 
 import argparse
+import gc
 
 from counter_cli.command import Command, Invocation, add_command
 from counter_cli.vi_argparse import ViParser
 
 
 def run_tui(run: Invocation) -> int:
-    """The counter app (also what `counter` with no command does)."""
-    from screens.app import run_app
+    """The counter app (also what `counter` with no command does).
 
-    run_app(run.config(check_printers=True, file_log=False), lang=run.args.lang)
+    The cyclic garbage collector is held off until the login screen is ready (the app turns
+    it back on in `on_ready`): the start allocates a great deal and frees almost nothing, and
+    the collections it triggered were 7 % of the start (#18)."""
+    gc.disable()
+    try:
+        from screens.app import run_app
+
+        run_app(run.config(check_printers=True, file_log=False), lang=run.args.lang)
+    finally:
+        gc.enable()
     return 0
 
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter.protocol import API, PROTOCOL_VERSION
@@ -48,6 +50,7 @@ __all__ = [
     "ApiError",
     "Limits",
     "SecurityHeaders",
+    "StatusPageFastPath",
     "check_admin_token",
     "create_app",
 ]
@@ -64,6 +67,22 @@ SECURITY_HEADERS = {
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 
+_ADDED_HEADERS = [
+    (key.encode(), value.encode())
+    for key, value in {
+        **SECURITY_HEADERS,
+        "content-security-policy": DEFAULT_CSP,
+        "cache-control": "no-store",
+    }.items()
+]
+
+
+def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` and every security header they do not set (a page sets its own CSP)."""
+    present = {k.lower() for k, _ in headers}
+    return headers + [(k, v) for k, v in _ADDED_HEADERS if k not in present]
+
+
 class SecurityHeaders:
     """Adds the security headers to every response (a page sets its own CSP: style by hash)."""
 
@@ -77,18 +96,62 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
-                extra = dict(SECURITY_HEADERS)
-                extra.setdefault("content-security-policy", DEFAULT_CSP)
-                extra.setdefault("cache-control", "no-store")
-                for key, value in extra.items():
-                    if key.encode() not in present:
-                        headers.append((key.encode(), value.encode()))
-                message["headers"] = headers
+                message["headers"] = with_security_headers(list(message.get("headers", [])))
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+# The status page's route (`portal.api.ROUTES`: `/{prefix}/{code}/{device}/{uuid}/{token}`,
+# Starlette's `str` parameters), for a prefix that is the receipt's "TRA-CUU" in any case.
+_STATUS_PATH = re.compile(
+    r"/(?P<prefix>[^/]+)/(?P<code>[^/]+)/(?P<device>[^/]+)"
+    r"/(?P<uuid>[^/]+)/(?P<token>[^/]+)"
+)
+
+
+class StatusPageFastPath:
+    """A receipt's status page (GET), the portal's busiest request, without the generic layers.
+
+    Starlette's router, its exception layer, the GZip middleware and `SecurityHeaders` cost
+    about a fifth of a page's CPU in a worker (py-spy under `bench.bench_portal_open`), while
+    the page needs none of their work: its answer is already gzipped (`portal.page_cache`) and
+    names its own CSP and cache policy. This goes to `CitizenPages.status` directly and adds
+    the security headers; any answer the page did not compress itself (a 404, a 429, the
+    error page) still goes through `SecurityHeaders` and gzip as before. A failure gets the
+    same error page (`server_error`, which logs it), here with the security headers, which
+    Starlette's outermost error layer sends without. Every other request, a POST (rating)
+    included, takes the full stack. `tests/test_portal_page_fast.py` requires both paths to
+    give the same status, headers and bytes.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = (
+            _STATUS_PATH.fullmatch(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path")
+            else None
+        )
+        if match is None or match["prefix"].lower() != "tra-cuu":
+            await self.app(scope, receive, send)
+            return
+        scope["path_params"] = match.groupdict()
+        request = Request(scope, receive)
+        pages: CitizenPages = scope["app"].state.pages
+        try:
+            response = await pages.status(request)
+        except Exception as exc:  # the error page the full stack gives (logged there)
+            response = await server_error(request, exc)
+        if b"content-encoding" in (k for k, _ in response.raw_headers):
+            response.raw_headers = with_security_headers(response.raw_headers)
+            await response(scope, receive, send)
+            return
+        wrapped = GZipMiddleware(
+            SecurityHeaders(response), minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL
+        )
+        await wrapped(scope, receive, send)
 
 
 def create_app(
@@ -98,11 +161,13 @@ def create_app(
     admin_token: str = "",
     on_shutdown: Callable[[], None] | None = None,
     witness_key: Ed25519PrivateKey | None = None,
+    status_fast_path: bool = True,
 ) -> Starlette:
     """The ASGI app over one storage backend; `admin_token` enables `/api/v1/admin/`.
 
     `witness_key` signs witnessed audit heads; the server passes the key file's. Without one
     (tests that do not look at receipts) a key lives as long as the app.
+    `status_fast_path=False` serves the status page through the full stack (the tests compare).
     """
     check_admin_token(admin_token)
     lim = limits or Limits()
@@ -129,6 +194,8 @@ def create_app(
     # about 0.2 ms of CPU: bench.bench_page). Level 6, zlib's default: Starlette's 9 gave a
     # page no smaller.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=GZIP_LEVEL)
+    if status_fast_path:  # outermost of ours: a status page skips the layers above
+        app.add_middleware(StatusPageFastPath)
     # What the handlers (`portal.api`) read from `request.app.state`.
     app.state.storage = storage
     # Witness takes the SQL storage both backends are; `Storage` is the narrower protocol.

@@ -3,6 +3,7 @@
 counter-portal                         serve on 127.0.0.1:8700, ./portal-data/portal.db
 counter-portal serve --port 8800 --db /srv/portal.db
 counter-portal serve --workers 4 --database-url postgresql://portal@127.0.0.1/portal
+counter-portal serve --workers 2 --api-workers 1 --api-port 8701 --database-url postgresql://…
 counter-portal enroll-code 000.00.12.H26 3
 counter-portal enroll-code 000.00.12.H26 3 --device DEVICE_ID   # re-enroll a known device
 counter-portal devices
@@ -51,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.add_argument("--workers", type=int, help="uvicorn worker processes (PostgreSQL)")
+    s.add_argument(
+        "--api-workers",
+        type=int,
+        help="processes of their own for the counters' sync API, on --api-port (PostgreSQL)",
+    )
+    s.add_argument("--api-port", type=int, help="the sync API workers' port (default 8701)")
     s.add_argument("--database-url", help="postgresql://… (overrides [storage] url)")
     sub.add_parser("show-config", help="print the built-in default configuration")
     e = sub.add_parser("enroll-code", help="create a one-time enrollment code for a counter")
@@ -172,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
             workers=getattr(args, "workers", None),
+            api_workers=getattr(args, "api_workers", None),
+            api_port=getattr(args, "api_port", None),
             database_url=getattr(args, "database_url", None) or args.database_url_global,
         )
     except (OSError, ValueError) as exc:

@@ -273,20 +273,26 @@ class CitizenPages:
         has no asyncio reads (SQLite), use `_load`."""
         view_async = getattr(self.storage, "citizen_view_async", None)
         devices_async = getattr(self.storage, "devices_by_short_id_async", None)
-        if view_async is None or devices_async is None:
+        read_async = getattr(self.storage, "page_read_async", None)
+        if view_async is None or devices_async is None or read_async is None:
             return None
         if ref is not None:
             devices = self.storage.cached_devices(ref.device_short)
             if devices is None:
-                devices = await devices_async(ref.device_short)
+                # Not in this worker's device cache: the devices and the dossier in one round
+                # trip (the dossier is used only if the token verifies).
+                view: CitizenView
+                view, devices = await read_async(ref.dossier_uuid, ref.device_short)
                 device = _verifying(devices, ref)
+                if device is not None:
+                    return _outcome(ref, device, view)
             else:
                 device = _verifying(devices, ref)
                 if device is None and devices:
                     device = _verifying(await devices_async(ref.device_short), ref)
-            if device is not None:
-                view: CitizenView = await view_async(ref.dossier_uuid)
-                return _outcome(ref, device, view)
+                if device is not None:
+                    view = await view_async(ref.dossier_uuid)
+                    return _outcome(ref, device, view)
         return await run_in_threadpool(self.storage.lookup_failed, client, code_prefix(ref)), None
 
     def too_many(self, seconds: int) -> Response:

@@ -7,24 +7,22 @@ paper, TCVN-3 text on a profile without those code pages, native QR on a profile
 or a target the transport cannot parse. Problems read like the config reader's: the section,
 the key, what is expected, what was found. `counter check-config`, `counter doctor` and the
 start of the app and the kiosk all use this, so a config that can never print is refused.
+The database is read by `printing.profiles` (JSON, milliseconds), not by importing
+python-escpos, so these checks cost the start of the app next to nothing.
 """
 
 from __future__ import annotations
 
 import difflib
 
-from escpos.capabilities import CAPABILITIES, get_profile
-
 from counter.config import Config, PrinterConfig
 
 from . import tcvn3
 from .errors import PrinterConfigError
-from .escpos_out import profile_width
+from .profiles import code_pages, profile_names, profile_width, supports
 from .transports import open_transport
 
-
-def profile_names() -> list[str]:
-    return sorted(CAPABILITIES["profiles"])
+__all__ = ["SERIAL_RATES", "config_problems", "printer_problems", "profile_names"]
 
 
 def printer_problems(printer: PrinterConfig, section: str = "printer") -> list[str]:
@@ -39,7 +37,6 @@ def printer_problems(printer: PrinterConfig, section: str = "printer") -> list[s
             f"TM-T20II, TM-T88V or POS-5890{hint}, got {printer.profile!r}"
         )
     else:
-        profile = get_profile(printer.profile)
         limit = profile_width(printer.profile)
         if limit is not None and printer.paper_width_dots > limit:
             problems.append(
@@ -48,14 +45,14 @@ def printer_problems(printer: PrinterConfig, section: str = "printer") -> list[s
                 f"got {printer.paper_width_dots}"
             )
         if printer.mode == "text-tcvn3":
-            pages = profile.get_code_pages()
+            pages = code_pages(printer.profile)
             if tcvn3.LOWER_PAGE not in pages or tcvn3.UPPER_PAGE not in pages:
                 problems.append(
                     f'[{section}] mode: expected "raster" or "text-ascii" for profile '
                     f"{printer.profile} (it has no TCVN-3 code pages, so Vietnamese text mode "
                     'cannot print), got "text-tcvn3"'
                 )
-        if printer.native_qr and not profile.supports("qrCode"):
+        if printer.native_qr and not supports(printer.profile, "qrCode"):
             problems.append(
                 f"[{section}] native_qr: expected false for profile {printer.profile} (it "
                 "cannot draw QR codes itself; they print as images), got true"

@@ -11,11 +11,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator
 
-from escpos.capabilities import get_profile
-from escpos.printer import Dummy
 from PIL import Image
 
 from .errors import PrinterConfigError
+from .escpos_lib import Dummy, get_profile
+from .profiles import profile_width
 
 INIT = b"\x1b@"
 ALIGN_LEFT = b"\x1ba\x00"
@@ -46,12 +46,6 @@ def dummy(profile: str, width: int) -> Dummy:
         media["width"]["pixels"] = width
         p.profile.profile_data = data
     return p
-
-
-def profile_width(profile: str) -> int | None:
-    """The profile's printable width in dots, or None when the database does not know it."""
-    pixels = get_profile(profile).profile_data.get("media", {}).get("width", {}).get("pixels")
-    return pixels if isinstance(pixels, int) else None
 
 
 def check_width(profile: str, width: int) -> None:

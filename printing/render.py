@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from escpos.printer import Dummy
 from PIL import Image
 
 from counter.config import PrinterConfig
@@ -12,6 +11,7 @@ from counter.config import PrinterConfig
 from .blocks import QR, Block, para
 from .documents import Document
 from .errors import PrinterConfigError
+from .escpos_lib import Dummy
 from .escpos_out import INIT, add_image, check_width, dummy, finish, raster_job
 from .layout import layout
 from .raster import render

@@ -29,7 +29,6 @@ from counter.errors import CounterError
 from counter.store import Store
 from counter.timeutil import system_clock
 from printing.errors import DeliveryUncertain, PrinterUnavailable
-from printing.render import render_job
 from printing.transports import open_transport
 
 COPY_LABELS = ("Liên 1: Lưu tại cơ quan", "Liên 2: Giao người nộp hồ sơ")
@@ -53,6 +52,11 @@ def build_documents(job: spool.PrintJob) -> list[Document]:
 
 
 def job_bytes(job: spool.PrintJob, printer: PrinterConfig) -> bytes:
+    # Imported at the first job, in the spool's own thread: the render pipeline (Pillow,
+    # python-escpos, qrcode) costs more than the rest of the app, and the app starts the
+    # spool before the officer can type on the login screen.
+    from printing.render import render_job
+
     return b"".join(render_job(doc, printer).data for doc in build_documents(job))
 
 

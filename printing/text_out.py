@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from escpos.capabilities import get_profile
-from escpos.printer import Dummy
 from PIL import Image
 
 from counter.config import PrinterConfig
@@ -18,6 +16,7 @@ from counter.text import ascii_fold
 from . import tcvn3
 from .blocks import QR, Align, Big, Block, Rule, Space, Span, Table, Text
 from .errors import PrinterConfigError
+from .escpos_lib import Dummy, get_profile
 from .escpos_out import INIT, add_image, dummy, finish
 from .raster import _words, qr_image
 

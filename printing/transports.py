@@ -319,7 +319,7 @@ def _usb(target: str) -> EscposTransport:
     vid, pid = int(m.group(1), 16), int(m.group(2), 16)
 
     def factory(timeout: float) -> Any:
-        from escpos.printer import Usb
+        from .escpos_lib import Usb
 
         printer = Usb(vid, pid, timeout=int(timeout * 1000))
         printer.open()  # fail here, before a byte is written, when it is not plugged in
@@ -333,7 +333,7 @@ def _serial(target: str) -> EscposTransport:
     rate = int(baud) if baud.isdigit() else 9600
 
     def factory(timeout: float) -> Any:
-        from escpos.printer import Serial
+        from .escpos_lib import Serial
 
         printer = Serial(devfile=dev, baudrate=rate, timeout=timeout)
         printer.open()

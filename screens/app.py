@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
+import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.app import App, SystemCommand
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input, TextArea
+from textual.widget import Widget
+from textual.widgets import Input
 
 from counter.backup import DailyBackup
 from counter.config import Config
@@ -31,8 +34,6 @@ from counter.dossiers import Dossier
 from counter.errors import CounterError, NotFound
 from counter.idcard import IdCard, find_id_card_qr
 from counter.queue_client import QueueService, open_queue
-from counter.queue_reports import figures_provider, log_provider
-from counter.stats import QueueFiguresProvider
 from screens.collector import QuietCollector
 from screens.dossier import DossierScreen
 from screens.i18n import tr
@@ -50,7 +51,10 @@ from screens.status import SystemStatusScreen
 from screens.terminal import quit_when_terminal_closes
 
 if TYPE_CHECKING:
+    from textual.widgets import TextArea
+
     from counter.retention import CleanupWorker
+    from counter.stats import QueueFiguresProvider
     from counter.sync import SyncWorker
     from printing.spool_worker import SpoolWorker
 
@@ -141,7 +145,6 @@ class CounterApp(App[None]):
         # Imported here, not at the top: the print pipeline and the HTTP client are the
         # heaviest imports of the app and are needed only once the first screen is up.
         from counter.retention import CleanupWorker
-        from counter.sync import SyncWorker
         from printing.spool_worker import SpoolWorker
 
         config = self.desk.config
@@ -149,6 +152,8 @@ class CounterApp(App[None]):
         self.spool_worker.start()
         self.backup_worker = DailyBackup(config).start()
         if config.portal.url:
+            from counter.sync import SyncWorker  # the HTTP client: only with a portal
+
             self.sync_worker = SyncWorker(
                 config, on_status=lambda _status: self._from_worker()
             ).start()
@@ -211,6 +216,8 @@ class CounterApp(App[None]):
             self.push_screen(SystemStatusScreen())
 
     def _queue_figures(self) -> QueueFiguresProvider | None:
+        from counter.queue_reports import figures_provider
+
         return figures_provider(self.queue) if self.queue is not None else None
 
     def action_supervisor(self) -> None:
@@ -231,6 +238,7 @@ class CounterApp(App[None]):
         self.run_worker(self.open_dossier_uuid(dossier_uuid))
 
     def action_export(self) -> None:
+        from counter.queue_reports import log_provider
         from screens.export_screen import ExportScreen
 
         queue_log = log_provider(self.queue) if self.queue is not None else None
@@ -268,6 +276,9 @@ class CounterApp(App[None]):
     def _idle_tick(self) -> None:
         if self.idle_expired():
             self.run_worker(self.logout_if_idle(), group="idle-logout", exclusive=True)
+
+    def on_ready(self) -> None:
+        gc.enable()  # `counter` held the collector off while starting (counter_cli/apps.py)
 
     def on_mount(self) -> None:
         if self.desk.config.auth.idle_logout_minutes:
@@ -589,7 +600,7 @@ class CounterApp(App[None]):
         if event.is_printable and event.character:
             self.scan_buffer = (self.scan_buffer + event.character)[-500:]
             # While a URL is being scanned its letters must not trigger screen keys.
-            return in_url(self.scan_buffer) and not isinstance(self.focused, Input | TextArea)
+            return in_url(self.scan_buffer) and not isinstance(self.focused, _text_fields())
         if event.key not in ("shift", "capslock"):
             self.scan_buffer = ""
         return False
@@ -634,7 +645,7 @@ class CounterApp(App[None]):
         may still be queued at the field when the scan is recognised, so this runs from the
         field's own queue, after them."""
         focused = self.focused
-        if isinstance(focused, Input | TextArea):
+        if isinstance(focused, _text_fields()):
             focused.call_later(_strip_tail, focused, text)
 
     async def open_scan(self, scan: Scan) -> None:
@@ -662,10 +673,19 @@ class CounterApp(App[None]):
             await self.open_scan(scan)
 
 
+def _text_fields() -> tuple[type[Widget], ...]:
+    """The fields a scanner types into: Input, and TextArea once something has loaded it (no
+    TextArea exists before; only a form with a multi-line field needs it, and importing it
+    cost the start 6 ms)."""
+    area = sys.modules.get("textual.widgets._text_area")
+    return (Input,) if area is None else (Input, area.TextArea)
+
+
 def _strip_tail(field: Input | TextArea, text: str) -> None:
-    if isinstance(field, Input) and field.value.endswith(text):
-        field.value = field.value[: len(field.value) - len(text)]
-    elif isinstance(field, TextArea) and field.text.endswith(text):
+    if isinstance(field, Input):
+        if field.value.endswith(text):
+            field.value = field.value[: len(field.value) - len(text)]
+    elif field.text.endswith(text):
         field.text = field.text[: len(field.text) - len(text)]
 
 

@@ -14,7 +14,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Digits, Input, Label, OptionList, Static, TextArea
+from textual.widgets import Digits, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from counter.dossiers import Dossier
@@ -186,6 +186,8 @@ class ActionForm(CounterModal[bool]):
         self.warning = warning
 
     def compose(self) -> ComposeResult:
+        from textual.widgets import TextArea  # loaded by the first form that has one (#18)
+
         with Vertical(id="action-box", classes="dialog"):
             yield Static(Text(self.title_text), classes="title")
             if self.warning:
@@ -200,6 +202,8 @@ class ActionForm(CounterModal[bool]):
             yield Static(self.t("modal.confirm"), classes="hint")
 
     def values(self) -> dict[str, str]:
+        from textual.widgets import TextArea
+
         out: dict[str, str] = {}
         for f in self.fields:
             widget = self.query_one(f"#field-{f.name}")

@@ -16,7 +16,6 @@ from textual.widgets import DataTable, Static
 from counter.desk import Desk
 from counter.dossiers import Dossier
 from counter.errors import CounterError
-from counter.sync import skew_text
 from counter.timeutil import fmt_short
 from screens.base import CounterModal, CounterScreen
 from screens.footer import CounterFooter
@@ -190,6 +189,8 @@ class SystemStatusScreen(CounterScreen):
         if status.last_success:
             sync.append("\n" + self.t("status.last_success", at=fmt_short(status.last_success)))
         if status.clock_skew_seconds is not None:
+            from counter.sync import skew_text  # the sync client (httpx) loads at first use
+
             sync.append("\n" + skew_text(status.clock_skew_seconds, lang))
         self.query_one("#status-sync", Static).update(sync)
         rejected: DataTable[str] = self.query_one("#rejected", DataTable)

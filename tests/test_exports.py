@@ -169,11 +169,11 @@ def test_book_xlsx_is_laid_out_like_the_form(sup: Desk, tmp_path: Path) -> None:
     assert ws.freeze_panes == "C7"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.print_title_rows == "$4:$6"
-    # XlsxWriter stores the width with Excel's cell padding, so Excel shows 40 characters.
+    # The width is stored with Excel's cell padding, so Excel shows 40 characters.
     assert 40 <= ws.column_dimensions["C"].width < 41
     assert ws["G7"].number_format == exports.DATE_FORMAT
     assert ws["G4"].border.top.style == "thin" and ws["A5"].border.bottom.style == "thin"
-    # Document dates come from the range, never from the clock (XlsxWriter writes one date).
+    # Document dates come from the range, never from the clock (one date for both).
     assert wb.properties.created == datetime(2026, 11, 26, 0, 0)
     assert wb.properties.modified == wb.properties.created
 

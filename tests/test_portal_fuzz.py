@@ -62,7 +62,7 @@ def _run(portal: ThreadedPortal, tmp_path: Path, token: str, *select: str) -> No
         "--workers",
         "2",
         "--request-timeout",
-        "10",
+        "30",  # a hang still fails; 10 s was outlasted once by a loaded 2-core machine
         "--phases",
         "examples,coverage,fuzzing",
         "-H",

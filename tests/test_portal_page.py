@@ -325,6 +325,7 @@ def test_a_failing_database_gives_the_citizen_a_page_not_json(
 
     if hasattr(portal.storage, "citizen_view_async"):
         monkeypatch.setattr(portal.storage, "citizen_view_async", down_async)
+        monkeypatch.setattr(portal.storage, "page_read_async", down_async)
     else:
         monkeypatch.setattr(portal.storage, "citizen_view", down)
     r = httpx.get(url)

@@ -1,9 +1,10 @@
 """Supervisor exports: Sổ theo dõi hồ sơ (Mẫu 07), the statistics workbook, the queue log.
 
 - **Bounded memory.** Rows stream from one SQLite cursor straight into the file: the CSV
-  through `csv.writer`, the Mẫu 07 XLSX through XlsxWriter's constant-memory mode and the
-  other workbooks through openpyxl's write-only mode (rows go to a temporary file as they
-  come). Nothing holds the range in memory, whatever its size.
+  through `csv.writer`, the Mẫu 07 XLSX through `sheetml` (a streaming writer of our own,
+  rows straight into the zip's deflate stream) and the other workbooks through openpyxl's
+  write-only mode (rows go to a temporary file as they come). Nothing holds the range in
+  memory, whatever its size.
 - **Reproducible.** Rows are sorted (received_at, code); nothing depends on the wall clock:
   the workbook's created/modified properties come from the range and every part of the XLSX
   zip carries a fixed timestamp, so the same store and range give the same bytes.
@@ -14,13 +15,14 @@
 - **Accountable.** Only a supervisor may export; each export writes an audit entry and a
   manifest signed with the device's Ed25519 key (`counter.signing`).
 
-openpyxl and XlsxWriter are imported inside the functions that write workbooks: openpyxl
-pulls in Pillow when present, and the core must not load it on import
-(tests/test_architecture.py); neither is needed before an export.
+openpyxl is imported inside the functions that write its workbooks: it pulls in Pillow when
+present, and the core must not load it on import (tests/test_architecture.py); it is not
+needed before an export.
 
 The package: this module is the service (request, files written, audit, signed manifest);
-`files` the shared CSV/XLSX plumbing, `book` the Mẫu 07 book, `statistics` the statistics
-and queue-log tables, `dates` the day and month parsing the CLI and the export screen share.
+`files` the shared CSV/XLSX plumbing, `sheetml` the streaming XLSX writer, `book` the Mẫu 07
+book, `statistics` the statistics and queue-log tables, `dates` the day and month parsing the
+CLI and the export screen share.
 Every name callers used from `counter.exports` is still importable from here.
 """
 

@@ -31,6 +31,7 @@ from portal.storage.models import PAGE_SNAPSHOT_FIELDS, Change, CitizenView, Dev
 from portal.storage.rows import (
     AUTHENTICATE_SQL,
     CHANGES_SINCE_SQL,
+    DEVICE_COLUMNS,
     authenticated,
     changes_page,
     device_from_row,
@@ -55,16 +56,22 @@ SELECT
             'at', ev.at, 'action', ev.action, 'details', ev.details) ORDER BY ev.seq), '[]'::json)
         FROM dossier_events ev WHERE ev.dossier_uuid = args.uuid) AS events,
     (SELECT row_to_json(r) FROM ratings r
-        WHERE r.dossier_uuid = args.uuid AND r.legacy = 0) AS rating
-FROM unnest(%s::text[]) WITH ORDINALITY AS args(uuid, n)
+        WHERE r.dossier_uuid = args.uuid AND r.legacy = 0) AS rating,
+    (SELECT json_agg(dv) FROM (
+        SELECT {device_columns} FROM devices
+        WHERE args.short <> '' AND devices.short_id = args.short) dv) AS devices
+FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS args(uuid, short, n)
 ORDER BY args.n
-""".replace("{snapshot_fields}", ", ".join(f"'{f}', snap->'{f}'" for f in PAGE_SNAPSHOT_FIELDS))
-"""What a status page needs for each dossier UUID, one row per UUID in the order given: the
-dossier, its events and its rating as JSON (the
-columns are text and integers, which JSON carries unchanged). Only the columns and snapshot
-fields the page shows leave the database: no ID number, phone or address reaches the page
-code, and a page decodes a few hundred bytes instead of the whole snapshot. One statement for
-one page or for a batch of pages (`portal.batching`)."""
+""".replace(
+    "{snapshot_fields}", ", ".join(f"'{f}', snap->'{f}'" for f in PAGE_SNAPSHOT_FIELDS)
+).replace("{device_columns}", ", ".join(DEVICE_COLUMNS))
+"""What a status page needs for each (dossier UUID, device short id), one row per pair in the
+order given: the dossier, its events and its rating as JSON (the columns are text and
+integers, which JSON carries unchanged), and, when a short id is given (the page's device
+cache missed), the devices of that short id, so that a page costs one round trip even then.
+Only the columns and snapshot fields the page shows leave the database: no ID number, phone
+or address reaches the page code, and a page decodes a few hundred bytes instead of the whole
+snapshot. One statement for one page or for a batch of pages (`portal.batching`)."""
 
 # Page batches in flight per worker. One: pages that arrive while a batch is at the database
 # gather into the next, so each round trip carries as many as possible. Measured with
@@ -147,7 +154,7 @@ class PostgresStorage(SQLStorage):
         self._async_pool: AsyncConnectionPool[psycopg.AsyncConnection[Any]] | None = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._async_lock: asyncio.Lock | None = None
-        self.page_reads: Coalescer[str, dict[str, Any]] | None = None
+        self.page_reads: Coalescer[tuple[str, str], dict[str, Any]] | None = None
         self.pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             url,
             min_size=min_size,
@@ -219,22 +226,40 @@ class PostgresStorage(SQLStorage):
     def citizen_view(self, dossier_uuid: str) -> CitizenView:
         """`SQLStorage.citizen_view` in one statement, so one round trip."""
         with self.pool.connection() as conn:
-            row = conn.execute(_CITIZEN_VIEWS, ([dossier_uuid],)).fetchone()
+            row = conn.execute(_CITIZEN_VIEWS, ([dossier_uuid], [""])).fetchone()
         return self._view(row)
 
     async def citizen_view_async(self, dossier_uuid: str) -> CitizenView:
         """`citizen_view` without leaving the event loop, over an asyncio connection (no
         thread wake-up, no GIL hand-over with the sync API's threads), and read together with
         the other pages waiting at the same moment (`portal.batching`)."""
+        view, _ = await self.page_read_async(dossier_uuid, "")
+        return view
+
+    async def page_read_async(
+        self, dossier_uuid: str, short_id: str
+    ) -> tuple[CitizenView, list[Device]]:
+        """`citizen_view_async` and, for a non-empty `short_id`, the devices of that short id
+        (uncached; they fill the cache) in the same statement: a page whose device is not in
+        this worker's cache still costs one round trip, batched with the others. (The dossier
+        is read before its token is checked, but only the page's own fields, and nothing of
+        it is used unless the token verifies.)"""
         await self._apool()
         assert self.page_reads is not None
-        row = await self.page_reads.get(dossier_uuid)
-        return self._view(row)
+        key = short_id.lower()
+        row = await self.page_reads.get((dossier_uuid, key))
+        devices: list[Device] = []
+        if key:
+            rows = row["devices"] or []
+            devices = self._remember_devices(key, [device_from_row(r) for r in rows])
+        return self._view(row), devices
 
-    async def _read_pages(self, uuids: list[str]) -> list[dict[str, Any]]:
+    async def _read_pages(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
         pool = await self._apool()
         async with pool.connection() as conn:
-            cur = await conn.execute(_CITIZEN_VIEWS, (uuids,))
+            cur = await conn.execute(
+                _CITIZEN_VIEWS, ([uuid for uuid, _ in keys], [short for _, short in keys])
+            )
             return await cur.fetchall()
 
     async def devices_by_short_id_async(self, short_id: str) -> list[Device]:

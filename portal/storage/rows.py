@@ -60,6 +60,20 @@ def rating_from_row(row: Row | None) -> Rating | None:
     )
 
 
+DEVICE_COLUMNS = (
+    "device_id",
+    "agency_code",
+    "counter_no",
+    "device_secret",
+    "enrolled_at",
+    "revoked_at",
+    "last_seq",
+    "last_seen_at",
+    "profile",
+)
+"""The columns `device_from_row` reads (a statement that needs no more selects only these)."""
+
+
 def device_from_row(row: Row) -> Device:
     return Device(
         device_id=row["device_id"],
