@@ -34,6 +34,7 @@ from counter.dossiers import Dossier
 from counter.errors import CounterError, NotFound
 from counter.idcard import IdCard, find_id_card_qr
 from counter.queue_client import QueueService, open_queue
+from screens.collector import QuietCollector
 from screens.dossier import DossierScreen
 from screens.i18n import tr
 from screens.intake import IntakeScreen
@@ -82,6 +83,8 @@ class CounterApp(App[None]):
     COMMANDS = {FoldedSystemCommands}  # noqa: RUF012
     # Seconds a screen has to settle before the next intake form is built behind it.
     PREBUILD_DELAY_S = 0.15
+    # Seconds without a key after which a due full collection runs (screens/collector.py).
+    COLLECT_IDLE_S = 5.0
     BINDINGS = [  # noqa: RUF012
         bind("app.help", "help", key_display="F1"),
         bind("app.search", "search", priority=True, key_display="^F"),
@@ -109,9 +112,12 @@ class CounterApp(App[None]):
         *,
         background: bool = False,
         queue: QueueService | None = None,
+        quiet_gc: bool = False,
     ) -> None:
         """`background` starts the print spool and sync workers (run_app does; tests choose);
-        `queue` docks the queue panel on the main screen (local engine or the centre hub)."""
+        `queue` docks the queue panel on the main screen (local engine or the centre hub);
+        `quiet_gc` runs Python's full collections between citizens (screens/collector.py;
+        run_app does, and the bench that measures it)."""
         super().__init__()
         self.desk = desk
         self.queue = queue
@@ -124,11 +130,13 @@ class CounterApp(App[None]):
         self._next_form: IntakeScreen | None = None  # built ahead: see prebuild_intake
         self._next_form_lang = self.lang
         self._dropping: set[asyncio.Task[None]] = set()  # forms removed once built: _drop_form
+        self._retired: list[str] = []  # screens left, removed between citizens: retire
         self.backup_worker: DailyBackup | None = None
         # Idle logout: a counter PC left logged in lets anyone at the desk act as the officer.
         self.idle_clock: Callable[[], float] = time.monotonic
         self.last_input = self.idle_clock()
         self.cleanup_worker: CleanupWorker | None = None
+        self.collector = QuietCollector() if quiet_gc else None
         translate_bindings(self, self.lang)
 
     # -- background workers: the print spool and sync never block a keypress ---------------
@@ -166,6 +174,8 @@ class CounterApp(App[None]):
         await super().action_quit()
 
     def on_unmount(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()
         # Daemon threads: a job cut short by quitting comes back uncertain at the next start
         # (F3 asks whether it printed), never resent behind the officer's back.
         if self.spool_worker is not None:
@@ -273,6 +283,7 @@ class CounterApp(App[None]):
     def on_mount(self) -> None:
         if self.desk.config.auth.idle_logout_minutes:
             self.set_interval(15, self._idle_tick)
+        self.set_interval(self.COLLECT_IDLE_S, self._collect_if_idle)
         self.set_keymap(dict(self.desk.config.keys))
         if self.background:
             self.call_after_refresh(self._start_workers)
@@ -352,9 +363,11 @@ class CounterApp(App[None]):
             replacement = DossierScreen(dossier)
         else:
             if isinstance(self.screen, IntakeScreen):
+                self.retire(self.screen)
                 self.pop_screen()
             return
         if isinstance(self.screen, IntakeScreen):
+            self.retire(self.screen)
             self.switch_screen(replacement)
         else:
             self.push_screen(replacement)
@@ -406,15 +419,56 @@ class CounterApp(App[None]):
     def prebuild_intake(self) -> None:
         """Build the next intake form now, off screen, unless one is ready or nobody is
         logged in. Called when the officer has a moment (the list, the "received" dialog)."""
-        if self._next_form is not None or self.desk.officer is None or not self.is_running:
+        if self.desk.officer is None or not self.is_running:
+            return
+        if self._next_form is not None:
+            if self._next_form.is_mounted:
+                self.between_citizens()  # built already: the moment is still a moment
             return
         if isinstance(self.screen, IntakeScreen) and not self.screen.saved:
             return  # the officer is typing: the build would hold their keys
+        if self.collector is not None:
+            self.collector.start()  # once: freezes what start-up built, before any form
         screen = IntakeScreen()
         screen.prebuilt = True
         self._next_form, self._next_form_lang = screen, self.lang
         self._load_screen_css(screen)
         self._register(self, screen)
+
+    def retire(self, screen: Screen[Any]) -> None:
+        """Keep `screen` (a saved form, the "received" dialog) from being removed as the
+        officer leaves it; it is removed between citizens (`between_citizens`). Textual
+        removes a screen popped or switched away in the same turn as the next one is shown:
+        tearing down a hundred widgets, then a reflow and a second drawing of the new form
+        (a removed screen relays out the app), while the officer waits for the fresh form."""
+        name = f"retired-{id(screen)}"
+        if screen.is_attached and not self.is_screen_installed(screen):
+            self.install_screen(screen, name)
+            self._retired.append(name)
+
+    def _drop_retired(self) -> None:
+        for name in list(self._retired):
+            screen = self.get_screen(name)
+            if any(screen in stack for stack in self._screen_stacks.values()):
+                continue  # shown again (a dialog over it), dropped next time
+            self._retired.remove(name)
+            self.uninstall_screen(name)
+            with contextlib.suppress(Exception):  # the app closing underneath
+                screen.remove()
+
+    def between_citizens(self) -> None:
+        """The next form is built and laid out, the officer is on the list or the "received"
+        dialog: the moment to remove the screens of the last citizen and, if one is due, for
+        a full collection, unless a key is waiting."""
+        if not self._key_gate.open:
+            return
+        self._drop_retired()
+        if self.collector is not None:
+            self.collector.collect_if_due()
+
+    def _collect_if_idle(self) -> None:
+        if self.idle_clock() - self.last_input >= self.COLLECT_IDLE_S:
+            self.between_citizens()
 
     def prebuild_intake_soon(self) -> None:
         """After the screen now opening has settled, so its first keys never wait for it."""
@@ -459,6 +513,7 @@ class CounterApp(App[None]):
     async def action_logout(self) -> None:
         self._keep_drafts()
         self._drop_next_form()
+        self._drop_retired()
         self.desk.logout()
         self.scan_buffer = ""
         await self._pop_to_base()
@@ -648,7 +703,11 @@ def run_app(config: Config, lang: str | None = None) -> None:
         queue = open_queue(config)
         try:
             CounterApp(
-                desk, lang=lang or config.counter.language, background=True, queue=queue
+                desk,
+                lang=lang or config.counter.language,
+                background=True,
+                queue=queue,
+                quiet_gc=True,
             ).run()
         finally:
             queue.close()

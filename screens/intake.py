@@ -256,6 +256,24 @@ class IntakeScreen(CounterScreen):
         size = self.app.size
         self.post_message(events.Resize(size, size))
         self._refresh_layout(size)
+        self.call_after_refresh(self.capp.between_citizens)
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        """Textual lays out only the screen on show; a form built ahead goes on settling after
+        `lay_out_ahead` (its selects and footer mount their parts, its fields get their
+        text), and each change asks for a layout that would otherwise wait for F2: a reflow
+        of the whole form on show. Off screen, it lays itself out again as soon as it is
+        idle, until nothing more changes."""
+        if (
+            self._layout_required
+            and self.prebuilt
+            and not self.started
+            and not self.is_current
+            and self.is_attached
+        ):
+            self._layout_required = False
+            self._refresh_layout(self.app.size)
+        await super()._on_idle(event)
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """A form built ahead of time starts when it is first shown: the draft and the card
@@ -685,7 +703,9 @@ class IntakeScreen(CounterScreen):
         def after(choice: str | None) -> None:
             self.capp.after_received(dossier, choice)
 
-        self.app.push_screen(ReceivedModal(dossier), after)
+        received = ReceivedModal(dossier)
+        self.app.push_screen(received, after)
+        self.capp.retire(received)  # removed between citizens, not as Enter opens a form
         self.capp.prebuild_intake_soon()  # Enter = next citizen opens a form already built
 
     def action_decline(self, form: str) -> None:

@@ -79,6 +79,11 @@ class KeyGate:
             return True
         return False
 
+    @property
+    def open(self) -> bool:
+        """No key is held, being settled or queued for the app: the app is the officer's."""
+        return not self.closed and not self.held and not _busy(self.app)
+
     def close(self) -> None:
         """A key was just delivered: hold the next ones until its effects have settled."""
         self.closed = True

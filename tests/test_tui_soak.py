@@ -55,9 +55,13 @@ async def test_two_hundred_dossiers_leave_nothing_behind(officer_desk: Desk) -> 
 
         for n in range(20):  # warm-up: caches of fixed size fill up
             await one_dossier(n)
+        # Both counts with the last citizen's form and dialog gone (CounterApp.retire
+        # removes them a moment after the list is back).
+        await wait_for(pilot, lambda: not app._retired, tries=4000)
         before = _live()
         for n in range(20, 70):
             await one_dossier(n)
+        await wait_for(pilot, lambda: not app._retired, tries=4000)
         after = _live()
         assert desk.today().total == 70
         grown = {t: after[t] - before[t] for t in RENDER_TYPES}
@@ -136,10 +140,14 @@ async def test_forms_built_ahead_leave_nothing_behind(officer_desk: Desk) -> Non
 
         for n in range(20):  # warm-up: caches of fixed size fill up
             await one_citizen(n)
+        # The last citizen's form and dialog are removed at the next moment the officer
+        # does not wait on (CounterApp.retire), a fraction of a second after the list.
+        await wait_for(pilot, lambda: not app._retired, tries=4000)
         before = _live()
         for n in range(20, 50):
             await one_citizen(n)
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: not app._retired, tries=4000)
         after = _live()
         assert desk.today().total == 50
         grown = {t: after[t] - before[t] for t in RENDER_TYPES}
