@@ -498,10 +498,12 @@ class CounterApp(App[None]):
         """As the app exits Textual stops starting widgets, so a form still being built
         (the officer quit right after the list appeared) would mount half-built and crash,
         for the reason in `_drop_form`: its build, a few milliseconds, ends first."""
-        building = [s for s in (self._next_form,) if s is not None and not s.is_mounted]
-        waits = [s._mounted_event.wait() for s in building] + list(self._dropping)
+        waits: list[asyncio.Future[Any]] = list(self._dropping)
+        form = self._next_form
+        if form is not None and not form.is_mounted:
+            waits.append(asyncio.ensure_future(form._mounted_event.wait()))
         if waits:
-            await asyncio.wait([asyncio.ensure_future(w) for w in waits], timeout=5)
+            await asyncio.wait(waits, timeout=5)
         await super()._shutdown()
 
     def _drop_next_form(self) -> None:
