@@ -447,7 +447,7 @@ class Store:
     def write(self) -> Iterator[sqlite_utils.Database]:
         """One durable write transaction (BEGIN IMMEDIATE … COMMIT), rolled back on error."""
         if self.conn.in_transaction:
-            with self.db.atomic():
+            with self._savepoint():
                 yield self.db
             return
         self.conn.execute("BEGIN IMMEDIATE")
@@ -464,6 +464,24 @@ class Store:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+
+    @contextlib.contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        """A write nested in a transaction (the hub's group commit runs each request in one):
+        undone alone on error. One fixed name, unlike sqlite_utils' `atomic()` whose random
+        name cost an os.urandom call and a fresh statement to compile every time (SQLite
+        releases or rolls back to the innermost savepoint of a name, so nesting still works)."""
+        self.conn.execute("SAVEPOINT store_write")
+        try:
+            yield
+        except BaseException:
+            # A RAISE(ROLLBACK) or a failed statement may have ended the whole transaction,
+            # savepoint included: then there is nothing left to undo here.
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK TO store_write")
+                self.conn.execute("RELEASE store_write")
+            raise
+        self.conn.execute("RELEASE store_write")
 
     @staticmethod
     def _table(key: str) -> str:

@@ -81,6 +81,52 @@ def test_write_rolls_back_everything_on_error(tmp_path: Path) -> None:
     assert store.get_setting("a") is None
 
 
+def test_a_nested_write_is_undone_alone_at_every_depth(tmp_path: Path) -> None:
+    """Writes nested in a transaction (the hub runs each request of a group commit so) are
+    savepoints of one fixed name: a failure undoes its own level and everything inside it,
+    never the levels around it, however deep, and the outer write still commits."""
+    store = Store(tmp_path / "c.db")
+
+    def put(key: str) -> None:
+        store.conn.execute("INSERT INTO settings(key, value) VALUES (?, '1')", (key,))
+
+    with store.write():
+        put("outer")
+        with store.write():
+            put("kept")
+            with pytest.raises(ZeroDivisionError), store.write():
+                put("undone")
+                with store.write():
+                    put("undone-inner")  # released into "undone", so undone with it
+                _ = 1 / 0
+            with store.write():
+                put("kept-after")
+        with pytest.raises(ZeroDivisionError), store.write():
+            put("undone-second")
+            _ = 1 / 0
+        put("outer-after")
+    assert not store.conn.in_transaction
+    got = {k for (k,) in store.conn.execute("SELECT key FROM settings WHERE value = '1'")}
+    assert got == {"outer", "kept", "kept-after", "outer-after"}
+
+
+def test_a_nested_write_whose_statement_ended_the_transaction_reraises(tmp_path: Path) -> None:
+    """A trigger's RAISE(ROLLBACK) ends the whole transaction, savepoints included: the nested
+    write has nothing left to undo and must raise the original error, not "no such
+    savepoint"."""
+    store = Store(tmp_path / "c.db")
+    store.conn.execute(
+        "CREATE TEMP TRIGGER refuse BEFORE INSERT ON settings WHEN NEW.key = 'x' "
+        "BEGIN SELECT RAISE(ROLLBACK, 'refused'); END"
+    )
+    store.conn.execute("BEGIN IMMEDIATE")
+    store.conn.execute("INSERT INTO settings(key, value) VALUES ('before', '1')")
+    with pytest.raises(sqlite3.IntegrityError, match="refused"), store.write():
+        store.conn.execute("INSERT INTO settings(key, value) VALUES ('x', '1')")
+    assert not store.conn.in_transaction
+    assert store.get_setting("before") is None
+
+
 @pytest.mark.parametrize("table", ["dossier_events", "audit"])
 def test_history_tables_are_append_only(tmp_path: Path, table: str) -> None:
     store = Store(tmp_path / "c.db")
