@@ -361,12 +361,15 @@ def test_property_call_next_order_and_no_double_service(
                 ]
                 before = e.current(counter)
                 got = e.call_next(counter, tuple(extra))
-                if before is not None:
-                    finished_ids.append(before.id)
                 if not queued:
                     assert got is None
+                    # nobody waits: the current ticket stays, not finished (nor "served")
+                    assert e.current(counter) == before
                     continue
                 assert got is not None
+                if before is not None:  # the officer moved on: the previous one is finished
+                    finished_ids.append(before.id)
+                    assert e.ticket(before.number).status == "done"
                 direct = [t for t in queued if t.target_counter == counter]
                 prio = [t for t in queued if t.priority and t.target_counter != counter]
                 ordinary = [t for t in queued if not t.priority]
