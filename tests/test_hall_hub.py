@@ -279,6 +279,35 @@ def test_the_day_end_closes_leftovers_as_not_served(tmp_path: Path, clock: Froze
     h.close()
 
 
+def test_request_ids_are_kept_a_day_and_a_night_then_forgotten(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """A retry across midnight still gets its first answer; two days on, the stored answers
+    are gone (they grew the hub's file by a ticket's JSON per action, for ever)."""
+    clock.now = clock.now.replace(hour=15, minute=59, second=58)
+    h = Hub(tmp_path / "hub.sqlite3", SETTINGS, clock=clock)
+    e = h.engine
+    e.issue("A", request_id="issued-late")
+    late = e.call_next(1, request_id="called-late")
+    assert late is not None
+
+    def stored() -> set[str]:
+        return {r for (r,) in h.store.conn.execute("SELECT request_id FROM queue_requests")}
+
+    clock.now += timedelta(hours=17)  # next morning: the first action closes yesterday
+    e.issue("A", request_id="next-morning")
+    assert stored() == {"issued-late", "called-late", "next-morning"}
+    assert e.call_next(1, request_id="called-late") == late  # the retry: same ticket
+    clock.now += timedelta(days=1)
+    e.issue("A")
+    assert stored() == {"next-morning"}  # yesterday's kept, the day before forgotten
+    clock.now += timedelta(days=3)
+    h.close()
+    h = Hub(tmp_path / "hub.sqlite3", SETTINGS, clock=clock)  # a hub started days later
+    assert stored() == set()
+    h.close()
+
+
 def test_a_hub_started_the_next_morning_closes_yesterday(
     tmp_path: Path, clock: FrozenClock
 ) -> None:

@@ -1,4 +1,5 @@
-"""The day-end close: yesterday's open tickets are closed as not served (serving → done).
+"""The day-end close: yesterday's open tickets are closed as not served (serving → done), and
+request ids older than yesterday are forgotten.
 
 Its own home because both the hub (at start) and the engine (first action of a day) run it,
 and the rule of what a left-over ticket becomes is read on its own.
@@ -6,7 +7,7 @@ and the rule of what a left-over ticket becomes is read on its own.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlite_utils
 
@@ -39,4 +40,20 @@ def close_past_days(db: sqlite_utils.Database, today: str, now: datetime) -> int
         f"WHERE day < ? AND status IN ({left})",
         (at, at, today, *LEFT_OVER),
     )
+    forget_old_requests(db, today)
+    return int(cur.rowcount)
+
+
+def forget_old_requests(db: sqlite_utils.Database, today: str) -> int:
+    """Delete the stored answers of request ids from before yesterday; how many.
+
+    A request id exists so that a counter retrying after a lost reply (within seconds: its
+    client tries twice) gets the same ticket. Kept for ever, they grew the hub's file by a
+    row of ticket JSON per action (a busy centre: ~2,000 a day) and every call-next looked
+    its id up in an ever larger index. Yesterday's stay, so a retry across midnight is
+    still answered from the store."""
+    yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
+    # `at` is ISO 8601 in Vietnam time: text order is time order, and "2026-11-30T…" sorts
+    # before "2026-12-01" (the day) while "2026-12-01T…" does not.
+    cur = db.conn.execute("DELETE FROM queue_requests WHERE at < ?", (yesterday,))
     return int(cur.rowcount)
