@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -107,10 +108,15 @@ class QueueSettings:
             f"No priority class {code!r}",
         )
 
+    @cached_property
+    def prefixes(self) -> tuple[str, ...]:
+        """Every area's prefix, in the configured order (read on every call-next)."""
+        return tuple(a.prefix for a in self.areas_def)
+
     def served_by(self, counter_no: int, requested: tuple[str, ...] = ()) -> tuple[str, ...]:
         """The areas a counter calls from: what it asked for, else the hub's map, else all."""
-        chosen = requested or self.counter_areas.get(counter_no, ()) or ()
-        known = tuple(a.prefix for a in self.areas_def)
+        known = self.prefixes
+        chosen = requested or self.counter_areas.get(counter_no, ())
         return tuple(p for p in chosen if p in known) or known
 
 

@@ -35,6 +35,7 @@ from counter.queue.models import (
     QueueView,
     Ticket,
     from_json,
+    ticket_answer,
     to_json,
 )
 from counter.queue.reading import QueueReader, StoreLike
@@ -83,6 +84,7 @@ __all__ = [
     "person_key",
     "person_secret",
     "settings_from",
+    "ticket_answer",
     "ticket_from_row",
     "to_json",
     "upgrade_queue_tables",

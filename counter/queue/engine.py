@@ -35,7 +35,15 @@ from counter.config.queue import QueueSettings
 from counter.errors import IllegalTransition, InvalidInput
 from counter.queue.dayend import close_past_days
 from counter.queue.limits import check_limits, person_key, person_secret
-from counter.queue.models import CHANNELS, OPEN, QUEUED, QueueError, Ticket
+from counter.queue.models import (
+    CHANNELS,
+    OPEN,
+    QUEUED,
+    QueueError,
+    Ticket,
+    json_text,
+    ticket_answer,
+)
 from counter.queue.reading import QueueReader, StoreLike
 from counter.queue.schema import TICKET_COLUMNS, ticket_from_row
 from counter.timeutil import Clock, iso, parse_iso, system_clock
@@ -113,10 +121,9 @@ class QueueEngine(QueueReader):
             stored = json.loads(row[0])["ticket"]
             return None if stored is None else Ticket.from_json(stored)
         result = fn()
-        answer = {"ticket": None if result is None else result.to_json()}
         self.store.conn.execute(
             "INSERT INTO queue_requests(request_id, at, response) VALUES (?, ?, ?)",
-            (request_id, iso(self.now()), json.dumps(answer, ensure_ascii=False)),
+            (request_id, iso(self.now()), ticket_answer(result)),
         )
         return result
 
@@ -493,7 +500,7 @@ def _finish_previous(
         "UPDATE queue_tickets SET status = 'done', finished_at = ?, updated_at = ? WHERE id = ?",
         (at, at, ticket_id),
     )
-    details = json.dumps({"dossiers": json.loads(dossiers)}, ensure_ascii=False)
+    details = json_text({"dossiers": json.loads(dossiers)})
     return (ticket_id, day, at, "finish", counter_no, details)
 
 
@@ -501,7 +508,7 @@ def _event_row(
     t: Ticket, at: str, action: str, counter: int | None, details: dict[str, Any]
 ) -> tuple[Any, ...]:
     """The values of one `queue_events` row."""
-    return (t.id, t.day, at, action, counter, json.dumps(details, ensure_ascii=False))
+    return (t.id, t.day, at, action, counter, json_text(details))
 
 
 class _Candidates(NamedTuple):

@@ -6,10 +6,10 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
-from counter.queue import QueueError, Ticket
+from counter.queue import QueueError, Ticket, ticket_answer
 
 MAX_BODY = 16_384
 
@@ -79,8 +79,10 @@ def _str(data: dict[str, Any], key: str) -> str:
     return value
 
 
-def _ticket_json(t: Ticket | None) -> dict[str, Any]:
-    return {"ticket": None if t is None else t.to_json()}
+def _ticket_response(t: Ticket | None) -> Response:
+    """The answer to a ticket action: the JSON the engine stored for its request id, not
+    made a second time (`Ticket.answer_json`)."""
+    return Response(ticket_answer(t), media_type="application/json")
 
 
 NO_STORE = {"Cache-Control": "no-store"}
