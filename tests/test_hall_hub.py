@@ -364,10 +364,50 @@ def test_a_file_from_before_the_day_end_close_is_upgraded_keeping_everything(
     day = (clock.now - timedelta(days=1)).date()
     assert [r["status"] for r in q.log(day, day)] == ["not_served", "not_served"]
     indexes = {r[1] for r in q._store.conn.execute("PRAGMA index_list(queue_tickets)")}
-    assert {"queue_tickets_queued", "queue_tickets_counter", "queue_tickets_person"} <= indexes
+    assert {"queue_tickets_queued", "queue_tickets_current", "queue_tickets_person"} <= indexes
     assert q._store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert q._store.conn.execute("SELECT COUNT(*) FROM queue_events").fetchone()[0] >= 5
     q.close()
+
+
+def test_a_hub_file_with_the_full_current_ticket_index_gets_the_partial_one(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """A hub file made before the current-ticket index was partial: opening it swaps the index
+    (in one transaction, once), every ticket kept, and the current-ticket reads use it."""
+    db = tmp_path / "hub.sqlite3"
+    h = Hub(db, SETTINGS, clock=clock)
+    for _ in range(3):
+        h.engine.issue("A")
+    h.engine.call_next(1)
+    h.engine.call_next(2)
+    h.engine.start(2)
+    h.close()
+    with sqlite3.connect(db) as conn:  # back to the index an earlier version made
+        conn.execute("DROP INDEX queue_tickets_current")
+        conn.execute("CREATE INDEX queue_tickets_counter ON queue_tickets(day, counter_no, status)")
+        before = conn.execute("SELECT * FROM queue_tickets ORDER BY id").fetchall()
+
+    h = Hub(db, SETTINGS, clock=clock)  # opening it upgrades it
+    conn = h.store.conn
+    indexes = {r[1] for r in conn.execute("PRAGMA index_list(queue_tickets)")}
+    assert "queue_tickets_current" in indexes and "queue_tickets_counter" not in indexes
+    assert conn.execute("SELECT * FROM queue_tickets ORDER BY id").fetchall() == before
+    assert upgrade_queue_tables(conn) is False and not conn.in_transaction  # once only
+    plan = " ".join(
+        str(r)
+        for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM queue_tickets WHERE day = ? AND counter_no = ? "
+            "AND status IN ('called', 'serving') ORDER BY called_at DESC, id DESC LIMIT 1",
+            ("2026-11-26", 1),
+        )
+    )
+    assert "queue_tickets_current" in plan
+    assert [h.engine.current(n).number for n in (1, 2)] == ["A001", "A002"]
+    called = h.engine.call_next(1)
+    assert called is not None and called.number == "A003"
+    assert h.engine.ticket("A001").status == "done"
+    h.close()
 
 
 @pytest.mark.parametrize(

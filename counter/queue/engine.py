@@ -22,6 +22,7 @@ key Qminder's API lacks).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -529,7 +530,26 @@ def _pick_candidates(
     UNION ALL of index-driven `LIMIT 1` probes (each 4–20 µs) instead of up to five
     statements, each with its own Python round trip. The choice among them stays in Python
     (`_call_next`), where the interleave rule reads plainly."""
-    marks = ",".join("?" * len(serves))
+    params = (
+        counter_no, day,  # the streak (its subquery comes first in the text)
+        counter_no, day,  # d
+        day, *serves, counter_no,  # p
+        day, *serves, counter_no,  # o
+        day, counter_no,  # c
+    )  # fmt: skip
+    rows = db.conn.execute(_pick_sql(len(serves)), params).fetchall()
+    by_kind = {row[0]: row for row in rows}
+    streak = int(rows[0][-1] or 0) if rows else 0
+    return _Candidates(
+        by_kind.get("d"), by_kind.get("p"), by_kind.get("o"), by_kind.get("c"), streak
+    )
+
+
+@functools.cache
+def _pick_sql(areas: int) -> str:
+    """`_pick_candidates`' statement for a counter serving `areas` areas, built once per count
+    (building it was a few µs of every call)."""
+    marks = ",".join("?" * areas)
     queued = "day = ? AND status IN ('waiting', 'transferred')"
     mine = f"((target_counter IS NULL AND serve_area IN ({marks})) OR target_counter = ?)"
     probes = (
@@ -544,22 +564,9 @@ def _pick_candidates(
         f"WHERE {where} LIMIT 1)"
         for kind, where in probes
     )
-    params = (
-        counter_no, day,  # the streak (its subquery comes first in the text)
-        counter_no, day,  # d
-        day, *serves, counter_no,  # p
-        day, *serves, counter_no,  # o
-        day, counter_no,  # c
-    )  # fmt: skip
-    rows = db.conn.execute(
+    return (
         f"SELECT picked.*, (SELECT priority_streak FROM queue_counters "
-        f"WHERE counter_no = ? AND day = ?) FROM ({union}) AS picked",
-        params,
-    ).fetchall()
-    by_kind = {row[0]: row for row in rows}
-    streak = int(rows[0][-1] or 0) if rows else 0
-    return _Candidates(
-        by_kind.get("d"), by_kind.get("p"), by_kind.get("o"), by_kind.get("c"), streak
+        f"WHERE counter_no = ? AND day = ?) FROM ({union}) AS picked"
     )
 
 
