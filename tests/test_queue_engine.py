@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -30,7 +31,7 @@ OPEN_ALL_DAY = {"issue_start": time(0, 0), "issue_end": time(23, 59)}
 def make_engine(path: Path, clock: FrozenClock, **changes: object) -> tuple[Store, QueueEngine]:
     store = Store(path)
     base = QueueSettings(max_per_person_per_day=0, max_per_person_per_area=0)
-    s = QueueSettings(**{**base.__dict__, **changes})
+    s = replace(base, **changes)  # type: ignore[arg-type]
     return store, QueueEngine(store, s, clock)
 
 
@@ -104,6 +105,26 @@ def test_counter_serves_only_its_areas(eng: QueueEngine) -> None:
     t = eng.call_next(2, ("B",))
     assert t is not None and t.number == b.number
     assert eng.call_next(2, ("B",)) is None
+
+
+def test_a_counter_of_every_area_also_calls_an_area_since_removed(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
+    """A counter serving every area (the default) reads the queue without an area filter: a
+    ticket of an area taken out of the config while it waited (the hub restarted with the new
+    file) is still called in its turn by such a counter, not left waiting until the day-end
+    close; a counter given its own areas still calls only those."""
+    store, before = make_engine(tmp_path / "q.db", clock)
+    issued = [before.issue(a).number for a in ("A", "E", "A", "E")]
+    assert issued == ["A001", "E001", "A002", "E002"]
+    areas = tuple(a for a in QueueSettings().areas_def if a.prefix != "E")
+    after = QueueEngine(store, replace(before.settings, areas_def=areas), clock)
+    mine = after.call_next(1, ("A",))
+    assert mine is not None and mine.number == "A001"
+    called = [after.call_next(2) for _ in range(3)]
+    assert [t.number for t in called if t] == ["E001", "A002", "E002"]
+    assert after.call_next(2) is None
+    store.close()
 
 
 def test_recall_no_show_hold_unhold_finish(eng: QueueEngine, clock: FrozenClock) -> None:

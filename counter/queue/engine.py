@@ -233,7 +233,10 @@ class QueueEngine(QueueReader):
         at = iso(now)
         day = self.day_of(now)
         self._day_turned(db, day)
-        found = _pick_candidates(db, counter_no, day, serves)
+        # A counter of every area (the default) needs no area filter (an IN list as long as
+        # the centre's areas, checked on every row the probes pass).
+        every = serves == self.settings.prefixes
+        found = _pick_candidates(db, counter_no, day, () if every else serves)
         # Tickets sent to this very counter come first, then priority (unless the interleave
         # says an ordinary ticket's turn has come), then ordinary.
         streak = found.streak
@@ -529,7 +532,8 @@ def _pick_candidates(
     """The four tickets call-next may touch and the counter's streak, in ONE statement: a
     UNION ALL of index-driven `LIMIT 1` probes (each 4–20 µs) instead of up to five
     statements, each with its own Python round trip. The choice among them stays in Python
-    (`_call_next`), where the interleave rule reads plainly."""
+    (`_call_next`), where the interleave rule reads plainly. `serves` empty: every area (no
+    area filter at all)."""
     params = (
         counter_no, day,  # the streak (its subquery comes first in the text)
         counter_no, day,  # d
@@ -551,7 +555,11 @@ def _pick_sql(areas: int) -> str:
     (building it was a few µs of every call)."""
     marks = ",".join("?" * areas)
     queued = "day = ? AND status IN ('waiting', 'transferred')"
-    mine = f"((target_counter IS NULL AND serve_area IN ({marks})) OR target_counter = ?)"
+    mine = (
+        f"((target_counter IS NULL AND serve_area IN ({marks})) OR target_counter = ?)"
+        if areas
+        else "(target_counter IS NULL OR target_counter = ?)"
+    )
     probes = (
         ("d", f"target_counter = ? AND {queued} ORDER BY id"),
         ("p", f"{queued} AND {mine} AND priority != '' ORDER BY id"),
