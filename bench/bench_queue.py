@@ -45,6 +45,7 @@ import math
 import multiprocessing
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -294,6 +295,7 @@ def bench_continuous(seconds: float, ping_seconds: float) -> dict[str, float]:
     finally:
         proc.terminate()
         proc.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)  # a 60 s run's file is ~300 MB
     return {
         "calls": len(calls),
         "empty": empty,
@@ -429,6 +431,7 @@ def bench_open_loop(plan: list[tuple[float, float]]) -> list[dict[str, float]]:
     finally:
         proc.terminate()
         proc.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
     return rows
 
 
@@ -470,6 +473,7 @@ def bench_board(n: int) -> dict[str, float] | None:
     finally:
         proc.terminate()
         proc.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
     shown = [t["shown"] - sent[t["number"]] for t in times.values() if "shown" in t]
     received = [t["received"] - sent[t["number"]] for t in times.values()]
     return {
@@ -524,6 +528,7 @@ def bench_hub(rounds: int) -> dict[str, float]:
     finally:
         proc.terminate()
         proc.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
     return {
         "calls": len(calls),
         "call_p50": statistics.median(calls),
@@ -571,6 +576,7 @@ def bench_issue(n: int) -> dict[str, float]:
             times.append((time.perf_counter() - started) * 1000)
         size = (printer.paper_width_dots, max(1, len(data) // (printer.paper_width_dots // 8)))
     q.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     base: list[float] = []
     picture = Image.new("1", size, 1)
     for i in range(n + 3):
