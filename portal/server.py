@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sys
 import threading
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -25,6 +24,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from portal.app import Limits, check_admin_token, create_app
+from portal.serving import freeze_startup_objects, short_gil_turns
 from portal.storage import SQLiteStorage, SQLStorage
 from portal.witness import WITNESS_KEY_FILE, load_witness_key
 
@@ -230,37 +230,12 @@ def asgi_app() -> Starlette:
     from counter.logs import setup_stderr_logging
 
     setup_stderr_logging(("portal",))
-    _short_gil_turns()
+    short_gil_turns()
     settings = load_settings(os.environ.get(ENV_CONFIG) or None)
     storage = open_storage(settings)
     app = build_app(settings, storage, close_storage=True)
-    _freeze_startup_objects()
+    freeze_startup_objects()
     return app
-
-
-def _freeze_startup_objects() -> None:
-    """Move everything made so far (modules, compiled templates, the app) out of the cyclic
-    garbage collector's sight (`gc.freeze`), in a serving process.
-
-    A full collection walks every tracked object: about 65,000 in a portal worker, 22 ms on
-    the shared benchmark machine, during which no page is answered; it comes every few
-    seconds under load, as the kept pages and the batches churn, and lands in the page's
-    p99. Frozen, those objects are never walked again (they live as long as the process
-    anyway); a full collection then walks only what requests made."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
-
-
-def _short_gil_turns() -> None:
-    """A 0.5 ms GIL switch interval instead of Python's 5 ms, in a serving process.
-
-    Pages are served on the event loop while the sync API's statements run in threadpool
-    threads; with 5 ms turns a page waits up to 5 ms each time such a thread holds the
-    interpreter. Measured with `bench.bench_portal` (200 pages clients while 200 counters
-    sync): p99 about 225 → 125 ms, throughput up by a third. The hub does the same."""
-    sys.setswitchinterval(0.0005)
 
 
 def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
@@ -288,11 +263,11 @@ def serve(settings: PortalSettings, config_path: Path | None = None) -> None:
                 access_log=False,
             )
         return
-    _short_gil_turns()  # (worker processes set it in `asgi_app`)
+    short_gil_turns()  # (worker processes set it in `asgi_app`)
     storage = open_storage(settings)
     try:
         app = build_app(settings, storage)
-        _freeze_startup_objects()
+        freeze_startup_objects()
         config = uvicorn.Config(
             app, host=settings.host, port=settings.port, log_level="warning", access_log=False
         )

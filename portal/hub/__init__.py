@@ -79,11 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     import uvicorn
 
     from portal.hub.app import Hub, create_app
+    from portal.serving import freeze_startup_objects, short_gil_turns
 
-    # A shorter GIL switch interval than Python's 5 ms keeps the event loop's turn short when
-    # another thread (the server's own) wants the interpreter: measured p95 of a 50-counter
-    # burst 24 ms → 13–19 ms over five runs (bench/bench_queue.py).
-    sys.setswitchinterval(0.0005)
+    short_gil_turns()
     hub = Hub(args.db, settings, centre=centre)
     if args.prepare_audio or settings.hall_sound in ("voice", "browser"):
         ready, missing = hub.voice.prepare()
@@ -106,8 +104,10 @@ def main(argv: list[str] | None = None) -> None:
             file=sys.stderr,
             flush=True,
         )
+    app = create_app(hub)
+    freeze_startup_objects()
     uvicorn.run(
-        create_app(hub),
+        app,
         host=args.host,
         port=args.port,
         log_level="warning",
