@@ -1,4 +1,4 @@
-"""`counter.store.rebuild_table`, the one way a migration changes a table SQLite cannot alter
+"""`counter.migrations.rebuild_table`, the one way a migration changes a table SQLite cannot alter
 in place: every row and value kept, every index and trigger put back, and a rebuild that
 would lose a column, a row or a foreign key rolls the whole migration back.
 
@@ -15,7 +15,8 @@ import sqlite_utils
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from counter.store import MIGRATIONS, Store, rebuild_table
+from counter.migrations import MIGRATIONS, rebuild_table
+from counter.store import Store
 
 TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20)
 ROWS = st.lists(
