@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +37,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from counter.errors import AuthError, CounterError, InvalidInput
+from counter.errors import CounterError, InvalidInput
 from counter.queue import (
     Call,
     QueueEngine,
@@ -59,11 +57,13 @@ from portal.hub.wire import (
     UNAUTHORIZED_EN,
     UNAUTHORIZED_VI,
     BodyTooLarge,
+    CounterActionFastPath,
     _bad,
     _body,
     _error,
     _str,
     _ticket_response,
+    members_only_with,
 )
 
 logger = logging.getLogger(__name__)
@@ -237,35 +237,6 @@ class Hub:
         self._committer.shutdown(wait=True)  # a COMMIT under way ends first
         self.store.close()
         self._reader.close()
-
-
-_COUNTER_ACTION = re.compile(r"/api/counters/(?P<counter>[^/]+)/(?P<action>[^/]+)")
-
-
-class CounterActionFastPath:
-    """A counter's action (POST /api/counters/{counter}/{action}), the hub's busiest request,
-    straight to its handler: Starlette's exception layer, router and endpoint wrapper cost
-    about 5 % of a call-next's CPU under 50 counters (hub CPU per call 232 → 221 µs,
-    `bench.bench_queue`) and add nothing the handler needs (it answers its own refusals).
-    The same handler, with the same token check, serves the routed path; an unexpected
-    failure still reaches Starlette's outermost error layer (a 500, logged)."""
-
-    def __init__(self, app: ASGIApp, handler: Callable[[Request], Awaitable[Response]]):
-        self.app = app
-        self.handler = handler
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = (
-            _COUNTER_ACTION.fullmatch(scope["path"])
-            if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path")
-            else None
-        )
-        if match is None:
-            await self.app(scope, receive, send)
-            return
-        scope["path_params"] = match.groupdict()
-        response = await self.handler(Request(scope, receive))
-        await response(scope, receive, send)
 
 
 def _resolve(fut: asyncio.Future[Any], ok: bool, value: Any) -> None:
@@ -480,26 +451,7 @@ def create_app(hub: Hub, *, counter_fast_path: bool = True) -> Starlette:
             headers=NO_STORE,
         )
 
-    expected = hub.settings.hub_token.encode()
-
-    def members_only(handler: Callable[[Request], Awaitable[Response]]) -> Any:
-        """With `[queue] hub_token` set, only the centre's counters and kiosks (which send
-        it) may issue, call, or read figures and the log; the board stays public."""
-        if not hub.settings.hub_token:
-            return handler
-
-        async def checked(request: Request) -> Response:
-            # RFC 9110 §11.1: the scheme is case-insensitive ("bearer …" is as good).
-            scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-            given = token.strip().encode() if scheme.lower() == "bearer" else b""
-            if not hmac.compare_digest(given, expected):
-                refused = _error(AuthError(UNAUTHORIZED_VI, UNAUTHORIZED_EN))
-                refused.headers["WWW-Authenticate"] = "Bearer"
-                return refused
-            return await handler(request)
-
-        return checked
-
+    members_only = partial(members_only_with, hub.settings.hub_token)
     counter_actions = members_only(counter_action)
     routes = [
         # The counters' actions first: Starlette tries routes in order, and call-next under

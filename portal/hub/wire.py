@@ -1,12 +1,17 @@
-"""The hub's HTTP edges (bodies read and checked, refusals as JSON), apart from its routes."""
+"""The hub's HTTP edges (bodies read and checked, refusals as JSON, the token check, the
+counters' fast path), apart from its routes."""
 
 from __future__ import annotations
 
+import hmac
 import json
+import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from counter.errors import AuthError, CounterError, IllegalTransition, InvalidInput, NotFound
 from counter.queue import QueueError, Ticket, ticket_answer
@@ -95,3 +100,52 @@ UNAUTHORIZED_EN = (
     "The queue hub refused: the centre's access token is missing or wrong ([queue] hub_token "
     "in config.toml must match the hub's)."
 )
+
+
+def members_only_with(token: str, handler: Callable[[Request], Awaitable[Response]]) -> Any:
+    """With `[queue] hub_token` set, only the centre's counters and kiosks (which send it) may
+    issue, call, or read figures and the log; the board stays public."""
+    if not token:
+        return handler
+    expected = token.encode()
+
+    async def checked(request: Request) -> Response:
+        # RFC 9110 §11.1: the scheme is case-insensitive ("bearer …" is as good).
+        scheme, _, given = request.headers.get("authorization", "").strip().partition(" ")
+        sent = given.strip().encode() if scheme.lower() == "bearer" else b""
+        if not hmac.compare_digest(sent, expected):
+            refused = _error(AuthError(UNAUTHORIZED_VI, UNAUTHORIZED_EN))
+            refused.headers["WWW-Authenticate"] = "Bearer"
+            return refused
+        return await handler(request)
+
+    return checked
+
+
+_COUNTER_ACTION = re.compile(r"/api/counters/(?P<counter>[^/]+)/(?P<action>[^/]+)")
+
+
+class CounterActionFastPath:
+    """A counter's action (POST /api/counters/{counter}/{action}), the hub's busiest request,
+    straight to its handler: Starlette's exception layer, router and endpoint wrapper cost
+    about 5 % of a call-next's CPU under 50 counters (hub CPU per call 232 → 221 µs,
+    `bench.bench_queue`) and add nothing the handler needs (it answers its own refusals).
+    The same handler, with the same token check, serves the routed path; an unexpected
+    failure still reaches Starlette's outermost error layer (a 500, logged)."""
+
+    def __init__(self, app: ASGIApp, handler: Callable[[Request], Awaitable[Response]]):
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match = (
+            _COUNTER_ACTION.fullmatch(scope["path"])
+            if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path")
+            else None
+        )
+        if match is None:
+            await self.app(scope, receive, send)
+            return
+        scope["path_params"] = match.groupdict()
+        response = await self.handler(Request(scope, receive))
+        await response(scope, receive, send)
