@@ -505,24 +505,8 @@ def bench_hub(rounds: int) -> dict[str, float]:
             engine.issue("AB"[i % 2], priority="elderly" if i % 9 == 0 else "")
     store.close()
 
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from portal.hub import main; main(sys.argv[1:])",
-         "--port", str(port), "--db", str(db), "--config", str(cfg)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    proc, port = _start_hub(db, cfg)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                httpx.get(url + "/api/ping", timeout=0.5)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("hub did not start") from None
-                time.sleep(0.05)
         ping = _load(port, "/api/ping", rounds, post=False)
         calls = _load(port, "/api/counters/{n}/call-next", rounds, post=True)
     finally:
