@@ -24,7 +24,7 @@ from screens.collector import FULL_AFTER, QuietCollector
 from screens.intake import IntakeScreen
 from screens.main import MainScreen
 from screens.modals import ReceivedModal
-from tests.support.tui import make_app, wait_for
+from tests.support.tui import make_app, stop_idle_clock, wait_for
 
 
 def _built_ahead(app: CounterApp) -> bool:
@@ -74,8 +74,13 @@ async def test_f2_shows_a_form_already_laid_out(officer_desk: Desk) -> None:
 async def test_enter_next_citizen_leaves_the_old_screens_for_later(officer_desk: Desk) -> None:
     """Enter on the "received" dialog shows the fresh form without tearing down the saved
     form and the dialog in the same turn (a removed screen also relays out the app: a reflow
-    and a second drawing of the new form); they go between citizens, and never pile up."""
+    and a second drawing of the new form); they go between citizens, and never pile up.
+
+    The idle clock stands still until the end: five idle seconds are a moment too (the last
+    citizen's screens go then), and a loaded CI machine once took that long between two keys
+    of this test, removing them before it looked."""
     app = make_app(officer_desk)
+    now = stop_idle_clock(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         await wait_for(pilot, lambda: _built_ahead(app), tries=4000)
@@ -100,7 +105,15 @@ async def test_enter_next_citizen_leaves_the_old_screens_for_later(officer_desk:
         # the last one's wait for the next moment.
         await wait_for(pilot, lambda: all(s._closed for s in left[:-2]), tries=4000)
         assert app._retired == [f"retired-{id(s)}" for s in left[-1:-3:-1]]
+        assert not any(s._closed for s in left[-2:])
         assert officer_desk.today().total == 6
+        # Five seconds with no key: the officer has a moment, the last citizen's go too.
+        app._collect_if_idle()
+        assert app._retired != []  # not yet idle long enough
+        now[0] += CounterApp.COLLECT_IDLE_S
+        app._collect_if_idle()
+        assert app._retired == []
+        await wait_for(pilot, lambda: all(s._closed for s in left), tries=4000)
 
 
 def _ran(collector: QuietCollector, count: int) -> bool:
@@ -121,6 +134,7 @@ async def test_no_full_collection_inside_a_screen_change(
     """With a full collection due (what made F2 take 250-550 ms now and then), F2 and Enter
     show the form without one; it runs once the next form is built and no key waits."""
     app = CounterApp(officer_desk, quiet_gc=True)
+    stop_idle_clock(app)  # the moments are the ones this test makes
     full: list[str] = []
 
     def watch(phase: str, info: dict[str, int]) -> None:
@@ -158,6 +172,7 @@ async def test_a_full_collection_never_runs_while_a_key_waits(
     officer_desk: Desk, quiet_collector: None
 ) -> None:
     app = CounterApp(officer_desk, quiet_gc=True)
+    stop_idle_clock(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: _built_ahead(app), tries=4000)
         collector = app.collector

@@ -26,6 +26,18 @@ def make_app(desk: Desk, lang: str = "vi") -> CounterApp:
     return CounterApp(desk, lang=lang)
 
 
+def stop_idle_clock(app: CounterApp) -> list[float]:
+    """Make the app's idle clock stand still; the test moves it by changing item 0.
+
+    Five seconds without a key are a moment between citizens (old screens removed, a full
+    collection if due). A loaded machine can spend that long between two keys of a test, so
+    a test that asserts what happens, or not, between citizens holds the clock itself."""
+    now = [0.0]
+    app.idle_clock = lambda: now[0]
+    app.last_input = now[0]
+    return now
+
+
 async def wait_for(pilot: Pilot[Any], condition: Callable[[], bool], tries: int = 200) -> None:
     """Let the app process messages until `condition` holds (never sleeps on wall time)."""
     for _ in range(tries):
