@@ -27,8 +27,8 @@ from typing import Any
 
 from counter.codes import format_code
 from counter.lookup import lookup_token, lookup_url
+from tests.support.servers import ROOT, die_with_parent, free_port, start_server
 
-ROOT = Path(__file__).resolve().parent.parent
 AGENCIES = ["000.00.12.H26", "000.00.13.H26", "000.00.14.H26"]
 
 
@@ -44,29 +44,6 @@ async def hello_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": b"hello"})
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(url: str, proc: subprocess.Popen[bytes]) -> None:
-    import httpx
-
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url}: no answer")
 
 
 # -- simulated counters ---------------------------------------------------------------------
@@ -329,7 +306,9 @@ class Servers:
                 default=str,
             )
         )
-        proc = subprocess.Popen([*SYNC_LOAD, str(spec), str(out)], cwd=ROOT, env=self.env)
+        proc = subprocess.Popen(
+            [*SYNC_LOAD, str(spec), str(out)], cwd=ROOT, env=self.env, preexec_fn=die_with_parent()
+        )
         self.procs.append(proc)
         return SyncLoad(proc, out, seconds)
 
@@ -351,7 +330,6 @@ def portal_servers(workers: int, prefix: str, api_workers: int = 0) -> Iterator[
     installed. `api_workers` > 0 gives the counters' sync API processes of their own on
     another port (`serve --api-workers`, niced), where `Servers.sync_load` sends the counters. The portal's log (one line per push) goes to a file, printed in part if the
     portal fails to start, not onto the bench's output."""
-    sys.path.insert(0, str(ROOT))
     from tests.support.pg import PgCluster, pg_bindir
 
     bindir = pg_bindir()
@@ -377,20 +355,22 @@ def portal_servers(workers: int, prefix: str, api_workers: int = 0) -> Iterator[
         if api_workers:
             servers.api_port = free_port()
             serve += ["--api-workers", str(api_workers), "--api-port", str(servers.api_port)]
-        servers.procs.append(
-            subprocess.Popen(serve, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        )
-        bare = [sys.executable, "-m", "uvicorn", "bench._portal_common:hello_app"]
-        bare += ["--port", str(servers.bare_port), "--workers", str(workers)]
-        bare += ["--log-level", "warning", "--no-access-log"]
-        servers.procs.append(subprocess.Popen(bare, cwd=ROOT, env=env, stdout=subprocess.DEVNULL))
+        ready = [f"{servers.base}/api/v1/health", f"{servers.api_base}/api/v1/health"]
         try:
-            wait_for(f"{servers.base}/api/v1/health", servers.procs[0])
-            wait_for(f"{servers.api_base}/api/v1/health", servers.procs[0])
+            servers.procs.append(
+                start_server(serve, ready=ready, what="the portal", env=env,
+                             stdout=log, stderr=subprocess.STDOUT)
+            )  # fmt: skip
         except RuntimeError:
             print((work / "portal.log").read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
-        wait_for(f"http://127.0.0.1:{servers.bare_port}/", servers.procs[1])
+        bare = [sys.executable, "-m", "uvicorn", "bench._portal_common:hello_app"]
+        bare += ["--port", str(servers.bare_port), "--workers", str(workers)]
+        bare += ["--log-level", "warning", "--no-access-log"]
+        servers.procs.append(
+            start_server(bare, ready=[f"http://127.0.0.1:{servers.bare_port}/"],
+                         what="the bare endpoint", env=env, stderr=None)
+        )  # fmt: skip
         yield servers
     finally:
         for proc in servers.procs if servers else []:

@@ -60,6 +60,7 @@ from pathlib import Path
 import httpx
 
 from bench import pct
+from tests.support.servers import free_port, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTERS = 50
@@ -114,15 +115,6 @@ prefix = "B"
 name = "Cư trú"
 last = 9999
 """
-
-
-def _free_port() -> int:
-    from portal.hub.server import bind
-
-    sock = bind()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    return port
 
 
 def _counter_worker(args: tuple[int, list[int], str, int, bool]) -> list[float]:
@@ -231,24 +223,15 @@ def _load(port: int, path: str, rounds: int, post: bool, procs: int = 2) -> list
 
 
 def _start_hub(db: Path, cfg: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """The hub in its own process, as `counter hub` runs it; wait until it answers."""
-    port = _free_port()
-    proc = subprocess.Popen(
+    """The hub in its own process, as `counter hub` runs it; wait until it answers. It goes
+    with the bench, even a bench killed with kill -9."""
+    port = free_port()
+    proc = start_server(
         [sys.executable, "-c", "import sys; from portal.hub import main; main(sys.argv[1:])",
          "--port", str(port), "--db", str(db), "--config", str(cfg)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        ready=[f"http://127.0.0.1:{port}/api/ping"], what="the hub",
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/ping", timeout=0.5)
-            return proc, port
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("hub did not start") from None
-            time.sleep(0.05)
+    return proc, port
 
 
 def _prefill(db: Path, cfg_text: str, per_area: int) -> None:

@@ -28,7 +28,8 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.servers import ROOT, die_with_parent, free_port, start_server
+
 AGENCY = "000.00.12.H26"
 TARGET_RATE = 2000
 TARGET_MB = 200
@@ -39,14 +40,6 @@ def _peak_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _template(folder: Path) -> dict:
@@ -147,21 +140,10 @@ print(json.dumps({"applied": applied, "seconds": elapsed, "peak_kb": int(peak)})
 
 
 def _portal(db: Path, port: int) -> subprocess.Popen[bytes]:
-    import httpx
-
-    proc = subprocess.Popen(
+    return start_server(
         [sys.executable, "-m", "portal", "--db", str(db), "serve", "--port", str(port)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-    )
-    for _ in range(400):
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
-            return proc
-        except httpx.HTTPError:
-            time.sleep(0.05)
-    raise RuntimeError("portal did not start")
+        ready=[f"http://127.0.0.1:{port}/api/v1/health"], what="the portal", stderr=None,
+    )  # fmt: skip
 
 
 def drain(work: Path, template: dict, counters: int, per_counter: int) -> dict:
@@ -172,7 +154,7 @@ def drain(work: Path, template: dict, counters: int, per_counter: int) -> dict:
     storage = SQLiteStorage(db)
     codes = [storage.create_enrollment_code(AGENCY, n) for n in range(1, counters + 1)]
     storage.close()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     cfgs = [
         _make_counter(work / f"c{n:02d}", n, per_counter, template, url, codes[n - 1])
@@ -221,15 +203,12 @@ def baseline_http(payloads: list[str], batch: int = 500) -> float:
     """Entries/s for raw httpx POSTs of the same bodies to a trivial endpoint (HTTP floor)."""
     import httpx
 
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", _ECHO_APP, str(port)], cwd=ROOT)
+    port = free_port()
+    proc = start_server(
+        [sys.executable, "-c", _ECHO_APP, str(port)],
+        ready=[f"http://127.0.0.1:{port}/"], what="the echo endpoint", stderr=None,
+    )  # fmt: skip
     try:
-        for _ in range(400):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
         bodies = []
         for i in range(0, len(payloads), batch):
             parts = [
@@ -362,7 +341,7 @@ def lossy_drain(work: Path, template: dict, entries: int, drop: float) -> dict:
     storage = SQLiteStorage(db)
     code = storage.create_enrollment_code(AGENCY, 1)
     storage.close()
-    port, proxy_port = _free_port(), _free_port()
+    port, proxy_port = free_port(), free_port()
     url = f"http://127.0.0.1:{proxy_port if drop else port}"
     cfg = _make_counter(work / "c01", 1, entries, template, url, code)
     proc = _portal(db, port)
@@ -377,6 +356,7 @@ def lossy_drain(work: Path, template: dict, entries: int, drop: float) -> dict:
             ],
             stdout=subprocess.PIPE,
             cwd=ROOT,
+            preexec_fn=die_with_parent(),
         )
         assert proxy.stdout is not None and proxy.stdout.readline().startswith(b"ready")
     try:

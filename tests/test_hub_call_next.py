@@ -11,14 +11,12 @@ only once it is on disk (a hub killed with SIGKILL mid-burst has every call it a
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,10 +29,9 @@ import pytest
 from counter.queue import QueueSettings, Ticket
 from counter.store import Store
 from portal.hub.app import Hub
-from portal.hub.server import bind
 from tests.support.clock import FrozenClock
+from tests.support.servers import free_port, start_server
 
-ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = QueueSettings(
     max_per_person_per_day=0,
     max_per_person_per_area=0,
@@ -216,26 +213,14 @@ def test_a_call_is_answered_only_after_its_commit_and_the_loop_serves_meanwhile(
 
 
 def _start_hub(db: Path, cfg: Path) -> tuple[subprocess.Popen[bytes], str]:
-    sock = bind()
-    port = int(sock.getsockname()[1])
-    sock.close()
-    proc = subprocess.Popen(
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_server(
         [sys.executable, "-c", "import sys; from portal.hub import main; main(sys.argv[1:])",
          "--port", str(port), "--db", str(db), "--config", str(cfg)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        ready=[url + "/api/ping"], what="the hub", timeout=60,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(url + "/api/ping", timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("the hub did not start") from None
-            time.sleep(0.05)
+    return proc, url
 
 
 HUB_TOML = """

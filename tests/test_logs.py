@@ -20,7 +20,8 @@ from portal import admin
 from portal.server import ThreadedPortal
 from printing.spool_worker import drain_once
 from tests.support.config import make_config
-from tests.support.sync import AGENCY, free_port
+from tests.support.servers import free_port
+from tests.support.sync import AGENCY
 
 
 def test_redact_masks_phones_ids_and_emails_but_not_codes_or_uuids() -> None:

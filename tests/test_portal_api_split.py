@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from portal import admin
 from portal.pg import PostgresStorage
 from portal.server import load_settings
 from tests.support.pg import PgCluster, pg_cluster  # noqa: F401  (fixture)
-from tests.support.sync import ROOT, free_port
+from tests.support.servers import ROOT, free_port, python_env, start_server, stop_server
 
 ADMIN = "split-admin-token-0123456789abc"
 
@@ -47,43 +46,24 @@ class SplitPortal:
             encoding="utf-8",
         )
         env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
+            **python_env(),
             "COUNTER_PORTAL_DATABASE_URL": url,
             "COUNTER_PORTAL_ADMIN_TOKEN": ADMIN,
         }
         command = [sys.executable, "-m", "portal", "--config", str(config), "serve"]
         command += ["--port", str(self.port), "--workers", "1"]
         command += ["--api-workers", "1", "--api-port", str(self.api_port)]
-        self.proc = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        ready = [f"{self.url}/api/v1/health", f"{self.api}/api/v1/health"]
+        self.proc = start_server(
+            command, ready=ready, what="the portal's workers", env=env, timeout=60
         )
-        deadline = time.monotonic() + 60
-        pending = [self.url, self.api]
-        while pending and time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode() if self.proc.stderr else "")
-            try:
-                if httpx.get(f"{pending[0]}/api/v1/health", timeout=2).status_code == 200:
-                    pending.pop(0)
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        if pending:
-            self.stop()
-            raise RuntimeError("the portal's workers did not start")
 
     def worker_pid(self, base: str) -> int:
         r = httpx.get(f"{base}/api/v1/health", headers={"authorization": f"Bearer {ADMIN}"})
         return int(r.json()["worker"])
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_server(self.proc)
 
 
 @pytest.fixture
@@ -193,7 +173,7 @@ def test_a_split_that_cannot_run_is_refused(tmp_path: Path, setting: str, error:
     done = subprocess.run(
         [sys.executable, "-m", "portal", "--config", str(config), "serve"],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=python_env(),
         capture_output=True,
         text=True,
         timeout=60,

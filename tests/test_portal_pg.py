@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
 import sys
-import time
 import uuid as uuidlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +28,8 @@ from portal.server import ThreadedPortal
 from portal.storage import CitizenView
 from tests.support.pg import PgCluster, pg_cluster  # noqa: F401  (fixture)
 from tests.support.portal import CRITERIA, lookup_counter, receive, text_of
-from tests.support.sync import AGENCY, ROOT, Counter, free_port, outbox_entries
+from tests.support.servers import free_port, python_env, start_server, stop_server
+from tests.support.sync import AGENCY, Counter, outbox_entries
 
 ADMIN = "pg-admin-token-0123456789abc"
 
@@ -50,49 +48,18 @@ class Workers:
             encoding="utf-8",
         )
         env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
+            **python_env(),
             "COUNTER_PORTAL_DATABASE_URL": url,
             "COUNTER_PORTAL_ADMIN_TOKEN": ADMIN,
         }
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "portal",
-                "--config",
-                str(self.config),
-                "serve",
-                "--port",
-                str(self.port),
-                "--workers",
-                "2",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+        command = [sys.executable, "-m", "portal", "--config", str(self.config), "serve"]
+        command += ["--port", str(self.port), "--workers", "2"]
+        self.proc = start_server(
+            command, ready=[f"{self.url}/api/v1/health"], what="the portal's workers", env=env
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode() if self.proc.stderr else "")
-            try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("the portal workers did not start")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
+        stop_server(self.proc)
 
 
 @pytest.fixture

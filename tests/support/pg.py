@@ -2,24 +2,29 @@
 
 Debian's `postgresql` package provides the binaries (/usr/lib/postgresql/<ver>/bin);
 `.ci/run` installs it. initdb and postgres refuse to run as root, so as root they run as the
-`postgres` OS user (`runuser`). The cluster lives in a temp dir and is stopped (`pg_ctl stop
--m fast`) and removed by `PgCluster.stop()`. Without PostgreSQL the tests that need it are
-skipped on a developer's machine and FAIL under CI (CI=true).
+`postgres` OS user. The server runs as a child of the process that started it, not
+daemonised by `pg_ctl`: it shuts down fast by itself when that process ends, even killed
+(`tests.support.servers.die_with_parent`), and `PgCluster.stop()` removes its folder. The
+folders such a killed run left are removed by the next run. Without PostgreSQL the tests
+that need it are skipped on a developer's machine and FAIL under CI (CI=true).
 """
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import os
 import shutil
-import socket
+import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.support.servers import die_with_parent, free_port
 
 
 def pg_bindir() -> Path | None:
@@ -34,18 +39,49 @@ def _version_key(path: str) -> float:
         return 0.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+PREFIX = "counter-pg-"
+LEFT_AFTER_S = 600  # a folder this old with no server running was left by a killed run
+
+
+def remove_left_clusters(under: Path | None = None, now: float | None = None) -> list[Path]:
+    """Remove the folders of clusters whose run was killed before it could remove them:
+    older than LEFT_AFTER_S and no live server named in their postmaster.pid (a concurrent
+    run's cluster, starting or serving, is left alone). Returns what was removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for root in (under or Path(tempfile.gettempdir())).glob(f"{PREFIX}*"):
+        try:
+            if now - root.stat().st_mtime < LEFT_AFTER_S or _server_alive(root / "data"):
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(root, ignore_errors=True)
+        removed.append(root)
+    return removed
+
+
+def _server_alive(data: Path) -> bool:
+    try:
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class PgCluster:
-    def __init__(self, bindir: Path):
+    def __init__(self, bindir: Path, parent: Path | None = None):
+        remove_left_clusters(parent)
         self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="counter-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent))
         self.data = self.root / "data"
-        self.port = _free_port()
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
         self.as_root = os.geteuid() == 0
         self.user = "postgres" if self.as_root else os.environ.get("USER", "postgres")
 
@@ -68,23 +104,46 @@ class PgCluster:
             "--encoding=UTF8",
             "--locale=C.UTF-8",
         )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.root} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
-        self._run(
-            "pg_ctl",
-            "start",
-            "-w",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.root / "log"),
-            "-o",
-            options,
-        )
+        as_user: dict[str, Any] = {}
+        if self.as_root:
+            as_user = {"user": "postgres", "group": "postgres", "extra_groups": []}
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(self.root),
+            "fsync": "off",
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+            "max_connections": "300",
+        }
+        command = [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port)]
+        for name, value in settings.items():
+            command += ["-c", f"{name}={value}"]
+        with (self.root / "log").open("wb") as log:
+            self.proc = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent(signal.SIGINT),  # SIGINT: PostgreSQL's fast shutdown
+                **as_user,
+            )
+        deadline = time.monotonic() + 60
+        while self._run_status("pg_isready", "-h", "127.0.0.1", "-p", str(self.port)) != 0:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"PostgreSQL did not start: {self.log_tail()}")
+            time.sleep(0.1)
         return self
+
+    def _run_status(self, *args: str) -> int:
+        return subprocess.run(
+            [str(self.bindir / args[0]), *args[1:]], capture_output=True
+        ).returncode
+
+    def log_tail(self) -> str:
+        try:
+            return (self.root / "log").read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
 
     def create_database(self, name: str | None = None) -> str:
         """A new empty database; its URL."""
@@ -96,8 +155,13 @@ class PgCluster:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
-        with contextlib.suppress(subprocess.SubprocessError, OSError):
-            self._run("pg_ctl", "stop", "-m", "fast", "-w", "-D", str(self.data))
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # fast shutdown: clients cut, no wait
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
         shutil.rmtree(self.root, ignore_errors=True)
 
 

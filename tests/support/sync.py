@@ -8,17 +8,12 @@ SIGKILL and start again on the same port and file.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from counter import auth
 from counter.config import Config
@@ -28,8 +23,8 @@ from counter.timeutil import Clock, system_clock
 from portal.storage import SQLStorage
 from tests.support.builders import draft_for
 from tests.support.config import make_config
+from tests.support.servers import ROOT, free_port, python_env, start_server, stop_server
 
-ROOT = Path(__file__).resolve().parents[2]
 AGENCY = "000.00.12.H26"
 
 
@@ -138,12 +133,6 @@ def assert_converged(storage: SQLStorage, store: Store) -> None:
     assert device is not None and device.last_seq == (seqs[-1] if seqs else 0)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class PortalProcess:
     """`python -m portal serve` in a subprocess, killable with SIGKILL and restartable."""
 
@@ -162,24 +151,8 @@ class PortalProcess:
         if self.config_file:
             args += ["--config", str(self.config_file)]
         args += ["serve", "--port", str(self.port)]
-        self.proc = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                raise RuntimeError(f"portal exited: {err}")
-            try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError("portal did not start")
+        self.proc = start_server(args, ready=[f"{self.url}/api/v1/health"], what="the portal")
+        return self
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -187,18 +160,14 @@ class PortalProcess:
             self.proc.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        if self.proc is not None:
+            stop_server(self.proc, timeout=10)
 
     def admin(self, *args: str) -> str:
         out = subprocess.run(
             [sys.executable, "-m", "portal", "--db", str(self.db), *args],
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env=python_env(),
             capture_output=True,
             text=True,
             check=True,
