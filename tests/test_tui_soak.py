@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widget import Widget
 
 from counter.desk import Desk
@@ -17,6 +19,7 @@ from screens.modals import ReceivedModal
 from tests.support.tui import make_app, wait_for
 
 RENDER_TYPES = ("Strip", "Segment", "FIFOCache", "StylesCache")
+DETACHED_BOUND = 10  # the footer leak (Textual #6666) left ~6 more for good per dossier
 
 
 def _letters(n: int) -> str:
@@ -32,6 +35,22 @@ def _live() -> Counter[str]:
 def _detached_widgets() -> int:
     gc.collect()
     return sum(1 for o in gc.get_objects() if isinstance(o, Widget) and not o.is_attached)
+
+
+async def _detached_once_removed(pilot: Pilot[Any]) -> int:
+    """The widgets still detached once the removals in flight have ended.
+
+    Textual prunes a removed screen's hundred widgets over several turns of the loop, after
+    `CounterApp.retire` let the last citizen's screens go: a loaded CI machine was still at
+    it when the count came (70 detached: one form's worth). A leak keeps them for good, so
+    the count is taken again, turn after turn, until it is under the bound (at most 50)."""
+    detached = _detached_widgets()
+    for _ in range(50):
+        if detached < DETACHED_BOUND:
+            break
+        await pilot.pause()
+        detached = _detached_widgets()
+    return detached
 
 
 async def test_two_hundred_dossiers_leave_nothing_behind(officer_desk: Desk) -> None:
@@ -71,7 +90,7 @@ async def test_two_hundred_dossiers_leave_nothing_behind(officer_desk: Desk) -> 
         # 200 dossiers made this one test 13 minutes of CI; the caches fill within the 20
         # warm-up dossiers, after which they do not move.)
         assert all(g < 400 for g in grown.values()), grown
-        assert _detached_widgets() < 10
+        assert await _detached_once_removed(pilot) < DETACHED_BOUND
 
 
 async def test_footer_releases_its_old_keys(officer_desk: Desk) -> None:
@@ -154,4 +173,4 @@ async def test_forms_built_ahead_leave_nothing_behind(officer_desk: Desk) -> Non
         assert all(g < 400 for g in grown.values()), grown
         # The list on screen and one form built ahead: no more inputs than that form holds.
         assert after["FieldInput"] - before["FieldInput"] <= 0, after["FieldInput"]
-        assert _detached_widgets() < 10
+        assert await _detached_once_removed(pilot) < DETACHED_BOUND
