@@ -48,7 +48,6 @@ import random
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -60,7 +59,7 @@ from pathlib import Path
 import httpx
 
 from bench import pct
-from tests.support.servers import free_port, start_server
+from tests.support.servers import start_hub
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTERS = 50
@@ -223,15 +222,8 @@ def _load(port: int, path: str, rounds: int, post: bool, procs: int = 2) -> list
 
 
 def _start_hub(db: Path, cfg: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """The hub in its own process, as `counter hub` runs it; wait until it answers. It goes
-    with the bench, even a bench killed with kill -9."""
-    port = free_port()
-    proc = start_server(
-        [sys.executable, "-c", "import sys; from portal.hub import main; main(sys.argv[1:])",
-         "--port", str(port), "--db", str(db), "--config", str(cfg)],
-        ready=[f"http://127.0.0.1:{port}/api/ping"], what="the hub",
-    )  # fmt: skip
-    return proc, port
+    """The hub in its own process; it goes with the bench, even a bench killed with kill -9."""
+    return start_hub(db, cfg, timeout=30)
 
 
 def _prefill(db: Path, cfg_text: str, per_area: int) -> None:

@@ -15,7 +15,6 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from counter.queue import QueueSettings, Ticket
 from counter.store import Store
 from portal.hub.app import Hub
 from tests.support.clock import FrozenClock
-from tests.support.servers import free_port, start_server
+from tests.support.servers import start_hub
 
 SETTINGS = QueueSettings(
     max_per_person_per_day=0,
@@ -213,14 +212,8 @@ def test_a_call_is_answered_only_after_its_commit_and_the_loop_serves_meanwhile(
 
 
 def _start_hub(db: Path, cfg: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = start_server(
-        [sys.executable, "-c", "import sys; from portal.hub import main; main(sys.argv[1:])",
-         "--port", str(port), "--db", str(db), "--config", str(cfg)],
-        ready=[url + "/api/ping"], what="the hub", timeout=60,
-    )  # fmt: skip
-    return proc, url
+    proc, port = start_hub(db, cfg, timeout=60)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 HUB_TOML = """

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pg import LEFT_AFTER_S, PgCluster, pg_bindir, remove_left_clusters
+from tests.support.pg import LEFT_AFTER_S, PgCluster, remove_left_clusters, require_postgres
 from tests.support.servers import ROOT, python_env
 
 # A "test run" that starts a portal (start_server) and a PostgreSQL cluster, says their
@@ -48,14 +48,6 @@ def _alive(pid: int) -> bool:
         return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def _require_postgres() -> None:
-    if pg_bindir() is None:
-        message = "PostgreSQL is not installed (apt-get install -y postgresql)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @pytest.fixture
 def open_tmp() -> Iterator[Path]:
     """A temporary folder the `postgres` user can reach (pytest's are the owner's only), so
@@ -69,7 +61,7 @@ def open_tmp() -> Iterator[Path]:
 def test_servers_stop_when_the_run_that_started_them_is_killed(
     tmp_path: Path, open_tmp: Path
 ) -> None:
-    _require_postgres()
+    require_postgres()
     tmp = open_tmp
     run = subprocess.Popen(
         [sys.executable, "-c", RUN, str(tmp_path / "portal.db")],
@@ -103,9 +95,7 @@ def test_servers_stop_when_the_run_that_started_them_is_killed(
 
 
 def test_a_running_cluster_is_never_taken_for_a_left_one(open_tmp: Path) -> None:
-    _require_postgres()
-    bindir = pg_bindir()
-    assert bindir is not None
+    bindir = require_postgres()
     tmp_path = open_tmp
     cluster = PgCluster(bindir, parent=tmp_path).start()
     try:

@@ -20,7 +20,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -165,22 +165,28 @@ class PgCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_cluster_or_skip() -> PgCluster:
-    """Start a private cluster; skip (fail under CI) when PostgreSQL is not installed."""
+def require_postgres() -> Path:
+    """PostgreSQL's binaries; skip (fail under CI) when PostgreSQL or psycopg is missing."""
     bindir = pg_bindir()
     if bindir is None:
-        message = "PostgreSQL is not installed (apt-get install -y postgresql)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        _missing("PostgreSQL is not installed (apt-get install -y postgresql)")
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        message = "psycopg is not installed (pip install 'psycopg[binary,pool]')"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return PgCluster(bindir).start()
+        _missing("psycopg is not installed (pip install 'psycopg[binary,pool]')")
+    assert bindir is not None
+    return bindir
+
+
+def _missing(message: str) -> NoReturn:
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def start_cluster_or_skip() -> PgCluster:
+    """Start a private cluster; skip (fail under CI) when PostgreSQL is not installed."""
+    return PgCluster(require_postgres()).start()
 
 
 _CLUSTER: PgCluster | None = None

@@ -15,6 +15,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -89,6 +90,18 @@ def start_server(
             pass
         time.sleep(0.05)
     return proc
+
+
+def start_hub(db: Path, config: Path, timeout: float = 30.0) -> tuple[subprocess.Popen[bytes], int]:
+    """The queue hub in its own process, as `counter hub` runs it, once it answers; and its
+    port."""
+    port = free_port()
+    proc = start_server(
+        [sys.executable, "-c", "import sys; from portal.hub import main; main(sys.argv[1:])",
+         "--port", str(port), "--db", str(db), "--config", str(config)],
+        ready=[f"http://127.0.0.1:{port}/api/ping"], what="the hub", timeout=timeout,
+    )  # fmt: skip
+    return proc, port
 
 
 def stop_server(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
